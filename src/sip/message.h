@@ -1,0 +1,217 @@
+#pragma once
+// A parsed SIP message: string_views into the caller's buffer (zero copy). Header values keep
+// folded continuation lines as they were; use unfold() before comparing them.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/anomaly.h"
+
+namespace scamgate::sip {
+
+// Headers the pipeline reads; everything else is `other` and still kept with its name.
+enum class HeaderId : std::uint8_t {
+    other,
+    via,
+    from,
+    to,
+    call_id,
+    cseq,
+    contact,
+    content_length,
+    content_type,
+    max_forwards,
+    p_asserted_identity,
+    p_preferred_identity,
+    remote_party_id,
+    diversion,
+    history_info,
+    user_agent,
+    server,
+    identity,
+    privacy,
+    route,
+    record_route,
+    supported,
+    require,
+    expires,
+    subject,
+    event,
+    allow,
+    accept,
+    authorization,
+    proxy_authorization,
+    www_authenticate,
+    proxy_authenticate,
+    reason,
+    refer_to,
+    referred_by,
+    count_
+};
+
+// Maps a header name (full or compact form, any case) to its id.
+HeaderId header_id(std::string_view name);
+std::string_view header_canonical_name(HeaderId id);
+
+struct Header {
+    HeaderId id = HeaderId::other;
+    std::string_view name;   // as written
+    std::string_view value;  // trimmed; may contain folded line breaks
+};
+
+struct Message {
+    bool is_request = false;
+    // Request
+    std::string_view method;
+    std::string_view request_uri;
+    // Response
+    int status_code = 0;
+    std::string_view reason_phrase;
+
+    std::vector<Header> headers;
+    std::string_view body;
+
+    // First header with this id, or empty.
+    std::string_view first(HeaderId id) const;
+    bool has(HeaderId id) const;
+    std::size_t count(HeaderId id) const;
+    // Every value of the header across repeated headers and comma-separated lists, in order.
+    std::vector<std::string_view> values(HeaderId id) const;
+
+    void clear();
+};
+
+// --- Parsing -------------------------------------------------------------------------------
+
+enum class SipAnomaly : std::uint8_t {
+    bad_start_line,
+    bad_header_line,
+    missing_header_end,
+    too_many_headers,
+    message_too_large,
+    bad_content_length,
+    missing_content_length,   // on a stream transport, where it frames the message
+    body_length_mismatch,     // datagram body shorter than Content-Length
+    missing_call_id,
+    missing_cseq,
+    bad_cseq,
+    missing_from,
+    missing_to,
+    missing_via,
+    junk_before_start_line,
+    stream_resync,            // bytes skipped on a TCP stream to find the next start line
+    count_
+};
+
+AnomalyInfo describe(SipAnomaly anomaly);
+
+struct ParserLimits {
+    std::size_t max_message_size = 65535;
+    std::size_t max_headers = 256;
+};
+
+enum class ParseStatus : std::uint8_t {
+    ok,          // a whole message was parsed; `consumed` bytes belong to it
+    incomplete,  // stream transport: more bytes are needed (nothing is consumed)
+    error,       // not a valid SIP message; `anomaly` says why
+};
+
+struct ParseResult {
+    ParseStatus status = ParseStatus::error;
+    SipAnomaly anomaly = SipAnomaly::bad_start_line;
+    std::size_t consumed = 0;
+    // Problems that did not stop the parse (e.g. missing_via); checked by the caller for counting.
+    std::vector<SipAnomaly> warnings;
+};
+
+enum class Framing : std::uint8_t {
+    datagram,  // UDP: one message per datagram, Content-Length optional (body = rest)
+    stream,    // TCP: Content-Length frames the message (missing -> 0, with a warning)
+};
+
+// Parses one message from the start of `data`. `out` is cleared first and refers into `data`.
+ParseResult parse_message(std::string_view data, Framing framing, Message& out,
+                          const ParserLimits& limits = {});
+
+// True when `data` begins with a SIP request line ("METHOD uri SIP/2.0") or status line
+// ("SIP/2.0 NNN"). Cheap: reads at most the first line. This is SIP's protocol probe.
+bool starts_with_start_line(std::string_view data);
+
+// Offset of the first start line within the first `window` bytes, if any (for junk before a
+// request and for stream resynchronisation, where window is the whole buffer).
+std::optional<std::size_t> find_start_line(std::string_view data, std::size_t window);
+
+// --- Header values -------------------------------------------------------------------------
+
+// Replaces each CRLF/LF followed by white space with one space.
+std::string unfold(std::string_view value);
+
+// Splits a header value on top-level commas (not inside quotes or <>), trimming each part.
+std::vector<std::string_view> split_values(std::string_view value);
+
+struct Uri {
+    std::string_view scheme;   // "sip", "sips", "tel", or other (lowercase not guaranteed)
+    std::string_view user;     // sip user part or tel number (with visual separators as sent)
+    std::string_view password;
+    std::string_view host;     // without brackets for IPv6
+    std::uint16_t port = 0;    // 0: absent
+    std::string_view params;   // ";a=b;c" after host[:port] (or after the tel number)
+    std::string_view headers;  // after '?'
+    // Value of a ;name=value parameter (case-insensitive name); present-without-value gives "".
+    std::optional<std::string_view> param(std::string_view name) const;
+    bool user_is_phone() const;  // ;user=phone or tel:
+};
+
+std::optional<Uri> parse_uri(std::string_view text);
+
+// name-addr ("Display" <uri>;params) or addr-spec (uri;params).
+struct NameAddr {
+    std::string_view display;  // without quotes; escapes kept as sent
+    std::string_view uri_text;
+    std::optional<Uri> uri;
+    std::string_view params;   // header params after the address, e.g. ";tag=abc"
+    std::optional<std::string_view> param(std::string_view name) const;
+    std::string_view tag() const;
+};
+
+std::optional<NameAddr> parse_name_addr(std::string_view value);
+
+struct CSeq {
+    std::uint32_t number = 0;
+    std::string_view method;
+};
+
+std::optional<CSeq> parse_cseq(std::string_view value);
+
+struct Via {
+    std::string_view protocol;   // "SIP/2.0/UDP"
+    std::string_view transport;  // "UDP"
+    std::string_view host;
+    std::uint16_t port = 0;
+    std::string_view params;
+    std::optional<std::string_view> param(std::string_view name) const;  // branch, received, rport
+};
+
+std::optional<Via> parse_via(std::string_view single_value);
+
+// --- SDP (c= and m= lines) ------------------------------------------------------------------
+
+struct SdpMedia {
+    std::string_view type;        // audio, video, image, ...
+    std::uint16_t port = 0;
+    std::string_view protocol;    // RTP/AVP, udptl, ...
+    std::string_view formats;
+    std::string_view connection;  // media-level c= address, if any
+};
+
+struct Sdp {
+    std::string_view origin_address;     // from o=
+    std::string_view session_connection; // session-level c= address
+    std::vector<SdpMedia> media;
+};
+
+std::optional<Sdp> parse_sdp(std::string_view body);
+
+}  // namespace scamgate::sip
