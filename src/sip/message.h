@@ -124,6 +124,8 @@ struct ParseResult {
     std::size_t consumed = 0;
     // Problems that did not stop the parse (e.g. missing_via); checked by the caller for counting.
     std::vector<SipAnomaly> warnings;
+    // incomplete: total bytes the message needs once its header block is complete (0: unknown).
+    std::size_t needed = 0;
 };
 
 enum class Framing : std::uint8_t {
@@ -142,6 +144,16 @@ bool starts_with_start_line(std::string_view data);
 // Offset of the first start line within the first `window` bytes, if any (for junk before a
 // request and for stream resynchronisation, where window is the whole buffer).
 std::optional<std::size_t> find_start_line(std::string_view data, std::size_t window);
+// Datagram junk: the start line may begin at any offset (e.g. two stray bytes glued to
+// "REGISTER sip:..."); an unknown method token ending in an RFC method ("DBREGISTER") is taken
+// as junk followed by that method.
+
+// Stream resync: like find_start_line but only at offset 0 or right after a LF.
+std::optional<std::size_t> find_start_line_at_line_start(std::string_view data, std::size_t window);
+
+// False when `partial` (the beginning of a first line, possibly without its line end) can no
+// longer become a start line. Lets the stream framer drop junk without waiting for a LF.
+bool may_be_start_line_prefix(std::string_view partial);
 
 // --- Header values -------------------------------------------------------------------------
 
@@ -151,6 +163,15 @@ std::string unfold(std::string_view value);
 // Splits a header value on top-level commas (not inside quotes or <>), trimming each part.
 std::vector<std::string_view> split_values(std::string_view value);
 
+// Whether Message::values() comma-splits this header. True for the list headers (Via, Contact,
+// Route, Record-Route, P-Asserted-Identity, P-Preferred-Identity, Remote-Party-ID, Diversion,
+// History-Info, Supported, Require, Allow, Accept, Privacy, Reason). False for the challenge and
+// credential headers (WWW-Authenticate, Authorization, Proxy-*: their params are comma-separated),
+// single-valued ones (From, To, Call-ID, CSeq, Content-*, Max-Forwards, Expires, Refer-To,
+// Referred-By, Event, Identity), free text (Subject, User-Agent, Server) and `other`, which mixes
+// unknown headers and Date-like values ("Sat, 13 Nov 2010 ...").
+bool is_comma_list(HeaderId id);
+
 struct Uri {
     std::string_view scheme;   // "sip", "sips", "tel", or other (lowercase not guaranteed)
     std::string_view user;     // sip user part or tel number (with visual separators as sent)
@@ -159,6 +180,7 @@ struct Uri {
     std::uint16_t port = 0;    // 0: absent
     std::string_view params;   // ";a=b;c" after host[:port] (or after the tel number)
     std::string_view headers;  // after '?'
+    std::string_view opaque;   // everything after "scheme:" (the whole of it for other schemes)
     // Value of a ;name=value parameter (case-insensitive name); present-without-value gives "".
     std::optional<std::string_view> param(std::string_view name) const;
     bool user_is_phone() const;  // ;user=phone or tel:

@@ -1,0 +1,128 @@
+#include "sip/stream_framer.h"
+
+#include <algorithm>
+
+namespace scamgate::sip {
+namespace {
+
+bool is_line_break(char c) { return c == '\r' || c == '\n'; }
+
+// True when data[from - 2 ..] holds "\n\n" or "\n\r\n", the end of a header block.
+bool has_blank_line(std::string_view data, std::size_t from) {
+    std::size_t pos = from > 2 ? from - 2 : 0;
+    while ((pos = data.find('\n', pos)) != std::string_view::npos) {
+        if (pos + 1 < data.size() && data[pos + 1] == '\n') return true;
+        if (pos + 2 < data.size() && data[pos + 1] == '\r' && data[pos + 2] == '\n') return true;
+        ++pos;
+    }
+    return false;
+}
+
+}  // namespace
+
+StreamFramer::StreamFramer(const ParserLimits& limits) : limits_(limits) {}
+
+void StreamFramer::feed(std::string_view bytes, Sink& sink) {
+    if (bytes.empty()) return;
+    if (buffer_.empty()) {
+        const std::size_t used = drain(bytes, sink);
+        keep_tail(bytes.substr(used));
+        return;
+    }
+    buffer_.append(bytes);
+    if (!worth_parsing()) return;
+    const std::size_t used = drain(buffer_, sink);
+    buffer_.erase(0, used);
+    if (buffer_.size() > limits_.max_message_size) buffer_.clear();  // defensive; drain bounds it
+}
+
+void StreamFramer::on_gap(Sink& /*sink*/) {
+    buffer_.clear();
+    resyncing_ = false;  // whatever follows the gap starts a new episode
+    waiting_ = Waiting::nothing;
+}
+
+bool StreamFramer::worth_parsing() {
+    if (buffer_.size() > limits_.max_message_size) return true;  // let the parser say too large
+    bool found = true;
+    switch (waiting_) {
+        case Waiting::line_end:
+            found = buffer_.find('\n', wait_arg_) != std::string::npos;
+            break;
+        case Waiting::header_end:
+            found = has_blank_line(buffer_, wait_arg_);
+            break;
+        case Waiting::total_size:
+            return buffer_.size() >= wait_arg_;
+        case Waiting::nothing:
+            return true;
+    }
+    if (!found) wait_arg_ = buffer_.size();
+    return found;
+}
+
+void StreamFramer::keep_tail(std::string_view tail) {
+    if (tail.size() > limits_.max_message_size) tail = {};
+    buffer_.assign(tail);
+}
+
+std::size_t StreamFramer::drain(std::string_view data, Sink& sink) {
+    std::size_t pos = 0;
+    waiting_ = Waiting::nothing;
+    while (pos < data.size()) {
+        const auto rest = data.substr(pos);
+        if (is_line_break(rest.front())) {  // keepalive CRLFs between messages
+            pos += static_cast<std::size_t>(std::find_if_not(rest.begin(), rest.end(), is_line_break) - rest.begin());
+            continue;
+        }
+        const ParseResult result = parse_message(rest, Framing::stream, message_, limits_);
+        if (result.status == ParseStatus::ok) {
+            deliver(result, rest, sink);
+            pos += result.consumed;
+        } else if (result.status == ParseStatus::incomplete) {
+            remember_incomplete(result, rest);
+            return pos;
+        } else {
+            if (result.anomaly != SipAnomaly::bad_start_line) sink.on_anomaly(result.anomaly);
+            pos += skip_junk(rest, sink);
+        }
+    }
+    return pos;
+}
+
+void StreamFramer::deliver(const ParseResult& result, std::string_view rest, Sink& sink) {
+    resyncing_ = false;
+    for (auto warning : result.warnings) sink.on_anomaly(warning);
+    sink.on_message(message_, rest.substr(0, result.consumed));
+}
+
+void StreamFramer::remember_incomplete(const ParseResult& result, std::string_view rest) {
+    if (result.needed != 0) {
+        waiting_ = Waiting::total_size;
+        wait_arg_ = result.needed;
+        return;
+    }
+    // Without a LF the start line is still partial; with one it was checked and the header
+    // block's end is what is missing.
+    waiting_ = rest.find('\n') == std::string_view::npos ? Waiting::line_end : Waiting::header_end;
+    wait_arg_ = rest.size();
+}
+
+// `rest` starts with something that is not a parsable message. Returns the bytes to drop: up to
+// the next start line at a line start, or everything but a partial last line that may still
+// become one.
+std::size_t StreamFramer::skip_junk(std::string_view rest, Sink& sink) {
+    if (!resyncing_) sink.on_anomaly(SipAnomaly::stream_resync);
+    resyncing_ = true;
+    const std::size_t first_lf = rest.find('\n');
+    if (first_lf == std::string_view::npos) return rest.size();
+    const std::size_t next_line = first_lf + 1;
+    const auto after = rest.substr(next_line);
+    if (const auto found = find_start_line_at_line_start(after, after.size())) return next_line + *found;
+    const std::size_t last_lf = rest.rfind('\n');
+    const auto tail = rest.substr(last_lf + 1);
+    if (!tail.empty() && may_be_start_line_prefix(tail)) return last_lf + 1;
+    return rest.size();
+}
+
+}  // namespace scamgate::sip

@@ -1,0 +1,54 @@
+#pragma once
+// Cuts one direction of a SIP-over-TCP byte stream into messages (RFC 3261 18.3: Content-Length
+// frames each message). Whole messages inside one feed are parsed straight from the caller's
+// bytes; only an incomplete tail is copied, so the buffer never holds more than
+// max_message_size plus one feed.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sip/message.h"
+
+namespace scamgate::sip {
+
+class StreamFramer {
+public:
+    struct Sink {
+        virtual ~Sink() = default;
+        // `m` and `raw` are valid only during the call. The message's parse warnings
+        // (missing_content_length, missing_via, ...) are passed to on_anomaly just before.
+        virtual void on_message(const Message& m, std::string_view raw) = 0;
+        virtual void on_anomaly(SipAnomaly a) = 0;
+    };
+
+    explicit StreamFramer(const ParserLimits& limits = {});
+
+    // May emit 0..n messages. CRLF keepalives between messages (RFC 5626) are skipped silently;
+    // junk is skipped up to the next start line at a line start, counted as one stream_resync
+    // per episode (an error in a message that had a valid start line is reported first).
+    void feed(std::string_view bytes, Sink& sink);
+    // Bytes were lost: the partial message is dropped and the framer resynchronises.
+    void on_gap(Sink& sink);
+    std::size_t buffered() const { return buffer_.size(); }
+
+private:
+    std::size_t drain(std::string_view data, Sink& sink);
+    std::size_t skip_junk(std::string_view rest, Sink& sink);
+    void deliver(const ParseResult& result, std::string_view rest, Sink& sink);
+    void remember_incomplete(const ParseResult& result, std::string_view rest);
+    bool worth_parsing();
+    void keep_tail(std::string_view tail);
+
+    ParserLimits limits_;
+    std::string buffer_;
+    Message message_;
+    bool resyncing_ = false;
+    // What the buffered incomplete message lacks, so a feed that cannot complete it costs no
+    // reparse (byte-at-a-time feeding stays linear). wait_arg_: scan offset or total size.
+    enum class Waiting : std::uint8_t { nothing, line_end, header_end, total_size };
+    Waiting waiting_ = Waiting::nothing;
+    std::size_t wait_arg_ = 0;
+};
+
+}  // namespace scamgate::sip
