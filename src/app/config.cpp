@@ -1,0 +1,235 @@
+#include "app/config.h"
+
+#include <algorithm>
+#include <functional>
+#include <limits>
+#include <set>
+#include <vector>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace scamgate::app {
+
+namespace {
+
+enum class ParamType { count, seconds, boolean, port_list, path };
+
+struct Param {
+    std::string key;  // "section.name"
+    ParamType type;
+    double min = 0;
+    double max = 0;
+    std::string help;
+    std::function<void(AppConfig&, const YAML::Node&, const std::string& where)> set;
+    std::function<std::string(AppConfig)> show;
+};
+
+std::string where_of(const std::string& file, const YAML::Node& node) {
+    return fmt::format("{}:{}", file, node.Mark().line + 1);
+}
+
+double read_number(const YAML::Node& node, const Param& p, const std::string& where) {
+    double value = 0;
+    try {
+        value = node.as<double>();
+    } catch (const YAML::Exception&) {
+        throw ConfigError(fmt::format("{}: '{}' must be a number, got '{}'", where, p.key, node.Scalar()));
+    }
+    if (value < p.min || value > p.max) {
+        throw ConfigError(fmt::format("{}: '{}' is {}, outside {}..{}; use a value in that range", where, p.key,
+                                      node.Scalar(), p.min, p.max));
+    }
+    if (p.type == ParamType::count && value != static_cast<double>(static_cast<std::uint64_t>(value))) {
+        throw ConfigError(fmt::format("{}: '{}' must be a whole number, got '{}'", where, p.key, node.Scalar()));
+    }
+    return value;
+}
+
+template <typename Access>
+Param count_param(std::string key, double min, double max, std::string help, Access access) {
+    Param p{std::move(key), ParamType::count, min, max, std::move(help), {}, {}};
+    p.set = [access, p](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        access(c) = static_cast<std::remove_reference_t<decltype(access(c))>>(read_number(n, p, where));
+    };
+    p.show = [access](AppConfig c) { return fmt::format("{}", access(c)); };
+    return p;
+}
+
+template <typename Access>
+Param seconds_param(std::string key, double min, double max, std::string help, Access access) {
+    Param p{std::move(key), ParamType::seconds, min, max, std::move(help), {}, {}};
+    p.set = [access, p](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        access(c) = seconds(read_number(n, p, where));
+    };
+    p.show = [access](AppConfig c) {
+        return fmt::format("{}", static_cast<double>(access(c)) / kNanosPerSecond);
+    };
+    return p;
+}
+
+template <typename Access>
+Param bool_param(std::string key, std::string help, Access access) {
+    Param p{std::move(key), ParamType::boolean, 0, 1, std::move(help), {}, {}};
+    p.set = [access, key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        try {
+            access(c) = n.as<bool>();
+        } catch (const YAML::Exception&) {
+            throw ConfigError(fmt::format("{}: '{}' must be true or false, got '{}'", where, key, n.Scalar()));
+        }
+    };
+    p.show = [access](AppConfig c) { return access(c) ? "true" : "false"; };
+    return p;
+}
+
+Param ports_param(std::string key, std::string help) {
+    Param p{std::move(key), ParamType::port_list, 1, 65535, std::move(help), {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsSequence()) throw ConfigError(fmt::format("{}: '{}' must be a list of ports, e.g. [5060, 5061]", where, key));
+        std::vector<std::uint16_t> ports;
+        for (const auto& item : n) {
+            int port = 0;
+            try {
+                port = item.as<int>();
+            } catch (const YAML::Exception&) {
+                port = -1;
+            }
+            if (port < 1 || port > 65535) {
+                throw ConfigError(fmt::format("{}: '{}' holds '{}', not a port number 1..65535", where, key, item.Scalar()));
+            }
+            ports.push_back(static_cast<std::uint16_t>(port));
+        }
+        c.pipeline.sip.ports = std::move(ports);
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("[{}]", fmt::join(c.pipeline.sip.ports, ", ")); };
+    return p;
+}
+
+Param events_param() {
+    Param p{"output.events", ParamType::path, 0, 0,
+            "JSONL events destination: a file path, \"-\" for stdout, empty for none (--events overrides)", {}, {}};
+    p.set = [](AppConfig& c, const YAML::Node& n, const std::string&) { c.events_path = n.IsNull() ? "" : n.Scalar(); };
+    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.events_path); };
+    return p;
+}
+
+constexpr double kMaxCount = 1e9;
+
+const std::vector<Param>& parameters() {
+    static const std::vector<Param> table = {
+        ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted"),
+        bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",
+                   [](AppConfig& c) -> bool& { return c.pipeline.sip.any_port; }),
+        count_param("sip.max_message_size", 512, 1 << 20, "largest SIP message accepted, bytes",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.sip_parser.max_message_size; }),
+        count_param("sip.max_headers", 8, 4096, "most header lines in one SIP message",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.sip_parser.max_headers; }),
+        count_param("calls.max_active", 1, kMaxCount, "call attempts tracked at once; the oldest is evicted beyond",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.calls.max_calls; }),
+        seconds_param("calls.setup_timeout", 1, 86400, "seconds an INVITE may wait for a final response",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.calls.setup_timeout; }),
+        seconds_param("calls.max_duration", 1, 7 * 86400, "seconds an answered call may last without a BYE",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.calls.max_duration; }),
+        seconds_param("calls.linger", 0, 3600, "seconds an ended call is remembered to absorb retransmissions",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.calls.linger; }),
+        count_param("ip_fragments.max_datagrams", 1, kMaxCount, "IP datagrams in reassembly at once",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.net.max_fragment_trains; }),
+        count_param("ip_fragments.max_bytes", 65536, 1e11, "bytes held across all datagrams in reassembly",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.net.max_fragment_bytes; }),
+        seconds_param("ip_fragments.timeout", 1, 600, "seconds an incomplete datagram is kept",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.net.fragment_timeout; }),
+        count_param("tunnels.max_depth", 1, 16, "nested encapsulations followed (GRE, ERSPAN, IP-in-IP, GTP-U)",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.net.max_tunnel_depth; }),
+        count_param("tcp.max_connections", 1, kMaxCount, "TCP connections tracked at once; least recently active evicted",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.tcp.max_connections; }),
+        count_param("tcp.max_pending_bytes", 1024, 1 << 30, "out-of-order bytes held per direction before a gap is declared",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.tcp.max_pending_bytes_per_direction; }),
+        seconds_param("tcp.idle_timeout", 1, 86400, "seconds a silent TCP connection is kept",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.tcp.idle_timeout; }),
+        events_param(),
+    };
+    return table;
+}
+
+const Param* find_param(const std::string& key) {
+    for (const auto& p : parameters()) {
+        if (p.key == key) return &p;
+    }
+    return nullptr;
+}
+
+std::string known_keys_under(const std::string& section) {
+    std::vector<std::string> keys;
+    for (const auto& p : parameters()) {
+        if (p.key.rfind(section + ".", 0) == 0) keys.push_back(p.key.substr(section.size() + 1));
+    }
+    return fmt::format("{}", fmt::join(keys, ", "));
+}
+
+std::string known_sections() {
+    std::set<std::string> sections;
+    for (const auto& p : parameters()) sections.insert(p.key.substr(0, p.key.find('.')));
+    return fmt::format("{}", fmt::join(sections, ", "));
+}
+
+void apply_section(AppConfig& config, const std::string& file, const std::string& section, const YAML::Node& body) {
+    if (!body.IsMap()) {
+        throw ConfigError(fmt::format("{}: section '{}' must be a mapping of keys ({})", where_of(file, body),
+                                      section, known_keys_under(section)));
+    }
+    for (const auto& entry : body) {
+        const std::string key = section + "." + entry.first.Scalar();
+        const Param* p = find_param(key);
+        if (!p) {
+            throw ConfigError(fmt::format("{}: unknown key '{}' in section '{}'; known keys: {}",
+                                          where_of(file, entry.first), entry.first.Scalar(), section,
+                                          known_keys_under(section)));
+        }
+        p->set(config, entry.second, where_of(file, entry.second));
+    }
+}
+
+}  // namespace
+
+AppConfig load_config(const std::string& path) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw ConfigError(fmt::format("{}: cannot open the configuration file; check the path given to -c", path));
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(fmt::format("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg));
+    }
+    AppConfig config;
+    config.source_path = path;
+    if (root.IsNull()) return config;
+    if (!root.IsMap()) throw ConfigError(fmt::format("{}:1: the configuration must be a mapping of sections", path));
+    for (const auto& section : root) {
+        const std::string name = section.first.Scalar();
+        if (known_keys_under(name).empty()) {
+            throw ConfigError(fmt::format("{}: unknown section '{}'; known sections: {}", where_of(path, section.first),
+                                          name, known_sections()));
+        }
+        apply_section(config, path, name, section.second);
+    }
+    return config;
+}
+
+std::string describe_parameters() {
+    AppConfig defaults;
+    std::string out;
+    for (const auto& p : parameters()) {
+        std::string range;
+        switch (p.type) {
+            case ParamType::count: range = fmt::format("integer {}..{}", p.min, p.max); break;
+            case ParamType::seconds: range = fmt::format("seconds {}..{}", p.min, p.max); break;
+            case ParamType::boolean: range = "true|false"; break;
+            case ParamType::port_list: range = "list of ports 1..65535"; break;
+            case ParamType::path: range = "path"; break;
+        }
+        out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);
+    }
+    return out;
+}
+
+}  // namespace scamgate::app

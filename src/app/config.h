@@ -1,0 +1,29 @@
+#pragma once
+// scamgate.yaml: every parameter is declared once (key, type, range, help) in config.cpp; that one
+// table drives parsing, validation with file:line messages, `--help-config` and docs/config.md.
+#include <stdexcept>
+#include <string>
+
+#include "pipeline/worker.h"
+
+namespace scamgate::app {
+
+struct AppConfig {
+    pipeline::PipelineConfig pipeline;
+    std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
+    std::string source_path;  // the file this was loaded from (empty: built-in defaults)
+};
+
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Loads and validates a configuration file on top of the built-in defaults. Throws ConfigError
+// naming the file, line and what to do; a caller that keeps an older config keeps it in force.
+AppConfig load_config(const std::string& path);
+
+// One line per parameter: key, type and range, default, help. Printed by --help-config.
+std::string describe_parameters();
+
+}  // namespace scamgate::app

@@ -1,0 +1,110 @@
+#include "app/replay.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <optional>
+
+#include "capture/pcap_file.h"
+#include "net/decoder.h"
+#include "output/events.h"
+#include "pipeline/worker.h"
+
+namespace scamgate::app {
+
+namespace {
+
+bool is_capture_file(const std::filesystem::path& path) {
+    auto ext = path.extension().string();
+    return ext == ".pcap" || ext == ".pcapng" || ext == ".cap";
+}
+
+struct FileCounters {
+    std::uint64_t files = 0;
+    std::uint64_t unreadable = 0;
+    std::uint64_t unsupported = 0;
+    std::uint64_t truncated = 0;
+};
+
+void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters& counters, Logger& log,
+                 bool end_after) {
+    std::optional<capture::PcapFileReader> reader;
+    try {
+        reader.emplace(path);
+    } catch (const capture::CaptureError& e) {
+        ++counters.unreadable;
+        log.error("{}", e.what());
+        return;
+    }
+    if (!net::is_supported_linktype(reader->linktype())) {
+        ++counters.unsupported;
+        log.error("unsupported link type {} ({}) in {}; file skipped", reader->linktype(), reader->linktype_name(),
+                  path);
+        return;
+    }
+    ++counters.files;
+    worker.begin_source(path);
+    while (auto packet = reader->next()) worker.on_packet(*packet);
+    if (!reader->error().empty()) {
+        ++counters.truncated;
+        log.warn("{}: reading stopped early: {}", path, reader->error());
+    }
+    if (end_after) worker.end_source();
+}
+
+}  // namespace
+
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
+    std::vector<std::string> files;
+    for (const auto& input : inputs) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(input, ec)) {
+            files.push_back(input);
+            continue;
+        }
+        std::vector<std::string> found;
+        for (const auto& entry : std::filesystem::directory_iterator(input, ec)) {
+            if (entry.is_regular_file() && is_capture_file(entry.path())) found.push_back(entry.path().string());
+        }
+        std::sort(found.begin(), found.end());
+        files.insert(files.end(), found.begin(), found.end());
+    }
+    return files;
+}
+
+int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostream& out, Logger& log) {
+    const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
+    std::optional<output::JsonlWriter> events;
+    if (!events_path.empty()) events.emplace(events_path, out);  // throws with the path on failure
+
+    output::SummaryTable table;
+    output::FanOut sinks;
+    if (events) sinks.add(*events);
+    const bool show_table = !events && options.stats == StatsFormat::none;
+    if (show_table) sinks.add(table);
+
+    pipeline::Worker worker(config.pipeline, sinks, log);
+    FileCounters counters;
+    const auto files = expand_inputs(options.inputs);
+    for (std::size_t i = 0; i < files.size(); ++i) {
+        const bool last = i + 1 == files.size();
+        replay_file(files[i], worker, counters, log, !options.join || last);
+    }
+    if (options.join && !files.empty() && counters.files == 0) worker.end_source();
+    if (events) events->flush();
+
+    StatsReport stats = worker.stats();
+    stats.set("capture.files", counters.files);
+    stats.set("capture.unreadable_files", counters.unreadable);
+    stats.set("capture.unsupported_files", counters.unsupported);
+    stats.set("capture.truncated_files", counters.truncated);
+
+    if (show_table) table.print(out, stats);
+    if (options.stats == StatsFormat::json) out << output::to_json(stats).dump() << '\n';
+    if (options.stats == StatsFormat::text) {
+        for (const auto& [name, value] : stats.values()) out << name << ' ' << value << '\n';
+    }
+    out.flush();
+    return counters.unreadable + counters.unsupported > 0 ? 1 : 0;
+}
+
+}  // namespace scamgate::app

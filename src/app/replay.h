@@ -1,0 +1,27 @@
+#pragma once
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "common/log.h"
+
+namespace scamgate::app {
+
+enum class StatsFormat { none, json, text };
+
+struct ReplayOptions {
+    std::vector<std::string> inputs;  // files or folders (folders: their *.pcap, *.pcapng, *.cap)
+    std::string events_path;          // overrides the config's output.events when set
+    StatsFormat stats = StatsFormat::none;
+    bool join = false;                // treat the files as one continuous capture
+};
+
+// Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input
+// could not be read at all (unreadable, unsupported link type). Damaged packets never fail a run.
+int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostream& out, Logger& log);
+
+// Expands folders into their capture files, sorted; plain paths are kept as given.
+std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs);
+
+}  // namespace scamgate::app

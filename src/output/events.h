@@ -1,0 +1,67 @@
+#pragma once
+// Events: one JSON object per line, one per finished Contact. Field names are a contract
+// (docs/events.md, tests/schema/events.schema.json): add fields, never rename or remove them.
+#include <fstream>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/stats.h"
+#include "record/contact.h"
+
+namespace scamgate::output {
+
+nlohmann::json to_json(const record::Contact& contact);
+nlohmann::json to_json(const StatsReport& report);
+
+// Writes each contact as one JSON line to a file, or to stdout for "-".
+class JsonlWriter final : public record::ContactSink {
+public:
+    // Throws std::runtime_error when the file cannot be opened.
+    explicit JsonlWriter(const std::string& path, std::ostream& stdout_stream);
+    void on_contact(const record::Contact& contact) override;
+    void flush();
+    std::uint64_t written() const { return written_; }
+
+private:
+    std::unique_ptr<std::ofstream> file_;
+    std::ostream* out_;
+    std::uint64_t written_ = 0;
+};
+
+// Keeps one short row per contact for the human summary printed at the end of a replay.
+class SummaryTable final : public record::ContactSink {
+public:
+    void on_contact(const record::Contact& contact) override;
+    void print(std::ostream& out, const StatsReport& stats) const;
+    std::size_t rows() const { return rows_.size(); }
+
+private:
+    struct Row {
+        std::string time;
+        std::string call_id;
+        std::string caller;
+        std::string callee;
+        std::string ingress;
+        std::string outcome;
+        std::string verdict;
+    };
+    std::vector<Row> rows_;
+};
+
+// Hands each contact to several sinks.
+class FanOut final : public record::ContactSink {
+public:
+    void add(record::ContactSink& sink) { sinks_.push_back(&sink); }
+    void on_contact(const record::Contact& contact) override {
+        for (auto* sink : sinks_) sink->on_contact(contact);
+    }
+
+private:
+    std::vector<record::ContactSink*> sinks_;
+};
+
+}  // namespace scamgate::output

@@ -1,0 +1,345 @@
+#include "pipeline/call_tracker.h"
+
+#include <charconv>
+
+namespace scamgate::pipeline {
+
+namespace {
+
+using record::CallEnd;
+
+enum class CallState : std::uint8_t {
+    setup,       // INVITE sent, no final response yet
+    challenged,  // 401/407: waiting for the INVITE with credentials
+    answered,    // 2xx seen
+    ended,       // record emitted; lingering to absorb retransmissions
+};
+
+record::Party party_from(std::string_view header_value) {
+    record::Party party;
+    auto parsed = sip::parse_name_addr(header_value);
+    if (!parsed) {
+        party.uri = sip::unfold(header_value);
+        return party;
+    }
+    party.display = std::string(parsed->display);
+    party.uri = std::string(parsed->uri_text);
+    party.tag = std::string(parsed->tag());
+    if (parsed->uri) {
+        party.user = std::string(parsed->uri->user);
+        party.host = std::string(parsed->uri->host);
+        party.user_is_phone = parsed->uri->user_is_phone();
+    }
+    return party;
+}
+
+std::vector<record::Party> parties_from(const sip::Message& message, sip::HeaderId id) {
+    std::vector<record::Party> parties;
+    for (auto value : message.values(id)) parties.push_back(party_from(value));
+    return parties;
+}
+
+std::optional<record::Via> via_from(std::string_view value) {
+    auto via = sip::parse_via(value);
+    if (!via) return std::nullopt;
+    record::Via out;
+    out.transport = std::string(via->transport);
+    out.host = std::string(via->host);
+    out.port = via->port;
+    out.branch = std::string(via->param("branch").value_or(""));
+    return out;
+}
+
+std::optional<int> parse_int(std::string_view text) {
+    int value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+    return value;
+}
+
+std::vector<record::MediaEndpoint> media_from(const sip::Message& message) {
+    std::vector<record::MediaEndpoint> media;
+    auto content_type = message.first(sip::HeaderId::content_type);
+    if (message.body.empty() || content_type.find("sdp") == std::string_view::npos) return media;
+    auto sdp = sip::parse_sdp(message.body);
+    if (!sdp) return media;
+    for (const auto& m : sdp->media) {
+        record::MediaEndpoint endpoint;
+        endpoint.type = std::string(m.type);
+        endpoint.address = std::string(m.connection.empty() ? sdp->session_connection : m.connection);
+        endpoint.port = m.port;
+        endpoint.protocol = std::string(m.protocol);
+        media.push_back(std::move(endpoint));
+    }
+    return media;
+}
+
+record::Ingress ingress_from(const MessageOrigin& origin) {
+    record::Ingress ingress;
+    ingress.src = origin.tuple.src;
+    ingress.dst = origin.tuple.dst;
+    ingress.src_port = origin.tuple.src_port;
+    ingress.dst_port = origin.tuple.dst_port;
+    ingress.transport = origin.tuple.proto == net::IpProto::tcp ? "tcp" : "udp";
+    ingress.vlans.assign(origin.encap.vlan_ids.begin(), origin.encap.vlan_ids.begin() + origin.encap.vlan_count);
+    ingress.tunnel = origin.encap.tunnel;
+    ingress.tunnel_src = origin.encap.tunnel_src;
+    ingress.tunnel_dst = origin.encap.tunnel_dst;
+    ingress.tunnel_id = origin.encap.tunnel_id;
+    return ingress;
+}
+
+// The callee as presented: the Request-URI's user, or To's when the Request-URI has none.
+record::Party callee_from(const record::CallDetails& call) {
+    record::Party callee = call.to;
+    callee.tag.clear();
+    if (auto uri = sip::parse_uri(call.request_uri); uri && !uri->user.empty()) {
+        callee.uri = call.request_uri;
+        callee.user = std::string(uri->user);
+        callee.host = std::string(uri->host);
+        callee.user_is_phone = uri->user_is_phone();
+    }
+    return callee;
+}
+
+bool has_to_tag(const sip::Message& message) {
+    auto to = sip::parse_name_addr(message.first(sip::HeaderId::to));
+    return to && !to->tag().empty();
+}
+
+}  // namespace
+
+struct CallTracker::Call {
+    record::Contact contact;
+    CallState state = CallState::setup;
+    std::uint32_t invite_cseq = 0;
+    bool cancel_seen = false;
+    std::uint64_t generation = 0;
+    std::list<std::string>::iterator order_position;
+
+    record::CallDetails& details() { return *contact.call; }
+};
+
+CallTracker::CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name)
+    : limits_(limits), sink_(sink), source_name_(std::move(source_name)) {}
+
+CallTracker::~CallTracker() = default;
+
+std::size_t CallTracker::active() const {
+    std::size_t open = 0;
+    for (const auto& [id, call] : calls_) open += call->state != CallState::ended;
+    return open;
+}
+
+CallTracker::Call* CallTracker::find(std::string_view call_id) {
+    auto it = calls_.find(std::string(call_id));
+    return it == calls_.end() ? nullptr : it->second.get();
+}
+
+void CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin) {
+    if (message.is_request) {
+        on_request(message, origin);
+    } else {
+        on_response(message, origin);
+    }
+}
+
+void CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin) {
+    auto call_id = sip::unfold(message.first(sip::HeaderId::call_id));
+    if (call_id.empty()) return;
+    auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
+    Call* call = find(call_id);
+
+    if (message.method == "INVITE" && !has_to_tag(message)) {
+        std::uint32_t number = cseq ? cseq->number : 0;
+        if (!call) return on_initial_invite(message, origin, call_id, number);
+        ++call->details().messages;
+        if (call->state == CallState::challenged && number != call->invite_cseq) {
+            // The same attempt again, now with credentials.
+            call->state = CallState::setup;
+            call->invite_cseq = number;
+            call->details().final_status = 0;
+            call->details().final_reason.clear();
+            schedule(*call, origin.ts + limits_.setup_timeout);
+        } else {
+            ++call->details().invite_retransmissions;
+            ++invite_retransmissions_;
+        }
+        return;
+    }
+    if (!call) {
+        ++orphan_messages_;
+        return;
+    }
+    ++call->details().messages;
+    if (call->state == CallState::ended) return;
+    if (message.method == "INVITE") {
+        ++call->details().reinvites;
+    } else if (message.method == "CANCEL") {
+        call->cancel_seen = true;
+    } else if (message.method == "BYE") {
+        finish(*call, CallEnd::bye, origin.ts);
+    }
+}
+
+void CallTracker::on_initial_invite(const sip::Message& message, const MessageOrigin& origin,
+                                    std::string_view call_id, std::uint32_t cseq) {
+    if (calls_.size() >= limits_.max_calls) evict_oldest(origin.ts);
+
+    auto call = std::make_unique<Call>();
+    call->invite_cseq = cseq;
+    record::Contact& contact = call->contact;
+    contact.kind = record::ContactKind::call;
+    contact.source = source_name_;
+    contact.ingress = ingress_from(origin);
+
+    auto& d = contact.call.emplace();
+    d.call_id = std::string(call_id);
+    d.request_uri = std::string(message.request_uri);
+    d.from = party_from(message.first(sip::HeaderId::from));
+    d.to = party_from(message.first(sip::HeaderId::to));
+    d.p_asserted_identity = parties_from(message, sip::HeaderId::p_asserted_identity);
+    d.p_preferred_identity = parties_from(message, sip::HeaderId::p_preferred_identity);
+    d.remote_party_id = parties_from(message, sip::HeaderId::remote_party_id);
+    d.diversion = parties_from(message, sip::HeaderId::diversion);
+    d.history_info = parties_from(message, sip::HeaderId::history_info);
+    d.privacy = sip::unfold(message.first(sip::HeaderId::privacy));
+    d.has_identity_header = message.has(sip::HeaderId::identity);
+    d.contact = sip::unfold(message.first(sip::HeaderId::contact));
+    auto vias = message.values(sip::HeaderId::via);
+    d.via_count = vias.size();
+    if (!vias.empty()) {
+        d.via_first = via_from(vias.front());
+        d.via_last = via_from(vias.back());
+    }
+    d.user_agent = sip::unfold(message.first(sip::HeaderId::user_agent));
+    if (message.has(sip::HeaderId::max_forwards)) d.max_forwards = parse_int(message.first(sip::HeaderId::max_forwards));
+    d.content_type = sip::unfold(message.first(sip::HeaderId::content_type));
+    d.media = media_from(message);
+    d.timeline.invite = origin.ts;
+    d.messages = 1;
+
+    contact.caller = d.from;
+    contact.caller.tag.clear();
+    contact.callee = callee_from(d);
+
+    Call& stored = *call;
+    creation_order_.push_back(d.call_id);
+    stored.order_position = std::prev(creation_order_.end());
+    calls_.emplace(d.call_id, std::move(call));
+    schedule(stored, origin.ts + limits_.setup_timeout);
+}
+
+void CallTracker::on_response(const sip::Message& message, const MessageOrigin& origin) {
+    Call* call = find(sip::unfold(message.first(sip::HeaderId::call_id)));
+    if (!call) {
+        ++orphan_messages_;
+        return;
+    }
+    auto& d = call->details();
+    ++d.messages;
+    if (d.server.empty()) d.server = sip::unfold(message.first(sip::HeaderId::server));
+    auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
+    if (!cseq || cseq->method != "INVITE" || call->state == CallState::ended) return;
+
+    const int status = message.status_code;
+    if (status < 200) {
+        if (!d.timeline.first_provisional) {
+            d.timeline.first_provisional = origin.ts;
+            d.timeline.first_provisional_status = status;
+        }
+        if ((status == 180 || status == 183) && !d.timeline.ringing) d.timeline.ringing = origin.ts;
+        return;
+    }
+    d.final_status = status;
+    d.final_reason = std::string(message.reason_phrase);
+    if (status < 300) {
+        if (!d.timeline.answer) d.timeline.answer = origin.ts;
+        if (call->state != CallState::answered) {
+            call->state = CallState::answered;
+            schedule(*call, origin.ts + limits_.max_duration);
+        }
+        return;
+    }
+    if (status == 401 || status == 407) {
+        call->state = CallState::challenged;
+        schedule(*call, origin.ts + limits_.linger);
+        return;
+    }
+    finish(*call, call->cancel_seen && status == 487 ? CallEnd::cancel : CallEnd::rejected, origin.ts);
+}
+
+void CallTracker::finish(Call& call, CallEnd end, Timestamp at) {
+    auto& d = call.details();
+    d.end = end;
+    d.timeline.end = at;
+    call.contact.ts = at;
+    call.state = CallState::ended;
+    ++emitted_;
+    ++ends_[static_cast<std::size_t>(end)];
+    sink_.on_contact(call.contact);
+    schedule(call, at + limits_.linger);
+}
+
+void CallTracker::schedule(Call& call, Timestamp deadline) {
+    call.generation = next_generation_++;
+    deadlines_.push({deadline, call.generation, call.details().call_id});
+}
+
+void CallTracker::expire(Timestamp now) {
+    while (!deadlines_.empty() && deadlines_.top().at <= now) {
+        Deadline due = deadlines_.top();
+        deadlines_.pop();
+        auto it = calls_.find(due.call_id);
+        if (it == calls_.end() || it->second->generation != due.generation) continue;  // stale
+        Call& call = *it->second;
+        switch (call.state) {
+            case CallState::ended:
+                creation_order_.erase(call.order_position);
+                calls_.erase(it);
+                break;
+            case CallState::challenged:
+                finish(call, CallEnd::rejected, due.at);
+                break;
+            case CallState::setup:
+                finish(call, call.cancel_seen ? CallEnd::cancel : CallEnd::timeout, due.at);
+                break;
+            case CallState::answered:
+                finish(call, CallEnd::timeout, due.at);
+                break;
+        }
+    }
+}
+
+void CallTracker::evict_oldest(Timestamp now) {
+    while (!creation_order_.empty()) {
+        auto it = calls_.find(creation_order_.front());
+        creation_order_.pop_front();
+        if (it == calls_.end()) continue;
+        if (it->second->state != CallState::ended) finish(*it->second, CallEnd::evicted, now);
+        calls_.erase(it);
+        return;
+    }
+}
+
+void CallTracker::flush(CallEnd end, Timestamp now) {
+    for (const auto& id : creation_order_) {
+        auto it = calls_.find(id);
+        if (it != calls_.end() && it->second->state != CallState::ended) finish(*it->second, end, now);
+    }
+    calls_.clear();
+    creation_order_.clear();
+    deadlines_ = {};
+}
+
+void CallTracker::append_stats(StatsReport& report) const {
+    report.add("calls", emitted_);
+    report.add("calls.active", active());
+    for (std::size_t i = 0; i < ends_.size(); ++i) {
+        report.add(std::string("calls.end.") + record::call_end_name(static_cast<CallEnd>(i)), ends_[i]);
+    }
+    report.add("sip.orphan_messages", orphan_messages_);
+    report.add("sip.invite_retransmissions", invite_retransmissions_);
+}
+
+}  // namespace scamgate::pipeline

@@ -1,0 +1,85 @@
+#pragma once
+// SIP dialog tracking: Call-ID -> one call attempt with its timeline, finished into a Contact
+// record when it ends (BYE, CANCEL, final error, timeout). Bounded table, packet-time expiry.
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/stats.h"
+#include "common/time.h"
+#include "net/flow.h"
+#include "record/contact.h"
+#include "sip/message.h"
+
+namespace scamgate::pipeline {
+
+struct CallTrackerLimits {
+    std::size_t max_calls = 1'000'000;   // call attempts tracked at once
+    Timestamp setup_timeout = seconds(180);    // INVITE without a final response
+    Timestamp max_duration = seconds(4 * 3600); // answered call without BYE
+    Timestamp linger = seconds(32);      // keep an ended call this long to absorb retransmissions
+};
+
+// Where and when one SIP message was seen.
+struct MessageOrigin {
+    Timestamp ts = 0;
+    net::FlowTuple tuple;
+    net::Encapsulation encap;
+    std::uint64_t packet_number = 0;
+};
+
+class CallTracker {
+public:
+    CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name = {});
+    ~CallTracker();
+
+    void set_source_name(std::string name) { source_name_ = std::move(name); }
+    void on_message(const sip::Message& message, const MessageOrigin& origin);
+    // Ends calls whose deadline passed and forgets lingering ones.
+    void expire(Timestamp now);
+    // Ends every open call with `end` (capture_end at the end of a replay) and clears the table.
+    void flush(record::CallEnd end, Timestamp now);
+
+    std::size_t active() const;
+    // calls, calls.active, calls.<end reason>, sip.orphan_messages, sip.invite_retransmissions
+    void append_stats(StatsReport& report) const;
+
+private:
+    struct Call;
+    using CallMap = std::unordered_map<std::string, std::unique_ptr<Call>>;
+
+    void on_request(const sip::Message& message, const MessageOrigin& origin);
+    void on_response(const sip::Message& message, const MessageOrigin& origin);
+    void on_initial_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
+                           std::uint32_t cseq);
+    void finish(Call& call, record::CallEnd end, Timestamp at);
+    void schedule(Call& call, Timestamp deadline);
+    void evict_oldest(Timestamp now);
+    Call* find(std::string_view call_id);
+
+    CallTrackerLimits limits_;
+    record::ContactSink& sink_;
+    std::string source_name_;
+    CallMap calls_;
+    std::list<std::string> creation_order_;  // oldest first, for eviction
+    struct Deadline {
+        Timestamp at;
+        std::uint64_t generation;
+        std::string call_id;
+        bool operator>(const Deadline& other) const { return at > other.at; }
+    };
+    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+    std::uint64_t next_generation_ = 1;
+
+    std::uint64_t emitted_ = 0;
+    std::uint64_t orphan_messages_ = 0;
+    std::uint64_t invite_retransmissions_ = 0;
+    std::array<std::uint64_t, 6> ends_{};
+};
+
+}  // namespace scamgate::pipeline

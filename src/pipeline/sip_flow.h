@@ -1,0 +1,85 @@
+#pragma once
+// SIP on transports: the per-datagram probe and parse for UDP, and a per-connection handler that
+// probes a TCP stream for SIP and frames its messages.
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "common/anomaly.h"
+#include "common/stats.h"
+#include "net/tcp_reassembly.h"
+#include "pipeline/call_tracker.h"
+#include "sip/message.h"
+#include "sip/stream_framer.h"
+
+namespace scamgate::pipeline {
+
+struct SipDetection;
+
+// Counters for everything SIP the pipeline sees, shared by the UDP and TCP paths of one worker.
+struct SipCounters {
+    std::uint64_t messages = 0;
+    std::uint64_t requests = 0;
+    std::uint64_t responses = 0;
+    std::uint64_t parse_errors = 0;
+    std::uint64_t keepalives = 0;
+    std::uint64_t non_sip_on_sip_port = 0;
+    std::uint64_t tcp_streams = 0;
+    AnomalyCounts<sip::SipAnomaly> anomalies;
+
+    void append_to(StatsReport& report) const;
+};
+
+// What the SIP path hands on: a parsed message with its origin, and anomalies to log.
+class SipMessageSink {
+public:
+    virtual ~SipMessageSink() = default;
+    virtual void on_sip_message(const sip::Message& message, const MessageOrigin& origin) = 0;
+    virtual void on_sip_anomaly(sip::SipAnomaly anomaly) = 0;
+};
+
+enum class DatagramOutcome : std::uint8_t { sip, not_sip, keepalive, parse_error };
+
+class SipDatagramPath {
+public:
+    SipDatagramPath(const SipDetection& detection, const sip::ParserLimits& limits, SipCounters& counters,
+                    SipMessageSink& sink);
+    DatagramOutcome on_datagram(const net::TransportPayload& datagram);
+    bool is_sip_port(std::uint16_t port) const;
+
+private:
+    const SipDetection& detection_;
+    sip::ParserLimits limits_;
+    SipCounters& counters_;
+    SipMessageSink& sink_;
+    sip::Message message_;  // reused: keeps its header capacity between datagrams
+};
+
+// One TCP connection: each direction is probed for a SIP start line, then framed.
+class SipStreamHandler final : public net::StreamHandler {
+public:
+    SipStreamHandler(const SipDetection& detection, const sip::ParserLimits& limits, SipCounters& counters,
+                     SipMessageSink& sink, const net::TcpConnectionInfo& info, const net::Encapsulation& encap);
+    ~SipStreamHandler() override;
+
+    void on_data(net::Direction dir, ByteView bytes, const net::SegmentMeta& meta) override;
+    void on_gap(net::Direction dir, std::size_t missing) override;
+
+private:
+    enum class Verdict : std::uint8_t { undecided, sip, not_sip };
+    struct DirectionState;
+
+    DirectionState& state(net::Direction dir);
+    void probe(DirectionState& side, std::string_view bytes, const net::SegmentMeta& meta);
+    void feed(DirectionState& side, std::string_view bytes, const net::SegmentMeta& meta);
+
+    const SipDetection& detection_;
+    SipCounters& counters_;
+    SipMessageSink& sink_;
+    std::array<std::unique_ptr<DirectionState>, 2> sides_;
+    bool counted_as_sip_ = false;
+};
+
+}  // namespace scamgate::pipeline

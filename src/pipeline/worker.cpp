@@ -1,0 +1,103 @@
+#include "pipeline/worker.h"
+
+#include "pipeline/sip_flow.h"
+
+namespace scamgate::pipeline {
+
+struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessageSink {
+    Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger)
+        : config(cfg),
+          log(logger),
+          decoder(config.net, *this),
+          tcp(config.tcp, *this),
+          calls(config.calls, contact_sink),
+          datagrams(config.sip, config.sip_parser, sip_counters, *this) {}
+
+    // net::DecodeSink
+    void on_transport(const net::TransportPayload& payload) override {
+        if (payload.tuple.proto == net::IpProto::udp) {
+            datagrams.on_datagram(payload);
+        } else {
+            tcp.on_segment(payload);
+        }
+    }
+    void on_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
+
+    // net::StreamHandlerFactory
+    std::unique_ptr<net::StreamHandler> open(const net::TcpConnectionInfo& info,
+                                             const net::TransportPayload& first) override {
+        return std::make_unique<SipStreamHandler>(config.sip, config.sip_parser, sip_counters, *this, info, first.encap);
+    }
+
+    // SipMessageSink
+    void on_sip_message(const sip::Message& message, const MessageOrigin& origin) override {
+        calls.on_message(message, origin);
+    }
+    void on_sip_anomaly(sip::SipAnomaly anomaly) override {
+        auto info = describe(anomaly);
+        log_anomaly(info.name, info.description);
+    }
+
+    void log_anomaly(std::string_view name, std::string_view description) {
+        if (!log_limiter.allow(name)) return;
+        log.warn("{}: packet {}: {} ({}){}", source, current_packet, name, description,
+                 log_limiter.is_last_allowed(name) ? "; further ones are only counted" : "");
+    }
+
+    void housekeeping(Timestamp now) {
+        if (now < next_housekeeping) return;
+        next_housekeeping = now + config.housekeeping_interval;
+        decoder.expire(now);
+        tcp.expire(now);
+        calls.expire(now);
+    }
+
+    PipelineConfig config;
+    Logger& log;
+    LogLimiter log_limiter;
+    net::PacketDecoder decoder;
+    net::TcpReassembler tcp;
+    CallTracker calls;
+    SipCounters sip_counters;
+    SipDatagramPath datagrams;
+    std::string source;
+    std::uint64_t current_packet = 0;
+    Timestamp last_ts = 0;
+    Timestamp next_housekeeping = 0;
+};
+
+Worker::Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log)
+    : impl_(std::make_unique<Impl>(config, sink, log)) {}
+
+Worker::~Worker() = default;
+
+void Worker::begin_source(const std::string& name) {
+    impl_->source = name;
+    impl_->calls.set_source_name(name);
+    impl_->next_housekeeping = 0;
+}
+
+void Worker::on_packet(const capture::Packet& packet) {
+    impl_->current_packet = packet.number;
+    impl_->last_ts = std::max(impl_->last_ts, packet.ts);
+    impl_->decoder.decode(packet);
+    impl_->housekeeping(packet.ts);
+}
+
+void Worker::end_source() {
+    impl_->tcp.close_all();
+    impl_->calls.flush(record::CallEnd::capture_end, impl_->last_ts);
+    impl_->decoder.expire(impl_->last_ts + impl_->config.net.fragment_timeout + 1);
+    impl_->last_ts = 0;
+}
+
+StatsReport Worker::stats() const {
+    StatsReport report;
+    impl_->decoder.append_stats(report);
+    impl_->tcp.append_stats(report);
+    impl_->sip_counters.append_to(report);
+    impl_->calls.append_stats(report);
+    return report;
+}
+
+}  // namespace scamgate::pipeline

@@ -1,0 +1,57 @@
+#pragma once
+// One worker owns all per-flow state (fragments, TCP streams, SIP dialogs) for the flows sharded
+// to it, so nothing in it needs a lock. Replay runs one worker; live capture may run several,
+// each fed the packets whose flow hashes to it.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capture/packet.h"
+#include "common/log.h"
+#include "common/stats.h"
+#include "net/decoder.h"
+#include "net/tcp_reassembly.h"
+#include "pipeline/call_tracker.h"
+#include "record/contact.h"
+#include "sip/message.h"
+
+namespace scamgate::pipeline {
+
+struct SipDetection {
+    std::vector<std::uint16_t> ports = {5060, 5061};  // well-known SIP ports (junk there is counted)
+    bool any_port = true;                             // also find SIP on other ports by its start line
+    std::size_t junk_window = 64;                     // bytes of junk tolerated before a start line
+    std::size_t stream_probe_window = 8192;           // TCP bytes examined before deciding "not SIP"
+};
+
+struct PipelineConfig {
+    net::NetLimits net;
+    net::TcpLimits tcp;
+    sip::ParserLimits sip_parser;
+    SipDetection sip;
+    CallTrackerLimits calls;
+    Timestamp housekeeping_interval = seconds(1);
+};
+
+class Worker {
+public:
+    Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log);
+    ~Worker();
+    Worker(const Worker&) = delete;
+    Worker& operator=(const Worker&) = delete;
+
+    // Names the capture source (file or interface) for logs and records.
+    void begin_source(const std::string& name);
+    void on_packet(const capture::Packet& packet);
+    // Ends the source: closes TCP streams and ends open calls (end reason capture_end).
+    void end_source();
+
+    StatsReport stats() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace scamgate::pipeline
