@@ -51,6 +51,8 @@ enum class NetAnomaly : std::uint8_t {
     unsupported_tunnel,
     tunnel_too_deep,
     snaplen_cut,
+    bad_ipv6_version,
+    bad_ip_version,  // raw-IP link (or GTP-U payload) whose first nibble is neither 4 nor 6
     count_
 };
 
@@ -67,7 +69,11 @@ public:
     // Drops fragment trains older than the timeout, counting each as fragment_timeout.
     void expire(Timestamp now);
     // packets, bytes, decode.errors, ipv4.packets, ipv6.packets, udp.datagrams, tcp.segments,
-    // ip.fragments, ip.reassembled, tunnel.<kind>, plus every non-zero anomaly.
+    // ip.fragments, ip.reassembled, net.other, tunnel.<kind>, plus every non-zero anomaly.
+    // IP, UDP and TCP counters count headers decoded, so a tunneled packet counts its outer and
+    // inner IP headers. decode.errors counts packets with at least one anomaly, except that
+    // snaplen_cut alone does not make an error when the capture itself says the frame was cut
+    // (caplen < wire length).
     void append_stats(StatsReport& report) const;
 
 private:
