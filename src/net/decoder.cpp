@@ -494,6 +494,10 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
     bool decode_gtpu(const Addresses& outer, ByteView data) {
         constexpr std::size_t kMandatory = 8;
         constexpr std::uint8_t kExtension = 0x04, kSequence = 0x02, kNpdu = 0x01;
+        if (data.empty() && ctx.ip_truncated) {  // the capture ended where GTP-U would start
+            count(NetAnomaly::truncated_tunnel_header);
+            return true;
+        }
         if (data.empty() || (data[0] >> 5) != 1 || (data[0] & 0x10) == 0) return false;
         if (data.size() < kMandatory) {
             count(NetAnomaly::truncated_tunnel_header);
