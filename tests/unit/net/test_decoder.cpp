@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "decoder_harness.h"
+#include "test_decoder_harness.h"
 
 using namespace scamgate;
 using namespace scamgate::net;
