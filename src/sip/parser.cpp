@@ -217,7 +217,9 @@ private:
     bool parse_start_line() {
         const Line line = line_at(data_, 0);
         if (!line.terminated && streaming()) {
-            if (classify_start_line(line.text, false) == LineMatch::no) {
+            // A first line longer than the limit is junk, not a message to report as too large.
+            if (classify_start_line(line.text, false) == LineMatch::no ||
+                data_.size() > limits_.max_message_size) {
                 return stop(SipAnomaly::bad_start_line);
             }
             return need_more();
@@ -384,7 +386,8 @@ std::optional<std::size_t> find_start_line(std::string_view data, std::size_t wi
         // run is classified once (linear time on hostile input); only "xxSIP/2.0 200" needs
         // a second look at the run's tail.
         if (is_start_line_at(data, pos)) {
-            return skip_junk_glued_to_method(data.substr(pos, run_end - pos), pos);
+            const std::size_t method_at = skip_junk_glued_to_method(data.substr(pos, run_end - pos), pos);
+            return method_at < limit ? method_at : pos;
         }
         const std::size_t status_at = run_end >= pos + 3 ? run_end - 3 : pos;
         if (status_at > pos && status_at < limit && is_start_line_at(data, status_at)) return status_at;

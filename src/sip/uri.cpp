@@ -52,10 +52,10 @@ bool parse_hostport(std::string_view hostport, std::string_view& host, std::uint
 }
 
 bool parse_sip_uri(std::string_view rest, Uri& uri) {
-    const std::size_t question = rest.find('?');
+    // userinfo cannot hold an unescaped '@' but may hold '?', ';' and ':' (RFC 4475 intmeth).
     const std::size_t at = rest.find('@');
     std::string_view after_user = rest;
-    if (at != std::string_view::npos && (question == std::string_view::npos || at < question)) {
+    if (at != std::string_view::npos) {
         const auto userinfo = rest.substr(0, at);
         const std::size_t colon = userinfo.find(':');
         uri.user = userinfo.substr(0, colon);
