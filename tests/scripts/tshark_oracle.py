@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Independent oracle: for every capture, scamgate's SIP message count and the set of Call-IDs
+that carry an INVITE must equal what tshark reports for the same file.
+
+Captures: pcaps/ (the project's own), generated decoding cases (scamgate-pcapgen cases) and
+../shared/corpus/pcaps when present. Where tshark itself is wrong or needs help, the table below
+says so and why, and the right answer is asserted instead.
+"""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+# tshark options a file needs (SIP on a port tshark does not dissect as SIP by default).
+TSHARK_OPTIONS = {
+    "heplify-sip_ipv4_tcp_fragmented.pcap": ["-d", "tcp.port==6060,sip"],
+}
+
+# Files where tshark's count is not the right answer: expected scamgate count and why.
+KNOWN_DIFFERENCES = {
+    "ndpi-fuzz-2006-06-26-2594.pcap": {
+        "sip_messages": 47,
+        "why": "byte-fuzzed copy of aaa.pcap; tshark counts 52 SIP frames, 5 of which it marks malformed "
+               "itself and scamgate rejects with a counted anomaly: frame 247 (request line ended by a bare CR), "
+               "253 and 603 (UDP length field beyond the IP payload), 539 and 621 (corrupted Content-Length)",
+    },
+}
+
+
+def tshark_view(path: Path):
+    cmd = ["tshark", "-n", "-r", str(path), *TSHARK_OPTIONS.get(path.name, []), "-Y", "sip",
+           "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
+           "-e", "sip.Method", "-e", "sip.Status-Code", "-e", "sip.CSeq.method", "-e", "sip.Call-ID"]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    messages = 0
+    invite_call_ids = set()
+    for line in out.splitlines():
+        methods, statuses, _cseq_methods, call_ids = (line.split("\t") + ["", "", "", ""])[:4]
+        methods = [m for m in methods.split("|") if m]
+        statuses = [s for s in statuses.split("|") if s]
+        messages += len(methods) + len(statuses)
+        ids = call_ids.split("|") if call_ids else []
+        # In a frame with several messages, fields are listed per message in order; the request
+        # methods come first only when every message is a request, so pair INVITEs with their
+        # Call-ID when the frame holds a single message and otherwise by position among requests.
+        if len(methods) + len(statuses) == 1:
+            if methods == ["INVITE"] and ids:
+                invite_call_ids.add(ids[0])
+        else:
+            request_ids = ids[: len(methods)] if not statuses else []
+            for method, call_id in zip(methods, request_ids):
+                if method == "INVITE":
+                    invite_call_ids.add(call_id)
+            if statuses and "INVITE" in methods:
+                raise SystemExit(f"{path}: mixed requests and responses in one frame; extend the oracle")
+    return messages, invite_call_ids
+
+
+def scamgate_view(binary: str, path: Path):
+    with tempfile.NamedTemporaryFile(suffix=".jsonl") as events:
+        proc = subprocess.run([binary, "replay", "-q", "--stats", "json", "--events", events.name, str(path)],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise SystemExit(f"{path}: scamgate exited {proc.returncode}: {proc.stderr}")
+        stats = json.loads(proc.stdout.strip().splitlines()[-1])
+        call_ids = {json.loads(line)["call_id"] for line in Path(events.name).read_text().splitlines()
+                    if json.loads(line)["kind"] == "call"}
+    return stats["sip.messages"], call_ids
+
+
+def captures(source_dir: Path, corpus_dir: Path, cases_dir: Path):
+    files = sorted(p for p in (source_dir / "pcaps").glob("*") if p.suffix in (".pcap", ".pcapng"))
+    files += sorted(p for p in cases_dir.glob("*.pcap*") if "truncated" not in p.name)
+    corpus_pcaps = corpus_dir / "pcaps"
+    if corpus_pcaps.is_dir():
+        files += sorted(corpus_pcaps.glob("*"))
+    else:
+        print(f"SKIP corpus part: {corpus_pcaps} is absent (a user's clone does not have ../shared)")
+    return files
+
+
+def main():
+    binary = os.environ["SCAMGATE_BIN"]
+    source_dir = Path(os.environ.get("SCAMGATE_SOURCE_DIR", "."))
+    corpus_dir = Path(os.environ.get("SCAMGATE_CORPUS_DIR", "../shared/corpus"))
+    cases_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/nonexistent")
+    failures = 0
+    checked = 0
+    for path in captures(source_dir, corpus_dir, cases_dir):
+        t_messages, t_invites = tshark_view(path)
+        s_messages, s_calls = scamgate_view(binary, path)
+        known = KNOWN_DIFFERENCES.get(path.name)
+        want_messages = known["sip_messages"] if known else t_messages
+        ok = s_messages == want_messages and s_calls == t_invites
+        checked += 1
+        note = f" (tshark {t_messages}: {known['why']})" if known else ""
+        print(f"{'ok  ' if ok else 'FAIL'} {path.name}: messages {s_messages} (want {want_messages}){note}; "
+              f"INVITE Call-IDs {len(s_calls)} (tshark {len(t_invites)})")
+        if not ok:
+            failures += 1
+            if s_calls != t_invites:
+                print(f"     only scamgate: {sorted(s_calls - t_invites)[:5]}; only tshark: {sorted(t_invites - s_calls)[:5]}")
+    print(f"{checked - failures} passed, {failures} failed")
+    return 1 if failures or checked == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
