@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Captures scamgate's reference pcaps from real SIPp peers (Debian sip-tester) in private
+# network namespaces, with dumpcap on the gateway's interfaces.
+#
+# Usage: scripts/capture-sipp.sh [OUTDIR]        (default: <repo>/pcaps; needs root)
+#
+# Layout (all addresses are documentation ranges, inside namespaces this script creates
+# and deletes itself; nothing is sent anywhere else):
+#
+#   sgcap-intl (international carrier)          sgcap-gw (the gateway)          sgcap-dom (domestic peer)
+#   intl0 203.0.113.10/24      <-- veth -->  gw-intl 203.0.113.1/24
+#         2001:db8:113::10/64                        2001:db8:113::1/64
+#                                            gw-dom  198.51.100.1/24  <-- veth -->  dom0 198.51.100.20/24
+#
+# The gateway runs the SIPp UAS on 5060, the carrier/peer runs the SIPp UAC on 5060; dumpcap
+# captures on gw-intl or gw-dom (Ethernet, libpcap format, filter "port 5060").
+# Every run is bounded: fixed call counts (-m), fixed rate, one call at a time (-l 1),
+# SIPp -timeout, coreutils timeout around every process, dumpcap -a duration.
+set -euo pipefail
+
+readonly REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+readonly SCEN="$REPO/tests/sipp"
+OUTDIR=${1:-$REPO/pcaps}
+mkdir -p "$OUTDIR"
+OUTDIR=$(cd "$OUTDIR" && pwd)
+readonly OUTDIR
+
+readonly NS_GW=sgcap-gw NS_INTL=sgcap-intl NS_DOM=sgcap-dom
+readonly GW_INTL4=203.0.113.1 INTL4=203.0.113.10
+readonly GW_DOM4=198.51.100.1 DOM4=198.51.100.20
+readonly GW_INTL6=2001:db8:113::1 INTL6=2001:db8:113::10
+readonly UA_INTL="IntlCarrier-SBC/4.2 (sipp)" UA_DOM="VN-PBX/2.1 (sipp)"
+readonly RUN_TIMEOUT=40   # seconds, hard bound for any single SIPp or dumpcap process
+
+die() { echo "capture-sipp: $*" >&2; exit 1; }
+log() { echo "capture-sipp: $*" >&2; }
+
+[ "$(id -u)" -eq 0 ] || die "needs root (ip netns)"
+for tool in ip sipp dumpcap tshark timeout flock ss; do
+  command -v "$tool" >/dev/null || die "missing $tool (scripts/deps test)"
+done
+
+WORK=$(mktemp -d /tmp/scamgate-capture.XXXXXX)
+CAP_PID=""
+
+delete_netns() {
+  local ns
+  for ns in "$NS_GW" "$NS_INTL" "$NS_DOM"; do
+    ip netns del "$ns" 2>/dev/null || true
+  done
+}
+
+cleanup() {
+  local rc=$?
+  if [ -n "$CAP_PID" ]; then kill -INT "$CAP_PID" 2>/dev/null || true; wait "$CAP_PID" 2>/dev/null || true; fi
+  # Any SIPp still alive lives in our namespaces: killing by pid list of those namespaces only.
+  local ns pid
+  for ns in "$NS_GW" "$NS_INTL" "$NS_DOM"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
+  done
+  delete_netns
+  if [ "$rc" -ne 0 ]; then log "failed (rc=$rc); logs kept in $WORK"; else rm -rf "$WORK"; fi
+  exit "$rc"
+}
+
+# One capture run at a time on this machine (namespace names are fixed).
+exec 9>/tmp/scamgate-capture-sipp.lock
+flock -w 120 9 || die "another capture-sipp.sh is running"
+trap cleanup EXIT INT TERM
+
+in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
+
+# veth pair between the gateway and one peer namespace.
+link_peer() { # peer-ns gw-ifname peer-ifname
+  ip link add "$2" netns "$NS_GW" type veth peer name "$3" netns "$1"
+  in_ns "$NS_GW" ip link set "$2" up
+  in_ns "$1" ip link set "$3" up
+}
+
+# veth hands packets over with CHECKSUM_PARTIAL, so a capture shows wrong UDP/TCP checksums
+# unless checksum offload is off. With ethtool (Debian package ethtool) we switch it off;
+# without it the finished pcap is repaired with tcprewrite --fixcsum (package tcpreplay).
+disable_offload() { # ns ifname
+  if command -v ethtool >/dev/null; then
+    in_ns "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
+  fi
+}
+
+fix_checksums_if_needed() { # pcap
+  command -v ethtool >/dev/null && return 0
+  command -v tcprewrite >/dev/null || { log "WARNING: neither ethtool nor tcprewrite: $1 keeps veth partial checksums"; return 0; }
+  tcprewrite --fixcsum -i "$1" -o "$1.fix" && mv "$1.fix" "$1"
+}
+
+setup_netns() {
+  delete_netns
+  local ns
+  for ns in "$NS_GW" "$NS_INTL" "$NS_DOM"; do
+    ip netns add "$ns"
+    in_ns "$ns" ip link set lo up
+  done
+  link_peer "$NS_INTL" gw-intl intl0
+  link_peer "$NS_DOM" gw-dom dom0
+  in_ns "$NS_GW" ip addr add "$GW_INTL4/24" dev gw-intl
+  in_ns "$NS_GW" ip -6 addr add "$GW_INTL6/64" dev gw-intl nodad
+  in_ns "$NS_GW" ip addr add "$GW_DOM4/24" dev gw-dom
+  in_ns "$NS_INTL" ip addr add "$INTL4/24" dev intl0
+  in_ns "$NS_INTL" ip -6 addr add "$INTL6/64" dev intl0 nodad
+  in_ns "$NS_DOM" ip addr add "$DOM4/24" dev dom0
+  disable_offload "$NS_GW" gw-intl; disable_offload "$NS_INTL" intl0
+  disable_offload "$NS_GW" gw-dom;  disable_offload "$NS_DOM" dom0
+}
+
+wait_for() { # tries command...  -- polls every 0.1 s
+  local tries=$1; shift
+  while ! "$@" >/dev/null 2>&1; do
+    tries=$((tries - 1)); [ "$tries" -gt 0 ] || return 1
+    sleep 0.1
+  done
+}
+
+capture_start() { # ifname outfile
+  local err="$WORK/dumpcap-$(basename "$2").log"
+  rm -f "$2"
+  # started directly (not through a function) so that $! is the process that receives SIGINT:
+  # ip netns exec execs timeout, which forwards SIGINT to dumpcap.
+  ip netns exec "$NS_GW" timeout "$((RUN_TIMEOUT * 4))" dumpcap -q -P -i "$1" -f "port 5060" \
+    -a duration:$((RUN_TIMEOUT * 3)) -w "$2" 2>"$err" &
+  CAP_PID=$!
+  wait_for 50 grep -q "Capturing on" "$err" || die "dumpcap did not start: $(cat "$err")"
+}
+
+capture_stop() {
+  sleep 0.5   # let the last retransmission timers and responses land
+  kill -INT "$CAP_PID" 2>/dev/null || true
+  wait "$CAP_PID" 2>/dev/null || true
+  CAP_PID=""
+  fix_checksums_if_needed "$1"
+  chmod 0644 "$1"
+}
+
+uas_listening() { # proto(u|t) ip
+  in_ns "$NS_GW" ss -Hln"$1" "( sport = :5060 )" | grep -q "$2"
+}
+
+# run_calls NAME PEER_NS LOCAL_IP GW_IP TRANSPORT UAS_XML UAC_XML CSV CALLS UA [extra UAS args...]
+# Runs one SIPp UAS in the gateway and one SIPp UAC in the peer namespace until CALLS calls
+# have completed. Call-IDs are deterministic: sipp-NAME-<n>@LOCAL_IP.
+run_calls() {
+  local name=$1 ns=$2 lip=$3 gip=$4 tr=$5 uas=$6 uac=$7 csv=$8 calls=$9 ua=${10}
+  shift 10
+  local proto=u; [ "$tr" = u1 ] || proto=t
+  local remote=$gip; [[ $gip == *:* ]] && remote="[$gip]"
+  local csv_args=(); [ -n "$csv" ] && csv_args=(-inf "$SCEN/$csv")
+  local dom=$lip; [[ $lip == *:* ]] && dom="[$lip]"
+
+  ( cd "$WORK" && in_ns "$NS_GW" timeout "$RUN_TIMEOUT" sipp -sf "$SCEN/$uas" -i "$gip" -p 5060 \
+      -t "$tr" -m "$calls" -mp 20000 -nostdin -timeout "$((RUN_TIMEOUT - 5))s" \
+      -trace_err -error_file "$WORK/$name-uas.err" "$@" >"$WORK/$name-uas.log" 2>&1 ) &
+  local uas_pid=$!
+  wait_for 50 uas_listening "$proto" "$gip" || die "$name: UAS not listening"
+
+  ( cd "$WORK" && in_ns "$ns" timeout "$RUN_TIMEOUT" sipp "$remote:5060" -sf "$SCEN/$uac" "${csv_args[@]}" \
+      -i "$lip" -p 5060 -t "$tr" -m "$calls" -r 2 -l 1 -mp 16000 -nostdin \
+      -cid_str "sipp-$name-%u@$lip" -key ua "$ua" -key dom "$dom" \
+      -timeout "$((RUN_TIMEOUT - 5))s" -timeout_error \
+      -trace_err -error_file "$WORK/$name-uac.err" >"$WORK/$name-uac.log" 2>&1 ) \
+    || die "$name: UAC failed (see $WORK/$name-uac.log, $WORK/$name-uac.err)"
+  wait "$uas_pid" || die "$name: UAS failed (see $WORK/$name-uas.log)"
+  log "$name: $calls call(s) over $tr done"
+}
+
+summarise() { # file -> "n packets, n SIP frames, n bad checksums"
+  local pk sip bad
+  pk=$(tshark -r "$1" 2>/dev/null | wc -l)
+  sip=$(tshark -r "$1" -Y sip -T fields -e sip.Call-ID 2>/dev/null | wc -l)
+  bad=$(tshark -r "$1" -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
+        -Y 'udp.checksum.status==0 || tcp.checksum.status==0' 2>/dev/null | wc -l)
+  log "$(basename "$1"): $pk packets, $sip SIP frames, $bad bad checksums"
+  [ "$bad" -eq 0 ] || die "$(basename "$1") has bad checksums"
+}
+
+# ---- the captures -----------------------------------------------------------------------
+
+capture_domestic_udp() {
+  local f="$OUTDIR/sipp-domestic-udp.pcap"
+  capture_start gw-dom "$f"
+  run_calls domestic-udp "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-answer.xml uac-call.xml \
+    domestic-calls.csv 5 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
+capture_intl_trunk() {
+  local f="$OUTDIR/sipp-intl-trunk-cli.pcap"
+  capture_start gw-intl "$f"
+  run_calls intl-trunk "$NS_INTL" "$INTL4" "$GW_INTL4" u1 uas-answer.xml uac-call.xml \
+    intl-trunk-calls.csv 4 "$UA_INTL"
+  capture_stop "$f"; summarise "$f"
+}
+
+capture_tcp() {
+  local f="$OUTDIR/sipp-domestic-tcp.pcap"
+  capture_start gw-dom "$f"
+  run_calls domestic-tcp "$NS_DOM" "$DOM4" "$GW_DOM4" t1 uas-answer.xml uac-call.xml \
+    domestic-calls.csv 3 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
+capture_failures() {
+  local f="$OUTDIR/sipp-cancel-busy-notfound.pcap"
+  capture_start gw-dom "$f"
+  run_calls cancel "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-cancel.xml uac-cancel.xml \
+    cancel-calls.csv 1 "$UA_DOM"
+  run_calls busy "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-busy.xml uac-rejected.xml \
+    busy-calls.csv 1 "$UA_DOM"
+  run_calls notfound "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-notfound.xml uac-rejected.xml \
+    notfound-calls.csv 1 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
+capture_ipv6() {
+  local f="$OUTDIR/sipp-ipv6-intl.pcap"
+  capture_start gw-intl "$f"
+  run_calls ipv6-intl "$NS_INTL" "$INTL6" "$GW_INTL6" u1 uas-answer.xml uac-call.xml \
+    ipv6-calls.csv 2 "$UA_INTL"
+  capture_stop "$f"; summarise "$f"
+}
+
+capture_identity() {
+  local f="$OUTDIR/sipp-identity-headers.pcap"
+  capture_start gw-dom "$f"
+  run_calls tel-uri "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-answer.xml uac-tel-uri.xml "" 1 "$UA_DOM"
+  run_calls diversion "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-answer.xml uac-diversion.xml "" 1 "$UA_DOM"
+  run_calls anonymous "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-answer.xml uac-anonymous.xml "" 1 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
+capture_service_numbers() {
+  local f="$OUTDIR/sipp-hotline-cli-intl.pcap"
+  capture_start gw-intl "$f"
+  run_calls hotline-intl "$NS_INTL" "$INTL4" "$GW_INTL4" u1 uas-answer.xml uac-call.xml \
+    hotline-calls.csv 2 "$UA_INTL"
+  capture_stop "$f"; summarise "$f"
+  f="$OUTDIR/sipp-emergency-domestic.pcap"
+  capture_start gw-dom "$f"
+  run_calls emergency "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-answer.xml uac-call.xml \
+    emergency-calls.csv 2 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
+main() {
+  setup_netns
+  capture_domestic_udp
+  capture_intl_trunk
+  capture_tcp
+  capture_failures
+  capture_ipv6
+  capture_identity
+  capture_service_numbers
+  log "all captures written to $OUTDIR"
+}
+
+main
