@@ -91,9 +91,9 @@ struct StreamState {
     bool started = false;
     bool syn_seen = false;
     bool fin_seen = false;
-    std::uint32_t isn = 0;        // valid when syn_seen
-    std::uint32_t base_seq = 0;   // sequence number of offset 0
-    std::uint64_t next = 0;       // offset of the next byte to deliver
+    std::uint32_t isn = 0;                    // valid when syn_seen
+    std::uint32_t base_seq = 0;               // sequence number of offset 0
+    std::uint64_t next = 0;                   // offset of the next byte to deliver
     std::map<std::uint64_t, HeldBytes> held;  // non-overlapping, every key > next
     std::size_t held_bytes = 0;
 
@@ -111,7 +111,7 @@ struct Connection {
     TcpConnectionInfo info;
     bool originator_is_canonical = true;
     ConnState state = ConnState::active;
-    Timestamp last_seen = 0;  // last segment while active; close time once closed
+    Timestamp last_seen = 0;                 // last segment while active; close time once closed
     std::unique_ptr<StreamHandler> handler;  // null: connection ignored
     std::array<StreamState, 2> streams;
     std::list<FlowTuple>::iterator order;  // position in the active LRU or the closed FIFO
@@ -379,7 +379,8 @@ struct TcpReassembler::Impl {
         StreamState& stream = conn.stream(dir);
         // C++20 defines the unsigned-to-signed conversion as modular: this is the wraparound-safe
         // distance from the expected sequence number.
-        const auto distance = static_cast<std::int64_t>(static_cast<std::int32_t>(seq - stream.next_seq()));
+        const auto distance =
+            static_cast<std::int64_t>(static_cast<std::int32_t>(seq - stream.next_seq()));
         if (distance > kMaxWindow || distance < -kMaxWindow) {
             count(TcpAnomaly::segment_out_of_window);
             return;
@@ -395,7 +396,8 @@ struct TcpReassembler::Impl {
             }
             bytes = bytes.subspan(behind);
         }
-        std::uint64_t start = stream.next + static_cast<std::uint64_t>(std::max<std::int64_t>(distance, 0));
+        std::uint64_t start =
+            stream.next + static_cast<std::uint64_t>(std::max<std::int64_t>(distance, 0));
         place_bytes(conn, dir, start, bytes, segment, repeated);
         if (repeated) ++counters.retransmissions;
     }
@@ -435,7 +437,8 @@ struct TcpReassembler::Impl {
             room = static_cast<std::size_t>(
                 std::min<std::uint64_t>(room, stream.held.begin()->first - stream.next));
         }
-        emit(conn, dir, bytes.first(room), SegmentMeta{segment.ts, segment.packet_number, &segment});
+        emit(conn, dir, bytes.first(room),
+             SegmentMeta{segment.ts, segment.packet_number, &segment});
         stream.next += room;
         start += room;
         bytes = bytes.subspan(room);
@@ -513,8 +516,9 @@ struct TcpReassembler::Impl {
             const std::uint64_t end = node->first + held.bytes.size();
             if (end > stream.next) {
                 const auto fresh = ByteView(held.bytes).subspan(stream.next - node->first);
-                const SegmentMeta meta = trigger ? SegmentMeta{trigger->ts, trigger->packet_number, nullptr}
-                                                 : SegmentMeta{held.ts, held.packet_number, nullptr};
+                const SegmentMeta meta =
+                    trigger ? SegmentMeta{trigger->ts, trigger->packet_number, nullptr}
+                            : SegmentMeta{held.ts, held.packet_number, nullptr};
                 emit(conn, dir, fresh, meta);
                 stream.next = end;
             }

@@ -83,7 +83,8 @@ public:
         require(!log_.closed);
         require(missing > 0 && missing <= (std::size_t{1} << 30));
         auto& stream = log_.streams[static_cast<std::size_t>(dir)];
-        if (stream.expected) stream.expected = static_cast<std::uint8_t>(*stream.expected + missing);
+        if (stream.expected)
+            stream.expected = static_cast<std::uint8_t>(*stream.expected + missing);
         stream.missing += missing;
         require_within_span(stream);
     }
@@ -117,7 +118,8 @@ public:
         auto& log = logs.emplace_back();
         const FlowTuple& originator = info.originator_tuple;
         const bool reversed = originator.dst_port != 5060;
-        const std::size_t tuple_index = (reversed ? originator.dst_port : originator.src_port) - 40000u;
+        const std::size_t tuple_index =
+            (reversed ? originator.dst_port : originator.src_port) - 40000u;
         log.streams[0].span_index = span_index_of(tuple_index, reversed);
         log.streams[1].span_index = span_index_of(tuple_index, !reversed);
         return std::make_unique<CheckingHandler>(log, honest_, delivered_total, spans_);
@@ -213,9 +215,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         segment.tcp_flags = tcp_flags_of(static_cast<std::uint8_t>(control >> 3));
 
         payload.clear();
-        const std::uint32_t data_seq = segment.tcp_seq + ((segment.tcp_flags & tcp_flags::syn) ? 1 : 0);
+        const std::uint32_t data_seq =
+            segment.tcp_seq + ((segment.tcp_flags & tcp_flags::syn) ? 1 : 0);
         if (honest) {
-            for (std::size_t i = 0; i < length; ++i) payload.push_back(static_cast<std::uint8_t>(data_seq + i));
+            for (std::size_t i = 0; i < length; ++i)
+                payload.push_back(static_cast<std::uint8_t>(data_seq + i));
         } else {
             const auto raw = input.take(std::min(length, input.remaining()));
             payload.assign(raw->begin(), raw->end());

@@ -108,7 +108,8 @@ void send(TcpReassembler& tcp, Segments& segments, const FlowTuple& tuple, std::
     tcp.on_segment(segments.make(tuple, seq, flags, payload));
 }
 
-void handshake(TcpReassembler& tcp, Segments& s, std::uint32_t client_isn, std::uint32_t server_isn) {
+void handshake(TcpReassembler& tcp, Segments& s, std::uint32_t client_isn,
+               std::uint32_t server_isn) {
     send(tcp, s, kClient, client_isn, "", kSyn);
     send(tcp, s, kServer, server_isn, "", kSyn | kAck);
     send(tcp, s, kClient, client_isn + 1, "", kAck);
@@ -301,7 +302,7 @@ TEST_CASE("tcp: sequence numbers wrap around 2^32") {
     auto tcp = f.make();
     const std::uint32_t isn = 0xFFFFFFFAu;  // first data byte at 0xFFFFFFFB
     handshake(tcp, f.segments, isn, 0);
-    send(tcp, f.segments, kClient, 0x00000001u, "ghij");  // after the wrap: held
+    send(tcp, f.segments, kClient, 0x00000001u, "ghij");    // after the wrap: held
     send(tcp, f.segments, kClient, 0xFFFFFFFBu, "abcdef");  // crosses 2^32
     send(tcp, f.segments, kClient, 0xFFFFFFFFu, "ef");      // old: retransmission
     send(tcp, f.segments, kClient, 0x00000005u, "kl");
@@ -380,8 +381,8 @@ TEST_CASE("tcp: FIN from both sides flushes pending data after the gap and close
     CHECK(log.from_responder == "bye");
     CHECK(log.gaps == std::vector<std::size_t>{2});
     REQUIRE(log.metas.size() == 3);
-    CHECK(log.metas[1].segment == &fin);              // "bye" straight from the FIN segment
-    CHECK(log.metas[2].segment == nullptr);           // "fg" from the held copy...
+    CHECK(log.metas[1].segment == &fin);                     // "bye" straight from the FIN segment
+    CHECK(log.metas[2].segment == nullptr);                  // "fg" from the held copy...
     CHECK(log.metas[2].packet_number == fin.packet_number);  // ...released by the FIN
     CHECK(stats_of(tcp).get("tcp.active") == 0);
 }
