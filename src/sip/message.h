@@ -77,7 +77,8 @@ struct Message {
     std::string_view first(HeaderId id) const;
     bool has(HeaderId id) const;
     std::size_t count(HeaderId id) const;
-    // Every value of the header across repeated headers and comma-separated lists, in order.
+    // Every value of the header across repeated headers and, where is_comma_list(id), across
+    // comma-separated lists, in order.
     std::vector<std::string_view> values(HeaderId id) const;
 
     void clear();
@@ -157,7 +158,8 @@ bool may_be_start_line_prefix(std::string_view partial);
 
 // --- Header values -------------------------------------------------------------------------
 
-// Replaces each CRLF/LF followed by white space with one space.
+// Replaces each line break (CRLF or LF) together with the white space around it by one space,
+// as RFC 3261 7.3.1 makes folding equivalent to a single SP.
 std::string unfold(std::string_view value);
 
 // Splits a header value on top-level commas (not inside quotes or <>), trimming each part.
