@@ -114,7 +114,7 @@ private:
 SipStreamHandler::SipStreamHandler(const SipDetection& detection, const sip::ParserLimits& limits,
                                    SipCounters& counters, SipMessageSink& sink, const net::TcpConnectionInfo& info,
                                    const net::Encapsulation& encap)
-    : detection_(detection), counters_(counters), sink_(sink) {
+    : detection_(detection), counters_(counters) {
     sides_[0] = std::make_unique<DirectionState>(limits, counters, sink, info.originator_tuple, encap);
     sides_[1] = std::make_unique<DirectionState>(limits, counters, sink, info.originator_tuple.reversed(), encap);
 }

@@ -77,7 +77,6 @@ private:
 
     const SipDetection& detection_;
     SipCounters& counters_;
-    SipMessageSink& sink_;
     std::array<std::unique_ptr<DirectionState>, 2> sides_;
     bool counted_as_sip_ = false;
 };
