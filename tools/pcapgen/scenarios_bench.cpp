@@ -1,0 +1,384 @@
+// Benchmark traffic: many concurrent calls between domestic peers / international trunks and a
+// gateway, Ethernet/IPv4, mostly UDP with a share of TCP on persistent connections.
+// Frames are built directly from fixed-size headers (no PacketBuilder) so millions take seconds.
+// Everything derives from the seed through splitmix64, so a seed gives the same file every time.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <queue>
+#include <stdexcept>
+#include <vector>
+
+#include "pcapgen/scenarios.h"
+
+namespace scamgate::pcapgen {
+namespace {
+
+constexpr std::int64_t kBenchEpochSeconds = 1'768'464'000;  // 2026-01-15T08:00:00Z
+constexpr std::int64_t kMs = 1'000'000;                     // nanoseconds
+constexpr std::uint32_t kGatewayIp = 0xC6336401;             // 198.51.100.1
+constexpr std::uint32_t kDomesticBase = 0xC6336414;          // 198.51.100.20 ..
+constexpr std::uint32_t kTrunkBase = 0xCB00710A;             // 203.0.113.10 ..
+constexpr std::size_t kDomesticPeers = 12, kTrunkPeers = 4, kPeers = kDomesticPeers + kTrunkPeers;
+constexpr std::uint32_t kSnaplen = 65535;
+
+class SplitMix {
+public:
+    explicit SplitMix(std::uint64_t seed) : state_(seed) {}
+    std::uint64_t next() {
+        std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+        return z ^ (z >> 31);
+    }
+    std::uint64_t below(std::uint64_t n) { return next() % n; }
+    std::int64_t between(std::int64_t lo, std::int64_t hi) {
+        return lo + static_cast<std::int64_t>(below(static_cast<std::uint64_t>(hi - lo + 1)));
+    }
+    double unit() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+
+private:
+    std::uint64_t state_;
+};
+
+std::string ip_text(std::uint32_t ip) {
+    return std::to_string(ip >> 24) + "." + std::to_string((ip >> 16) & 0xFF) + "." +
+           std::to_string((ip >> 8) & 0xFF) + "." + std::to_string(ip & 0xFF);
+}
+
+std::uint32_t peer_ip(std::size_t peer) {
+    return peer < kDomesticPeers ? kDomesticBase + static_cast<std::uint32_t>(peer)
+                                 : kTrunkBase + static_cast<std::uint32_t>(peer - kDomesticPeers);
+}
+
+std::string digits(SplitMix& r, int n) {
+    std::string s(static_cast<std::size_t>(n), '0');
+    for (char& c : s) c = static_cast<char>('0' + r.below(10));
+    return s;
+}
+
+std::string domestic_number(SplitMix& r) {
+    static constexpr std::array<const char*, 8> kMobile{"+8491", "+8498", "+8490", "+8438",
+                                                         "+8486", "+8470", "+8483", "+8497"};
+    static constexpr std::array<const char*, 4> kFixed{"+8424", "+8428", "+84236", "+84225"};
+    if (r.below(10) < 6) return kMobile[r.below(kMobile.size())] + digits(r, 7);
+    const char* area = kFixed[r.below(kFixed.size())];
+    return area + digits(r, std::strlen(area) == 5 ? 8 : 7);
+}
+
+std::string foreign_number(SplitMix& r) {
+    static constexpr std::array<const char*, 6> kPrefix{"+4420794", "+1202555", "+6125550", "+6565",
+                                                         "+8610", "+8190"};
+    return kPrefix[r.below(kPrefix.size())] + digits(r, 4);
+}
+
+std::string hex16(std::uint64_t v) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s(16, '0');
+    for (int i = 15; i >= 0; --i, v >>= 4) s[static_cast<std::size_t>(i)] = kHex[v & 0xF];
+    return s;
+}
+
+// Everything about call number `index` comes from its own generator.
+struct BenchCall {
+    SipCall sip;
+    CallOutcome outcome = CallOutcome::answered;
+    std::size_t peer = 0;
+    std::vector<std::int64_t> offsets;  // per step, ns after the INVITE
+};
+
+CallOutcome pick_outcome(SplitMix& r) {
+    const auto x = r.below(100);
+    if (x < 86) return CallOutcome::answered;
+    if (x < 93) return CallOutcome::cancelled;
+    if (x < 98) return CallOutcome::busy;
+    return CallOutcome::not_found;
+}
+
+std::vector<std::int64_t> step_offsets(CallOutcome outcome, SplitMix& r) {
+    const std::int64_t trying = r.between(2, 8) * kMs, ring = trying + r.between(60, 400) * kMs;
+    switch (outcome) {
+        case CallOutcome::answered: {
+            const std::int64_t answer = ring + r.between(1500, 15000) * kMs;
+            const std::int64_t bye = answer + r.between(5000, 240000) * kMs;
+            return {0, trying, ring, answer, answer + r.between(20, 80) * kMs, bye, bye + r.between(5, 40) * kMs};
+        }
+        case CallOutcome::cancelled: {
+            const std::int64_t cancel = ring + r.between(2000, 20000) * kMs;
+            const std::int64_t ok = cancel + r.between(3, 20) * kMs;
+            return {0, trying, ring, cancel, ok, ok + kMs, ok + r.between(20, 60) * kMs};
+        }
+        default: {
+            const std::int64_t reject = trying + r.between(50, 3000) * kMs;
+            return {0, trying, reject, reject + r.between(20, 60) * kMs};
+        }
+    }
+}
+
+BenchCall make_bench_call(std::uint64_t seed, std::uint64_t index, double tcp_share) {
+    SplitMix r(seed * 0x100000001B3ULL ^ (index + 1) * 0x9E3779B97F4A7C15ULL);
+    BenchCall c;
+    c.peer = r.below(100) < 20 ? kDomesticPeers + r.below(kTrunkPeers) : r.below(kDomesticPeers);
+    const bool trunk = c.peer >= kDomesticPeers;
+    c.sip.tcp = r.unit() < tcp_share;
+    c.sip.caller_ip = ip_text(peer_ip(c.peer));
+    c.sip.gateway_ip = ip_text(kGatewayIp);
+    c.sip.caller_port = c.sip.tcp ? static_cast<std::uint16_t>(41000 + c.peer) : 5060;
+    c.sip.call_id = hex16(r.next()) + "-" + std::to_string(index) + "@" + c.sip.caller_ip;
+    // International trunks mostly bring foreign callers; a few present domestic numbers.
+    c.sip.caller = trunk && r.below(100) < 85 ? foreign_number(r) : domestic_number(r);
+    c.sip.callee = domestic_number(r);
+    c.sip.media_port = static_cast<std::uint16_t>(10000 + 2 * r.below(20000));
+    c.sip.sdp_min_bytes = static_cast<std::size_t>(r.between(330, 600));
+    c.sip.user_agent = trunk ? "IntlCarrier-SBC/4.2" : "VN-PBX/2.1";
+    c.outcome = pick_outcome(r);
+    c.offsets = step_offsets(c.outcome, r);
+    return c;
+}
+
+// ---- frames ---------------------------------------------------------------------------------
+
+void put16(std::uint8_t* p, std::uint16_t v) { p[0] = static_cast<std::uint8_t>(v >> 8); p[1] = static_cast<std::uint8_t>(v); }
+void put32(std::uint8_t* p, std::uint32_t v) { put16(p, static_cast<std::uint16_t>(v >> 16)); put16(p + 2, static_cast<std::uint16_t>(v)); }
+
+std::uint32_t sum16(const std::uint8_t* p, std::size_t n, std::uint32_t sum) {
+    std::uint64_t s = sum;
+    std::size_t i = 0;
+    for (; i + 1 < n; i += 2) s += static_cast<std::uint32_t>((p[i] << 8) | p[i + 1]);
+    if (i < n) s += static_cast<std::uint32_t>(p[i]) << 8;
+    while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
+    return static_cast<std::uint32_t>(s);
+}
+
+std::uint16_t fold(std::uint32_t s) {
+    while (s >> 16) s = (s & 0xFFFF) + (s >> 16);
+    return static_cast<std::uint16_t>(~s & 0xFFFF);
+}
+
+struct Flow {
+    std::uint32_t src_ip, dst_ip;
+    std::uint16_t src_port, dst_port;
+};
+
+struct TcpState {
+    std::uint32_t seq = 0, ack = 0;
+};
+
+// Ethernet + IPv4 + UDP/TCP + payload into `frame`, checksums included.
+class FrameBuilder {
+public:
+    const std::vector<std::uint8_t>& build(const Flow& f, bool tcp, std::string_view payload,
+                                           const TcpState* t = nullptr, std::uint8_t tcp_flags = 0x18) {
+        const std::size_t l4 = tcp ? 20 : 8;
+        frame_.assign(14 + 20 + l4 + payload.size(), 0);
+        std::uint8_t* p = frame_.data();
+        mac(p, f.dst_ip);
+        mac(p + 6, f.src_ip);
+        put16(p + 12, 0x0800);
+        ipv4(p + 14, f, tcp, l4 + payload.size());
+        std::uint8_t* seg = p + 34;
+        std::memcpy(seg + l4, payload.data(), payload.size());
+        put16(seg, f.src_port);
+        put16(seg + 2, f.dst_port);
+        if (tcp) {
+            put32(seg + 4, t->seq);
+            put32(seg + 8, t->ack);
+            seg[12] = 0x50;
+            seg[13] = tcp_flags;
+            put16(seg + 14, 64240);
+        } else {
+            put16(seg + 4, static_cast<std::uint16_t>(l4 + payload.size()));
+        }
+        std::uint32_t pseudo = sum16(p + 26, 8, 0) + (tcp ? 6u : 17u) + static_cast<std::uint32_t>(l4 + payload.size());
+        std::uint16_t sum = fold(sum16(seg, l4 + payload.size(), pseudo));
+        if (!tcp && sum == 0) sum = 0xFFFF;
+        put16(seg + (tcp ? 16 : 6), sum);
+        return frame_;
+    }
+
+private:
+    static void mac(std::uint8_t* p, std::uint32_t ip) {
+        p[0] = 0x02; p[1] = 0x00;
+        put32(p + 2, ip);
+    }
+    void ipv4(std::uint8_t* p, const Flow& f, bool tcp, std::size_t l4_len) {
+        p[0] = 0x45;
+        put16(p + 2, static_cast<std::uint16_t>(20 + l4_len));
+        put16(p + 4, ip_id_++);
+        put16(p + 6, tcp ? 0x4000 : 0);
+        p[8] = 64;
+        p[9] = tcp ? 6 : 17;
+        put32(p + 12, f.src_ip);
+        put32(p + 16, f.dst_ip);
+        put16(p + 10, fold(sum16(p, 20, 0)));
+    }
+
+    std::vector<std::uint8_t> frame_;
+    std::uint16_t ip_id_ = 1;
+};
+
+// Buffered classic-pcap output (microseconds).
+class BenchPcap {
+public:
+    explicit BenchPcap(const std::string& path) : out_(path, std::ios::binary | std::ios::trunc) {
+        if (!out_) throw std::runtime_error("cannot write " + path);
+        std::uint8_t h[24] = {};
+        le32(h, 0xA1B2C3D4);
+        h[4] = 2; h[6] = 4;
+        le32(h + 16, kSnaplen);
+        le32(h + 20, 1);
+        append(h, sizeof h);
+    }
+    ~BenchPcap() { flush(); }
+    BenchPcap(const BenchPcap&) = delete;
+    BenchPcap& operator=(const BenchPcap&) = delete;
+
+    void write(std::int64_t ts_ns, const std::vector<std::uint8_t>& frame) {
+        std::uint8_t r[16];
+        le32(r, static_cast<std::uint32_t>(ts_ns / 1'000'000'000));
+        le32(r + 4, static_cast<std::uint32_t>(ts_ns % 1'000'000'000 / 1000));
+        le32(r + 8, static_cast<std::uint32_t>(frame.size()));
+        le32(r + 12, static_cast<std::uint32_t>(frame.size()));
+        append(r, sizeof r);
+        append(frame.data(), frame.size());
+        bytes_ += 16 + frame.size();
+        if (buffer_.size() > (4u << 20)) flush();
+    }
+    void flush() {
+        out_.write(reinterpret_cast<const char*>(buffer_.data()), static_cast<std::streamsize>(buffer_.size()));
+        buffer_.clear();
+        if (!out_) throw std::runtime_error("write failed");
+    }
+    std::uint64_t bytes() const { return bytes_ + 24; }
+
+private:
+    static void le32(std::uint8_t* p, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i) p[i] = static_cast<std::uint8_t>(v >> (8 * i));
+    }
+    void append(const std::uint8_t* p, std::size_t n) { buffer_.insert(buffer_.end(), p, p + n); }
+
+    std::ofstream out_;
+    std::vector<std::uint8_t> buffer_;
+    std::uint64_t bytes_ = 0;
+};
+
+// ---- the schedule ---------------------------------------------------------------------------
+
+struct Event {
+    std::int64_t ts;
+    std::uint64_t call;
+    std::uint32_t step;
+    bool operator>(const Event& o) const {
+        if (ts != o.ts) return ts > o.ts;
+        if (call != o.call) return call > o.call;
+        return step > o.step;
+    }
+};
+
+class BenchRun {
+public:
+    explicit BenchRun(const BenchOptions& o) : opt_(o), pcap_(o.out), arrivals_(o.seed ^ 0xA5A5A5A5ULL) {}
+
+    BenchSummary run() {
+        next_start_ = kBenchEpochSeconds * 1'000'000'000;
+        while (summary_.messages < opt_.messages) {
+            const bool start = planned_ < opt_.messages && (events_.empty() || next_start_ <= events_.top().ts);
+            if (start) start_call();
+            else if (!events_.empty()) emit(pop());
+            else break;
+        }
+        pcap_.flush();
+        summary_.bytes = pcap_.bytes();
+        summary_.capture_seconds = static_cast<double>(last_ts_ - kBenchEpochSeconds * 1'000'000'000) / 1e9;
+        return summary_;
+    }
+
+private:
+    void start_call() {
+        const std::uint64_t index = summary_.calls++;
+        const BenchCall c = make_bench_call(opt_.seed, index, opt_.tcp_share);
+        for (std::uint32_t i = 0; i < c.offsets.size(); ++i) events_.push({next_start_ + c.offsets[i], index, i});
+        planned_ += c.offsets.size();
+        if (c.sip.tcp) ++summary_.tcp_calls;
+        // Poisson arrivals at the configured rate.
+        next_start_ += static_cast<std::int64_t>(-std::log(1.0 - arrivals_.unit()) / opt_.calls_per_second * 1e9);
+    }
+
+    Event pop() {
+        Event e = events_.top();
+        events_.pop();
+        return e;
+    }
+
+    void emit(const Event& e) {
+        const BenchCall c = make_bench_call(opt_.seed, e.call, opt_.tcp_share);
+        const SipStep step = call_steps(c.outcome)[e.step];
+        const bool up = sent_by_caller(step);
+        const Flow f = up ? Flow{peer_ip(c.peer), kGatewayIp, c.sip.caller_port, c.sip.gateway_port}
+                          : Flow{kGatewayIp, peer_ip(c.peer), c.sip.gateway_port, c.sip.caller_port};
+        const std::string text = render_sip(c.sip, step);
+        if (c.sip.tcp) emit_tcp(e.ts, c.peer, f, up, text);
+        else write(e.ts, frames_.build(f, false, text));
+        ++summary_.messages;
+    }
+
+    // One persistent connection per peer; the handshake goes out before its first message.
+    void emit_tcp(std::int64_t ts, std::size_t peer, const Flow& f, bool up, std::string_view text) {
+        TcpConn& conn = conns_[peer];
+        if (!conn.open) open(ts, peer, up ? f : Flow{f.dst_ip, f.src_ip, f.dst_port, f.src_port}, conn);
+        TcpState& mine = up ? conn.client : conn.server;
+        const TcpState& theirs = up ? conn.server : conn.client;
+        mine.ack = theirs.seq;
+        write(ts, frames_.build(f, true, text, &mine));
+        mine.seq += static_cast<std::uint32_t>(text.size());
+    }
+
+    struct TcpConn {
+        bool open = false;
+        TcpState client, server;
+    };
+
+    void open(std::int64_t ts, std::size_t peer, const Flow& up, TcpConn& conn) {
+        const Flow down{up.dst_ip, up.src_ip, up.dst_port, up.src_port};
+        conn.client.seq = 0x10000000u + static_cast<std::uint32_t>(peer) * 0x01000000u;
+        conn.server.seq = 0x80000000u + static_cast<std::uint32_t>(peer) * 0x01000000u;
+        const std::int64_t at = std::max(last_ts_, ts - 3 * kMs);  // timestamps never go back
+        write(at, frames_.build(up, true, {}, &conn.client, 0x02));
+        conn.client.seq += 1;
+        conn.server.ack = conn.client.seq;
+        write(at, frames_.build(down, true, {}, &conn.server, 0x12));
+        conn.server.seq += 1;
+        conn.client.ack = conn.server.seq;
+        write(at, frames_.build(up, true, {}, &conn.client, 0x10));
+        conn.open = true;
+    }
+
+    void write(std::int64_t ts, const std::vector<std::uint8_t>& frame) {
+        pcap_.write(ts, frame);
+        ++summary_.frames;
+        last_ts_ = ts;
+    }
+
+    const BenchOptions& opt_;
+    BenchPcap pcap_;
+    SplitMix arrivals_;
+    FrameBuilder frames_;
+    std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
+    std::array<TcpConn, kPeers> conns_{};
+    std::int64_t next_start_ = 0;
+    std::int64_t last_ts_ = 0;
+    std::uint64_t planned_ = 0;
+    BenchSummary summary_;
+};
+
+}  // namespace
+
+BenchSummary write_bench(const BenchOptions& options) {
+    if (options.tcp_share < 0 || options.tcp_share > 1) throw std::invalid_argument("--tcp-share must be in [0,1]");
+    if (options.calls_per_second <= 0) throw std::invalid_argument("call rate must be positive");
+    return BenchRun(options).run();
+}
+
+}  // namespace scamgate::pcapgen
