@@ -131,7 +131,7 @@ BenchCall make_bench_call(std::uint64_t seed, std::uint64_t index, double tcp_sh
     c.sip.caller = trunk && r.below(100) < 85 ? foreign_number(r) : domestic_number(r);
     c.sip.callee = domestic_number(r);
     c.sip.media_port = static_cast<std::uint16_t>(10000 + 2 * r.below(20000));
-    c.sip.sdp_min_bytes = static_cast<std::size_t>(r.between(330, 600));
+    c.sip.sdp_min_bytes = static_cast<std::size_t>(r.between(250, 480));
     c.sip.user_agent = trunk ? "IntlCarrier-SBC/4.2" : "VN-PBX/2.1";
     c.outcome = pick_outcome(r);
     c.offsets = step_offsets(c.outcome, r);
@@ -284,10 +284,11 @@ public:
     BenchSummary run() {
         next_start_ = kBenchEpochSeconds * 1'000'000'000;
         while (summary_.messages < opt_.messages) {
-            const bool start = planned_ < opt_.messages && (events_.empty() || next_start_ <= events_.top().ts);
+            // Calls keep arriving until the last message: the file is a window of steady traffic
+            // that ends with calls in progress, as a real capture does.
+            const bool start = events_.empty() || next_start_ <= events_.top().ts;
             if (start) start_call();
-            else if (!events_.empty()) emit(pop());
-            else break;
+            else emit(pop());
         }
         pcap_.flush();
         summary_.bytes = pcap_.bytes();
@@ -300,7 +301,6 @@ private:
         const std::uint64_t index = summary_.calls++;
         const BenchCall c = make_bench_call(opt_.seed, index, opt_.tcp_share);
         for (std::uint32_t i = 0; i < c.offsets.size(); ++i) events_.push({next_start_ + c.offsets[i], index, i});
-        planned_ += c.offsets.size();
         if (c.sip.tcp) ++summary_.tcp_calls;
         // Poisson arrivals at the configured rate.
         next_start_ += static_cast<std::int64_t>(-std::log(1.0 - arrivals_.unit()) / opt_.calls_per_second * 1e9);
@@ -369,7 +369,6 @@ private:
     std::array<TcpConn, kPeers> conns_{};
     std::int64_t next_start_ = 0;
     std::int64_t last_ts_ = 0;
-    std::uint64_t planned_ = 0;
     BenchSummary summary_;
 };
 
