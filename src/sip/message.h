@@ -143,7 +143,8 @@ ParseResult parse_message(std::string_view data, Framing framing, Message& out,
 bool starts_with_start_line(std::string_view data);
 
 // Offset of the first start line within the first `window` bytes, if any (for junk before a
-// request and for stream resynchronisation, where window is the whole buffer).
+// request and for stream resynchronisation, where window is the whole buffer). A request found
+// after junk (offset > 0) must use one of the RFC methods; any token method counts at offset 0.
 std::optional<std::size_t> find_start_line(std::string_view data, std::size_t window);
 // Datagram junk: the start line may begin at any offset (e.g. two stray bytes glued to
 // "REGISTER sip:..."); an unknown method token ending in an RFC method ("DBREGISTER") is taken

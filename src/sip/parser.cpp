@@ -120,6 +120,10 @@ constexpr std::array<std::string_view, 14> kRfcMethods{
     "INVITE", "ACK", "BYE", "CANCEL", "OPTIONS", "REGISTER", "PRACK",
     "SUBSCRIBE", "NOTIFY", "PUBLISH", "INFO", "REFER", "MESSAGE", "UPDATE"};
 
+bool is_rfc_method(std::string_view token) {
+    return std::find(kRfcMethods.begin(), kRfcMethods.end(), token) != kRfcMethods.end();
+}
+
 // For "DBREGISTER sip:..." returns the offset of "REGISTER": junk glued to a known method.
 std::size_t skip_junk_glued_to_method(std::string_view token, std::size_t token_offset) {
     for (auto method : kRfcMethods) {
@@ -387,10 +391,17 @@ std::optional<std::size_t> find_start_line(std::string_view data, std::size_t wi
         // a second look at the run's tail.
         if (is_start_line_at(data, pos)) {
             const std::size_t method_at = skip_junk_glued_to_method(data.substr(pos, run_end - pos), pos);
-            return method_at < limit ? method_at : pos;
+            const std::size_t at = method_at < limit ? method_at : pos;
+            if (at == 0 || data.substr(at).starts_with("SIP/")) return at;
+            // After junk, only a method RFC 3261 and its extensions define is believed: a mangled
+            // "%s\0ISTER sip:..." is junk, not an "ISTER" request.
+            if (is_rfc_method(data.substr(at, run_end - at))) return at;
         }
         const std::size_t status_at = run_end >= pos + 3 ? run_end - 3 : pos;
-        if (status_at > pos && status_at < limit && is_start_line_at(data, status_at)) return status_at;
+        if (status_at > pos && status_at < limit && data.substr(status_at).starts_with("SIP/") &&
+            is_start_line_at(data, status_at)) {
+            return status_at;
+        }
         pos = run_end;
     }
     return std::nullopt;

@@ -532,3 +532,16 @@ TEST_CASE("anomaly names are stable") {
         CHECK(describe(static_cast<SipAnomaly>(i)).name.starts_with("sip."));
     }
 }
+
+TEST_CASE("find_start_line: after junk only an RFC method is believed") {
+    using scamgate::sip::find_start_line;
+    const std::string mangled("%s\0ISTER sip:sip.cybercity.dk SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.2\r\n\r\n", 74);
+    CHECK_FALSE(find_start_line(mangled, 64).has_value());
+    const std::string glued = "DBREGISTER sip:1.1.1.1:5060 SIP/2.0\r\n\r\n";
+    REQUIRE(find_start_line(glued, 64).has_value());
+    CHECK(*find_start_line(glued, 64) == 2);
+    const std::string spaced = "\r\n\x01\x02OPTIONS sip:a@b SIP/2.0\r\n\r\n";
+    REQUIRE(find_start_line(spaced, 64).has_value());
+    CHECK(*find_start_line(spaced, 64) == 4);
+    CHECK(*find_start_line("FOO sip:a@b SIP/2.0\r\n\r\n", 64) == 0);
+}
