@@ -20,6 +20,17 @@ TSHARK_OPTIONS = {
 
 # Files where tshark's count is not the right answer: expected scamgate count and why.
 KNOWN_DIFFERENCES = {
+    "snaplen-cut.pcap": {
+        "extra_invite_call_ids": {"pcapgen-snaplen-cut-2@203.0.113.10"},
+        "why": "the second INVITE is cut by the snaplen inside its SDP; its headers were captured and "
+               "scamgate records the call (anomaly sip.body_length_mismatch), tshark lists the frame "
+               "but shows none of its fields",
+    },
+    "tcp-gap.pcap": {
+        "sip_messages": 6,
+        "why": "a TCP segment in the middle of the 200 OK is lost; tshark (5) stops dissecting that "
+               "direction, scamgate resynchronises at the next start line and still reads the BYE's 200",
+    },
     "ndpi-fuzz-2006-06-26-2594.pcap": {
         "sip_messages": 47,
         "why": "byte-fuzzed copy of aaa.pcap; tshark counts 52 SIP frames, 5 of which it marks malformed "
@@ -30,7 +41,8 @@ KNOWN_DIFFERENCES = {
 
 
 def tshark_view(path: Path):
-    cmd = ["tshark", "-n", "-r", str(path), *TSHARK_OPTIONS.get(path.name, []), "-Y", "sip",
+    cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path),
+           *TSHARK_OPTIONS.get(path.name, []), "-Y", "sip",
            "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
            "-e", "sip.Method", "-e", "sip.Status-Code", "-e", "sip.CSeq.method", "-e", "sip.Call-ID"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
@@ -92,16 +104,17 @@ def main():
         t_messages, t_invites = tshark_view(path)
         s_messages, s_calls = scamgate_view(binary, path)
         known = KNOWN_DIFFERENCES.get(path.name)
-        want_messages = known["sip_messages"] if known else t_messages
-        ok = s_messages == want_messages and s_calls == t_invites
+        want_messages = known.get("sip_messages", t_messages) if known else t_messages
+        want_calls = t_invites | (known.get("extra_invite_call_ids", set()) if known else set())
+        ok = s_messages == want_messages and s_calls == want_calls
         checked += 1
-        note = f" (tshark {t_messages}: {known['why']})" if known else ""
+        note = f" (tshark {t_messages}, {len(t_invites)} Call-IDs: {known['why']})" if known else ""
         print(f"{'ok  ' if ok else 'FAIL'} {path.name}: messages {s_messages} (want {want_messages}){note}; "
               f"INVITE Call-IDs {len(s_calls)} (tshark {len(t_invites)})")
         if not ok:
             failures += 1
-            if s_calls != t_invites:
-                print(f"     only scamgate: {sorted(s_calls - t_invites)[:5]}; only tshark: {sorted(t_invites - s_calls)[:5]}")
+            if s_calls != want_calls:
+                print(f"     only scamgate: {sorted(s_calls - want_calls)[:5]}; only expected: {sorted(want_calls - s_calls)[:5]}")
     print(f"{checked - failures} passed, {failures} failed")
     return 1 if failures or checked == 0 else 0
 
