@@ -78,18 +78,19 @@ link_peer() { # peer-ns gw-ifname peer-ifname
 }
 
 # veth hands packets over with CHECKSUM_PARTIAL, so a capture shows wrong UDP/TCP checksums
-# unless checksum offload is off. With ethtool (Debian package ethtool) we switch it off;
-# without it the finished pcap is repaired with tcprewrite --fixcsum (package tcpreplay).
-disable_offload() { # ns ifname
-  if command -v ethtool >/dev/null; then
-    in_ns "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 || true
-  fi
+# unless checksum offload is off: ethtool (Debian package ethtool) switches it off.
+# (tcprewrite --fixcsum is no substitute: it leaves some IPv6 UDP checksums wrong.)
+ensure_ethtool() {
+  command -v ethtool >/dev/null && return 0
+  log "ethtool missing: installing the Debian package"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ethtool >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends ethtool >/dev/null 2>&1; } \
+    || die "needs ethtool (apt-get install ethtool) to switch veth checksum offload off"
 }
 
-fix_checksums_if_needed() { # pcap
-  command -v ethtool >/dev/null && return 0
-  command -v tcprewrite >/dev/null || { log "WARNING: neither ethtool nor tcprewrite: $1 keeps veth partial checksums"; return 0; }
-  tcprewrite --fixcsum -i "$1" -o "$1.fix" && mv "$1.fix" "$1"
+disable_offload() { # ns ifname
+  in_ns "$1" ethtool -K "$2" tx off rx off tso off gso off gro off >/dev/null 2>&1 \
+    || die "ethtool -K $2 failed in $1"
 }
 
 setup_netns() {
@@ -135,7 +136,6 @@ capture_stop() {
   kill -INT "$CAP_PID" 2>/dev/null || true
   wait "$CAP_PID" 2>/dev/null || true
   CAP_PID=""
-  fix_checksums_if_needed "$1"
   chmod 0644 "$1"
 }
 
@@ -249,6 +249,7 @@ capture_service_numbers() {
 }
 
 main() {
+  ensure_ethtool
   setup_netns
   capture_domestic_udp
   capture_intl_trunk
