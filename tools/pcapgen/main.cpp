@@ -4,6 +4,7 @@
 // GCC 12 reports a false -Wnull-dereference inside libstdc++ strings inlined from CLI11's split().
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -50,13 +51,13 @@ int main(int argc, char** argv) {
     BenchOptions bench_options;
     auto* bench = app.add_subcommand("bench", "one large pcap of concurrent SIP calls");
     bench->add_option("--messages", bench_options.messages, "SIP messages to write")->required()
-        ->check(CLI::PositiveNumber);
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}));
     bench->add_option("--out", bench_options.out, "output pcap")->required();
     bench->add_option("--tcp-share", bench_options.tcp_share, "share of calls over TCP, 0..1")
         ->check(CLI::Range(0.0, 1.0))->capture_default_str();
     bench->add_option("--seed", bench_options.seed, "random seed (same seed, same file)")->capture_default_str();
     bench->add_option("--rate", bench_options.calls_per_second, "new calls per second of capture time")
-        ->check(CLI::PositiveNumber)->capture_default_str();
+        ->check(CLI::Range(0.01, 100000.0))->capture_default_str();
 
     CLI11_PARSE(app, argc, argv);
     try {

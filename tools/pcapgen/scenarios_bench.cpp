@@ -179,7 +179,7 @@ public:
         put16(p + 12, 0x0800);
         ipv4(p + 14, f, tcp, l4 + payload.size());
         std::uint8_t* seg = p + 34;
-        std::memcpy(seg + l4, payload.data(), payload.size());
+        if (!payload.empty()) std::memcpy(seg + l4, payload.data(), payload.size());
         put16(seg, f.src_port);
         put16(seg + 2, f.dst_port);
         if (tcp) {
