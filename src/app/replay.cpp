@@ -37,8 +37,8 @@ void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters
     }
     if (!net::is_supported_linktype(reader->linktype())) {
         ++counters.unsupported;
-        log.error("unsupported link type {} ({}) in {}; file skipped", reader->linktype(), reader->linktype_name(),
-                  path);
+        log.error("unsupported link type {} in {} ({}); file skipped", reader->linktype(), path,
+                  reader->linktype_name());
         return;
     }
     ++counters.files;
