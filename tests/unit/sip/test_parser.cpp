@@ -535,7 +535,7 @@ TEST_CASE("anomaly names are stable") {
 
 TEST_CASE("find_start_line: after junk only an RFC method is believed") {
     using scamgate::sip::find_start_line;
-    const std::string mangled("%s\0ISTER sip:sip.cybercity.dk SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.2\r\n\r\n", 74);
+    const std::string mangled = std::string("%s\0"sv) + "ISTER sip:sip.cybercity.dk SIP/2.0\r\nVia: SIP/2.0/UDP 192.168.1.2\r\n\r\n";
     CHECK_FALSE(find_start_line(mangled, 64).has_value());
     const std::string glued = "DBREGISTER sip:1.1.1.1:5060 SIP/2.0\r\n\r\n";
     REQUIRE(find_start_line(glued, 64).has_value());
