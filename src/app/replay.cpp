@@ -25,8 +25,7 @@ struct FileCounters {
     std::uint64_t truncated = 0;
 };
 
-void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters& counters, Logger& log,
-                 bool end_after) {
+void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters& counters, Logger& log) {
     std::optional<capture::PcapFileReader> reader;
     try {
         reader.emplace(path);
@@ -48,7 +47,6 @@ void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters
         ++counters.truncated;
         log.warn("{}: reading stopped early: {}", path, reader->error());
     }
-    if (end_after) worker.end_source();
 }
 
 }  // namespace
@@ -85,11 +83,11 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     pipeline::Worker worker(config.pipeline, sinks, log);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
-    for (std::size_t i = 0; i < files.size(); ++i) {
-        const bool last = i + 1 == files.size();
-        replay_file(files[i], worker, counters, log, !options.join || last);
+    for (const auto& file : files) {
+        replay_file(file, worker, counters, log);
+        if (!options.join) worker.end_source();
     }
-    if (options.join && !files.empty() && counters.files == 0) worker.end_source();
+    if (options.join) worker.end_source();
     if (events) events->flush();
 
     StatsReport stats = worker.stats();

@@ -45,6 +45,16 @@ check "unsupported link type: clear message" grep -q "unsupported link type 147 
 out=$("$bin" replay --stats json "$work/user0.pcap" "$work/text.pcap" 2>/dev/null)
 check "skipped files are counted" [ "$(stat_of capture.unsupported_files <<<"$out")" = 1 -a "$(stat_of capture.unreadable_files <<<"$out")" = 1 ]
 
+if command -v editcap >/dev/null; then
+  # INVITE, 100, 180 of the first call: a call still open when the capture ends.
+  editcap -r "${SCAMGATE_SOURCE_DIR:-.}/pcaps/sipp-domestic-udp.pcap" "$work/open-call.pcap" 1-3
+  out=$("$bin" replay --join --stats json "$work/open-call.pcap" "$work/text.pcap" 2>/dev/null)
+  check "--join with an unreadable last file still ends the open call of the earlier file" \
+    [ "$(stat_of calls.end.capture_end <<<"$out")" = 1 ]
+else
+  echo "SKIP --join flush check: editcap (from tshark) is not installed"
+fi
+
 printf 'sip:\n  ports: [5060, 99999]\n' >"$work/bad.yaml"
 "$bin" check -c "$work/bad.yaml" >/dev/null 2>"$work/err"; rc=$?
 check "bad config: exit 2" [ $rc -eq 2 ]
