@@ -23,10 +23,12 @@ bool is_keepalive(std::string_view bytes) {
     return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\0'; });
 }
 
-void count_message(const sip::Message& message, const sip::ParseResult& result, SipCounters& counters,
-                   SipMessageSink& sink) {
+void count_message(const sip::Message& message, SipCounters& counters) {
     ++counters.messages;
     ++(message.is_request ? counters.requests : counters.responses);
+}
+
+void count_warnings(const sip::ParseResult& result, SipCounters& counters, SipMessageSink& sink) {
     for (auto warning : result.warnings) {
         counters.anomalies.add(warning);
         sink.on_sip_anomaly(warning);
@@ -72,7 +74,8 @@ DatagramOutcome SipDatagramPath::on_datagram(const net::TransportPayload& datagr
         sink_.on_sip_anomaly(result.anomaly);
         return DatagramOutcome::parse_error;
     }
-    count_message(message_, result, counters_, sink_);
+    count_message(message_, counters_);
+    count_warnings(result, counters_, sink_);
     sink_.on_sip_message(message_, MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number});
     return DatagramOutcome::sip;
 }
@@ -85,8 +88,7 @@ struct SipStreamHandler::DirectionState final : sip::StreamFramer::Sink {
         : framer(limits), counters_(counters), sink_(sink), tuple_(tuple), encap_(encap) {}
 
     void on_message(const sip::Message& message, std::string_view /*raw*/) override {
-        ++counters_.messages;
-        ++(message.is_request ? counters_.requests : counters_.responses);
+        count_message(message, counters_);
         sink_.on_sip_message(message, MessageOrigin{meta_.ts, tuple_, encap_, meta_.packet_number});
     }
     void on_anomaly(sip::SipAnomaly anomaly) override {
@@ -127,7 +129,6 @@ SipStreamHandler::DirectionState& SipStreamHandler::state(net::Direction dir) {
 
 void SipStreamHandler::on_data(net::Direction dir, ByteView bytes, const net::SegmentMeta& meta) {
     DirectionState& side = state(dir);
-    side.meta_ = meta;
     switch (side.verdict) {
         case Verdict::sip: feed(side, as_text(bytes), meta); break;
         case Verdict::undecided: probe(side, as_text(bytes), meta); break;
