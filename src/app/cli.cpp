@@ -61,6 +61,8 @@ int run_cli(int argc, char** argv) {
         ->check(CLI::IsMember({"json", "text"}));
     replay_cmd->add_flag("--join", replay.join,
                          "treat the files as one continuous capture (state carries across files)");
+    replay_cmd->add_flag("--redact-text", replay.redact_text,
+                         "replace SMS text in events and the table with its length and a hash (output.redact_text)");
     replay_cmd->add_option("--sip-port", extra_sip_ports, "also treat PORT as a SIP port (repeatable)")
         ->check(CLI::Range(1, 65535));
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <limits>
+#include <map>
 #include <set>
 #include <vector>
 
@@ -13,7 +14,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, boolean, port_list, path };
+enum class ParamType { count, seconds, boolean, port_list, path, alphabet, alphabet_map };
 
 struct Param {
     std::string key;  // "section.name"
@@ -82,9 +83,10 @@ Param bool_param(std::string key, std::string help, Access access) {
     return p;
 }
 
-Param ports_param(std::string key, std::string help) {
+template <typename Access>
+Param ports_param(std::string key, std::string help, Access access) {
     Param p{std::move(key), ParamType::port_list, 1, 65535, std::move(help), {}, {}};
-    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+    p.set = [key = p.key, access](AppConfig& c, const YAML::Node& n, const std::string& where) {
         if (!n.IsSequence()) throw ConfigError(fmt::format("{}: '{}' must be a list of ports, e.g. [5060, 5061]", where, key));
         std::vector<std::uint16_t> ports;
         for (const auto& item : n) {
@@ -99,9 +101,55 @@ Param ports_param(std::string key, std::string help) {
             }
             ports.push_back(static_cast<std::uint16_t>(port));
         }
-        c.pipeline.sip.ports = std::move(ports);
+        access(c) = std::move(ports);
     };
-    p.show = [](const AppConfig& c) { return fmt::format("[{}]", fmt::join(c.pipeline.sip.ports, ", ")); };
+    p.show = [access](AppConfig c) { return fmt::format("[{}]", fmt::join(access(c), ", ")); };
+    return p;
+}
+
+// What SMPP data_coding 0 may mean: the SMSC default alphabet is GSM 03.38 by the spec, but some
+// SMSCs use Latin-1 or ASCII for it.
+sms::Encoding read_alphabet(const YAML::Node& n, const std::string& key, const std::string& where) {
+    const std::string value = n.IsScalar() ? n.Scalar() : "";
+    if (value == "gsm7") return sms::Encoding::gsm7;
+    if (value == "latin1") return sms::Encoding::latin1;
+    if (value == "ascii") return sms::Encoding::ascii;
+    throw ConfigError(fmt::format("{}: '{}' is '{}'; use gsm7, latin1 or ascii", where, key, value));
+}
+
+Param alphabet_param() {
+    Param p{"smpp.default_alphabet", ParamType::alphabet, 0, 0,
+            "what SMPP data_coding 0 means: gsm7 (the SMPP default), latin1 or ascii", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        c.pipeline.smpp.default_alphabet = read_alphabet(n, key, where);
+    };
+    p.show = [](const AppConfig& c) { return std::string(sms::encoding_name(c.pipeline.smpp.default_alphabet)); };
+    return p;
+}
+
+Param account_alphabet_param() {
+    Param p{"smpp.account_alphabet", ParamType::alphabet_map, 0, 0,
+            "per bind system_id, what data_coding 0 means, e.g. {esme-a: latin1}", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsMap() && !n.IsNull()) {
+            throw ConfigError(fmt::format("{}: '{}' must map system_ids to gsm7, latin1 or ascii", where, key));
+        }
+        std::map<std::string, sms::Encoding> accounts;
+        if (n.IsMap()) {
+            for (const auto& entry : n) {
+                const auto entry_where = fmt::format("{}:{}", where.substr(0, where.rfind(':')), entry.second.Mark().line + 1);
+                accounts[entry.first.Scalar()] = read_alphabet(entry.second, key + "." + entry.first.Scalar(), entry_where);
+            }
+        }
+        c.pipeline.smpp.account_alphabet = std::move(accounts);
+    };
+    p.show = [](const AppConfig& c) {
+        std::vector<std::string> items;
+        for (const auto& [account, alphabet] : c.pipeline.smpp.account_alphabet) {
+            items.push_back(fmt::format("{}: {}", account, sms::encoding_name(alphabet)));
+        }
+        return fmt::format("{{{}}}", fmt::join(items, ", "));
+    };
     return p;
 }
 
@@ -117,7 +165,8 @@ constexpr double kMaxCount = 1e9;
 
 const std::vector<Param>& parameters() {
     static const std::vector<Param> table = {
-        ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted"),
+        ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted",
+                    [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.sip.ports; }),
         bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",
                    [](AppConfig& c) -> bool& { return c.pipeline.sip.any_port; }),
         count_param("sip.max_message_size", 512, 1 << 20, "largest SIP message accepted, bytes",
@@ -146,7 +195,23 @@ const std::vector<Param>& parameters() {
                     [](AppConfig& c) -> std::size_t& { return c.pipeline.tcp.max_pending_bytes_per_direction; }),
         seconds_param("tcp.idle_timeout", 1, 86400, "seconds a silent TCP connection is kept",
                       [](AppConfig& c) -> Timestamp& { return c.pipeline.tcp.idle_timeout; }),
+        ports_param("smpp.ports", "TCP ports where a stream is SMPP even when picked up mid-PDU (elsewhere SMPP is found by its header)",
+                    [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.smpp.ports; }),
+        count_param("smpp.max_pdu_size", 64, 1 << 24, "largest SMPP command_length accepted; beyond it the stream resynchronises",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.smpp.framer.max_pdu_size; }),
+        alphabet_param(),
+        account_alphabet_param(),
+        seconds_param("sms.response_timeout", 0, 3600, "seconds an SMPP message waits for its response before it is recorded without one",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.sms.response_timeout; }),
+        count_param("sms.max_pending_responses", 1, kMaxCount, "SMPP messages waiting for responses at once; the oldest is recorded beyond",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.sms.max_pending_responses; }),
+        seconds_param("sms.concat_timeout", 1, 86400, "seconds the parts of a concatenated SMS are awaited; then it is recorded incomplete",
+                      [](AppConfig& c) -> Timestamp& { return c.pipeline.sms.concat_timeout; }),
+        count_param("sms.max_concat_messages", 1, kMaxCount, "partly received concatenated SMS held at once; the oldest is recorded incomplete beyond",
+                    [](AppConfig& c) -> std::size_t& { return c.pipeline.sms.max_concat_messages; }),
         events_param(),
+        bool_param("output.redact_text", "replace SMS text in events with its length and a hash (--redact-text sets it)",
+                   [](AppConfig& c) -> bool& { return c.redact_text; }),
     };
     return table;
 }
@@ -226,6 +291,8 @@ std::string describe_parameters() {
             case ParamType::boolean: range = "true|false"; break;
             case ParamType::port_list: range = "list of ports 1..65535"; break;
             case ParamType::path: range = "path"; break;
+            case ParamType::alphabet: range = "gsm7|latin1|ascii"; break;
+            case ParamType::alphabet_map: range = "map: system_id -> alphabet"; break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);
     }

@@ -11,6 +11,7 @@ namespace scamgate::app {
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
+    bool redact_text = false; // SMS text in events replaced by its length and a hash
     std::string source_path;  // the file this was loaded from (empty: built-in defaults)
 };
 

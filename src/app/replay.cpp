@@ -71,10 +71,11 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
 
 int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostream& out, Logger& log) {
     const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
+    const output::EventOptions event_options{config.redact_text || options.redact_text};
     std::optional<output::JsonlWriter> events;
-    if (!events_path.empty()) events.emplace(events_path, out);  // throws with the path on failure
+    if (!events_path.empty()) events.emplace(events_path, out, event_options);  // throws with the path on failure
 
-    output::SummaryTable table;
+    output::SummaryTable table(event_options);
     output::FanOut sinks;
     if (events) sinks.add(*events);
     const bool show_table = !events && options.stats == StatsFormat::none;

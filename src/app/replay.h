@@ -15,6 +15,7 @@ struct ReplayOptions {
     std::string events_path;          // overrides the config's output.events when set
     StatsFormat stats = StatsFormat::none;
     bool join = false;                // treat the files as one continuous capture
+    bool redact_text = false;         // on top of the config's output.redact_text
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input

@@ -1,8 +1,10 @@
 #include "output/events.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
+#include <xxhash.h>
 
 namespace scamgate::output {
 
@@ -106,9 +108,94 @@ void add_call_fields(json& j, const record::CallDetails& call) {
     j["reinvites"] = call.reinvites;
 }
 
+json sms_address_json(const record::SmsAddress& a) {
+    json j = {{"address", a.address}};
+    if (a.ton) j["ton"] = *a.ton;
+    if (a.npi) j["npi"] = *a.npi;
+    return j;
+}
+
+json parts_json(const record::SmsParts& parts) {
+    json j = {{"total", parts.total}, {"received", parts.received}, {"complete", parts.complete}};
+    if (parts.reference) j["reference"] = *parts.reference;
+    if (!parts.method.empty()) j["method"] = parts.method;
+    if (!parts.missing.empty()) j["missing"] = parts.missing;
+    return j;
+}
+
+json smpp_json(const record::SmppFacts& f) {
+    json j = {{"command", f.command},
+              {"sequence_number", f.sequence_number},
+              {"service_type", f.service_type},
+              {"esm_class", f.esm_class},
+              {"protocol_id", f.protocol_id},
+              {"priority", f.priority},
+              {"registered_delivery", f.registered_delivery},
+              {"data_coding", f.data_coding},
+              {"message_ids", f.message_ids},
+              {"command_status", f.command_status ? json(*f.command_status) : json(nullptr)}};
+    if (f.source_port) j["source_port"] = *f.source_port;
+    if (f.destination_port) j["destination_port"] = *f.destination_port;
+    if (!f.other_tlvs.empty()) {
+        json tlvs = json::array();
+        for (const auto& t : f.other_tlvs) tlvs.push_back({{"tag", t.tag}, {"value", t.value_hex}});
+        j["tlvs"] = tlvs;
+    }
+    return j;
+}
+
+json sip_sms_json(const record::SipSmsFacts& f) {
+    json j = {{"call_id", f.call_id}, {"request_uri", f.request_uri}, {"content_type", f.content_type}};
+    if (!f.user_agent.empty()) j["user_agent"] = f.user_agent;
+    if (!f.rp_type.empty()) {
+        j["rp"] = {{"type", f.rp_type},
+                   {"message_reference", f.rp_message_reference.value_or(0)},
+                   {"originator", f.rp_originator},
+                   {"destination", f.rp_destination}};
+        j["tp"] = {{"type", f.tp_type}, {"dcs", f.tp_dcs.value_or(0)}, {"pid", f.tp_pid.value_or(0)}};
+    }
+    return j;
+}
+
+void add_sms_fields(json& j, const record::SmsDetails& sms, const EventOptions& options) {
+    j["protocol"] = sms.protocol;
+    j["sender"] = sms_address_json(sms.sender);
+    j["recipient"] = sms.recipients.empty() ? json(nullptr) : sms_address_json(sms.recipients.front());
+    if (sms.recipients.size() > 1) {
+        json all = json::array();
+        for (const auto& r : sms.recipients) all.push_back(sms_address_json(r));
+        j["recipients"] = all;
+    }
+    j["account"] = sms.account.empty() ? json(nullptr) : json(sms.account);
+    j["text"] = options.redact_text ? redacted_text(sms.text) : json(sms.text);
+    j["encoding"] = sms.encoding;
+    if (!sms.binary_hex.empty()) {
+        j["binary"] = options.redact_text ? json({{"length", sms.binary_hex.size() / 2}}) : json(sms.binary_hex);
+    }
+    if (sms.replaced_characters != 0) j["replaced_characters"] = sms.replaced_characters;
+    j["parts"] = parts_json(sms.parts);
+    j["first_seen"] = format_rfc3339(sms.first_seen);
+    if (sms.receipt) {
+        j["receipt"] = {{"message_id", sms.receipt->message_id}, {"state", sms.receipt->state},
+                        {"error", sms.receipt->error}};
+    }
+    if (sms.smpp) j["smpp"] = smpp_json(*sms.smpp);
+    if (sms.sip) j["sip"] = sip_sms_json(*sms.sip);
+}
+
+std::size_t utf8_characters(std::string_view text) {
+    return static_cast<std::size_t>(
+        std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 }  // namespace
 
-json to_json(const record::Contact& contact) {
+json redacted_text(std::string_view utf8) {
+    const auto hash = XXH3_128bits(utf8.data(), utf8.size());
+    return {{"length", utf8_characters(utf8)}, {"xxh3_128", fmt::format("{:016x}{:016x}", hash.high64, hash.low64)}};
+}
+
+json to_json(const record::Contact& contact, const EventOptions& options) {
     json j;
     j["ts"] = format_rfc3339(contact.ts);
     j["kind"] = contact.kind == record::ContactKind::call ? "call" : "sms";
@@ -117,6 +204,7 @@ json to_json(const record::Contact& contact) {
     j["callee"] = party_json(contact.callee);
     j["ingress"] = ingress_json(contact.ingress);
     if (contact.call) add_call_fields(j, *contact.call);
+    if (contact.sms) add_sms_fields(j, *contact.sms, options);
     return j;
 }
 
@@ -126,7 +214,8 @@ json to_json(const StatsReport& report) {
     return j;
 }
 
-JsonlWriter::JsonlWriter(const std::string& path, std::ostream& stdout_stream) : out_(&stdout_stream) {
+JsonlWriter::JsonlWriter(const std::string& path, std::ostream& stdout_stream, EventOptions options)
+    : out_(&stdout_stream), options_(options) {
     if (path == "-") return;
     file_ = std::make_unique<std::ofstream>(path, std::ios::out | std::ios::trunc);
     if (!*file_) throw std::runtime_error("cannot write events to " + path);
@@ -134,7 +223,7 @@ JsonlWriter::JsonlWriter(const std::string& path, std::ostream& stdout_stream) :
 }
 
 void JsonlWriter::on_contact(const record::Contact& contact) {
-    *out_ << to_json(contact).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+    *out_ << to_json(contact, options_).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
     ++written_;
 }
 
@@ -144,9 +233,12 @@ void JsonlWriter::flush() { out_->flush(); }
 
 namespace {
 
+// Cuts to `width` bytes on a UTF-8 character boundary, marking the cut with '~'.
 std::string clip(std::string_view text, std::size_t width) {
     if (text.size() <= width) return std::string(text);
-    return std::string(text.substr(0, width - 1)) + "~";
+    std::size_t end = width - 1;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return std::string(text.substr(0, end)) + "~";
 }
 
 std::string outcome_text(const record::CallDetails& call) {
@@ -154,6 +246,23 @@ std::string outcome_text(const record::CallDetails& call) {
     if (call.final_status != 0) text += fmt::format(" {}", call.final_status);
     if (call.timeline.answer) {
         text += fmt::format(" {:.1f}s", seconds_between(*call.timeline.answer, call.timeline.end));
+    }
+    return text;
+}
+
+// The table's id column for an SMS: protocol and account, then the start of the text.
+std::string sms_label(const record::SmsDetails& sms, const EventOptions& options) {
+    std::string label = sms.protocol;
+    if (!sms.account.empty()) label += ":" + sms.account;
+    if (!options.redact_text && !sms.text.empty()) label += " \"" + sms.text + "\"";
+    return label;
+}
+
+std::string sms_outcome(const record::SmsDetails& sms) {
+    std::string text = sms.receipt ? "receipt" : sms.encoding;
+    if (sms.parts.total > 1) text += fmt::format(" {}/{}", sms.parts.received, sms.parts.total);
+    if (sms.smpp && sms.smpp->command_status && *sms.smpp->command_status != 0) {
+        text += fmt::format(" st={:#x}", *sms.smpp->command_status);
     }
     return text;
 }
@@ -166,9 +275,14 @@ void SummaryTable::on_contact(const record::Contact& contact) {
     row.caller = contact.caller.user.empty() ? contact.caller.uri : contact.caller.user;
     row.callee = contact.callee.user.empty() ? contact.callee.uri : contact.callee.user;
     row.ingress = fmt::format("{}/{}", contact.ingress.src.to_string(), contact.ingress.transport);
+    row.kind = contact.kind == record::ContactKind::call ? "call" : "sms";
     if (contact.call) {
         row.call_id = contact.call->call_id;
         row.outcome = outcome_text(*contact.call);
+    }
+    if (contact.sms) {
+        row.call_id = sms_label(*contact.sms, options_);
+        row.outcome = sms_outcome(*contact.sms);
     }
     // No policy is evaluated yet: every contact passes. The policy stage fills this in.
     row.verdict = "pass";
@@ -177,16 +291,18 @@ void SummaryTable::on_contact(const record::Contact& contact) {
 
 void SummaryTable::print(std::ostream& out, const StatsReport& stats) const {
     constexpr auto kFormat = "{:<19}  {:<5}  {:<24}  {:<18}  {:<18}  {:<22}  {:<18}  {}\n";
-    out << fmt::format(kFormat, "time (UTC)", "kind", "call-id", "caller", "callee", "ingress", "outcome",
+    out << fmt::format(kFormat, "time (UTC)", "kind", "call-id / sms", "caller", "callee", "ingress", "outcome",
                        "verdict");
     for (const auto& r : rows_) {
-        out << fmt::format(kFormat, r.time, "call", clip(r.call_id, 24), clip(r.caller, 18), clip(r.callee, 18),
+        out << fmt::format(kFormat, r.time, r.kind, clip(r.call_id, 24), clip(r.caller, 18), clip(r.callee, 18),
                            clip(r.ingress, 22), clip(r.outcome, 18), r.verdict);
     }
     out << fmt::format(
         "\n{} packets, {} SIP messages ({} requests, {} responses), {} calls; {} decode errors, {} SIP parse errors\n",
         stats.get("packets"), stats.get("sip.messages"), stats.get("sip.requests"), stats.get("sip.responses"),
         stats.get("calls"), stats.get("decode.errors"), stats.get("sip.parse_errors"));
+    out << fmt::format("{} SMPP PDUs, {} SMS ({} incomplete); {} SMPP parse errors\n", stats.get("smpp.pdus"),
+                       stats.get("sms.messages"), stats.get("sms.incomplete"), stats.get("smpp.parse_errors"));
     out << "policy: none loaded, so every contact passes\n";
 }
 

@@ -14,14 +14,23 @@
 
 namespace scamgate::output {
 
-nlohmann::json to_json(const record::Contact& contact);
+struct EventOptions {
+    // SMS text (and binary user data) replaced by {"length", "xxh3_128"}: equal texts still group
+    // together, the words are not written.
+    bool redact_text = false;
+};
+
+nlohmann::json to_json(const record::Contact& contact, const EventOptions& options = {});
 nlohmann::json to_json(const StatsReport& report);
+
+// {"length": characters, "xxh3_128": hex}: what a redacted text becomes.
+nlohmann::json redacted_text(std::string_view utf8);
 
 // Writes each contact as one JSON line to a file, or to stdout for "-".
 class JsonlWriter final : public record::ContactSink {
 public:
     // Throws std::runtime_error when the file cannot be opened.
-    explicit JsonlWriter(const std::string& path, std::ostream& stdout_stream);
+    explicit JsonlWriter(const std::string& path, std::ostream& stdout_stream, EventOptions options = {});
     void on_contact(const record::Contact& contact) override;
     void flush();
     std::uint64_t written() const { return written_; }
@@ -29,12 +38,14 @@ public:
 private:
     std::unique_ptr<std::ofstream> file_;
     std::ostream* out_;
+    EventOptions options_;
     std::uint64_t written_ = 0;
 };
 
 // Keeps one short row per contact for the human summary printed at the end of a replay.
 class SummaryTable final : public record::ContactSink {
 public:
+    explicit SummaryTable(EventOptions options = {}) : options_(options) {}
     void on_contact(const record::Contact& contact) override;
     void print(std::ostream& out, const StatsReport& stats) const;
     std::size_t rows() const { return rows_.size(); }
@@ -42,6 +53,7 @@ public:
 private:
     struct Row {
         std::string time;
+        std::string kind;
         std::string call_id;
         std::string caller;
         std::string callee;
@@ -50,6 +62,7 @@ private:
         std::string verdict;
     };
     std::vector<Row> rows_;
+    EventOptions options_;
 };
 
 // Hands each contact to several sinks.

@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "pipeline/origin.h"
+
 namespace scamgate::pipeline {
 
 namespace {
@@ -14,24 +16,6 @@ enum class CallState : std::uint8_t {
     answered,    // 2xx seen
     ended,       // record emitted; lingering to absorb retransmissions
 };
-
-record::Party party_from(std::string_view header_value) {
-    record::Party party;
-    auto parsed = sip::parse_name_addr(header_value);
-    if (!parsed) {
-        party.uri = sip::unfold(header_value);
-        return party;
-    }
-    party.display = std::string(parsed->display);
-    party.uri = std::string(parsed->uri_text);
-    party.tag = std::string(parsed->tag());
-    if (parsed->uri) {
-        party.user = std::string(parsed->uri->user);
-        party.host = std::string(parsed->uri->host);
-        party.user_is_phone = parsed->uri->user_is_phone();
-    }
-    return party;
-}
 
 std::vector<record::Party> parties_from(const sip::Message& message, sip::HeaderId id) {
     std::vector<record::Party> parties;
@@ -74,20 +58,6 @@ std::vector<record::MediaEndpoint> media_from(const sip::Message& message) {
     return media;
 }
 
-record::Ingress ingress_from(const MessageOrigin& origin) {
-    record::Ingress ingress;
-    ingress.src = origin.tuple.src;
-    ingress.dst = origin.tuple.dst;
-    ingress.src_port = origin.tuple.src_port;
-    ingress.dst_port = origin.tuple.dst_port;
-    ingress.transport = origin.tuple.proto == net::IpProto::tcp ? "tcp" : "udp";
-    ingress.vlans.assign(origin.encap.vlan_ids.begin(), origin.encap.vlan_ids.begin() + origin.encap.vlan_count);
-    ingress.tunnel = origin.encap.tunnel;
-    ingress.tunnel_src = origin.encap.tunnel_src;
-    ingress.tunnel_dst = origin.encap.tunnel_dst;
-    ingress.tunnel_id = origin.encap.tunnel_id;
-    return ingress;
-}
 
 // The callee as presented: the Request-URI's user, or To's when the Request-URI has none.
 record::Party callee_from(const record::CallDetails& call) {

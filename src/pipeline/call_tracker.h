@@ -13,6 +13,7 @@
 #include "common/stats.h"
 #include "common/time.h"
 #include "net/flow.h"
+#include "pipeline/origin.h"
 #include "record/contact.h"
 #include "sip/message.h"
 
@@ -25,13 +26,6 @@ struct CallTrackerLimits {
     Timestamp linger = seconds(32);      // keep an ended call this long to absorb retransmissions
 };
 
-// Where and when one SIP message was seen.
-struct MessageOrigin {
-    Timestamp ts = 0;
-    net::FlowTuple tuple;
-    net::Encapsulation encap;
-    std::uint64_t packet_number = 0;
-};
 
 class CallTracker {
 public:

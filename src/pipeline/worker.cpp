@@ -1,13 +1,18 @@
 #include "pipeline/worker.h"
 
+#include <algorithm>
+
 #include "pipeline/sip_flow.h"
+#include "pipeline/sms_build.h"
+#include "pipeline/stream_probe.h"
 
 namespace scamgate::pipeline {
 
-struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessageSink {
+struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessageSink, AnomalyLog {
     Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger)
         : config(cfg),
           log(logger),
+          sms(config.sms, contact_sink),
           decoder(config.net, *this),
           tcp(config.tcp, *this),
           calls(config.calls, contact_sink),
@@ -26,13 +31,43 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessa
     // net::StreamHandlerFactory
     std::unique_ptr<net::StreamHandler> open(const net::TcpConnectionInfo& info,
                                              const net::TransportPayload& first) override {
-        return std::make_unique<SipStreamHandler>(config.sip, config.sip_parser, sip_counters, *this, info, first.encap);
+        const bool smpp_port = is_smpp_port(info.originator_tuple.src_port) || is_smpp_port(info.originator_tuple.dst_port);
+        auto decide = [this, smpp_port](ByteView bytes) {
+            return smpp_port || looks_like_smpp(bytes, config.smpp.framer).value_or(false) ? StreamProtocol::smpp
+                                                                                           : StreamProtocol::sip;
+        };
+        auto make = [this, info, encap = first.encap](StreamProtocol protocol) -> std::unique_ptr<net::StreamHandler> {
+            if (protocol == StreamProtocol::smpp) {
+                return std::make_unique<SmppStreamHandler>(config.smpp, smpp_counters, sms, *this, info, encap);
+            }
+            return std::make_unique<SipStreamHandler>(config.sip, config.sip_parser, sip_counters, *this, info, encap);
+        };
+        return std::make_unique<StreamProbe>(decide, make);
     }
 
-    // SipMessageSink
+    bool is_smpp_port(std::uint16_t port) const {
+        return std::find(config.smpp.ports.begin(), config.smpp.ports.end(), port) != config.smpp.ports.end();
+    }
+
+    // SipMessageSink: MESSAGE requests are SMS; their responses belong to no call.
     void on_sip_message(const sip::Message& message, const MessageOrigin& origin) override {
+        if (message.is_request && message.method == "MESSAGE") return on_sip_sms(message, origin);
+        if (!message.is_request) {
+            auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
+            if (cseq && cseq->method == "MESSAGE") return;
+        }
         calls.on_message(message, origin);
     }
+
+    void on_sip_sms(const sip::Message& message, const MessageOrigin& origin) {
+        ++sip_sms_requests;
+        auto built = sms_from_sip_message(message, origin);
+        count_sms_anomalies(built.anomalies, smpp_counters, *this);
+        if (built.part) sms.on_part(std::move(*built.part));
+    }
+
+    // AnomalyLog
+    void log_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
     void on_sip_anomaly(sip::SipAnomaly anomaly) override {
         auto info = describe(anomaly);
         log_anomaly(info.name, info.description);
@@ -50,11 +85,16 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessa
         decoder.expire(now);
         tcp.expire(now);
         calls.expire(now);
+        sms.expire(now);
     }
 
     PipelineConfig config;
     Logger& log;
     LogLimiter log_limiter;
+    // Before the TCP reassembler: stream handlers hold references to it until they are destroyed.
+    SmsTracker sms;
+    SmppCounters smpp_counters;
+    std::uint64_t sip_sms_requests = 0;
     net::PacketDecoder decoder;
     net::TcpReassembler tcp;
     CallTracker calls;
@@ -74,6 +114,7 @@ Worker::~Worker() = default;
 void Worker::begin_source(const std::string& name) {
     impl_->source = name;
     impl_->calls.set_source_name(name);
+    impl_->sms.set_source_name(name);
     impl_->next_housekeeping = 0;
 }
 
@@ -87,6 +128,7 @@ void Worker::on_packet(const capture::Packet& packet) {
 void Worker::end_source() {
     impl_->tcp.close_all();
     impl_->calls.flush(record::CallEnd::capture_end, impl_->last_ts);
+    impl_->sms.flush();
     impl_->decoder.expire(impl_->last_ts + impl_->config.net.fragment_timeout + 1);
     impl_->last_ts = 0;
 }
@@ -97,6 +139,9 @@ StatsReport Worker::stats() const {
     impl_->tcp.append_stats(report);
     impl_->sip_counters.append_to(report);
     impl_->calls.append_stats(report);
+    impl_->smpp_counters.append_to(report);
+    impl_->sms.append_stats(report);
+    report.add("sip.message_requests", impl_->sip_sms_requests);
     return report;
 }
 

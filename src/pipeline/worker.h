@@ -1,5 +1,5 @@
 #pragma once
-// One worker owns all per-flow state (fragments, TCP streams, SIP dialogs) for the flows sharded
+// One worker owns all per-flow state (fragments, TCP streams, SIP dialogs, SMS in progress) for the flows sharded
 // to it, so nothing in it needs a lock. Replay runs one worker; live capture may run several,
 // each fed the packets whose flow hashes to it.
 #include <cstdint>
@@ -13,6 +13,8 @@
 #include "net/decoder.h"
 #include "net/tcp_reassembly.h"
 #include "pipeline/call_tracker.h"
+#include "pipeline/smpp_flow.h"
+#include "pipeline/sms_tracker.h"
 #include "record/contact.h"
 #include "sip/message.h"
 
@@ -31,6 +33,8 @@ struct PipelineConfig {
     sip::ParserLimits sip_parser;
     SipDetection sip;
     CallTrackerLimits calls;
+    SmppSettings smpp;
+    SmsLimits sms;
     Timestamp housekeeping_interval = seconds(1);
 };
 

@@ -1,6 +1,6 @@
 #pragma once
-// The protocol-neutral record of one contact attempt: a call (from SIP) or, later, an SMS (from
-// SMPP or SIP MESSAGE). detect/ and policy/ read only this, never protocol bytes. Everything is
+// The protocol-neutral record of one contact attempt: a call (from SIP) or an SMS (from SMPP or
+// SIP MESSAGE). detect/ and policy/ read only this, never protocol bytes. Everything is
 // owned (std::string): a record outlives the packets it was built from.
 #include <cstdint>
 #include <optional>
@@ -104,14 +104,93 @@ struct CallDetails {
     std::uint32_t reinvites = 0;
 };
 
+// An SMS address as sent: digits (or text for alphanumeric senders) with TON/NPI where the
+// protocol carries them (SMPP, TPDU); SIP MESSAGE gives URIs, whose user part lands here.
+struct SmsAddress {
+    std::string address;
+    std::optional<std::uint8_t> ton;
+    std::optional<std::uint8_t> npi;
+    bool alphanumeric() const { return ton == 5; }
+};
+
+// Which parts of a concatenated message were seen. A single-part SMS has total 1, received 1.
+struct SmsParts {
+    std::uint16_t total = 1;
+    std::uint16_t received = 1;
+    bool complete = true;
+    std::optional<std::uint16_t> reference;  // concatenation reference (UDH or SAR)
+    std::string method;                      // "udh", "sar" or "" for single-part
+    std::vector<std::uint16_t> missing;      // sequence numbers never seen (incomplete only)
+};
+
+// A delivery receipt's fields (SMPP 3.4 appendix B text, or the receipted_message_id TLVs).
+struct DeliveryReceipt {
+    std::string message_id;
+    std::string state;   // stat: DELIVRD, UNDELIV, ...
+    std::string error;   // err:
+};
+
+struct SmppTlv {
+    std::uint16_t tag = 0;
+    std::string value_hex;
+};
+
+struct SmppFacts {
+    std::string command;                  // submit_sm, deliver_sm, data_sm, submit_multi
+    std::uint32_t sequence_number = 0;    // of the first part
+    std::string service_type;
+    std::uint8_t esm_class = 0;
+    std::uint8_t protocol_id = 0;
+    std::uint8_t priority = 0;
+    std::uint8_t registered_delivery = 0;
+    std::uint8_t data_coding = 0;
+    std::optional<std::uint16_t> source_port;
+    std::optional<std::uint16_t> destination_port;
+    std::vector<std::string> message_ids;          // from the responses, one per part answered
+    std::optional<std::uint32_t> command_status;   // of the first response (0: accepted)
+    std::vector<SmppTlv> other_tlvs;               // TLVs not decoded into fields above
+};
+
+struct SipSmsFacts {
+    std::string call_id;
+    std::string request_uri;
+    std::string content_type;
+    std::string user_agent;
+    // application/vnd.3gpp.sms: the RP and TP layers
+    std::string rp_type;                  // "rp-data-ms-to-network" / "rp-data-network-to-ms"
+    std::optional<std::uint8_t> rp_message_reference;
+    std::string rp_originator;            // RP-OA (the SMSC, network to MS)
+    std::string rp_destination;           // RP-DA (the SMSC, MS to network)
+    std::string tp_type;                  // "sms-submit" / "sms-deliver"
+    std::optional<std::uint8_t> tp_dcs;
+    std::optional<std::uint8_t> tp_pid;
+};
+
+struct SmsDetails {
+    std::string protocol;                 // "smpp" or "sip"
+    SmsAddress sender;
+    std::vector<SmsAddress> recipients;   // one, except submit_multi
+    std::string account;                  // SMPP system_id of the bind; empty when unknown or SIP
+    std::string text;                     // UTF-8; empty for binary data
+    std::string encoding;                 // gsm7, ascii, latin1, ucs2, utf8, binary, unknown
+    std::string binary_hex;               // user data as hex when it is not text
+    std::uint32_t replaced_characters = 0;  // undecodable units shown as U+FFFD
+    SmsParts parts;
+    std::optional<DeliveryReceipt> receipt;
+    std::optional<SmppFacts> smpp;
+    std::optional<SipSmsFacts> sip;
+    Timestamp first_seen = 0;             // first part
+};
+
 struct Contact {
     ContactKind kind = ContactKind::call;
     Timestamp ts = 0;      // when the record was completed
-    Party caller;          // as presented: From for calls
-    Party callee;          // as presented: Request-URI user (To as fallback) for calls
+    Party caller;          // as presented: From for calls, the sender (user = address) for SMS
+    Party callee;          // Request-URI user (To as fallback) for calls, first recipient for SMS
     Ingress ingress;
     std::string source;    // capture source name (file or interface)
     std::optional<CallDetails> call;
+    std::optional<SmsDetails> sms;
 };
 
 // Where finished records go (the output stage implements it; the pipeline only knows this).

@@ -1,0 +1,40 @@
+#include "pipeline/origin.h"
+
+#include "sip/message.h"
+
+namespace scamgate::pipeline {
+
+record::Party party_from(std::string_view header_value) {
+    record::Party party;
+    auto parsed = sip::parse_name_addr(header_value);
+    if (!parsed) {
+        party.uri = sip::unfold(header_value);
+        return party;
+    }
+    party.display = std::string(parsed->display);
+    party.uri = std::string(parsed->uri_text);
+    party.tag = std::string(parsed->tag());
+    if (parsed->uri) {
+        party.user = std::string(parsed->uri->user);
+        party.host = std::string(parsed->uri->host);
+        party.user_is_phone = parsed->uri->user_is_phone();
+    }
+    return party;
+}
+
+record::Ingress ingress_from(const MessageOrigin& origin) {
+    record::Ingress ingress;
+    ingress.src = origin.tuple.src;
+    ingress.dst = origin.tuple.dst;
+    ingress.src_port = origin.tuple.src_port;
+    ingress.dst_port = origin.tuple.dst_port;
+    ingress.transport = origin.tuple.proto == net::IpProto::tcp ? "tcp" : "udp";
+    ingress.vlans.assign(origin.encap.vlan_ids.begin(), origin.encap.vlan_ids.begin() + origin.encap.vlan_count);
+    ingress.tunnel = origin.encap.tunnel;
+    ingress.tunnel_src = origin.encap.tunnel_src;
+    ingress.tunnel_dst = origin.encap.tunnel_dst;
+    ingress.tunnel_id = origin.encap.tunnel_id;
+    return ingress;
+}
+
+}  // namespace scamgate::pipeline

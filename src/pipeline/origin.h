@@ -1,0 +1,25 @@
+#pragma once
+// Where and when a message (SIP or SMPP) was seen, and the record fields that follow from it.
+#include <cstdint>
+#include <string_view>
+
+#include "common/time.h"
+#include "net/flow.h"
+#include "record/contact.h"
+
+namespace scamgate::pipeline {
+
+struct MessageOrigin {
+    Timestamp ts = 0;
+    net::FlowTuple tuple;
+    net::Encapsulation encap;
+    std::uint64_t packet_number = 0;
+};
+
+record::Ingress ingress_from(const MessageOrigin& origin);
+
+// A SIP name-addr or addr-spec header value as a record party (the raw value as uri when it does
+// not parse).
+record::Party party_from(std::string_view header_value);
+
+}  // namespace scamgate::pipeline
