@@ -49,7 +49,46 @@ struct CaseInfo {
     std::size_t cut = 0;       // messages present only in part (snaplen, gap, mid-stream, EOF)
     std::vector<std::string> invite_call_ids;
     std::string description;
+    std::size_t smpp_pdus = 0;  // valid SMPP PDUs a decoder must find (bogus headers excluded)
+    std::size_t sms = 0;        // SMS a decoder must report (a multipart message counts once)
 };
+
+// One SMS a decoder must report from a generated case (written to OUTDIR/sms_expected.jsonl).
+struct ExpectedSms {
+    std::string case_name;
+    std::string protocol;  // "smpp" or "sip"
+    std::string command;   // submit_sm, deliver_sm, data_sm, submit_multi, MESSAGE
+    std::string sender;
+    int sender_ton = -1;   // -1 where the protocol has no TON (SIP text/plain)
+    std::string recipient;
+    std::string text;      // UTF-8; empty for binary
+    std::string encoding;  // gsm7, ascii, latin1, ucs2, utf8, binary
+    int parts_total = 1;
+    int parts_received = 1;
+};
+
+// SMPP and SIP MESSAGE decoding cases (scenarios_sms.cpp), appended to write_cases' list.
+std::vector<CaseInfo> write_sms_cases(const std::string& outdir, std::vector<ExpectedSms>& expected);
+std::string expected_sms_json(const ExpectedSms& e);
+
+// A SIP MESSAGE request (RFC 3428) with the given body and a correct Content-Length.
+struct SipMessageSpec {
+    std::string from_user;   // e.g. +84987111222
+    std::string to_user;
+    std::string request_uri; // full URI
+    std::string domain = "ims.mnc004.mcc452.3gppnetwork.org";
+    std::string src_host, dst_host;  // IP literals for Via
+    std::uint16_t src_port = 5060;
+    bool tcp = false;
+    std::string call_id;
+    int cseq = 1;
+    std::string content_type;  // text/plain;charset=UTF-8 or application/vnd.3gpp.sms
+    std::string body;
+    std::string extra_headers;  // complete CRLF-terminated lines
+};
+std::string render_sip_message(const SipMessageSpec& m);
+// The response to a MESSAGE (200 OK or 202 Accepted), echoing Via/From/To/Call-ID/CSeq.
+std::string render_sip_message_response(const SipMessageSpec& m, std::string_view code_reason);
 
 // Writes every decoding case into outdir (which must exist) plus outdir/cases.tsv.
 std::vector<CaseInfo> write_cases(const std::string& outdir);
@@ -75,5 +114,27 @@ struct BenchSummary {
 
 // Writes a large Ethernet/IPv4 pcap of concurrent calls; deterministic for a given seed.
 BenchSummary write_bench(const BenchOptions& options);
+
+struct SmppBenchOptions {
+    std::uint64_t submits = 500'000;  // submit_sm PDUs (each answered by a submit_sm_resp)
+    std::string out;
+    std::uint64_t seed = 1;
+    std::uint32_t binds = 50;  // concurrent ESME connections
+};
+
+struct SmppBenchSummary {
+    std::uint64_t pdus = 0;        // every SMPP PDU written (binds, submits, resps, enquire_links, unbinds)
+    std::uint64_t submits = 0;
+    std::uint64_t sms = 0;         // logical messages (a multipart message counts once)
+    std::uint64_t multipart_sms = 0;
+    std::uint64_t gsm7 = 0, ucs2 = 0, other = 0;  // logical messages by kind
+    std::uint64_t frames = 0;
+    std::uint64_t bytes = 0;
+    double capture_seconds = 0;
+};
+
+// Writes an SMPP-heavy Ethernet/IPv4 pcap: B binds (ESMEs) submitting N submit_sm to one SMSC on
+// TCP 2775; deterministic for a given seed.
+SmppBenchSummary write_smpp_bench(const SmppBenchOptions& options);
 
 }  // namespace scamgate::pcapgen

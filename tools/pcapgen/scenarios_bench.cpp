@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <queue>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include "pcapgen/scenarios.h"
+#include "pcapgen/smpp_builder.h"
+#include "pcapgen/sms_encode.h"
 
 namespace scamgate::pcapgen {
 namespace {
@@ -372,7 +375,295 @@ private:
     BenchSummary summary_;
 };
 
+// ---- SMPP benchmark -------------------------------------------------------------------------
+// B ESMEs (203.0.113.100.. / 10.66.x.y, ports 42000+) keep one bind_transceiver each to the SMSC
+// 198.51.100.5:2775 and submit bursts: one message (or the parts of one multipart message), or
+// 2-4 messages packed in one TCP segment; the SMSC answers each burst with the resps in one
+// segment. Texts come from small template sets with names, numbers and amounts drawn per message.
+
+constexpr std::uint32_t kSmscIp = 0xC6336405;  // 198.51.100.5
+constexpr std::uint16_t kSmscPort = 2775;
+constexpr std::size_t kMaxSegment = 1400;
+
+namespace smpp_text {
+
+constexpr std::array<const char*, 8> kNames{"Nguyen Van An", "Tran Thi Bich", "Le Van Cuong", "Pham Thi Dung",
+                                            "Hoang Van Em", "Vu Thi Giang", "Dang Van Hai", "Bui Thi Lan"};
+constexpr std::array<const char*, 8> kNamesVi{"Nguyễn Văn An", "Trần Thị Bích", "Lê Văn Cường", "Phạm Thị Dung",
+                                              "Hoàng Văn Em", "Vũ Thị Giang", "Đặng Văn Hải", "Bùi Thị Lan"};
+constexpr std::array<const char*, 6> kBanks{"VCB", "BIDV", "TCB", "MBBank", "ACB", "VPBank"};
+
+// Placeholders: {N} name, {V} Vietnamese name, {B} bank, {P} phone, {A} amount, {C} code, {O} OTP.
+constexpr std::array<const char*, 8> kGsm{
+    "Ma OTP cua ban la {O}. Khong chia se ma nay cho bat ky ai.",
+    "{B}: Tai khoan cua {N} bi tam khoa. Xac thuc tai https://{B}-xacthuc.example/{C} trong 24h.",
+    "Chuc mung {N} trung thuong {A}d. Lien he {P} de nhan giai.",
+    "Don hang {C} dang giao. Shipper se goi tu so {P}, vui long nghe may.",
+    "KM: nap the 100k tang 50% [{C}] ~ {A}d {VIP} | soan KM gui 9029",
+    "EVN: Quy khach no tien dien {A}d, se bi cat dien luc 17h. Lien he {P}",
+    "Vay nhanh {A}d khong the chap, giai ngan 5 phut. Zalo {P}",
+    "Cuc thue: {N} co khoan hoan thue {A}d. Khai bao tai http://thue-hoan.example/{C}",
+};
+constexpr std::array<const char*, 5> kUcs2{
+    "Công an TP thông báo {V} liên quan vụ án, gọi {P}",
+    "Thẻ {B} của bạn bị khóa, bấm https://{B}-mo-the.example/{C} để mở",
+    "Chúc mừng {V} trúng {A} đồng. Gọi {P} để nhận.",
+    "Bạn có bưu kiện chưa nhận, mã {C}. Xác nhận tại https://vnpost.example/{C}",
+    "Ngân hàng {B}: giao dịch -{A}đ lúc 09:15. Không phải bạn? Gọi {P}",
+};
+constexpr std::array<const char*, 3> kLatin1{
+    "Félicitations {N}! Votre colis {C} est en attente. Réglez 2,99 EUR: http://colis.example/{C}",
+    "¡Enhorabuena! Ha ganado {A} pesos. Llame al {P} para recibir el premio.",
+    "Ihr Paket {C} wartet. Zollgebühr bezahlen: http://zoll-paket.example/{C} – Danke.",
+};
+
+std::string num(SplitMix& r, int n) {
+    std::string s(static_cast<std::size_t>(n), '0');
+    for (char& c : s) c = static_cast<char>('0' + r.below(10));
+    return s;
+}
+
+std::string fill(std::string_view tpl, SplitMix& r) {
+    std::string out;
+    for (std::size_t i = 0; i < tpl.size(); ++i) {
+        if (tpl[i] != '{') { out.push_back(tpl[i]); continue; }
+        const std::size_t end = tpl.find('}', i);
+        const std::string_view key = tpl.substr(i + 1, end - i - 1);
+        if (key == "N") out += kNames[r.below(kNames.size())];
+        else if (key == "V") out += kNamesVi[r.below(kNamesVi.size())];
+        else if (key == "B") out += kBanks[r.below(kBanks.size())];
+        else if (key == "P") out += "09" + num(r, 8);
+        else if (key == "A") out += std::to_string(1 + r.below(900)) + ".000.000";
+        else if (key == "C") out += "HN" + num(r, 6);
+        else if (key == "O") out += num(r, 6);
+        else out.append("{").append(key).append("}");  // literal braces ({VIP})
+        i = end;
+    }
+    return out;
+}
+
+// Sentences until at least `min_units`, cut to exactly `units` (septets or UTF-16 units).
+std::vector<std::uint8_t> gsm_of_length(SplitMix& r, std::size_t units) {
+    std::vector<std::uint8_t> septets;
+    while (septets.size() < units) {
+        const auto more = sms::gsm7_septets(fill(kGsm[r.below(kGsm.size())], r) + " ");
+        septets.insert(septets.end(), more.begin(), more.end());
+    }
+    septets.resize(units);
+    if (septets.back() == 0x1B) septets.back() = 0x2E;  // never end on a lone ESC: '.'
+    return septets;
+}
+Bytes ucs2_of_length(SplitMix& r, std::size_t units) {
+    Bytes b;
+    while (b.size() < 2 * units) {
+        const Bytes more = sms::ucs2_be(fill(kUcs2[r.below(kUcs2.size())], r) + " ");
+        b.insert(b.end(), more.begin(), more.end());
+    }
+    b.resize(2 * units);  // templates are all in the BMP: no surrogate pair to cut
+    return b;
+}
+
+}  // namespace smpp_text
+
+class SmppBenchRun {
+public:
+    explicit SmppBenchRun(const SmppBenchOptions& o) : opt_(o), pcap_(o.out), rng_(o.seed * 0x2545F4914F6CDD1DULL + 7) {}
+
+    SmppBenchSummary run() {
+        ts_ = kBenchEpochSeconds * 1'000'000'000 + 3600LL * 1'000'000'000;
+        const std::int64_t start = ts_;
+        binds_.resize(opt_.binds);
+        for (std::uint32_t i = 0; i < opt_.binds; ++i) open_bind(i);
+        while (summary_.submits < opt_.submits) burst();
+        for (std::uint32_t i = 0; i < opt_.binds; ++i) close_bind(i);
+        pcap_.flush();
+        summary_.bytes = pcap_.bytes();
+        summary_.capture_seconds = static_cast<double>(ts_ - start) / 1e9;
+        return summary_;
+    }
+
+private:
+    struct TcpConn {
+        TcpState client, server;
+    };
+    struct Bind {
+        Flow up{};
+        TcpConn conn;
+        std::uint32_t seq = 0;
+    };
+
+    Flow down(const Flow& f) const { return {f.dst_ip, f.src_ip, f.dst_port, f.src_port}; }
+
+    void advance(std::int64_t lo_us, std::int64_t hi_us) { ts_ += rng_.between(lo_us, hi_us) * 1000; }
+
+    void segment(Bind& b, bool up, const Bytes& data, std::uint8_t flags = 0x18) {
+        TcpState& mine = up ? b.conn.client : b.conn.server;
+        const TcpState& theirs = up ? b.conn.server : b.conn.client;
+        mine.ack = theirs.seq;
+        const std::string_view payload(reinterpret_cast<const char*>(data.data()), data.size());
+        pcap_.write(ts_, frames_.build(up ? b.up : down(b.up), true, payload, &mine, flags));
+        ++summary_.frames;
+        mine.seq += static_cast<std::uint32_t>(data.size()) + ((flags & 0x03) ? 1u : 0u);
+    }
+
+    void open_bind(std::uint32_t i) {
+        Bind& b = binds_[i];
+        const std::uint32_t ip = i < 100 ? 0xCB007164u + i : (0x0A420000u | (i & 0xFFFF));  // 203.0.113.100.. then 10.66.x.y
+        b.up = {ip, kSmscIp, static_cast<std::uint16_t>(42000 + i % 20000), kSmscPort};
+        b.conn.client.seq = 0x11000000u + i * 0x00100000u;
+        b.conn.server.seq = 0x91000000u + i * 0x00100000u;
+        segment(b, true, {}, 0x02);
+        advance(100, 400);
+        segment(b, false, {}, 0x12);
+        segment(b, true, {}, 0x10);
+        advance(50, 200);
+        char id[16], pw[16];
+        std::snprintf(id, sizeof id, "esme-%03u", i);
+        std::snprintf(pw, sizeof pw, "pw%05u", i * 7919 % 100000);
+        const std::uint32_t q = ++b.seq;
+        segment(b, true, smpp::bind(smpp::cmd::bind_transceiver, q, id, pw, "SMPP"));
+        advance(500, 3000);
+        segment(b, false, smpp::bind_resp(smpp::cmd::bind_transceiver, q, "SMSC-BENCH"));
+        summary_.pdus += 2;
+        advance(10, 200);
+    }
+
+    void close_bind(std::uint32_t i) {
+        Bind& b = binds_[i];
+        const std::uint32_t q = ++b.seq;
+        segment(b, true, smpp::unbind(q));
+        advance(200, 1000);
+        segment(b, false, smpp::unbind_resp(q));
+        summary_.pdus += 2;
+        segment(b, true, {}, 0x11);
+        segment(b, false, {}, 0x11);
+        segment(b, true, {}, 0x10);
+        advance(10, 100);
+    }
+
+    smpp::Address source() {
+        if (rng_.below(100) < 40) return {smpp_text::kBanks[rng_.below(smpp_text::kBanks.size())], 5, 0};
+        return {"849" + smpp_text::num(rng_, 8), 1, 1};
+    }
+    smpp::Address destination() { return {"84" + std::to_string(3 + rng_.below(7)) + smpp_text::num(rng_, 8), 1, 1}; }
+
+    // One logical message as the submit_sm PDUs (without sequence numbers yet).
+    std::vector<smpp::ShortMessage> message(std::uint64_t room) {
+        const smpp::Address src = source(), dst = destination();
+        const auto kind = rng_.below(100);
+        std::vector<smpp::ShortMessage> parts;
+        auto single = [&](std::uint8_t dc, Bytes sm) {
+            parts.push_back({.source = src, .destination = dst, .registered_delivery = 1, .data_coding = dc,
+                             .short_message = std::move(sm)});
+        };
+        if (kind < 60 || (kind >= 80 && kind < 95 && room < 4)) {
+            std::vector<std::uint8_t> s = sms::gsm7_septets(smpp_text::fill(smpp_text::kGsm[rng_.below(smpp_text::kGsm.size())], rng_));
+            if (s.size() > 160) s.resize(160);
+            single(smpp::dc::smsc_default, Bytes(s.begin(), s.end()));
+            ++summary_.gsm7;
+        } else if (kind < 80) {
+            Bytes b = sms::ucs2_be(smpp_text::fill(smpp_text::kUcs2[rng_.below(smpp_text::kUcs2.size())], rng_));
+            if (b.size() > 140) b.resize(140);
+            single(smpp::dc::ucs2, std::move(b));
+            ++summary_.ucs2;
+        } else if (kind < 95) {
+            const auto n = static_cast<std::uint8_t>(2 + rng_.below(3));
+            const bool ucs2 = rng_.below(100) < 30;
+            const bool ref16 = rng_.below(2) == 0;
+            const auto ref = static_cast<std::uint16_t>(ref16 ? rng_.below(65536) : rng_.below(256));
+            std::vector<Bytes> bodies;
+            if (ucs2) {
+                const std::size_t per = ref16 ? 66 : 67;
+                const Bytes all = smpp_text::ucs2_of_length(rng_, per * (n - 1) + 1 + rng_.below(per));
+                bodies = sms::split_ucs2(all, per * 2);
+                ++summary_.ucs2;
+            } else {
+                const std::size_t per = ref16 ? 152 : 153;
+                const auto all = smpp_text::gsm_of_length(rng_, per * (n - 1) + 1 + rng_.below(per));
+                for (auto& p : sms::split_septets(all, per)) bodies.emplace_back(p.begin(), p.end());
+                ++summary_.gsm7;
+            }
+            for (std::size_t k = 0; k < bodies.size(); ++k) {
+                Bytes sm = sms::udh_concat(ref, ref16, static_cast<std::uint8_t>(bodies.size()), static_cast<std::uint8_t>(k + 1));
+                sm.insert(sm.end(), bodies[k].begin(), bodies[k].end());
+                parts.push_back({.source = src, .destination = dst, .esm_class = smpp::esm::udhi, .registered_delivery = 1,
+                                 .data_coding = ucs2 ? smpp::dc::ucs2 : smpp::dc::smsc_default, .short_message = std::move(sm)});
+            }
+            ++summary_.multipart_sms;
+        } else if (rng_.below(2) == 0) {
+            single(smpp::dc::latin1, sms::latin1(smpp_text::fill(smpp_text::kLatin1[rng_.below(smpp_text::kLatin1.size())], rng_)));
+            ++summary_.other;
+        } else {
+            const auto s = smpp_text::gsm_of_length(rng_, 170 + rng_.below(200));
+            parts.push_back({.source = src, .destination = dst, .registered_delivery = 1, .data_coding = smpp::dc::smsc_default,
+                             .tlvs = {smpp::tlv_bytes(smpp::tag::message_payload, Bytes(s.begin(), s.end()))}});
+            ++summary_.other;
+        }
+        ++summary_.sms;
+        return parts;
+    }
+
+    void burst() {
+        Bind& b = binds_[rng_.below(binds_.size())];
+        const std::uint64_t room = opt_.submits - summary_.submits;
+        // 70%: one message; 30%: 2-4 messages back to back (window > 1).
+        std::uint64_t messages = rng_.below(100) < 70 ? 1 : 2 + rng_.below(3);
+        std::vector<Bytes> pdus, resps;
+        for (std::uint64_t m = 0; m < messages && pdus.size() < room; ++m) {
+            for (const smpp::ShortMessage& part : message(room - pdus.size())) {
+                const std::uint32_t q = ++b.seq;
+                pdus.push_back(smpp::submit_sm(q, part));
+                char id[12];
+                std::snprintf(id, sizeof id, "%08llx", static_cast<unsigned long long>(++message_ids_));
+                resps.push_back(smpp::submit_sm_resp(q, id));
+            }
+        }
+        send_packed(b, true, pdus);
+        advance(300, 6000);
+        send_packed(b, false, resps);
+        summary_.submits += pdus.size();
+        summary_.pdus += pdus.size() + resps.size();
+        if (rng_.below(2000) == 0) {
+            const std::uint32_t q = ++b.seq;
+            segment(b, true, smpp::enquire_link(q));
+            advance(100, 900);
+            segment(b, false, smpp::enquire_link_resp(q));
+            summary_.pdus += 2;
+        }
+        advance(50, 900);
+    }
+
+    // PDUs packed into segments of at most kMaxSegment bytes (a PDU never split here).
+    void send_packed(Bind& b, bool up, const std::vector<Bytes>& pdus) {
+        Bytes seg;
+        for (const Bytes& p : pdus) {
+            if (!seg.empty() && seg.size() + p.size() > kMaxSegment) {
+                segment(b, up, seg);
+                seg.clear();
+                advance(5, 60);
+            }
+            seg.insert(seg.end(), p.begin(), p.end());
+        }
+        if (!seg.empty()) segment(b, up, seg);
+    }
+
+    const SmppBenchOptions& opt_;
+    BenchPcap pcap_;
+    SplitMix rng_;
+    FrameBuilder frames_;
+    std::vector<Bind> binds_;
+    std::int64_t ts_ = 0;
+    std::uint64_t message_ids_ = 0;
+    SmppBenchSummary summary_;
+};
+
 }  // namespace
+
+SmppBenchSummary write_smpp_bench(const SmppBenchOptions& options) {
+    if (options.binds == 0 || options.binds > 10000) throw std::invalid_argument("--binds must be 1..10000");
+    if (options.submits == 0) throw std::invalid_argument("--pdus must be positive");
+    return SmppBenchRun(options).run();
+}
 
 BenchSummary write_bench(const BenchOptions& options) {
     if (options.tcp_share < 0 || options.tcp_share > 1) throw std::invalid_argument("--tcp-share must be in [0,1]");

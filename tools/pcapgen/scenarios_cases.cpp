@@ -436,16 +436,24 @@ std::string join(const std::vector<std::string>& items, char sep) {
 
 }  // namespace
 
-std::string cases_tsv_header() { return "case\tfile\tlinktype\tmessages\tcut\tinvite_call_ids\tdescription"; }
+std::string cases_tsv_header() {
+    return "case\tfile\tlinktype\tmessages\tcut\tinvite_call_ids\tdescription\tsmpp_pdus\tsms";
+}
 
 std::string cases_tsv_row(const CaseInfo& i) {
     return i.name + "\t" + i.file + "\t" + std::to_string(i.linktype) + "\t" + std::to_string(i.messages) + "\t" +
-           std::to_string(i.cut) + "\t" + join(i.invite_call_ids, ',') + "\t" + i.description;
+           std::to_string(i.cut) + "\t" + join(i.invite_call_ids, ',') + "\t" + i.description + "\t" +
+           std::to_string(i.smpp_pdus) + "\t" + std::to_string(i.sms);
 }
 
 std::vector<CaseInfo> write_cases(const std::string& outdir) {
     std::vector<CaseInfo> out;
     for (const auto& [name, fn] : all_cases()) out.push_back(fn(CaseContext{outdir, name}));
+    std::vector<ExpectedSms> expected;
+    for (CaseInfo& i : write_sms_cases(outdir, expected)) out.push_back(std::move(i));
+    std::ofstream sms(outdir + "/sms_expected.jsonl", std::ios::trunc);
+    for (const ExpectedSms& e : expected) sms << expected_sms_json(e) << '\n';
+    if (!sms) throw std::runtime_error("cannot write " + outdir + "/sms_expected.jsonl");
     std::ofstream tsv(outdir + "/cases.tsv", std::ios::trunc);
     tsv << cases_tsv_header() << '\n';
     for (const CaseInfo& i : out) tsv << cases_tsv_row(i) << '\n';
