@@ -353,7 +353,9 @@ TEST_CASE("every prefix of a valid TPDU is rejected or flagged, never read past"
         {kExtSubmit, false},   {kConcat8[0], false},  {kConcat16[2], false}, {kWapPushDeliver, true},
         {kPort8Deliver, true},
     };
-    for (const auto& [text, network_to_ms] : vectors) {
+    for (const auto& vector : vectors) {
+        const std::string_view text = vector.first;
+        const bool network_to_ms = vector.second;
         const auto full = hex(text);
         SmsAnomalies ok;
         REQUIRE(decode_tpdu(full, network_to_ms, ok));
