@@ -292,7 +292,7 @@ std::string describe_parameters() {
             case ParamType::port_list: range = "list of ports 1..65535"; break;
             case ParamType::path: range = "path"; break;
             case ParamType::alphabet: range = "gsm7|latin1|ascii"; break;
-            case ParamType::alphabet_map: range = "map: system_id -> alphabet"; break;
+            case ParamType::alphabet_map: range = "map id: gsm7|latin1|ascii"; break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);
     }
