@@ -414,7 +414,7 @@ constexpr std::array<const char*, 5> kUcs2{
 constexpr std::array<const char*, 3> kLatin1{
     "Félicitations {N}! Votre colis {C} est en attente. Réglez 2,99 EUR: http://colis.example/{C}",
     "¡Enhorabuena! Ha ganado {A} pesos. Llame al {P} para recibir el premio.",
-    "Ihr Paket {C} wartet. Zollgebühr bezahlen: http://zoll-paket.example/{C} – Danke.",
+    "Ihr Paket {C} wartet. Zollgebühr bezahlen: http://zoll-paket.example/{C} - Danke.",
 };
 
 std::string num(SplitMix& r, int n) {
