@@ -11,7 +11,8 @@ namespace {
 std::string concat_key(const SmsPart& part) {
     const auto& sms = *part.contact.sms;
     const auto& c = *part.concat;
-    const std::string_view recipient = sms.recipients.empty() ? "" : sms.recipients.front().address;
+    const std::string_view recipient =
+        sms.recipients.empty() ? std::string_view() : std::string_view(sms.recipients.front().address);
     // NUL separators: no field can contain one (SMPP C-strings, URI users).
     std::string key;
     for (std::string_view field : {std::string_view(sms.protocol), std::string_view(sms.account),

@@ -55,6 +55,27 @@ else
   echo "SKIP --join flush check: editcap (from tshark) is not installed"
 fi
 
+# Hostile SMS: bad text encodings, a UDH past its payload, sm_length past the PDU, a TPDU with more
+# septets than data, and 3000 first parts that never complete against a table of 500.
+python3 "$(dirname "$0")/make_bad_sms_pcap.py" "$work/bad-sms.pcap" 3000
+printf 'sms:\n  max_concat_messages: 500\n' >"$work/small-concat.yaml"
+out=$("$bin" replay -c "$work/small-concat.yaml" --stats json "$work/bad-sms.pcap" 2>"$work/err"); rc=$?
+check "bad SMS: exit 0" [ $rc -eq 0 ]
+for anomaly in sms.ucs2_odd_length sms.ucs2_unpaired_surrogate sms.udh_past_payload sms.gsm7_high_bit \
+               sms.septets_past_data smpp.sm_length_past_body; do
+  check "bad SMS: anomaly.$anomaly counted once" [ "$(stat_of "anomaly.$anomaly" <<<"$out")" = 1 ]
+  check "bad SMS: $anomaly logged" grep -q "$anomaly" "$work/err"
+done
+check "bad SMS: the PDU that does not parse is a parse error" [ "$(stat_of smpp.parse_errors <<<"$out")" = 1 ]
+check "bad SMS: 4 damaged texts + 3000 incomplete + 1 SIP MESSAGE recorded" [ "$(stat_of sms.messages <<<"$out")" = 3005 ]
+check "bad SMS: 3000 incomplete" [ "$(stat_of sms.incomplete <<<"$out")" = 3000 ]
+check "bad SMS: the concatenation table stayed at 500 (2500 evicted)" [ "$(stat_of sms.concat_evicted <<<"$out")" = 2500 ]
+check "bad SMS: the bind password is in no log line" bash -c "! grep -q never-logged '$work/err'"
+"$bin" replay -c "$work/small-concat.yaml" --events - "$work/bad-sms.pcap" 2>/dev/null >"$work/bad-sms.jsonl"
+check "bad SMS: the bind password is in no event" bash -c "! grep -q never-logged '$work/bad-sms.jsonl'"
+check "bad SMS: every text is valid UTF-8 with U+FFFD for the bad units" \
+  python3 -c 'import json,sys; ev=[json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]; sys.exit(0 if sum("\ufffd" in e["text"] for e in ev) == 3 else 1)' "$work/bad-sms.jsonl"
+
 printf 'sip:\n  ports: [5060, 99999]\n' >"$work/bad.yaml"
 "$bin" check -c "$work/bad.yaml" >/dev/null 2>"$work/err"; rc=$?
 check "bad config: exit 2" [ $rc -eq 2 ]

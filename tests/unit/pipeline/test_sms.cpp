@@ -390,3 +390,22 @@ TEST_CASE("worker: an SMPP bind and submit on a non-SMPP port, split across segm
     CHECK(c.sms->smpp->message_ids == std::vector<std::string>{"abc"});
     CHECK(log_text.str().find("s3cret") == std::string::npos);
 }
+
+TEST_CASE("tracker: the same reference to two recipients is two messages") {
+    Collector sink;
+    SmsTracker tracker({}, sink);
+    for (const char* destination : {"84911111111", "84922222222"}) {
+        for (std::uint8_t seq : {1, 2}) {
+            SubmitSpec s;
+            s.esm_class = 0x40;
+            s.destination = destination;
+            s.short_message = concat_bytes(udh_concat(5, 2, seq), {static_cast<std::uint8_t>('0' + seq)});
+            tracker.on_part(part_of(submit_pdu(s)));
+        }
+    }
+    REQUIRE(sink.contacts.size() == 2);
+    CHECK(sink.contacts[0].sms->recipients[0].address == "84911111111");
+    CHECK(sink.contacts[0].sms->text == "12");
+    CHECK(sink.contacts[1].sms->recipients[0].address == "84922222222");
+    CHECK(sink.contacts[1].sms->parts.complete);
+}
