@@ -66,7 +66,10 @@ cleanup() {
 # One capture run at a time on this machine (namespace names are fixed).
 exec 9>/tmp/scamgate-capture-sipp.lock
 flock -w 120 9 || die "another capture-sipp.sh is running"
-trap cleanup EXIT INT TERM
+# A signal ends the script through exit, so that the EXIT trap sees a non-zero status.
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 in_ns() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
