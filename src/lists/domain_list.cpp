@@ -4,10 +4,21 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
 
 namespace scamgate::lists {
 
 namespace {
+
+// FNV-1a: only orders entries; equal hashes are told apart by comparing the names.
+std::uint64_t hash_of(std::string_view s) {
+    std::uint64_t h = 14695981039346656037ULL;
+    for (char c : s) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
 
 char to_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c; }
 
@@ -65,18 +76,27 @@ DomainList DomainList::from(std::vector<std::string> domains) {
 }
 
 DomainList DomainList::build(std::vector<std::string> names) {
-    std::sort(names.begin(), names.end());
-    names.erase(std::unique(names.begin(), names.end()), names.end());
+    std::vector<std::pair<std::uint64_t, std::string*>> order;  // (hash, name): sorted, then laid out
+    order.reserve(names.size());
+    for (auto& n : names) order.emplace_back(hash_of(n), &n);
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : *a.second < *b.second; });
+    order.erase(std::unique(order.begin(), order.end(),
+                            [](const auto& a, const auto& b) { return a.first == b.first && *a.second == *b.second; }),
+                order.end());
     DomainList list;
-    list.offsets_.reserve(names.size() + 1);
+    list.hashes_.reserve(order.size());
+    list.offsets_.reserve(order.size() + 1);
     list.offsets_.push_back(0);
-    for (const auto& n : names) {
-        list.text_ += n;
+    for (const auto& [hash, n] : order) {
+        list.hashes_.push_back(hash);
+        list.text_ += *n;
         if (list.text_.size() > std::numeric_limits<std::uint32_t>::max()) {
             throw ListError("a domain list above 4 GiB of names; split it");
         }
         list.offsets_.push_back(static_cast<std::uint32_t>(list.text_.size()));
     }
+    list.index_.build(list.hashes_);
     return list;
 }
 
@@ -85,17 +105,13 @@ std::string_view DomainList::entry(std::size_t i) const {
 }
 
 std::optional<std::size_t> DomainList::find(std::string_view name) const {
-    std::size_t lo = 0;
-    std::size_t hi = size();
-    while (lo < hi) {
-        const std::size_t mid = lo + (hi - lo) / 2;
-        const std::string_view e = entry(mid);
-        if (e == name) return mid;
-        if (e < name) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
+    const std::uint64_t hash = hash_of(name);
+    const auto [lo, hi] = index_.bucket(hash);
+    const auto [first, last] = std::equal_range(hashes_.begin() + static_cast<std::ptrdiff_t>(lo),
+                                                hashes_.begin() + static_cast<std::ptrdiff_t>(hi), hash);
+    for (auto it = first; it != last; ++it) {
+        const auto i = static_cast<std::size_t>(it - hashes_.begin());
+        if (entry(i) == name) return i;
     }
     return std::nullopt;
 }

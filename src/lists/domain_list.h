@@ -1,7 +1,8 @@
 #pragma once
 // A set of domain names matched on whole labels: "example.com" matches "example.com" and
-// "a.b.example.com", not "badexample.com". Entries are kept lowercase in one sorted text block;
-// a lookup binary-searches each label suffix of the host, longest first.
+// "a.b.example.com", not "badexample.com". Entries are kept lowercase in one text block ordered by
+// a 64-bit hash of each name; a lookup hashes each label suffix of the host, longest first, and
+// binary-searches the hashes (no string compares until a hash matches).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lists/key_index.h"
 #include "lists/list_file.h"
 
 namespace scamgate::lists {
@@ -32,7 +34,9 @@ private:
     std::string_view entry(std::size_t i) const;
     std::optional<std::size_t> find(std::string_view name) const;  // exact entry
 
-    std::string text_;                    // sorted entries, back to back
+    std::vector<std::uint64_t> hashes_;   // sorted; hashes_[i] is the hash of entry i
+    KeyIndex index_;                      // buckets of hashes_
+    std::string text_;                    // entries back to back, in hash order
     std::vector<std::uint32_t> offsets_;  // entry i is text_[offsets_[i], offsets_[i + 1])
 };
 

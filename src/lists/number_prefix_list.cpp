@@ -81,6 +81,7 @@ NumberPrefixList NumberPrefixList::build(std::vector<std::uint64_t> keys) {
         }
     }
     list.keys_ = std::move(keys);
+    list.index_.build(list.keys_);
     return list;
 }
 
@@ -95,7 +96,9 @@ std::optional<std::string_view> NumberPrefixList::longest_match(std::string_view
     digits = digits.substr(0, std::min(digits.size(), kMaxDigits));
     if (digits.empty() || !all_digits(digits)) return std::nullopt;
     const std::uint64_t query = pack(digits) | 0xF;
-    const auto it = std::upper_bound(keys_.begin(), keys_.end(), query);
+    const auto [first, last] = index_.bucket(query);
+    const auto it = std::upper_bound(keys_.begin() + static_cast<std::ptrdiff_t>(first),
+                                     keys_.begin() + static_cast<std::ptrdiff_t>(last), query);
     if (it == keys_.begin()) return std::nullopt;
     for (auto i = static_cast<std::uint32_t>(it - keys_.begin() - 1); i != kNone; i = parent_[i]) {
         if (is_prefix(keys_[i], query) && length_of(keys_[i]) <= digits.size()) return text(i);

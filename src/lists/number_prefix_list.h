@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "lists/key_index.h"
 #include "lists/list_file.h"
 
 namespace scamgate::lists {
@@ -34,6 +35,7 @@ private:
     std::string_view text(std::size_t i) const;
 
     std::vector<std::uint64_t> keys_;     // sorted, unique
+    KeyIndex index_;                      // buckets of keys_ by their first digits
     std::vector<std::uint32_t> parent_;   // index of the longest proper prefix in the list, or kNone
     std::string text_;                    // entry i's digits at i * kMaxDigits
 };

@@ -36,6 +36,7 @@ void apply_range(NumberInfo& info, const NumberRange* range) {
 // A national significant number of the plan: valid or not, its country is known.
 void set_domestic(const NumberingPlan& plan, NumberInfo& info, std::string_view nsn) {
     info.domestic = true;
+    if (plan.country_code().size() + nsn.size() > kMaxE164Digits) return;  // too long to be a number
     info.national = std::string(nsn);
     info.e164 = e164_of(plan.country_code(), nsn);
     apply_range(info, plan.valid_range(nsn));

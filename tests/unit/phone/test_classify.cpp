@@ -210,6 +210,10 @@ TEST_CASE("presented is bounded; long digit strings are invalid") {
     CHECK(n.presented.size() == kMaxPresented);
     CHECK(n.type == NumberType::invalid);
     CHECK(type_of("+" + std::string(16, '8')) == NumberType::invalid);
+    const NumberInfo long_national = classify(vn(), "0" + std::string(18, '9'));
+    CHECK(long_national.type == NumberType::invalid);
+    CHECK(long_national.national.empty());
+    CHECK(long_national.e164.empty());
 }
 
 TEST_CASE("type names") {

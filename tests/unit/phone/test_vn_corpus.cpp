@@ -51,11 +51,12 @@ TEST_CASE("every libphonenumber +84 carrier prefix is mobile in vn.yaml") {
         }
         return best.second;
     };
-    for (const auto& [prefix, listed] : rows) {
+    for (const auto& row : rows) {
+        const std::string& prefix = row.first;  // not a structured binding: INFO captures it
         // Lowest and highest number of the block: "+843" covers +84 3000 00000 .. +84 3999 99999.
         for (char fill : {'0', '9'}) {
             const std::string number = "+" + prefix + std::string(11 - prefix.size(), fill);
-            INFO(prefix << "|" << listed << " -> " << number);
+            INFO(prefix << "|" << row.second << " -> " << number);
             const std::string carrier = carrier_of(std::string_view(number).substr(1));
             const NumberInfo n = classify(phone_test::vn(), number);
             CHECK(n.type == NumberType::mobile);
