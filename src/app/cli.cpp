@@ -1,12 +1,16 @@
 #include "app/cli.h"
 
+#include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "app/config.h"
 #include "app/replay.h"
+#include "app/try_cmd.h"
+#include "detect/examples.h"
 
 namespace scamgate::app {
 
@@ -20,17 +24,43 @@ struct CommonOptions {
     bool quiet = false;
 };
 
-// Loads -c CONFIG, or the built-in defaults (identical to config/scamgate.yaml) without -c.
+// Loads -c CONFIG; without -c the bundled config/scamgate.yaml (its values are the built-in
+// defaults, plus the example trunks), or the built-in defaults when that file is not there.
 AppConfig load_or_default(const CommonOptions& common) {
-    if (common.config_path.empty()) return AppConfig{};
-    return load_config(common.config_path);
+    if (!common.config_path.empty()) return load_config(common.config_path);
+    const auto bundled = AppConfig::bundled_config_dir() + "/scamgate.yaml";
+    if (std::filesystem::exists(bundled)) return load_config(bundled);
+    return AppConfig{};
 }
 
 void add_common(CLI::App& cmd, CommonOptions& common) {
-    cmd.add_option("-c,--config", common.config_path, "configuration file (default: built-in defaults, "
-                                                      "the same as config/scamgate.yaml)");
+    cmd.add_option("-c,--config", common.config_path, "configuration file (default: the bundled config/scamgate.yaml)");
     cmd.add_flag("-v,--verbose", common.verbose, "log debug detail to stderr");
     cmd.add_flag("-q,--quiet", common.quiet, "log only errors to stderr");
+}
+
+// `check`: everything loaded (or the error was already reported), then every signature example.
+int run_check(const AppConfig& config, const Detection& detection, std::ostream& out, Logger& log) {
+    const auto failures = detect::run_examples(detection.detector);
+    for (const auto& f : failures) {
+        log.error("{}:{}: signature {} ({}): example {} {}: \"{}\"", f.signature->file, f.signature->line, f.signature->id,
+                  f.signature->name, f.should_match ? "must match but does not" : "must not match but does",
+                  f.should_match ? "(examples.match)" : "(examples.no_match)", f.example);
+    }
+    const auto& engine = detection.detector.engine();
+    std::size_t examples = 0;
+    for (const auto& s : engine.signatures()) examples += s.examples.match.size() + s.examples.no_match.size();
+    if (!failures.empty()) {
+        log.error("{} of {} signature examples failed", failures.size(), examples);
+        return 1;
+    }
+    out << fmt::format("{}: configuration is valid; {} signatures in {} databases ({} compiled, {} from cache), {} examples "
+                       "pass; {} policy rules ({} mode); {} trunks\n",
+                       config.source_path.empty() ? "built-in defaults" : config.source_path, engine.signatures().size(),
+                       engine.info().databases, engine.info().compiled, engine.info().from_cache, examples,
+                       detection.policy.rules.size(), policy::mode_name(detection.policy.mode),
+                       detection.detector.trunks().trunks().size());
+    return 0;
 }
 
 LogLevel level_of(const CommonOptions& common) {
@@ -66,8 +96,31 @@ int run_cli(int argc, char** argv) {
     replay_cmd->add_option("--sip-port", extra_sip_ports, "also treat PORT as a SIP port (repeatable)")
         ->check(CLI::Range(1, 65535));
 
-    auto* check_cmd = app.add_subcommand("check", "validate the configuration and exit (non-zero on error)");
+    std::vector<std::string> trunk_options;
+    replay_cmd->add_option("--trunk", trunk_options,
+                           "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable), e.g. "
+                           "intl:international:203.0.113.0/24");
+
+    auto* check_cmd = app.add_subcommand(
+        "check", "validate the configuration, numbering plan, lists, signature packs (running every example) and "
+                 "policy; exit non-zero with FILE:LINE messages");
     add_common(*check_cmd, common);
+
+    TryOptions try_options;
+    auto* try_cmd = app.add_subcommand("try", "run one SMS text or call through detection and policy and show why");
+    add_common(*try_cmd, common);
+    auto* sms_opt = try_cmd->add_option("--sms", try_options.sms, "the SMS text");
+    auto* lines_opt = try_cmd->add_option("--sms-lines", try_options.sms_lines,
+                                          "a file of SMS texts, one per line: one JSON object per line, in order");
+    auto* call_opt = try_cmd->add_flag("--call", try_options.call, "a call from --from to --to");
+    sms_opt->excludes(lines_opt)->excludes(call_opt);
+    lines_opt->excludes(call_opt);
+    try_cmd->add_option("--from", try_options.from, "caller number, or SMS sender (number or alphanumeric)");
+    try_cmd->add_option("--to", try_options.to, "callee or recipient number");
+    try_cmd->add_option("--account", try_options.account, "SMPP account (system_id) that submits the SMS");
+    try_cmd->add_option("--ingress", try_options.ingress, "a configured trunk's name, or a role (international, domestic, ...)");
+    try_cmd->add_option("--trunk", trunk_options, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
+    try_cmd->add_flag("--json", try_options.json, "print one JSON object (score, hits, checks, action, ...)");
 
     // --help-config is allowed without a subcommand.
     app.require_subcommand(0, 1);
@@ -95,11 +148,29 @@ int run_cli(int argc, char** argv) {
     }
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
 
-    if (check_cmd->parsed()) {
-        std::cout << fmt::format("{}: configuration is valid\n",
-                                 common.config_path.empty() ? "built-in defaults" : common.config_path);
-        return 0;
+    std::vector<detect::Trunk> extra_trunks;
+    try {
+        for (const auto& t : trunk_options) extra_trunks.push_back(detect::parse_trunk_option(t));
+    } catch (const detect::TrunkError& e) {
+        log.error("{}", e.what());
+        return 2;
     }
+    if (try_cmd->parsed() && !try_options.sms && try_options.sms_lines.empty() && !try_options.call) {
+        log.error("try: give --sms TEXT, --sms-lines FILE or --call");
+        return 2;
+    }
+    std::optional<Detection> detection;
+    if (config.detection_enabled || check_cmd->parsed() || try_cmd->parsed()) {
+        try {
+            detection.emplace(load_detection(config, extra_trunks, log));
+        } catch (const ConfigError& e) {
+            log.error("{}", e.what());
+            return 2;
+        }
+    }
+    if (check_cmd->parsed()) return run_check(config, *detection, std::cout, log);
+    if (try_cmd->parsed()) return run_try(*detection, try_options, std::cout, log);
+    if (config.detection_enabled) replay.detection = &*detection;
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text
                                             : StatsFormat::none;

@@ -1,6 +1,8 @@
 #include "app/config.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <limits>
 #include <map>
@@ -14,7 +16,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, boolean, port_list, path, alphabet, alphabet_map };
+enum class ParamType { count, seconds, boolean, port_list, path, path_list, alphabet, alphabet_map };
 
 struct Param {
     std::string key;  // "section.name"
@@ -28,6 +30,18 @@ struct Param {
 
 std::string where_of(const std::string& file, const YAML::Node& node) {
     return fmt::format("{}:{}", file, node.Mark().line + 1);
+}
+
+// detection.cache_dir "auto": $XDG_CACHE_HOME/scamgate, else $HOME/.cache/scamgate, else no cache.
+std::string user_cache_dir() {
+    if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg) return std::string(xdg) + "/scamgate";
+    if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.cache/scamgate";
+    return {};
+}
+
+std::string absolute(const std::string& base, const std::string& path) {
+    if (path.empty() || path.front() == '/') return path;
+    return (std::filesystem::path(base) / path).lexically_normal().string();
 }
 
 double read_number(const YAML::Node& node, const Param& p, const std::string& where) {
@@ -153,6 +167,31 @@ Param account_alphabet_param() {
     return p;
 }
 
+template <typename Access>
+Param path_param(std::string key, std::string help, Access access) {
+    Param p{std::move(key), ParamType::path, 0, 0, std::move(help), {}, {}};
+    p.set = [access, key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a path", where, key));
+        const std::string value = n.IsNull() ? "" : n.Scalar();
+        access(c) = value == "auto" ? value : absolute(c.loading_dir, value);
+    };
+    p.show = [access](AppConfig c) { return fmt::format("\"{}\"", access(c)); };
+    return p;
+}
+
+Param signatures_param() {
+    Param p{"detection.signatures", ParamType::path_list, 0, 0,
+            "signature packs: paths or globs, relative to the config file's folder", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsSequence()) throw ConfigError(fmt::format("{}: '{}' must be a list of paths or globs, e.g. [../signatures/*.yaml]", where, key));
+        std::vector<std::string> paths;
+        for (const auto& item : n) paths.push_back(absolute(c.loading_dir, item.Scalar()));
+        c.detection.signatures = std::move(paths);
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("[{}]", fmt::join(c.detection.signatures, ", ")); };
+    return p;
+}
+
 Param events_param() {
     Param p{"output.events", ParamType::path, 0, 0,
             "JSONL events destination: a file path, \"-\" for stdout, empty for none (--events overrides)", {}, {}};
@@ -209,6 +248,31 @@ const std::vector<Param>& parameters() {
                       [](AppConfig& c) -> Timestamp& { return c.pipeline.sms.concat_timeout; }),
         count_param("sms.max_concat_messages", 1, kMaxCount, "partly received concatenated SMS held at once; the oldest is recorded incomplete beyond",
                     [](AppConfig& c) -> std::size_t& { return c.pipeline.sms.max_concat_messages; }),
+        bool_param("detection.enabled", "run signatures, checks and the policy on every contact",
+                   [](AppConfig& c) -> bool& { return c.detection_enabled; }),
+        signatures_param(),
+        path_param("detection.numbering_plan", "numbering plan (docs/numbering.md)",
+                   [](AppConfig& c) -> std::string& { return c.detection.numbering_plan; }),
+        path_param("detection.policy", "policy rules (docs/policy.md)",
+                   [](AppConfig& c) -> std::string& { return c.policy_path; }),
+        path_param("detection.cache_dir", "compiled signature databases: a folder, auto ($XDG_CACHE_HOME or ~/.cache /scamgate), or empty for none",
+                   [](AppConfig& c) -> std::string& { return c.detection.cache_dir; }),
+        path_param("detection.public_suffix_list", "the public suffix list (Debian package publicsuffix)",
+                   [](AppConfig& c) -> std::string& { return c.detection.public_suffix_list; }),
+        count_param("detection.neighbour_digits", 1, 15, "cli.neighbour: leading digits of the national number caller and callee share",
+                    [](AppConfig& c) -> unsigned& { return c.detection.neighbour_digits; }),
+        path_param("lists.block_numbers", "E.164 prefixes, one per line: callers and senders to block",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.block_numbers; }),
+        path_param("lists.allow_numbers", "E.164 prefixes never to block",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.allow_numbers; }),
+        path_param("lists.do_not_originate", "inbound-only numbers (bank hotlines, emergency) that never call",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.do_not_originate; }),
+        path_param("lists.brands", "alphanumeric SMS senders and the accounts registered to send them",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.brands; }),
+        path_param("lists.block_domains", "domains (and their subdomains) to block in SMS links",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.block_domains; }),
+        path_param("lists.allow_domains", "domains (and their subdomains) that are known good",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.allow_domains; }),
         events_param(),
         bool_param("output.redact_text", "replace SMS text in events with its length and a hash (--redact-text sets it)",
                    [](AppConfig& c) -> bool& { return c.redact_text; }),
@@ -232,7 +296,7 @@ std::string known_keys_under(const std::string& section) {
 }
 
 std::string known_sections() {
-    std::set<std::string> sections;
+    std::set<std::string> sections = {"trunks"};
     for (const auto& p : parameters()) sections.insert(p.key.substr(0, p.key.find('.')));
     return fmt::format("{}", fmt::join(sections, ", "));
 }
@@ -254,7 +318,92 @@ void apply_section(AppConfig& config, const std::string& file, const std::string
     }
 }
 
+std::vector<std::uint16_t> read_vlans(const std::string& file, const YAML::Node& n) {
+    std::vector<std::uint16_t> vlans;
+    if (!n) return vlans;
+    if (!n.IsSequence()) throw ConfigError(fmt::format("{}: 'vlans' must be a list of VLAN ids", where_of(file, n)));
+    for (const auto& item : n) {
+        int id = -1;
+        try {
+            id = item.as<int>();
+        } catch (const YAML::Exception&) {
+        }
+        if (id < 0 || id > 4095) throw ConfigError(fmt::format("{}: VLAN '{}' is not 0..4095", where_of(file, item), item.Scalar()));
+        vlans.push_back(static_cast<std::uint16_t>(id));
+    }
+    return vlans;
+}
+
+detect::Trunk read_trunk(const std::string& file, const YAML::Node& n) {
+    if (!n.IsMap() || !n["name"] || !n["role"]) {
+        throw ConfigError(fmt::format("{}: each trunk needs 'name' and 'role', and 'cidrs', 'vlans' or 'accounts'", where_of(file, n)));
+    }
+    detect::Trunk trunk;
+    for (const auto& entry : n) {
+        const auto key = entry.first.Scalar();
+        if (key != "name" && key != "role" && key != "cidrs" && key != "vlans" && key != "accounts" && key != "require_cli") {
+            throw ConfigError(fmt::format("{}: unknown trunk key '{}'; known: name, role, cidrs, vlans, accounts, require_cli",
+                                          where_of(file, entry.first), key));
+        }
+    }
+    trunk.name = n["name"].Scalar();
+    trunk.role = n["role"].Scalar();
+    if (n["cidrs"]) {
+        for (const auto& item : n["cidrs"]) {
+            auto cidr = detect::Cidr::parse(item.Scalar());
+            if (!cidr) throw ConfigError(fmt::format("{}: '{}' is not an address or CIDR (203.0.113.0/24, 2001:db8::/32)", where_of(file, item), item.Scalar()));
+            trunk.cidrs.push_back(*cidr);
+        }
+    }
+    trunk.vlans = read_vlans(file, n["vlans"]);
+    if (n["accounts"]) {
+        for (const auto& item : n["accounts"]) trunk.accounts.push_back(item.Scalar());
+    }
+    if (n["require_cli"]) trunk.require_cli = n["require_cli"].as<bool>(false);
+    return trunk;
+}
+
+std::vector<detect::Trunk> read_trunks(const std::string& file, const YAML::Node& n) {
+    std::vector<detect::Trunk> trunks;
+    if (n.IsNull()) return trunks;
+    if (!n.IsSequence()) throw ConfigError(fmt::format("{}: 'trunks' must be a list of trunks (name, role, cidrs/vlans/accounts)", where_of(file, n)));
+    for (const auto& item : n) trunks.push_back(read_trunk(file, item));
+    return trunks;
+}
+
+
 }  // namespace
+
+detect::DetectorConfig AppConfig::default_detection() {
+    detect::DetectorConfig d;
+    d.signatures = {"../signatures/*.yaml"};
+    d.cache_dir = "auto";
+    d.numbering_plan = "numbering/vn.yaml";
+    d.lists.block_numbers = "lists/block-numbers.txt";
+    d.lists.allow_numbers = "lists/allow-numbers.txt";
+    d.lists.do_not_originate = "lists/do-not-originate.txt";
+    d.lists.brands = "lists/brands.txt";
+    d.lists.block_domains = "lists/domains-block.txt";
+    d.lists.allow_domains = "lists/domains-allow.txt";
+    return d;
+}
+
+std::string AppConfig::bundled_config_dir() { return SCAMGATE_CONFIG_DIR; }
+
+detect::DetectorConfig AppConfig::resolved_detection() const {
+    auto d = detection;
+    for (auto& s : d.signatures) s = absolute(base_dir, s);
+    d.numbering_plan = absolute(base_dir, d.numbering_plan);
+    d.cache_dir = d.cache_dir == "auto" ? user_cache_dir() : absolute(base_dir, d.cache_dir);
+    d.public_suffix_list = absolute(base_dir, d.public_suffix_list);
+    for (auto* list : {&d.lists.block_numbers, &d.lists.allow_numbers, &d.lists.do_not_originate, &d.lists.brands,
+                       &d.lists.block_domains, &d.lists.allow_domains}) {
+        *list = absolute(base_dir, *list);
+    }
+    return d;
+}
+
+std::string AppConfig::resolved_policy_path() const { return absolute(base_dir, policy_path); }
 
 AppConfig load_config(const std::string& path) {
     YAML::Node root;
@@ -267,10 +416,15 @@ AppConfig load_config(const std::string& path) {
     }
     AppConfig config;
     config.source_path = path;
+    config.loading_dir = std::filesystem::absolute(path).parent_path().string();
     if (root.IsNull()) return config;
     if (!root.IsMap()) throw ConfigError(fmt::format("{}:1: the configuration must be a mapping of sections", path));
     for (const auto& section : root) {
         const std::string name = section.first.Scalar();
+        if (name == "trunks") {
+            config.detection.trunks = read_trunks(path, section.second);
+            continue;
+        }
         if (known_keys_under(name).empty()) {
             throw ConfigError(fmt::format("{}: unknown section '{}'; known sections: {}", where_of(path, section.first),
                                           name, known_sections()));
@@ -291,6 +445,7 @@ std::string describe_parameters() {
             case ParamType::boolean: range = "true|false"; break;
             case ParamType::port_list: range = "list of ports 1..65535"; break;
             case ParamType::path: range = "path"; break;
+            case ParamType::path_list: range = "list of paths/globs"; break;
             case ParamType::alphabet: range = "gsm7|latin1|ascii"; break;
             case ParamType::alphabet_map: range = "map id: gsm7|latin1|ascii"; break;
         }

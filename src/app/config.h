@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "detect/detector.h"
 #include "pipeline/worker.h"
 
 namespace scamgate::app {
@@ -12,6 +13,20 @@ struct AppConfig {
     pipeline::PipelineConfig pipeline;
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
+    // Detection and policy. A relative path set in a config file is relative to that file's
+    // folder (made absolute while loading); the built-in defaults are relative to the bundled
+    // config/ folder (`base_dir`), so a short config file still finds the bundled plan and packs.
+    detect::DetectorConfig detection = default_detection();
+    std::string policy_path = "policy.yaml";
+    bool detection_enabled = true;
+    std::string base_dir = bundled_config_dir();
+    std::string loading_dir;  // while a file is being read: its folder
+
+    static detect::DetectorConfig default_detection();
+    static std::string bundled_config_dir();
+    // The detector settings with every path made absolute against base_dir.
+    detect::DetectorConfig resolved_detection() const;
+    std::string resolved_policy_path() const;
     std::string source_path;  // the file this was loaded from (empty: built-in defaults)
 };
 

@@ -8,6 +8,7 @@
 #include "net/decoder.h"
 #include "output/events.h"
 #include "pipeline/worker.h"
+#include "policy/stage.h"
 
 namespace scamgate::app {
 
@@ -51,6 +52,20 @@ void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters
 
 }  // namespace
 
+Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
+    auto settings = config.resolved_detection();
+    settings.trunks.insert(settings.trunks.begin(), extra_trunks.begin(), extra_trunks.end());
+    try {
+        auto detector = detect::Detector::load(settings, [&](const std::string& warning) { log.warn("{}", warning); });
+        auto policy = policy::load_policy(config.resolved_policy_path(), detect::check_names());
+        return Detection{std::move(detector), std::move(policy)};
+    } catch (const detect::DetectError& e) {
+        throw ConfigError(e.what());
+    } catch (const policy::PolicyError& e) {
+        throw ConfigError(e.what());
+    }
+}
+
 std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
     std::vector<std::string> files;
     for (const auto& input : inputs) {
@@ -81,7 +96,10 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     const bool show_table = !events && options.stats == StatsFormat::none;
     if (show_table) sinks.add(table);
 
-    pipeline::Worker worker(config.pipeline, sinks, log);
+    std::optional<policy::DetectionStage> detection;
+    if (options.detection) detection.emplace(options.detection->detector, options.detection->policy, sinks);
+    record::ContactSink& first_sink = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
+    pipeline::Worker worker(config.pipeline, first_sink, log);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
     for (const auto& file : files) {
@@ -92,6 +110,7 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     if (events) events->flush();
 
     StatsReport stats = worker.stats();
+    if (detection) detection->append_stats(stats);
     stats.set("capture.files", counters.files);
     stats.set("capture.unreadable_files", counters.unreadable);
     stats.set("capture.unsupported_files", counters.unsupported);

@@ -5,10 +5,22 @@
 
 #include "app/config.h"
 #include "common/log.h"
+#include "detect/detector.h"
+#include "policy/policy.h"
 
 namespace scamgate::app {
 
 enum class StatsFormat { none, json, text };
+
+// A loaded detector and policy: the verdict-making part of a run.
+struct Detection {
+    detect::Detector detector;
+    policy::Policy policy;
+};
+
+// Loads the detector and the policy named by the config, with `extra_trunks` (--trunk) added
+// before the configured ones. Throws ConfigError with FILE:LINE for anything wrong.
+Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log);
 
 struct ReplayOptions {
     std::vector<std::string> inputs;  // files or folders (folders: their *.pcap, *.pcapng, *.cap)
@@ -16,6 +28,7 @@ struct ReplayOptions {
     StatsFormat stats = StatsFormat::none;
     bool join = false;                // treat the files as one continuous capture
     bool redact_text = false;         // on top of the config's output.redact_text
+    const Detection* detection = nullptr;  // null: no verdicts
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input

@@ -183,6 +183,33 @@ void add_sms_fields(json& j, const record::SmsDetails& sms, const EventOptions& 
     if (sms.sip) j["sip"] = sip_sms_json(*sms.sip);
 }
 
+void add_verdict_fields(json& j, const record::Verdict& v) {
+    j["trunk"] = v.trunk.empty() ? json(nullptr) : json(v.trunk);
+    j["role"] = v.role;
+    j["score"] = v.score;
+    json hits = json::array();
+    for (const auto& h : v.hits) {
+        json hit = {{"id", h.id}, {"name", h.name}, {"category", h.category}, {"field", h.field}, {"score", h.score}};
+        if (!h.view.empty()) hit["view"] = h.view;
+        if (!h.value.empty()) hit["value"] = h.value;
+        hits.push_back(std::move(hit));
+    }
+    j["hits"] = hits;
+    json checks = json::array();
+    for (const auto& c : v.checks) checks.push_back({{"name", c.name}, {"evidence", c.evidence}, {"score", c.score}});
+    j["checks"] = checks;
+    j["categories"] = v.categories;
+    j["lists"] = v.lists;
+    j["rule"] = v.rule;
+    j["action"] = v.action;
+    j["enforced"] = v.enforced;
+    if (v.action == "reject") {
+        j["reject"] = {{"sip_status", v.sip_status.value_or(0)}, {"sip_reason", v.sip_reason},
+                       {"smpp_status", v.smpp_status.value_or(0)}};
+    }
+    if (!v.tags.empty()) j["tags"] = v.tags;
+}
+
 std::size_t utf8_characters(std::string_view text) {
     return static_cast<std::size_t>(
         std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
@@ -205,6 +232,7 @@ json to_json(const record::Contact& contact, const EventOptions& options) {
     j["ingress"] = ingress_json(contact.ingress);
     if (contact.call) add_call_fields(j, *contact.call);
     if (contact.sms) add_sms_fields(j, *contact.sms, options);
+    if (contact.verdict) add_verdict_fields(j, *contact.verdict);
     return j;
 }
 
@@ -267,6 +295,15 @@ std::string sms_outcome(const record::SmsDetails& sms) {
     return text;
 }
 
+// "drop 85 (monitor)": the decided action, the score, and whether it would only have been done.
+std::string verdict_text(const record::Contact& contact) {
+    if (!contact.verdict) return "-";
+    const auto& v = *contact.verdict;
+    std::string text = fmt::format("{} {}", v.action, v.score);
+    if (!v.enforced && v.action != "allow") text += " (monitor)";
+    return text;
+}
+
 }  // namespace
 
 void SummaryTable::on_contact(const record::Contact& contact) {
@@ -284,18 +321,18 @@ void SummaryTable::on_contact(const record::Contact& contact) {
         row.call_id = sms_label(*contact.sms, options_);
         row.outcome = sms_outcome(*contact.sms);
     }
-    // No policy is evaluated yet: every contact passes. The policy stage fills this in.
-    row.verdict = "pass";
+    row.verdict = verdict_text(contact);
+    if (contact.verdict) policy_loaded_ = true;
     rows_.push_back(std::move(row));
 }
 
 void SummaryTable::print(std::ostream& out, const StatsReport& stats) const {
-    constexpr auto kFormat = "{:<19}  {:<5}  {:<24}  {:<18}  {:<18}  {:<22}  {:<18}  {}\n";
+    constexpr auto kFormat = "{:<19}  {:<5}  {:<24}  {:<16}  {:<16}  {:<20}  {:<16}  {}\n";
     out << fmt::format(kFormat, "time (UTC)", "kind", "call-id / sms", "caller", "callee", "ingress", "outcome",
                        "verdict");
     for (const auto& r : rows_) {
-        out << fmt::format(kFormat, r.time, r.kind, clip(r.call_id, 24), clip(r.caller, 18), clip(r.callee, 18),
-                           clip(r.ingress, 22), clip(r.outcome, 18), r.verdict);
+        out << fmt::format(kFormat, r.time, r.kind, clip(r.call_id, 24), clip(r.caller, 16), clip(r.callee, 16),
+                           clip(r.ingress, 20), clip(r.outcome, 16), r.verdict);
     }
     out << fmt::format(
         "\n{} packets, {} SIP messages ({} requests, {} responses), {} calls; {} decode errors, {} SIP parse errors\n",
@@ -303,7 +340,13 @@ void SummaryTable::print(std::ostream& out, const StatsReport& stats) const {
         stats.get("calls"), stats.get("decode.errors"), stats.get("sip.parse_errors"));
     out << fmt::format("{} SMPP PDUs, {} SMS ({} incomplete); {} SMPP parse errors\n", stats.get("smpp.pdus"),
                        stats.get("sms.messages"), stats.get("sms.incomplete"), stats.get("smpp.parse_errors"));
-    out << "policy: none loaded, so every contact passes\n";
+    if (!policy_loaded_) {
+        out << "verdicts: detection is off (detection.enabled: false), so no contact has one\n";
+    } else {
+        out << fmt::format("verdicts: {} allow, {} alert, {} tag, {} drop, {} reject; {} enforced\n",
+                           stats.get("policy.action.allow"), stats.get("policy.action.alert"), stats.get("policy.action.tag"),
+                           stats.get("policy.action.drop"), stats.get("policy.action.reject"), stats.get("policy.enforced"));
+    }
 }
 
 }  // namespace scamgate::output

@@ -63,6 +63,7 @@ private:
     };
     std::vector<Row> rows_;
     EventOptions options_;
+    bool policy_loaded_ = false;
 };
 
 // Hands each contact to several sinks.

@@ -10,6 +10,7 @@
 #include "common/ip_address.h"
 #include "common/time.h"
 #include "net/flow.h"
+#include "record/verdict.h"
 
 namespace scamgate::record {
 
@@ -191,6 +192,7 @@ struct Contact {
     std::string source;    // capture source name (file or interface)
     std::optional<CallDetails> call;
     std::optional<SmsDetails> sms;
+    std::optional<Verdict> verdict;  // set by the detection stage when one is configured
 };
 
 // Where finished records go (the output stage implements it; the pipeline only knows this).

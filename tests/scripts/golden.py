@@ -2,7 +2,9 @@
 """Golden cases (suricata-verify style): tests/golden/<case>/ holds
   input          one line: a capture path relative to the repo (pcaps/x.pcap), or gen:NAME for a
                  file that `scamgate-pcapgen cases` writes (NAME.pcap or NAME.pcapng)
-  args           optional: extra `scamgate replay` arguments, one per line
+  args           optional: extra `scamgate replay` arguments, one per line; without a `-c` there,
+                 the case runs with tests/golden/decode-only.yaml (detection off), so decoding
+                 cases do not change when the shipped signature packs or policy change
   expected.jsonl the events scamgate must print
   README.md      what the case proves and where its capture comes from
 Every event is validated against tests/schema/events.schema.json, then compared with the
@@ -90,6 +92,9 @@ def main():
         capture = resolve_input(case_dir, source_dir, cases_dir)
         args_file = case_dir / "args"
         args = args_file.read_text().split() if args_file.exists() else []
+        if "-c" not in args:
+            args = ["-c", str(source_dir / "tests/golden/decode-only.yaml"), *args]
+        args = [a.replace("@SOURCE@", str(source_dir)) for a in args]
         events = run_case(binary, capture, args)
         problems = [f"event {i}: schema: {e.message} at {list(e.absolute_path)}"
                     for i, event in enumerate(events) for e in validator.iter_errors(event)]

@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -39,6 +42,56 @@ TEST_CASE("config/scamgate.yaml holds exactly the built-in defaults") {
     CHECK(bundled.pipeline.tcp.max_pending_bytes_per_direction == defaults.pipeline.tcp.max_pending_bytes_per_direction);
     CHECK(bundled.pipeline.tcp.idle_timeout == defaults.pipeline.tcp.idle_timeout);
     CHECK(bundled.events_path == defaults.events_path);
+    CHECK(bundled.redact_text == defaults.redact_text);
+    CHECK(bundled.pipeline.smpp.ports == defaults.pipeline.smpp.ports);
+    CHECK(bundled.pipeline.smpp.framer.max_pdu_size == defaults.pipeline.smpp.framer.max_pdu_size);
+    CHECK(bundled.pipeline.smpp.default_alphabet == defaults.pipeline.smpp.default_alphabet);
+    CHECK(bundled.pipeline.sms.response_timeout == defaults.pipeline.sms.response_timeout);
+    CHECK(bundled.pipeline.sms.concat_timeout == defaults.pipeline.sms.concat_timeout);
+    CHECK(bundled.detection_enabled == defaults.detection_enabled);
+    // Paths: the file's are relative to config/, the defaults to the bundled config/ folder.
+    const auto a = bundled.resolved_detection();
+    const auto b = defaults.resolved_detection();
+    CHECK(a.signatures == b.signatures);
+    CHECK(a.numbering_plan == b.numbering_plan);
+    CHECK(a.cache_dir == b.cache_dir);
+    CHECK(a.public_suffix_list == b.public_suffix_list);
+    CHECK(a.neighbour_digits == b.neighbour_digits);
+    CHECK(a.lists.block_numbers == b.lists.block_numbers);
+    CHECK(a.lists.brands == b.lists.brands);
+    CHECK(a.lists.allow_domains == b.lists.allow_domains);
+    CHECK(bundled.resolved_policy_path() == defaults.resolved_policy_path());
+    // The one difference: the bundled file defines example trunks, the built-in defaults none.
+    CHECK(defaults.detection.trunks.empty());
+    REQUIRE(bundled.detection.trunks.size() == 3);
+    CHECK(bundled.detection.trunks[0].role == "international");
+}
+
+TEST_CASE("trunks: CIDRs, VLANs and accounts; bad entries name file:line") {
+    const std::string dir = "/tmp/scamgate-test-config";
+    std::filesystem::create_directories(dir);
+    {
+        std::ofstream f(dir + "/trunks.yaml");
+        f << "trunks:\n  - name: intl\n    role: international\n    cidrs: [203.0.113.0/24, '2001:db8::/32']\n"
+             "  - name: cust\n    role: customer\n    accounts: [esme-1]\n    vlans: [214]\n";
+    }
+    const auto c = load_config(dir + "/trunks.yaml");
+    REQUIRE(c.detection.trunks.size() == 2);
+    CHECK(c.detection.trunks[0].cidrs.size() == 2);
+    CHECK(c.detection.trunks[1].accounts == std::vector<std::string>{"esme-1"});
+    CHECK(c.detection.trunks[1].vlans == std::vector<std::uint16_t>{214});
+    {
+        std::ofstream f(dir + "/bad-trunk.yaml");
+        f << "trunks:\n  - name: intl\n    role: international\n    cidrs: [203.0.113.0/33]\n";
+    }
+    std::string error;
+    try {
+        (void)load_config(dir + "/bad-trunk.yaml");
+    } catch (const ConfigError& e) {
+        error = e.what();
+    }
+    CHECK(error == dir + "/bad-trunk.yaml:4: '203.0.113.0/33' is not an address or CIDR (203.0.113.0/24, 2001:db8::/32)");
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("every parameter of --help-config is documented in docs/config.md and set in the bundled config") {

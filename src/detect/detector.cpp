@@ -1,0 +1,346 @@
+#include "detect/detector.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "lists/brand_registry.h"
+#include "lists/domain_list.h"
+#include "lists/number_prefix_list.h"
+#include "phone/number.h"
+#include "phone/plan.h"
+
+namespace scamgate::detect {
+
+namespace {
+
+struct CheckScore {
+    std::string_view name;
+    int score;
+};
+
+// Defaults a carrier can start from; a policy may override any of them (check_scores).
+constexpr std::array kCheckScores = {
+    CheckScore{"cli.domestic_on_international", 80}, CheckScore{"cli.invalid", 40},
+    CheckScore{"cli.do_not_originate", 90},          CheckScore{"cli.pai_mismatch", 30},
+    CheckScore{"cli.equals_callee", 50},             CheckScore{"cli.neighbour", 30},
+    CheckScore{"cli.anonymous", 40},                 CheckScore{"sms.brand_unregistered", 60},
+    CheckScore{"sms.domestic_sender_international", 70},
+};
+
+std::string load_error(const std::string& what, const std::exception& e) {
+    return fmt::format("{} ({})", e.what(), what);
+}
+
+}  // namespace
+
+int default_check_score(std::string_view check) {
+    for (const auto& c : kCheckScores) {
+        if (c.name == check) return c.score;
+    }
+    return 0;
+}
+
+const std::vector<std::string>& check_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& c : kCheckScores) out.emplace_back(c.name);
+        return out;
+    }();
+    return names;
+}
+
+struct Detector::Data {
+    Data(phone::NumberingPlan p, text::PublicSuffixList l) : plan(std::move(p)), psl(std::move(l)) {}
+    phone::NumberingPlan plan;
+    text::PublicSuffixList psl;
+    std::optional<lists::NumberPrefixList> block_numbers;
+    std::optional<lists::NumberPrefixList> allow_numbers;
+    std::optional<lists::NumberPrefixList> do_not_originate;
+    std::optional<lists::BrandRegistry> brands;
+    std::optional<lists::DomainList> block_domains;
+    std::optional<lists::DomainList> allow_domains;
+};
+
+Detector::Detector() = default;
+Detector::Detector(Detector&&) noexcept = default;
+Detector& Detector::operator=(Detector&&) noexcept = default;
+Detector::~Detector() = default;
+
+const phone::NumberingPlan& Detector::plan() const { return data_->plan; }
+const text::PublicSuffixList& Detector::public_suffixes() const { return data_->psl; }
+
+Detector Detector::load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn) {
+    Detector d;
+    std::optional<phone::NumberingPlan> plan;
+    try {
+        plan = phone::load_plan(config.numbering_plan);
+    } catch (const phone::PlanError& e) {
+        throw DetectError(e.what());
+    }
+    std::optional<text::PublicSuffixList> psl;
+    try {
+        psl = text::PublicSuffixList::load(config.public_suffix_list);
+    } catch (const std::runtime_error& e) {
+        throw DetectError(load_error("detection.public_suffix_list", e));
+    }
+    d.data_ = std::make_unique<Data>(std::move(*plan), std::move(*psl));
+    try {
+        const auto& l = config.lists;
+        if (!l.block_numbers.empty()) d.data_->block_numbers = lists::NumberPrefixList::load(l.block_numbers);
+        if (!l.allow_numbers.empty()) d.data_->allow_numbers = lists::NumberPrefixList::load(l.allow_numbers);
+        if (!l.do_not_originate.empty()) d.data_->do_not_originate = lists::NumberPrefixList::load(l.do_not_originate);
+        if (!l.brands.empty()) d.data_->brands = lists::BrandRegistry::load(l.brands);
+        if (!l.block_domains.empty()) d.data_->block_domains = lists::DomainList::load(l.block_domains);
+        if (!l.allow_domains.empty()) d.data_->allow_domains = lists::DomainList::load(l.allow_domains);
+    } catch (const lists::ListError& e) {
+        throw DetectError(e.what());
+    }
+    try {
+        d.engine_ = SignatureEngine::build(load_packs(config.signatures), EngineOptions{config.cache_dir}, warn);
+    } catch (const SignatureError& e) {
+        throw DetectError(e.what());
+    } catch (const EngineError& e) {
+        throw DetectError(e.what());
+    }
+    d.trunks_ = TrunkTable(config.trunks);
+    d.neighbour_digits_ = config.neighbour_digits;
+    return d;
+}
+
+phone::NumberInfo Detector::classify_number(std::string_view presented, std::optional<std::uint8_t> ton,
+                                            std::optional<std::uint8_t> npi) const {
+    return phone::classify(data_->plan, phone::extract_number(presented), phone::PresentedForm{ton, npi});
+}
+
+// --- features ------------------------------------------------------------------------------
+
+namespace {
+
+// Header values may hold any bytes; Hyperscan in UTF-8 mode needs valid UTF-8.
+std::string valid_utf8(std::string_view value) { return text::make_views(value).raw; }
+
+}  // namespace
+
+Features Detector::features(const record::Contact& contact) const {
+    Features f;
+    if (contact.sms) {
+        f.text = text::make_views(contact.sms->text);
+        f.urls = text::extract_urls(f.text->raw, data_->psl);
+        f.numbers = text::extract_phone_numbers(f.text->folded);
+        f.accounts = text::extract_account_numbers(f.text->folded);
+        f.sender = valid_utf8(contact.sms->sender.address);
+    }
+    if (contact.call) {
+        f.display_name = valid_utf8(contact.call->from.display);
+        f.display_name_folded = text::fold(f.display_name);
+        f.user_agent = valid_utf8(contact.call->user_agent);
+        f.request_uri_user = valid_utf8(contact.callee.user);
+        f.sender = valid_utf8(contact.caller.user);
+    }
+    return f;
+}
+
+// --- signatures ----------------------------------------------------------------------------
+
+namespace {
+
+struct ScanInput {
+    Field field;
+    std::string_view value;
+};
+
+std::vector<ScanInput> scan_inputs(const Features& f) {
+    std::vector<ScanInput> inputs;
+    if (f.text) {
+        inputs.push_back({Field::text_raw, f.text->raw});
+        inputs.push_back({Field::text_folded, f.text->folded});
+        inputs.push_back({Field::text_deobfuscated, f.text->deobfuscated});
+    }
+    for (const auto& url : f.urls) {
+        inputs.push_back({Field::url, url.url});
+        inputs.push_back({Field::url_host, url.host});
+        inputs.push_back({Field::url_domain, url.registrable_domain});
+    }
+    if (!f.sender.empty()) inputs.push_back({Field::sender, f.sender});
+    if (!f.display_name.empty()) inputs.push_back({Field::display_name, f.display_name});
+    if (f.display_name_folded != f.display_name) inputs.push_back({Field::display_name, f.display_name_folded});
+    if (!f.user_agent.empty()) inputs.push_back({Field::user_agent, f.user_agent});
+    if (!f.request_uri_user.empty()) inputs.push_back({Field::request_uri_user, f.request_uri_user});
+    return inputs;
+}
+
+void add_hits(const SignatureEngine& engine, const Features& features, Scratch& scratch, record::Verdict& verdict) {
+    std::set<std::uint32_t> seen;
+    std::vector<std::uint32_t> found;
+    for (const auto& input : scan_inputs(features)) {
+        found.clear();
+        engine.scan(input.field, input.value, scratch, found);
+        for (auto index : found) {
+            if (!seen.insert(index).second) continue;
+            const auto& s = engine.signatures()[index];
+            record::SignatureHit hit{s.id, s.name, s.category, std::string(field_name(s.field)),
+                                     std::string(view_name(s.field)), "", s.score};
+            if (!is_text_field(s.field)) hit.value = std::string(input.value);
+            verdict.hits.push_back(std::move(hit));
+        }
+    }
+    std::sort(verdict.hits.begin(), verdict.hits.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+}
+
+}  // namespace
+
+// --- checks --------------------------------------------------------------------------------
+
+namespace {
+
+struct Context {
+    const Detector& detector;
+    const record::Contact& contact;
+    const Trunk* trunk;
+    record::Verdict& verdict;
+};
+
+void found(Context& c, std::string_view check, std::string evidence) {
+    for (const auto& existing : c.verdict.checks) {
+        if (existing.name == check) return;
+    }
+    c.verdict.checks.push_back({std::string(check), std::move(evidence), default_check_score(check)});
+}
+
+bool is_anonymous(const record::Party& party) {
+    std::string user = party.user;
+    std::transform(user.begin(), user.end(), user.begin(), [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+    return user.empty() || user == "anonymous" || user == "unavailable" || user == "unknown" || user == "restricted";
+}
+
+std::string describe(const phone::NumberInfo& n) {
+    return fmt::format("{} ({})", n.e164.empty() ? n.presented : n.e164, phone::type_name(n.type));
+}
+
+std::string trunk_text(const Trunk* trunk) {
+    return trunk ? fmt::format("trunk {} ({})", trunk->name, trunk->role) : "no trunk";
+}
+
+bool shares_leading_digits(const phone::NumberInfo& a, const phone::NumberInfo& b, unsigned digits) {
+    if (a.national.size() != b.national.size() || a.national.size() <= digits || a.national == b.national) return false;
+    return a.national.compare(0, digits, b.national, 0, digits) == 0;
+}
+
+void call_checks(Context& c, const Detector& d, const Trunk* trunk, unsigned neighbour_digits) {
+    const auto& call = *c.contact.call;
+    const bool international = trunk && trunk->role == "international";
+    if (is_anonymous(call.from) || call.privacy.find("id") != std::string::npos) {
+        if (trunk && trunk->require_cli) found(c, "cli.anonymous", fmt::format("no caller number on {}", trunk_text(trunk)));
+        return;
+    }
+    const auto caller = d.classify_number(call.from.uri.empty() ? call.from.user : call.from.uri);
+    const auto callee = d.classify_number(c.contact.callee.user);
+    if (international && caller.domestic && caller.type != phone::NumberType::invalid) {
+        found(c, "cli.domestic_on_international", fmt::format("caller {} on {}", describe(caller), trunk_text(trunk)));
+    }
+    if (caller.type == phone::NumberType::invalid) found(c, "cli.invalid", fmt::format("caller {}", describe(caller)));
+    if (caller.type == phone::NumberType::emergency) {
+        found(c, "cli.do_not_originate", fmt::format("caller {} is an emergency number", describe(caller)));
+    }
+    if (!call.p_asserted_identity.empty()) {
+        const auto& pai = call.p_asserted_identity.front();
+        const auto asserted = d.classify_number(pai.uri.empty() ? pai.user : pai.uri);
+        if (!asserted.e164.empty() && !caller.e164.empty() && asserted.e164 != caller.e164) {
+            found(c, "cli.pai_mismatch", fmt::format("From {} but P-Asserted-Identity {}", caller.e164, asserted.e164));
+        }
+    }
+    if (!caller.e164.empty() && caller.e164 == callee.e164) {
+        found(c, "cli.equals_callee", fmt::format("caller and callee are both {}", caller.e164));
+    } else if (caller.domestic && callee.domestic && shares_leading_digits(caller, callee, neighbour_digits)) {
+        found(c, "cli.neighbour", fmt::format("caller {} shares {} leading digits with callee {}", caller.e164,
+                                              neighbour_digits, callee.e164));
+    }
+}
+
+void sms_checks(Context& c, const Detector& d, const Trunk* trunk, const lists::BrandRegistry* brands) {
+    const auto& sms = *c.contact.sms;
+    if (sms.sender.alphanumeric()) {
+        if (brands && !brands->is_allowed(sms.sender.address, sms.account)) {
+            found(c, "sms.brand_unregistered",
+                  fmt::format("sender '{}' is {} account '{}'", sms.sender.address,
+                              brands->is_registered(sms.sender.address) ? "not registered to" : "registered to no",
+                              sms.account.empty() ? "(none)" : sms.account));
+        }
+        return;
+    }
+    const auto sender = d.classify_number(sms.sender.address, sms.sender.ton, sms.sender.npi);
+    if (trunk && trunk->role == "international" && sender.domestic && sender.type != phone::NumberType::invalid) {
+        found(c, "sms.domestic_sender_international", fmt::format("sender {} on {}", describe(sender), trunk_text(trunk)));
+    }
+}
+
+}  // namespace
+
+record::Verdict Detector::assess(const record::Contact& contact, Scratch& scratch) const {
+    return assess(contact, features(contact), scratch);
+}
+
+namespace {
+
+std::string digits_of(std::string_view e164) { return std::string(e164.substr(e164.starts_with('+') ? 1 : 0)); }
+
+// The calling or sending number as E.164 digits, if it is a number.
+std::string originator_digits(const Detector& d, const record::Contact& contact) {
+    if (contact.call) return digits_of(d.classify_number(contact.call->from.uri.empty() ? contact.caller.user : contact.call->from.uri).e164);
+    if (contact.sms && !contact.sms->sender.alphanumeric()) {
+        const auto& s = contact.sms->sender;
+        return digits_of(d.classify_number(s.address, s.ton, s.npi).e164);
+    }
+    return {};
+}
+
+void add_list(record::Verdict& verdict, std::string_view name) {
+    if (std::find(verdict.lists.begin(), verdict.lists.end(), name) == verdict.lists.end()) verdict.lists.emplace_back(name);
+}
+
+void finish_score(record::Verdict& verdict) {
+    int score = 0;
+    std::set<std::string> categories;
+    for (const auto& hit : verdict.hits) {
+        score += hit.score;
+        categories.insert(hit.category);
+    }
+    for (const auto& check : verdict.checks) score += check.score;
+    verdict.score = std::min(score, 100);
+    verdict.categories.assign(categories.begin(), categories.end());
+}
+
+}  // namespace
+
+record::Verdict Detector::assess(const record::Contact& contact, const Features& f, Scratch& scratch,
+                                 const std::vector<Trunk>& ingress) const {
+    record::Verdict verdict;
+    const Trunk* trunk = ingress.empty() ? trunks_.match(contact) : &ingress.front();
+    verdict.trunk = trunk ? trunk->name : "";
+    verdict.role = trunk ? trunk->role : "unknown";
+    add_hits(engine_, f, scratch, verdict);
+    Context c{*this, contact, trunk, verdict};
+    if (contact.call) call_checks(c, *this, trunk, neighbour_digits_);
+    if (contact.sms) sms_checks(c, *this, trunk, data_->brands ? &*data_->brands : nullptr);
+
+    const std::string number = originator_digits(*this, contact);
+    if (!number.empty()) {
+        if (data_->block_numbers && data_->block_numbers->contains_prefix_of(number)) add_list(verdict, "block_numbers");
+        if (data_->allow_numbers && data_->allow_numbers->contains_prefix_of(number)) add_list(verdict, "allow_numbers");
+        if (data_->do_not_originate && data_->do_not_originate->contains_prefix_of(number)) {
+            add_list(verdict, "do_not_originate");
+            if (contact.call) found(c, "cli.do_not_originate", fmt::format("caller +{} is on the do-not-originate list", number));
+        }
+    }
+    for (const auto& url : f.urls) {
+        if (data_->block_domains && data_->block_domains->match(url.host)) add_list(verdict, "block_domains");
+        if (data_->allow_domains && data_->allow_domains->match(url.host)) add_list(verdict, "allow_domains");
+    }
+    finish_score(verdict);
+    return verdict;
+}
+
+}  // namespace scamgate::detect

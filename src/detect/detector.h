@@ -1,0 +1,98 @@
+#pragma once
+// Detection for one contact, whatever carried it: the trunk it came in on, signature hits on its
+// text, URLs, sender and SIP headers, the named caller-ID / sender checks, list membership and the
+// score. A Detector is immutable once loaded (share it between threads); each thread scans with its
+// own Scratch.
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "detect/engine.h"
+#include "detect/trunks.h"
+#include "record/contact.h"
+#include "text/extract.h"
+#include "text/normalize.h"
+
+namespace scamgate::phone {
+struct NumberingPlan;
+struct NumberInfo;
+}  // namespace scamgate::phone
+
+namespace scamgate::detect {
+
+class DetectError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct ListPaths {
+    std::string block_numbers;     // numbers (E.164 prefixes) whose contacts are blocked by policy
+    std::string allow_numbers;     // numbers never to block
+    std::string do_not_originate;  // inbound-only numbers (bank hotlines, emergency): never callers
+    std::string brands;            // alphanumeric SMS senders and the accounts they are registered to
+    std::string block_domains;
+    std::string allow_domains;
+};
+
+struct DetectorConfig {
+    std::vector<std::string> signatures;  // pack paths or globs
+    std::string numbering_plan;
+    std::string cache_dir;                // compiled signature databases; empty: none
+    std::string public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
+    ListPaths lists;
+    std::vector<Trunk> trunks;
+    unsigned neighbour_digits = 6;        // cli.neighbour: leading digits of the national number shared
+};
+
+// What a contact offers to matching, derived once.
+struct Features {
+    std::optional<text::TextViews> text;  // SMS only
+    std::vector<text::UrlMention> urls;
+    std::vector<text::NumberMention> numbers;
+    std::vector<text::NumberMention> accounts;
+    std::string sender;
+    std::string display_name;
+    std::string display_name_folded;  // also scanned: patterns need not spell every accent and case
+    std::string user_agent;
+    std::string request_uri_user;
+};
+
+class Detector {
+public:
+    static Detector load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn = {});
+    Detector(Detector&&) noexcept;
+    Detector& operator=(Detector&&) noexcept;
+    ~Detector();
+
+    Scratch make_scratch() const { return engine_.make_scratch(); }
+    Features features(const record::Contact& contact) const;
+    // Trunk, hits, checks, lists, categories and score (no policy decision).
+    record::Verdict assess(const record::Contact& contact, Scratch& scratch) const;
+    // `ingress` (from `try --ingress`) replaces the trunk found from the contact's addresses.
+    record::Verdict assess(const record::Contact& contact, const Features& features, Scratch& scratch,
+                           const std::vector<Trunk>& ingress = {}) const;
+
+    const SignatureEngine& engine() const { return engine_; }
+    const TrunkTable& trunks() const { return trunks_; }
+    const phone::NumberingPlan& plan() const;
+    phone::NumberInfo classify_number(std::string_view presented, std::optional<std::uint8_t> ton = {},
+                                      std::optional<std::uint8_t> npi = {}) const;
+    const text::PublicSuffixList& public_suffixes() const;
+
+private:
+    Detector();
+    struct Data;
+    std::unique_ptr<Data> data_;
+    SignatureEngine engine_;
+    TrunkTable trunks_;
+    unsigned neighbour_digits_ = 6;
+};
+
+// The default score of each named check (overridable per policy).
+int default_check_score(std::string_view check);
+// Every check name, in the order they are evaluated.
+const std::vector<std::string>& check_names();
+
+}  // namespace scamgate::detect

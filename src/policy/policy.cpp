@@ -1,0 +1,285 @@
+#include "policy/policy.h"
+
+#include <algorithm>
+#include <array>
+#include <set>
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+namespace scamgate::policy {
+
+namespace {
+
+constexpr std::array<std::string_view, 5> kActions = {"allow", "alert", "tag", "drop", "reject"};
+const std::set<std::string, std::less<>> kConditionKeys = {"kind",       "protocol",  "direction", "trunk",  "role",
+                                                           "categories", "signatures", "checks",   "lists",  "score_min",
+                                                           "score_max"};
+const std::set<std::string, std::less<>> kThenKeys = {"action", "sip_status", "sip_reason", "smpp_status", "tags"};
+const std::set<std::string, std::less<>> kRuleKeys = {"name", "when", "then", "mode"};
+const std::set<std::string, std::less<>> kLists = {"block_numbers", "allow_numbers", "do_not_originate",
+                                                   "block_domains", "allow_domains"};
+
+class Reader {
+public:
+    Reader(std::string file, const std::vector<std::string>& checks) : file_(std::move(file)), checks_(checks) {}
+
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& what) const {
+        throw PolicyError(fmt::format("{}:{}: {}{}", file_, at.Mark().line + 1,
+                                      rule_.empty() ? "" : fmt::format("rule '{}': ", rule_), what));
+    }
+
+    void only_keys(const YAML::Node& node, const std::set<std::string, std::less<>>& keys, std::string_view where) const {
+        if (!node.IsMap()) fail(node, fmt::format("'{}' must be a mapping", where));
+        for (const auto& entry : node) {
+            if (keys.contains(entry.first.Scalar())) continue;
+            std::vector<std::string> known(keys.begin(), keys.end());
+            fail(entry.first, fmt::format("unknown key '{}' in '{}'; known: {}", entry.first.Scalar(), where,
+                                          fmt::join(known, ", ")));
+        }
+    }
+
+    std::vector<std::string> strings(const YAML::Node& node, std::string_view key) const {
+        std::vector<std::string> out;
+        if (node.IsScalar()) {
+            out.push_back(node.Scalar());
+            return out;
+        }
+        if (!node.IsSequence()) fail(node, fmt::format("'{}' must be a string or a list of strings", key));
+        for (const auto& item : node) {
+            if (!item.IsScalar()) fail(item, fmt::format("'{}' must be a list of strings", key));
+            out.push_back(item.Scalar());
+        }
+        return out;
+    }
+
+    long long integer(const YAML::Node& node, std::string_view key, long long min, long long max) const {
+        long long value = 0;
+        try {
+            value = node.as<long long>();
+        } catch (const YAML::Exception&) {
+            fail(node, fmt::format("'{}' must be an integer, got '{}'", key, node.Scalar()));
+        }
+        if (value < min || value > max) fail(node, fmt::format("'{}' is {}, outside {}..{}", key, value, min, max));
+        return value;
+    }
+
+    Mode mode(const YAML::Node& node) const {
+        if (node.Scalar() == "monitor") return Mode::monitor;
+        if (node.Scalar() == "enforce") return Mode::enforce;
+        fail(node, fmt::format("mode '{}': use monitor or enforce", node.Scalar()));
+    }
+
+    Action action(const YAML::Node& node) const {
+        for (std::size_t i = 0; i < kActions.size(); ++i) {
+            if (node.Scalar() == kActions[i]) return static_cast<Action>(i);
+        }
+        fail(node, fmt::format("action '{}': use allow, alert, tag, drop or reject", node.Scalar()));
+    }
+
+    Condition condition(const YAML::Node& node) const {
+        Condition c;
+        if (!node) return c;
+        only_keys(node, kConditionKeys, "when");
+        for (const auto& entry : node) {
+            const std::string key = entry.first.Scalar();
+            const auto& v = entry.second;
+            if (key == "kind") {
+                if (v.Scalar() != "call" && v.Scalar() != "sms") fail(v, "kind: use call or sms");
+                c.kind = v.Scalar() == "call" ? record::ContactKind::call : record::ContactKind::sms;
+            } else if (key == "protocol") {
+                c.protocols = strings(v, key);
+            } else if (key == "direction") {
+                c.directions = strings(v, key);
+                for (const auto& d : c.directions) {
+                    if (d != "to_network" && d != "from_network") fail(v, "direction: use to_network or from_network");
+                }
+            } else if (key == "trunk") {
+                c.trunks = strings(v, key);
+            } else if (key == "role") {
+                c.roles = strings(v, key);
+            } else if (key == "categories") {
+                c.categories = strings(v, key);
+            } else if (key == "signatures") {
+                if (!v.IsSequence()) fail(v, "signatures: a list of signature ids");
+                for (const auto& id : v) c.signatures.push_back(static_cast<std::uint32_t>(integer(id, key, 1, 0xFFFFFFFFll)));
+            } else if (key == "checks") {
+                c.checks = strings(v, key);
+                for (const auto& check : c.checks) {
+                    if (std::find(checks_.begin(), checks_.end(), check) == checks_.end()) {
+                        fail(v, fmt::format("unknown check '{}'; known: {}", check, fmt::join(checks_, ", ")));
+                    }
+                }
+            } else if (key == "lists") {
+                c.lists = strings(v, key);
+                for (const auto& l : c.lists) {
+                    if (!kLists.contains(l)) fail(v, fmt::format("unknown list '{}'; known: {}", l, fmt::join(kLists, ", ")));
+                }
+            } else if (key == "score_min") {
+                c.score_min = static_cast<int>(integer(v, key, 0, 100));
+            } else if (key == "score_max") {
+                c.score_max = static_cast<int>(integer(v, key, 0, 100));
+            }
+        }
+        return c;
+    }
+
+    Rule rule(const YAML::Node& node) {
+        rule_.clear();
+        only_keys(node, kRuleKeys, "rules[]");
+        Rule r;
+        r.file = file_;
+        r.line = node.Mark().line + 1;
+        if (!node["name"] || node["name"].Scalar().empty()) fail(node, "every rule needs a 'name' (events name the rule that decided)");
+        r.name = node["name"].Scalar();
+        rule_ = r.name;
+        r.when = condition(node["when"]);
+        const auto then = node["then"];
+        if (!then) fail(node, "missing 'then' (the action)");
+        only_keys(then, kThenKeys, "then");
+        if (!then["action"]) fail(then, "missing 'then.action': allow, alert, tag, drop or reject");
+        r.action = action(then["action"]);
+        if (then["sip_status"]) r.sip_status = static_cast<int>(integer(then["sip_status"], "sip_status", 400, 699));
+        if (then["sip_reason"]) r.sip_reason = then["sip_reason"].Scalar();
+        if (then["smpp_status"]) r.smpp_status = static_cast<std::uint32_t>(integer(then["smpp_status"], "smpp_status", 1, 0xFFFFFFFFll));
+        if (then["tags"]) r.tags = strings(then["tags"], "tags");
+        if (node["mode"]) r.mode = mode(node["mode"]);
+        rule_.clear();
+        return r;
+    }
+
+    std::map<std::string, int, std::less<>> check_scores(const YAML::Node& node) const {
+        std::map<std::string, int, std::less<>> out;
+        if (!node) return out;
+        if (!node.IsMap()) fail(node, "'check_scores' maps check names to scores 0..100");
+        for (const auto& entry : node) {
+            const auto name = entry.first.Scalar();
+            if (std::find(checks_.begin(), checks_.end(), name) == checks_.end()) {
+                fail(entry.first, fmt::format("unknown check '{}'; known: {}", name, fmt::join(checks_, ", ")));
+            }
+            out[name] = static_cast<int>(integer(entry.second, name, 0, 100));
+        }
+        return out;
+    }
+
+private:
+    std::string file_;
+    const std::vector<std::string>& checks_;
+    std::string rule_;
+};
+
+bool any_of(const std::vector<std::string>& wanted, std::string_view have) {
+    return wanted.empty() || std::find(wanted.begin(), wanted.end(), have) != wanted.end();
+}
+
+bool category_matches(std::string_view pattern, std::string_view category) {
+    if (pattern.ends_with('*')) return category.starts_with(pattern.substr(0, pattern.size() - 1));
+    return pattern == category;
+}
+
+bool matches(const Condition& c, const record::Contact& contact, const record::Verdict& v) {
+    if (c.kind && *c.kind != contact.kind) return false;
+    const std::string_view protocol = contact.sms ? std::string_view(contact.sms->protocol) : "sip";
+    if (!any_of(c.protocols, protocol)) return false;
+    if (!any_of(c.directions, direction_of(contact))) return false;
+    if (!any_of(c.trunks, v.trunk) || !any_of(c.roles, v.role)) return false;
+    if (c.score_min && v.score < *c.score_min) return false;
+    if (c.score_max && v.score > *c.score_max) return false;
+    if (!c.categories.empty() &&
+        std::none_of(c.categories.begin(), c.categories.end(), [&](const auto& pattern) {
+            return std::any_of(v.categories.begin(), v.categories.end(),
+                               [&](const auto& category) { return category_matches(pattern, category); });
+        })) {
+        return false;
+    }
+    if (!c.signatures.empty() && std::none_of(v.hits.begin(), v.hits.end(), [&](const auto& hit) {
+            return std::find(c.signatures.begin(), c.signatures.end(), hit.id) != c.signatures.end();
+        })) {
+        return false;
+    }
+    if (!c.checks.empty() && std::none_of(v.checks.begin(), v.checks.end(), [&](const auto& check) {
+            return std::find(c.checks.begin(), c.checks.end(), check.name) != c.checks.end();
+        })) {
+        return false;
+    }
+    if (!c.lists.empty() && std::none_of(v.lists.begin(), v.lists.end(), [&](const auto& list) {
+            return std::find(c.lists.begin(), c.lists.end(), list) != c.lists.end();
+        })) {
+        return false;
+    }
+    return true;
+}
+
+void rescore(const Policy& policy, record::Verdict& v) {
+    int score = 0;
+    for (auto& check : v.checks) {
+        if (auto it = policy.check_scores.find(check.name); it != policy.check_scores.end()) check.score = it->second;
+        score += check.score;
+    }
+    for (const auto& hit : v.hits) score += hit.score;
+    v.score = std::min(score, 100);
+}
+
+}  // namespace
+
+std::string_view action_name(Action action) { return kActions[static_cast<std::size_t>(action)]; }
+std::string_view mode_name(Mode mode) { return mode == Mode::monitor ? "monitor" : "enforce"; }
+
+std::string_view direction_of(const record::Contact& contact) {
+    if (!contact.sms) return "to_network";
+    const auto& sms = *contact.sms;
+    if (sms.smpp) return sms.smpp->command == "deliver_sm" ? "from_network" : "to_network";
+    if (sms.sip && sms.sip->tp_type == "sms-deliver") return "from_network";
+    return "to_network";
+}
+
+Policy load_policy(const std::string& path, const std::vector<std::string>& known_checks) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(path);
+    } catch (const YAML::BadFile&) {
+        throw PolicyError(fmt::format("{}: cannot open the policy file; check detection.policy", path));
+    } catch (const YAML::ParserException& e) {
+        throw PolicyError(fmt::format("{}:{}: YAML syntax error: {}", path, e.mark.line + 1, e.msg));
+    }
+    Reader reader(path, known_checks);
+    Policy policy;
+    policy.file = path;
+    if (!root.IsMap()) throw PolicyError(fmt::format("{}:1: a policy is a mapping with 'mode' and 'rules'", path));
+    reader.only_keys(root, {"mode", "rules", "default", "check_scores"}, "policy");
+    if (root["mode"]) policy.mode = reader.mode(root["mode"]);
+    if (root["default"]) policy.default_action = reader.action(root["default"]);
+    policy.check_scores = reader.check_scores(root["check_scores"]);
+    if (root["rules"]) {
+        if (!root["rules"].IsSequence()) reader.fail(root["rules"], "'rules' must be a list");
+        std::set<std::string> names;
+        for (const auto& node : root["rules"]) {
+            auto rule = reader.rule(node);
+            if (!names.insert(rule.name).second) reader.fail(node, fmt::format("rule name '{}' is used twice; names must be unique", rule.name));
+            policy.rules.push_back(std::move(rule));
+        }
+    }
+    return policy;
+}
+
+void decide(const Policy& policy, const record::Contact& contact, record::Verdict& verdict) {
+    rescore(policy, verdict);
+    for (const auto& rule : policy.rules) {
+        if (!matches(rule.when, contact, verdict)) continue;
+        verdict.rule = rule.name;
+        verdict.action = std::string(action_name(rule.action));
+        verdict.enforced = rule.mode.value_or(policy.mode) == Mode::enforce && rule.action != Action::allow;
+        if (rule.action == Action::reject) {
+            verdict.sip_status = rule.sip_status;
+            verdict.sip_reason = rule.sip_reason;
+            verdict.smpp_status = rule.smpp_status;
+        }
+        verdict.tags = rule.tags;
+        return;
+    }
+    verdict.rule = "default";
+    verdict.action = std::string(action_name(policy.default_action));
+    verdict.enforced = policy.mode == Mode::enforce && policy.default_action != Action::allow;
+}
+
+}  // namespace scamgate::policy

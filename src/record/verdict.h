@@ -1,0 +1,44 @@
+#pragma once
+// What detection and policy concluded about one contact: the ingress trunk, signature hits, named
+// checks, the score, and the rule that decided with its action.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace scamgate::record {
+
+struct SignatureHit {
+    std::uint32_t id = 0;
+    std::string name;
+    std::string category;
+    std::string field;     // "text", "url_host", "user_agent", ...
+    std::string view;      // for text: raw, folded or deobfuscated
+    std::string value;     // what was matched for fields other than text (the URL, host, UA, ...)
+    int score = 0;
+};
+
+struct CheckFinding {
+    std::string name;      // cli.domestic_on_international, sms.brand_unregistered, ...
+    std::string evidence;  // one line: the numbers, trunk and role that made it fire
+    int score = 0;
+};
+
+struct Verdict {
+    std::string trunk;     // the ingress trunk's name; empty when no trunk matched
+    std::string role;      // its role (international, domestic, customer, ...); "unknown" when none
+    std::vector<SignatureHit> hits;
+    std::vector<CheckFinding> checks;
+    std::vector<std::string> categories;  // distinct categories of the hits, sorted
+    std::vector<std::string> lists;       // lists the contact is on: block_numbers, allow_domains, ...
+    int score = 0;                        // sum of distinct hits and checks, capped at 100
+    std::string rule;                     // the policy rule that decided ("default" when none matched)
+    std::string action;                   // allow, alert, tag, drop, reject: decided in either mode
+    bool enforced = false;                // false in monitor mode: what would have been done
+    std::optional<int> sip_status;        // reject: the SIP final response to send
+    std::string sip_reason;
+    std::optional<std::uint32_t> smpp_status;  // reject: the command_status to answer with
+    std::vector<std::string> tags;
+};
+
+}  // namespace scamgate::record
