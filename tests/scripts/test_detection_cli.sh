@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Detection through the real binary: `try` (human, --json, --sms-lines), `check` (every example,
+# bad packs, bad plans, bad policies: exit codes and FILE:LINE messages), `replay --trunk`.
+set -uo pipefail
+bin=${SCAMGATE_BIN:?}
+src=${SCAMGATE_SOURCE_DIR:-.}
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+export XDG_CACHE_HOME=$work/cache   # the signature cache of this test only
+fails=0 passes=0
+check() {  # description, condition...
+  local what=$1; shift
+  if "$@"; then passes=$((passes + 1)); echo "ok   $what"; else fails=$((fails + 1)); echo "FAIL $what"; fi
+}
+json_get() { python3 -c 'import json,sys; v=json.loads(sys.stdin.read()); print(eval("v"+sys.argv[1]))' "$1"; }
+
+# A config on the test pack and policy, the shipped plan and lists.
+cfg=$src/tests/golden/verdicts.yaml
+
+out=$("$bin" try -c "$cfg" --sms "CÔNG AN quận 1 triệu tập ông, tài khoản bị khóa, vào vcb-secure.top/x" --from 0912345678 --json)
+check "try --json: score" [ "$(json_get '["score"]' <<<"$out")" = 95 ]
+check "try --json: hits are signature ids" [ "$(json_get '["hits"]' <<<"$out")" = "[9000001, 9000002, 9000003]" ]
+check "try --json: action and rule" [ "$(json_get '["action"]+" "+v["rule"]' <<<"$out")" = "reject scam-sms" ]
+check "try --json: folded view" [ "$(json_get '["views"]["folded"]' <<<"$out")" = "cong an quan 1 trieu tap ong, tai khoan bi khoa, vao vcb-secure.top/x" ]
+check "try --json: URL host and domain" [ "$(json_get '["urls"][0]["domain"]' <<<"$out")" = "vcb-secure.top" ]
+
+out=$("$bin" try -c "$cfg" --call --from +84912345678 --to +842437001001 --ingress international --json)
+check "try --call --ingress ROLE: the spoofing check" [ "$(json_get '["checks"]' <<<"$out")" = "['cli.domestic_on_international']" ]
+check "try --call: action drop, not enforced in monitor mode" [ "$(json_get '["action"]+" "+str(v["enforced"])' <<<"$out")" = "drop False" ]
+out=$("$bin" try -c "$cfg" --call --from +84912345678 --to +842437001001 --ingress intl-carrier --json)
+check "try --ingress NAME: a configured trunk" [ "$(json_get '["trunk"]+"/"+v["role"]' <<<"$out")" = "intl-carrier/international" ]
+
+printf 'hello there\nban lien quan vu an, lien he ngay\n\xff\xfe broken bytes\n' >"$work/lines.txt"
+"$bin" try -c "$cfg" --sms-lines "$work/lines.txt" >"$work/lines.jsonl"; rc=$?
+check "try --sms-lines: exit 0" [ $rc -eq 0 ]
+check "try --sms-lines: one JSON object per line, in order" \
+  python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; sys.exit(0 if [x["hits"] for x in r]==[[],[9000007],[]] else 1)' "$work/lines.jsonl"
+check "try --sms-lines: invalid UTF-8 becomes U+FFFD" grep -q '\\ufffd\|�' "$work/lines.jsonl"
+
+{ head -c 2000000 /dev/zero | tr '\0' 'a'; echo " cong an trieu tap"; } >"$work/huge.txt"
+out=$("$bin" try -c "$cfg" --sms-lines "$work/huge.txt")
+check "try: a 2 MB text is viewed up to the bound, nothing past it matches" [ "$(json_get '["hits"]' <<<"$out")" = "[]" ]
+
+out=$("$bin" check -c "$cfg" 2>&1); rc=$?
+check "check: the test config is valid and its 16 examples pass" bash -c "[ $rc -eq 0 ] && grep -q '7 signatures in .* 16 examples pass' <<<'$out'"
+
+packs="$src/tests/detect"
+plan="$src/config/numbering/vn.yaml"
+make_cfg() {  # file, signatures (YAML list), plan, policy, [trunks yaml]
+  cat >"$1" <<YAML
+detection:
+  signatures: $2
+  numbering_plan: $3
+  policy: $4
+  cache_dir: ""
+lists:
+  brands: $src/config/lists/brands.txt
+${5:-}
+YAML
+}
+bad_check() {  # description, signatures, plan, policy, expected message (grep -F)
+  local what=$1 message=$5
+  make_cfg "$work/bad.yaml" "$2" "$3" "$4"
+  "$bin" check -c "$work/bad.yaml" >/dev/null 2>"$work/err"; local rc=$?
+  check "$what: exit non-zero" [ $rc -ne 0 ]
+  check "$what: FILE:LINE message" grep -qF -- "$message" "$work/err"
+}
+bad_check "duplicate signature id" "[$packs/packs/small.yaml, $packs/bad/duplicate-id.yaml]" "$plan" "$packs/policy.yaml" \
+  "$packs/bad/duplicate-id.yaml:3: signature id 9000001 is already used at $packs/packs/small.yaml:4"
+bad_check "regex Hyperscan cannot compile" "[$packs/bad/bad-regex.yaml]" "$plan" "$packs/policy.yaml" \
+  "$packs/bad/bad-regex.yaml:3: signature 9200001 (Lookbehind is not Hyperscan): Hyperscan rejected the pattern"
+bad_check "failing signature example" "[$packs/bad/failing-example.yaml]" "$plan" "$packs/policy.yaml" \
+  "$packs/bad/failing-example.yaml:3: signature 9300001 (Example that does not match): example must match but does not"
+bad_check "numbering plan with overlapping ranges" "[$packs/packs/small.yaml]" "$src/tests/configs/bad-plans/overlap.yaml" \
+  "$packs/policy.yaml" "$src/tests/configs/bad-plans/overlap.yaml:"
+bad_check "bad policy" "[$packs/packs/small.yaml]" "$plan" "$src/tests/configs/bad-policies/unknown-check.yaml" \
+  "unknown-check.yaml:3: rule 'x': unknown check 'cli.made_up'"
+
+"$bin" replay -c "$cfg" --trunk "bad:international" "$src/pcaps/sipp-intl-trunk-cli.pcap" >/dev/null 2>"$work/err"; rc=$?
+check "--trunk without a CIDR: exit 2 with the expected form" bash -c "[ $rc -eq 2 ] && grep -q 'expected NAME:ROLE:CIDR' '$work/err'"
+make_cfg "$work/no-trunks.yaml" "[$packs/packs/small.yaml]" "$plan" "$packs/policy.yaml"
+out=$("$bin" replay -c "$work/no-trunks.yaml" --trunk "t1:international:203.0.113.0/24" --events - "$src/pcaps/sipp-intl-trunk-cli.pcap" 2>/dev/null)
+check "replay --trunk defines the trunk for the run: 3 spoofed calls dropped" \
+  [ "$(grep -c '"rule": *"spoofed-cli"\|"rule":"spoofed-cli"' <<<"$out")" = 3 ]
+
+echo "$passes passed, $fails failed"
+[ $fails -eq 0 ]
