@@ -51,6 +51,10 @@ std::string cache_key(const Group& group, const std::vector<Signature>& signatur
         XXH3_128bits_update(state, "\0", 1);
     };
     add(hs_version());
+    // Databases are built for this CPU; a cache copied to another machine must not be reused there.
+    hs_platform_info_t platform{};
+    hs_populate_platform(&platform);
+    add(fmt::format("{}:{}", platform.tune, platform.cpu_features));
     add(group.all_literal ? "lit" : "re");
     for (auto i : group.indexes) {
         const auto& s = signatures[i];
