@@ -40,6 +40,11 @@ check "try --sms-lines: invalid UTF-8 becomes U+FFFD" grep -q '\\ufffd\|�' "$w
 out=$("$bin" try -c "$cfg" --sms-lines "$work/huge.txt")
 check "try: a 2 MB text is viewed up to the bound, nothing past it matches" [ "$(json_get '["hits"]' <<<"$out")" = "[]" ]
 
+out=$("$bin" check -c "$src/config/scamgate.yaml" 2>&1); rc=$?
+check "check: the shipped packs, plan, lists and policy load and every shipped example passes" \
+  bash -c "[ $rc -eq 0 ] && grep -q 'examples pass' <<<'$out'"
+echo "     $out"
+
 out=$("$bin" check -c "$cfg" 2>&1); rc=$?
 check "check: the test config is valid and its 16 examples pass" bash -c "[ $rc -eq 0 ] && grep -q '7 signatures in .* 16 examples pass' <<<'$out'"
 
