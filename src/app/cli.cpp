@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "app/replay.h"
+#include "app/run_cmd.h"
 #include "app/try_cmd.h"
 #include "detect/examples.h"
 
@@ -101,6 +102,43 @@ int run_cli(int argc, char** argv) {
                            "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable), e.g. "
                            "intl:international:203.0.113.0/24");
 
+    RunOptions run;
+    std::string run_mode;
+    std::string run_bpf;
+    std::string run_policy;
+    std::string run_stats;
+    int run_queue = 0;
+    std::size_t run_snaplen = 0;
+    std::size_t run_buffer_mb = 0;
+    auto* run_cmd = app.add_subcommand(
+        "run", "capture live traffic in the foreground and write an event as each call or SMS finishes; "
+               "SIGINT/SIGTERM stop it (drain, flush, stats). Only --mode passive is built yet");
+    add_common(*run_cmd, common);
+    auto* mode_opt = run_cmd->add_option("--mode", run_mode,
+                                         "passive (a copy of the traffic: mirror port or TAP); nfqueue and bridge are "
+                                         "accepted but not built yet (exit 2) (capture.mode)")
+                         ->check(CLI::IsMember({"passive", "nfqueue", "bridge"}));
+    run_cmd->add_option("--interface", run.interfaces,
+                        "interface to capture on (repeatable; bridge takes exactly two) (capture.interfaces)");
+    auto* queue_opt = run_cmd->add_option("--queue", run_queue, "NFQUEUE number (nfqueue mode, not built yet)")
+                          ->check(CLI::Range(0, 65535));
+    auto* bpf_opt = run_cmd->add_option("--bpf", run_bpf,
+                                        "BPF capture filter (capture.bpf; default: built from sip.ports and smpp.ports, "
+                                        "or every IP packet when sip.detect_any_port is true)");
+    auto* snaplen_opt = run_cmd->add_option("--snaplen", run_snaplen, "bytes kept of each frame (capture.snaplen)")
+                            ->check(CLI::Range(64, 262144));
+    auto* buffer_opt = run_cmd->add_option("--buffer-mb", run_buffer_mb,
+                                           "kernel capture buffer per interface, MiB (capture.buffer_mb)")
+                           ->check(CLI::Range(1, 4096));
+    run_cmd->add_option("--policy", run_policy, "policy file (detection.policy)");
+    run_cmd->add_option("--events", run.events_path, "write JSONL events to PATH ('-' for stdout), one flushed line per contact");
+    run_cmd->add_option("--stats", run_stats, "print counters on exit: json or text")
+        ->check(CLI::IsMember({"json", "text"}));
+    run_cmd->add_option("--duration", run.duration_s, "stop after SECONDS (for tests and trials)")
+        ->check(CLI::Range(0.0, 1e9));
+    run_cmd->add_option("--trunk", trunk_options, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
+
+
     auto* check_cmd = app.add_subcommand(
         "check", "validate the configuration, numbering plan, lists, signature packs (running every example) and "
                  "policy; exit non-zero with FILE:LINE messages");
@@ -147,6 +185,7 @@ int run_cli(int argc, char** argv) {
         return 2;
     }
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
+    if (!run_policy.empty()) config.policy_path = std::filesystem::absolute(run_policy).string();
 
     std::vector<detect::Trunk> extra_trunks;
     try {
@@ -159,6 +198,18 @@ int run_cli(int argc, char** argv) {
         log.error("try: give --sms TEXT, --sms-lines FILE or --call");
         return 2;
     }
+    if (run_cmd->parsed()) {
+        if (mode_opt->count() > 0) run.mode = run_mode;
+        if (queue_opt->count() > 0) run.queue = run_queue;
+        if (bpf_opt->count() > 0) run.bpf = run_bpf;
+        if (snaplen_opt->count() > 0) run.snaplen = run_snaplen;
+        if (buffer_opt->count() > 0) run.buffer_mb = run_buffer_mb;
+        run.stats = run_stats == "json" ? StatsFormat::json : run_stats == "text" ? StatsFormat::text : StatsFormat::none;
+        if (auto code = check_run(config, run, log)) return *code;
+        if (run.queue && effective_capture(config.capture, run).mode == "passive") {
+            log.warn("--queue applies to nfqueue mode; ignored in passive mode");
+        }
+    }
     std::optional<Detection> detection;
     if (config.detection_enabled || check_cmd->parsed() || try_cmd->parsed()) {
         try {
@@ -170,6 +221,15 @@ int run_cli(int argc, char** argv) {
     }
     if (check_cmd->parsed()) return run_check(config, *detection, std::cout, log);
     if (try_cmd->parsed()) return run_try(*detection, try_options, std::cout, log);
+    if (run_cmd->parsed()) {
+        if (config.detection_enabled) run.detection = &*detection;
+        try {
+            return run_live(config, run, std::cout, log);
+        } catch (const std::exception& e) {
+            log.error("{}", e.what());
+            return 2;
+        }
+    }
     if (config.detection_enabled) replay.detection = &*detection;
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text

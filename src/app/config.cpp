@@ -16,7 +16,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, boolean, port_list, path, path_list, alphabet, alphabet_map };
+enum class ParamType { count, seconds, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode };
 
 struct Param {
     std::string key;  // "section.name"
@@ -200,10 +200,63 @@ Param events_param() {
     return p;
 }
 
+Param capture_interfaces_param() {
+    Param p{"capture.interfaces", ParamType::name_list, 0, 0,
+            "interfaces `scamgate run` captures on, e.g. [eth1, eth2] (--interface overrides)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsSequence()) throw ConfigError(fmt::format("{}: '{}' must be a list of interface names, e.g. [eth1]", where, key));
+        std::vector<std::string> names;
+        for (const auto& item : n) {
+            if (!item.IsScalar() || item.Scalar().empty()) {
+                throw ConfigError(fmt::format("{}: '{}' holds an empty or non-text entry; give interface names", where, key));
+            }
+            names.push_back(item.Scalar());
+        }
+        c.capture.interfaces = std::move(names);
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("[{}]", fmt::join(c.capture.interfaces, ", ")); };
+    return p;
+}
+
+Param capture_mode_param() {
+    Param p{"capture.mode", ParamType::capture_mode, 0, 0,
+            "passive (a copy of the traffic: mirror port or TAP); nfqueue and bridge are not built yet", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        const std::string value = n.IsScalar() ? n.Scalar() : "";
+        if (value != "passive" && value != "nfqueue" && value != "bridge") {
+            throw ConfigError(fmt::format("{}: '{}' is '{}'; use passive, nfqueue or bridge", where, key, value));
+        }
+        c.capture.mode = value;
+    };
+    p.show = [](const AppConfig& c) { return c.capture.mode; };
+    return p;
+}
+
+Param capture_bpf_param() {
+    Param p{"capture.bpf", ParamType::text, 0, 0,
+            "BPF filter; empty: built from sip.ports and smpp.ports plus fragments and VLANs, or no port filter "
+            "when sip.detect_any_port is true (--bpf overrides)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a BPF expression in quotes", where, key));
+        c.capture.bpf = n.IsNull() ? "" : n.Scalar();
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.capture.bpf); };
+    return p;
+}
+
 constexpr double kMaxCount = 1e9;
 
 const std::vector<Param>& parameters() {
     static const std::vector<Param> table = {
+        capture_interfaces_param(),
+        capture_mode_param(),
+        count_param("capture.snaplen", 64, 262144, "bytes kept of each captured frame (--snaplen overrides)",
+                    [](AppConfig& c) -> std::size_t& { return c.capture.snaplen; }),
+        count_param("capture.buffer_mb", 1, 4096, "kernel capture buffer per interface, MiB (--buffer-mb overrides)",
+                    [](AppConfig& c) -> std::size_t& { return c.capture.buffer_mb; }),
+        capture_bpf_param(),
+        bool_param("capture.promiscuous", "put the interfaces in promiscuous mode (a mirror port or TAP does not need it)",
+                   [](AppConfig& c) -> bool& { return c.capture.promiscuous; }),
         ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted",
                     [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.sip.ports; }),
         bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",
@@ -448,6 +501,9 @@ std::string describe_parameters() {
             case ParamType::path_list: range = "list of paths/globs"; break;
             case ParamType::alphabet: range = "gsm7|latin1|ascii"; break;
             case ParamType::alphabet_map: range = "map id: gsm7|latin1|ascii"; break;
+            case ParamType::text: range = "string"; break;
+            case ParamType::name_list: range = "list of names"; break;
+            case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);
     }

@@ -3,14 +3,26 @@
 // table drives parsing, validation with file:line messages, `--help-config` and docs/config.md.
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "detect/detector.h"
 #include "pipeline/worker.h"
 
 namespace scamgate::app {
 
+// `scamgate run`: where packets come from (capture.* in scamgate.yaml).
+struct CaptureConfig {
+    std::vector<std::string> interfaces;  // one libpcap capture each
+    std::string mode = "passive";         // passive (built), nfqueue, bridge (not built yet)
+    std::size_t snaplen = 65535;          // bytes kept of each frame
+    std::size_t buffer_mb = 32;           // kernel ring buffer per interface, MiB
+    std::string bpf;                      // empty: built from sip.ports and smpp.ports
+    bool promiscuous = false;
+};
+
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
+    CaptureConfig capture;
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
     // Detection and policy. A relative path set in a config file is relative to that file's

@@ -1,0 +1,300 @@
+#include "app/run_cmd.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "capture/live.h"
+#include "net/decoder.h"
+#include "output/events.h"
+#include "pipeline/worker.h"
+#include "policy/stage.h"
+
+namespace scamgate::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts later) and
+// waits for them on a thread of its own, which sets the caller's stop flag. No signal handler, no
+// global state. The destructor ends the thread, takes any signal still pending and restores the
+// signal mask; create it before any other thread and keep it until the output is written.
+class SignalWatcher {
+public:
+    explicit SignalWatcher(std::atomic<bool>& stop) : stop_(stop) {
+        sigemptyset(&set_);
+        sigaddset(&set_, SIGINT);
+        sigaddset(&set_, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+        thread_ = std::thread([this] { watch(); });
+    }
+    ~SignalWatcher() {
+        done_ = true;
+        thread_.join();
+        const timespec zero{};
+        while (sigtimedwait(&set_, nullptr, &zero) > 0) {
+        }
+        pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+    }
+    SignalWatcher(const SignalWatcher&) = delete;
+    SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+    int received() const { return signal_.load(); }  // the signal that asked to stop, 0 if none
+
+private:
+    void watch() {
+        const timespec tick{0, 100'000'000};  // look at done_ ten times a second
+        while (!done_.load()) {
+            const int sig = sigtimedwait(&set_, nullptr, &tick);
+            if (sig > 0) {
+                signal_ = sig;
+                stop_ = true;
+            }
+        }
+    }
+
+    std::atomic<bool>& stop_;
+    std::atomic<bool> done_{false};
+    std::atomic<int> signal_{0};
+    sigset_t set_{};
+    sigset_t previous_{};
+    std::thread thread_;
+};
+
+// Events reach the file as each contact finishes, so `tail -f` sees them at once.
+class FlushEachLine final : public record::ContactSink {
+public:
+    explicit FlushEachLine(output::JsonlWriter& writer) : writer_(writer) {}
+    void on_contact(const record::Contact& contact) override {
+        writer_.on_contact(contact);
+        writer_.flush();
+    }
+
+private:
+    output::JsonlWriter& writer_;
+};
+
+// Every interface read in turn by one thread: a batch from each that has packets, then poll()
+// on all of them when none had any. Packets are numbered across interfaces for the logs.
+class CaptureLoop {
+public:
+    CaptureLoop(std::vector<capture::LiveCapture>& captures, pipeline::Worker& worker)
+        : captures_(captures), worker_(worker) {
+        for (const auto& c : captures_) {
+            const int fd = c.selectable_fd();
+            if (fd < 0) pollable_ = false;
+            fds_.push_back(pollfd{fd, POLLIN, 0});
+        }
+    }
+
+    // Runs until `stop` is set or `deadline` passes. Returns why reading failed, or "" for a
+    // requested stop.
+    std::string run(const std::atomic<bool>& stop, std::optional<Clock::time_point> deadline) {
+        while (!stop.load()) {
+            const auto now = Clock::now();
+            if (deadline && now >= *deadline) break;
+            const std::size_t read = read_round();
+            if (!failure_.empty()) return failure_;
+            if (read == 0) wait(deadline ? *deadline - now : Clock::duration(kIdleWait));
+        }
+        return {};
+    }
+
+    std::uint64_t packets() const { return packets_; }
+
+private:
+    static constexpr std::size_t kBatch = 256;  // packets from one interface before the next one's turn
+    static constexpr std::chrono::milliseconds kIdleWait{100};
+
+    std::size_t read_round() {
+        std::size_t read = 0;
+        for (auto& c : captures_) {
+            for (std::size_t i = 0; i < kBatch; ++i) {
+                auto packet = c.next();
+                if (!packet) break;
+                packet->number = ++packets_;
+                worker_.on_packet(*packet);
+                ++read;
+            }
+            if (!c.error().empty()) failure_ = c.error();
+        }
+        return read;
+    }
+
+    void wait(Clock::duration left) {
+        const auto limit = std::min<Clock::duration>(left, kIdleWait);
+        const int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(limit).count()) + 1;
+        if (!pollable_) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(std::min(ms, 10)));
+            return;
+        }
+        for (auto& fd : fds_) fd.revents = 0;
+        (void)poll(fds_.data(), fds_.size(), ms);  // EINTR or timeout: the loop simply goes round
+    }
+
+    std::vector<capture::LiveCapture>& captures_;
+    pipeline::Worker& worker_;
+    std::vector<pollfd> fds_;
+    bool pollable_ = true;
+    std::uint64_t packets_ = 0;
+    std::string failure_;
+};
+
+capture::LiveOptions live_options(const CaptureConfig& capture, const std::string& interface,
+                                  const std::string& filter) {
+    capture::LiveOptions o;
+    o.interface = interface;
+    o.snaplen = static_cast<int>(capture.snaplen);
+    o.buffer_bytes = static_cast<int>(capture.buffer_mb * 1024 * 1024);
+    o.promiscuous = capture.promiscuous;
+    o.filter = filter;
+    return o;
+}
+
+// Opens every interface; throws capture::CaptureError for the first that cannot be opened.
+std::vector<capture::LiveCapture> open_captures(const CaptureConfig& capture, const std::string& filter, Logger& log) {
+    std::vector<capture::LiveCapture> captures;
+    for (const auto& name : capture.interfaces) {
+        captures.emplace_back(live_options(capture, name, filter));
+        const auto& c = captures.back();
+        for (const auto& w : c.warnings()) log.warn("{}", w);
+        if (!net::is_supported_linktype(c.linktype())) {
+            throw capture::CaptureError(fmt::format("cannot capture on '{}': unsupported link type {} ({})", name,
+                                                    c.linktype(), c.linktype_name()));
+        }
+        log.info("capturing on {} (link type {}, {} timestamps)", name, c.linktype_name(),
+                 c.nanosecond_timestamps() ? "nanosecond" : "microsecond");
+    }
+    return captures;
+}
+
+// Sums the interfaces' counters into the stats and logs each interface's.
+void append_capture_stats(const std::vector<capture::LiveCapture>& captures, std::uint64_t packets,
+                          StatsReport& stats, Logger& log) {
+    stats.set("capture.interfaces", captures.size());
+    stats.set("capture.packets", packets);
+    for (const auto& c : captures) {
+        const auto s = c.stats();
+        stats.add("capture.received", s.received);
+        stats.add("capture.kernel_drops", s.kernel_drops);
+        stats.add("capture.interface_drops", s.interface_drops);
+        log.info("{}: {} packets read, {} received by the filter, {} kernel drops, {} interface drops", c.interface(),
+                 c.packets(), s.received, s.kernel_drops, s.interface_drops);
+    }
+}
+
+void print_stats(StatsFormat format, const StatsReport& stats, std::ostream& out) {
+    if (format == StatsFormat::json) out << output::to_json(stats).dump() << '\n';
+    if (format == StatsFormat::text) {
+        for (const auto& [name, value] : stats.values()) out << name << ' ' << value << '\n';
+    }
+    out.flush();
+}
+
+// Refuses what this build cannot run: the exit code, or nullopt when the run may start.
+std::optional<int> refuse(const CaptureConfig& capture, const std::string& filter, Logger& log) {
+    if (capture.mode != "passive") {
+        log.error("mode {} is not built yet; use --mode passive (a copy of the traffic from a mirror port or TAP)",
+                  capture.mode);
+        return 2;
+    }
+    if (capture.interfaces.empty()) {
+        log.error("no interface to capture on: give --interface IF (repeatable) or capture.interfaces in the config");
+        return 2;
+    }
+    if (auto err = capture::filter_error(filter)) {
+        log.error("bad capture filter '{}': {}", filter, *err);
+        return 2;
+    }
+    return std::nullopt;
+}
+
+std::string join(const std::vector<std::string>& names) { return fmt::format("{}", fmt::join(names, ",")); }
+
+}  // namespace
+
+CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& options) {
+    CaptureConfig c = config;
+    if (options.mode) c.mode = *options.mode;
+    if (!options.interfaces.empty()) c.interfaces = options.interfaces;
+    if (options.bpf) c.bpf = *options.bpf;
+    if (options.snaplen) c.snaplen = *options.snaplen;
+    if (options.buffer_mb) c.buffer_mb = *options.buffer_mb;
+    return c;
+}
+
+std::string effective_filter(const AppConfig& config, const CaptureConfig& capture) {
+    if (!capture.bpf.empty()) return capture.bpf;
+    capture::FilterPorts ports;
+    ports.sip = config.pipeline.sip.ports;
+    ports.smpp = config.pipeline.smpp.ports;
+    ports.sip_any_port = config.pipeline.sip.any_port;
+    return capture::default_filter(ports);
+}
+
+std::optional<int> check_run(const AppConfig& config, const RunOptions& options, Logger& log) {
+    const CaptureConfig capture = effective_capture(config.capture, options);
+    return refuse(capture, effective_filter(config, capture), log);
+}
+
+int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
+    if (auto code = check_run(config, options, log)) return *code;
+    const CaptureConfig capture = effective_capture(config.capture, options);
+    const std::string filter = effective_filter(config, capture);
+
+    const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
+    const output::EventOptions event_options{config.redact_text};
+    std::optional<output::JsonlWriter> events;
+    if (!events_path.empty()) events.emplace(events_path, out, event_options);  // throws with the path
+    std::optional<FlushEachLine> flushing;
+    output::FanOut sinks;
+    if (events) sinks.add(flushing.emplace(*events));
+    if (!events) log.warn("no --events and no output.events: contacts are only counted");
+
+    std::optional<policy::DetectionStage> detection;
+    if (options.detection) detection.emplace(options.detection->detector, options.detection->policy, sinks);
+    record::ContactSink& first_sink = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
+    pipeline::Worker worker(config.pipeline, first_sink, log);
+
+    std::atomic<bool> stop{false};
+    SignalWatcher signals(stop);
+    std::vector<capture::LiveCapture> captures;
+    try {
+        captures = open_captures(capture, filter, log);
+    } catch (const capture::CaptureError& e) {
+        log.error("{}", e.what());
+        return 1;
+    }
+    log.info("filter: {}{}", filter, capture.bpf.empty() ? " (built from sip.ports and smpp.ports)" : "");
+    log.info("passive mode: snaplen {}, buffer {} MiB per interface, promiscuous {}", capture.snaplen,
+             capture.buffer_mb, capture.promiscuous ? "on" : "off");
+
+    worker.begin_source(join(capture.interfaces));
+    CaptureLoop loop(captures, worker);
+    std::optional<Clock::time_point> deadline;
+    if (options.duration_s > 0) {
+        deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration_s));
+    }
+    const std::string failure = loop.run(stop, deadline);
+    if (!failure.empty()) log.error("capture failed: {}; stopping", failure);
+    if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
+
+    worker.end_source();  // open calls end as capture_end, pending SMS are written
+    if (events) events->flush();
+    StatsReport stats = worker.stats();
+    if (detection) detection->append_stats(stats);
+    append_capture_stats(captures, loop.packets(), stats, log);
+    print_stats(options.stats, stats, out);
+    return failure.empty() ? 0 : 1;
+}
+
+}  // namespace scamgate::app

@@ -1,0 +1,48 @@
+#pragma once
+// `scamgate run`: the live daemon. Passive mode only for now: libpcap on one or more interfaces,
+// one capture thread feeding one Worker, events written (and flushed) line by line as contacts
+// finish; SIGINT/SIGTERM (or --duration) stop the capture, drain the worker and print the stats.
+// Not built yet: nfqueue and bridge modes, configuration reload, dropping privileges.
+#include <cstddef>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "app/config.h"
+#include "app/replay.h"  // Detection, StatsFormat
+#include "common/log.h"
+
+namespace scamgate::app {
+
+// Command-line settings of `run`; each one that is set overrides the configuration.
+struct RunOptions {
+    std::optional<std::string> mode;       // --mode (capture.mode)
+    std::vector<std::string> interfaces;   // --interface, repeatable (capture.interfaces)
+    std::optional<int> queue;              // --queue (nfqueue mode, not built yet)
+    std::optional<std::string> bpf;        // --bpf (capture.bpf)
+    std::optional<std::size_t> snaplen;    // --snaplen (capture.snaplen)
+    std::optional<std::size_t> buffer_mb;  // --buffer-mb (capture.buffer_mb)
+    std::string events_path;               // --events (output.events)
+    StatsFormat stats = StatsFormat::none; // --stats: printed on exit
+    double duration_s = 0;                 // --duration: stop after this long; 0 = until a signal
+    const Detection* detection = nullptr;  // null: no verdicts
+};
+
+// The capture settings in force: the config's, with the command line's on top.
+CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& options);
+
+// The filter in force: capture.bpf when set, else the default built from the SIP and SMPP ports.
+std::string effective_filter(const AppConfig& config, const CaptureConfig& capture);
+
+// Refuses what this build cannot run (a mode not built yet, no interface, a filter that does not
+// compile), with the reason logged: the exit code (2), or nullopt when the run may start. Cheap:
+// call it before loading detection.
+std::optional<int> check_run(const AppConfig& config, const RunOptions& options, Logger& log);
+
+// Runs in the foreground until SIGINT/SIGTERM or --duration. Returns the exit code: 0 after a
+// clean stop; 1 when an interface cannot be opened or fails while capturing; 2 for a bad command
+// line or configuration (unknown mode, a mode not built yet, no interface, bad filter).
+int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log);
+
+}  // namespace scamgate::app

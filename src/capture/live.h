@@ -1,0 +1,98 @@
+#pragma once
+// Live capture from a network interface through libpcap (passive: a copy of the traffic, nothing
+// is held or changed). One LiveCapture per interface; the caller polls their selectable fds and
+// reads with next(), which never blocks, so a stop flag is honoured promptly.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "capture/packet.h"
+#include "capture/pcap_file.h"  // CaptureError
+
+struct pcap;  // libpcap's handle type, kept out of this header
+
+namespace scamgate::capture {
+
+struct LiveOptions {
+    std::string interface;
+    int snaplen = 65535;                    // bytes kept of each frame
+    int buffer_bytes = 32 * 1024 * 1024;    // kernel ring buffer
+    bool promiscuous = false;               // a mirror/TAP port delivers everything anyway
+    int timeout_ms = 100;                   // read timeout (immediate mode is on, so rarely reached)
+    std::string filter;                     // BPF expression; empty: every frame
+};
+
+// libpcap's counters for one interface since it was opened.
+struct LiveStats {
+    std::uint64_t received = 0;         // ps_recv: frames that passed the filter
+    std::uint64_t kernel_drops = 0;     // ps_drop: dropped because the buffer was full
+    std::uint64_t interface_drops = 0;  // ps_ifdrop: dropped by the interface or its driver
+};
+
+class LiveCapture {
+public:
+    // Opens and activates the interface, then installs the filter. Throws CaptureError naming the
+    // interface and what to do (missing interface, CAP_NET_RAW needed, interface down, bad filter).
+    explicit LiveCapture(const LiveOptions& options);
+    ~LiveCapture();
+    LiveCapture(LiveCapture&&) noexcept;
+    LiveCapture& operator=(LiveCapture&&) noexcept;
+    LiveCapture(const LiveCapture&) = delete;
+    LiveCapture& operator=(const LiveCapture&) = delete;
+
+    const std::string& interface() const { return options_.interface; }
+    const std::string& filter() const { return options_.filter; }
+    int linktype() const { return linktype_; }
+    std::string linktype_name() const;
+    bool nanosecond_timestamps() const { return nanos_; }
+    // Non-fatal notes from activation (promiscuous mode not supported, ...), for the log.
+    const std::vector<std::string>& warnings() const { return warnings_; }
+
+    // A file descriptor that poll() reports readable when packets may be waiting; -1 if none.
+    int selectable_fd() const;
+
+    // The next waiting packet, or nullopt when none is waiting now or reading failed (see
+    // error()). Never blocks. The data stays valid until the next call.
+    std::optional<Packet> next();
+    // Non-empty once reading has failed (e.g. the interface went away); the capture is unusable.
+    const std::string& error() const { return error_; }
+
+    LiveStats stats() const;
+    std::uint64_t packets() const { return count_; }  // packets handed out by next()
+
+private:
+    struct PcapCloser {
+        void operator()(::pcap* handle) const;
+    };
+    void configure();
+    void activate();
+    void install_filter();
+    std::string describe(const std::string& what) const;
+
+    LiveOptions options_;
+    std::unique_ptr<::pcap, PcapCloser> handle_;
+    int linktype_ = 0;
+    bool nanos_ = false;
+    std::uint64_t count_ = 0;
+    std::string error_;
+    std::vector<std::string> warnings_;
+};
+
+// The ports the default capture filter lets through.
+struct FilterPorts {
+    std::vector<std::uint16_t> sip;   // UDP and TCP
+    std::vector<std::uint16_t> smpp;  // TCP
+    bool sip_any_port = false;        // SIP is also looked for on other ports: no port filter at all
+};
+
+// The default BPF filter: the SIP and SMPP ports, every IPv4 fragment and every IPv6 packet whose
+// first header is a fragment header (so fragmented SIP is not lost), the same inside one or two
+// VLAN tags. With sip_any_port: "ip or ip6 or vlan" (no port filter, so SIP on other ports stays).
+std::string default_filter(const FilterPorts& ports);
+
+// Why `filter` does not compile for `linktype` (DLT_EN10MB = 1 by default), or nullopt when it does.
+std::optional<std::string> filter_error(const std::string& filter, int linktype = 1, int snaplen = 65535);
+
+}  // namespace scamgate::capture

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# `scamgate run --mode passive` against real traffic: a veth pair between two network namespaces
+# made for this test, scamgate capturing on the end in namespace B, tcpreplay sending the bundled
+# captures (pcaps/*.pcap) into the end in namespace A. The events must equal those of
+# `scamgate replay --join` of the same files (live sees one continuous stream), except the fields
+# that depend on when packets were seen. Also: the capture counters (packets read = packets sent,
+# kernel drops reported), SIGTERM stopping the run with exit 0, flushed events, and a second run
+# with the port-based default filter (sip.detect_any_port: false).
+# Needs root, `ip netns` and tcpreplay; exits 77 (skipped) without them.
+set -euo pipefail
+
+BIN=${SCAMGATE_BIN:-build/scamgate}
+SRC=${SCAMGATE_SOURCE_DIR:-$(pwd)}
+PPS=${LIVE_TEST_PPS:-2000}
+
+skip() {
+    echo "SKIP: test_live_passive: $*" >&2
+    exit 77
+}
+fail() {
+    echo "FAIL: test_live_passive: $*" >&2
+    exit 1
+}
+
+[[ $(id -u) -eq 0 ]] || skip "needs root (network namespaces and raw capture); run as root to test live capture"
+command -v ip >/dev/null || skip "ip (iproute2) is missing"
+command -v tcpreplay >/dev/null || skip "tcpreplay is missing (apt-get install tcpreplay)"
+command -v python3 >/dev/null || skip "python3 is missing"
+probe=sgprobe$$
+ip netns add "$probe" 2>/dev/null || skip "cannot create network namespaces (ip netns add failed: no CAP_SYS_ADMIN?)"
+ip netns del "$probe"
+
+NS_A=sg-a-$$
+NS_B=sg-b-$$
+IF_A=sga$$  # interface names: at most 15 characters
+IF_B=sgb$$
+WORK=$(mktemp -d /tmp/scamgate-live.XXXXXX)
+SCAMGATE_PID=
+
+cleanup() {
+    if [[ -n $SCAMGATE_PID ]] && kill -0 "$SCAMGATE_PID" 2>/dev/null; then kill -KILL "$SCAMGATE_PID" 2>/dev/null || true; fi
+    ip netns del "$NS_A" 2>/dev/null || true
+    ip netns del "$NS_B" 2>/dev/null || true
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# Two namespaces joined by a veth pair; IPv6 off so the kernel sends nothing of its own (router
+# solicitations, DAD) and every captured frame is one tcpreplay sent.
+for ns in "$NS_A" "$NS_B"; do
+    ip netns add "$ns"
+    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns" link set lo up
+done
+ip link add "$IF_A" netns "$NS_A" type veth peer name "$IF_B" netns "$NS_B"
+ip -n "$NS_A" link set "$IF_A" up
+ip -n "$NS_B" link set "$IF_B" up
+
+mapfile -t PCAPS < <(ls "$SRC"/pcaps/*.pcap | sort)
+[[ ${#PCAPS[@]} -gt 0 ]] || fail "no captures in $SRC/pcaps"
+
+# Starts scamgate in namespace B and waits until it says it is capturing.
+start_live() {  # name, extra args...
+    local name=$1
+    shift
+    ip netns exec "$NS_B" "$BIN" run --mode passive --interface "$IF_B" --events "$WORK/$name.jsonl" \
+        --stats json --duration 120 "$@" >"$WORK/$name.stats" 2>"$WORK/$name.log" &
+    SCAMGATE_PID=$!
+    for _ in $(seq 1 300); do
+        grep -q "^scamgate: info: filter: " "$WORK/$name.log" 2>/dev/null && return 0
+        kill -0 "$SCAMGATE_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; fail "$name: scamgate exited before capturing"; }
+        sleep 0.1
+    done
+    fail "$name: scamgate did not start capturing within 30 s"
+}
+
+# Sends every capture at $PPS packets per second; prints how many packets went out.
+send_all() {
+    local out
+    out=$(ip netns exec "$NS_A" tcpreplay -i "$IF_A" --pps="$PPS" "${PCAPS[@]}" 2>&1) || { echo "$out" >&2; fail "tcpreplay failed"; }
+    echo "$out" | awk '/Actual:/ { sum += $2 } END { print sum + 0 }'
+}
+
+# SIGTERM, then the exit status must be 0.
+stop_live() {  # name
+    sleep 1  # the last frames are in the ring; let the loop read them
+    kill -TERM "$SCAMGATE_PID"
+    local rc=0
+    wait "$SCAMGATE_PID" || rc=$?
+    SCAMGATE_PID=
+    [[ $rc -eq 0 ]] || { cat "$WORK/$1.log" >&2; fail "$1: scamgate exited $rc after SIGTERM (expected 0)"; }
+    grep -q "SIGTERM received: stopping" "$WORK/$1.log" || fail "$1: no 'SIGTERM received' in the log"
+}
+
+stat_of() {  # name key
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "missing"))' "$WORK/$1.stats" "$2"
+}
+
+check_counters() {  # name sent
+    local name=$1 sent=$2 packets drops ifdrops
+    packets=$(stat_of "$name" capture.packets)
+    drops=$(stat_of "$name" capture.kernel_drops)
+    ifdrops=$(stat_of "$name" capture.interface_drops)
+    echo "$name: sent $sent packets at $PPS pps; captured $packets, kernel drops $drops, interface drops $ifdrops"
+    [[ $drops != missing && $ifdrops != missing ]] || fail "$name: capture.kernel_drops / capture.interface_drops missing from --stats json"
+    [[ $packets == "$sent" ]] || fail "$name: captured $packets packets, tcpreplay sent $sent (kernel drops: $drops)"
+}
+
+# Events equal, ignoring what depends on when a packet was seen and where it was read from.
+compare_events() {  # live.jsonl replay.jsonl
+    python3 - "$1" "$2" <<'EOF'
+import json, re, sys
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+MASKED = {"ts", "first_seen", "source", "setup_time_s", "duration_s"}
+
+def mask(value):
+    if isinstance(value, dict):
+        return {k: ("<masked>" if k in MASKED and v is not None else mask(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    if isinstance(value, str) and TIME.match(value):
+        return "<time>"  # timeline times
+    return value
+
+def load(path):
+    with open(path) as f:
+        return sorted(json.dumps(mask(json.loads(line)), sort_keys=True) for line in f if line.strip())
+
+live, replay = load(sys.argv[1]), load(sys.argv[2])
+only_live = [e for e in live if e not in replay]
+only_replay = [e for e in replay if e not in live]
+print(f"events: live {len(live)}, replay {len(replay)}")
+for e in only_live[:5]:
+    print("only live:  ", e[:600])
+for e in only_replay[:5]:
+    print("only replay:", e[:600])
+sys.exit(0 if live == replay and live else 1)
+EOF
+}
+
+# 1. The default configuration (sip.detect_any_port: true, so the filter is "ip or ip6 or vlan").
+start_live default
+sent=$(send_all)
+stop_live default
+check_counters default "$sent"
+grep -q "^scamgate: info: filter: ip or ip6 or vlan" "$WORK/default.log" || fail "default: filter 'ip or ip6 or vlan' not logged"
+"$BIN" replay --join --events "$WORK/replay.jsonl" "${PCAPS[@]}" 2>/dev/null
+compare_events "$WORK/default.jsonl" "$WORK/replay.jsonl" || fail "default: live events differ from replay --join"
+
+# 2. SIP only on its ports: the default filter is built from sip.ports and smpp.ports.
+cat >"$WORK/ports.yaml" <<EOF
+sip:
+  detect_any_port: false
+EOF
+sed -n '/^trunks:/,$p' "$SRC/config/scamgate.yaml" >>"$WORK/ports.yaml"
+start_live ports -c "$WORK/ports.yaml"
+sent=$(send_all)
+stop_live ports
+check_counters ports "$sent"
+grep -q "^scamgate: info: filter: udp port 5060 or tcp port 5060" "$WORK/ports.log" || fail "ports: port filter not logged"
+"$BIN" replay -c "$WORK/ports.yaml" --join --events "$WORK/replay-ports.jsonl" "${PCAPS[@]}" 2>/dev/null
+compare_events "$WORK/ports.jsonl" "$WORK/replay-ports.jsonl" || fail "ports: live events differ from replay --join"
+
+echo "PASS: test_live_passive"
