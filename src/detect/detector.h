@@ -16,7 +16,7 @@
 #include "text/normalize.h"
 
 namespace scamgate::phone {
-struct NumberingPlan;
+class NumberingPlan;
 struct NumberInfo;
 }  // namespace scamgate::phone
 
