@@ -150,7 +150,7 @@ private:
 };
 
 capture::LiveOptions live_options(const CaptureConfig& capture, const std::string& interface,
-                                  const std::string& filter) {
+                                  const std::string& filter) {  // empty: none yet
     capture::LiveOptions o;
     o.interface = interface;
     o.snaplen = static_cast<int>(capture.snaplen);
@@ -160,19 +160,21 @@ capture::LiveOptions live_options(const CaptureConfig& capture, const std::strin
     return o;
 }
 
-// Opens every interface; throws capture::CaptureError for the first that cannot be opened.
-std::vector<capture::LiveCapture> open_captures(const CaptureConfig& capture, const std::string& filter, Logger& log) {
+// Opens every interface with its filter; throws capture::CaptureError for the first that fails.
+std::vector<capture::LiveCapture> open_captures(const AppConfig& config, const CaptureConfig& capture, Logger& log) {
     std::vector<capture::LiveCapture> captures;
     for (const auto& name : capture.interfaces) {
-        captures.emplace_back(live_options(capture, name, filter));
-        const auto& c = captures.back();
+        auto& c = captures.emplace_back(live_options(capture, name, capture.bpf));
         for (const auto& w : c.warnings()) log.warn("{}", w);
         if (!net::is_supported_linktype(c.linktype())) {
             throw capture::CaptureError(fmt::format("cannot capture on '{}': unsupported link type {} ({})", name,
                                                     c.linktype(), c.linktype_name()));
         }
-        log.info("capturing on {} (link type {}, {} timestamps)", name, c.linktype_name(),
-                 c.nanosecond_timestamps() ? "nanosecond" : "microsecond");
+        // The default filter depends on the link type (no `vlan` on Linux cooked captures).
+        if (capture.bpf.empty()) c.set_filter(effective_filter(config, capture, c.linktype()));
+        log.info("capturing on {} (link type {}, {} timestamps); filter: {}{}", name, c.linktype_name(),
+                 c.nanosecond_timestamps() ? "nanosecond" : "microsecond", c.filter(),
+                 capture.bpf.empty() ? " (the default, docs/operations.md)" : "");
     }
     return captures;
 }
@@ -232,13 +234,13 @@ CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& o
     return c;
 }
 
-std::string effective_filter(const AppConfig& config, const CaptureConfig& capture) {
+std::string effective_filter(const AppConfig& config, const CaptureConfig& capture, int linktype) {
     if (!capture.bpf.empty()) return capture.bpf;
     capture::FilterPorts ports;
     ports.sip = config.pipeline.sip.ports;
     ports.smpp = config.pipeline.smpp.ports;
     ports.sip_any_port = config.pipeline.sip.any_port;
-    return capture::default_filter(ports);
+    return capture::default_filter(ports, linktype);
 }
 
 std::optional<int> check_run(const AppConfig& config, const RunOptions& options, Logger& log) {
@@ -249,7 +251,6 @@ std::optional<int> check_run(const AppConfig& config, const RunOptions& options,
 int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
     if (auto code = check_run(config, options, log)) return *code;
     const CaptureConfig capture = effective_capture(config.capture, options);
-    const std::string filter = effective_filter(config, capture);
 
     const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
     const output::EventOptions event_options{config.redact_text};
@@ -269,12 +270,11 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
     SignalWatcher signals(stop);
     std::vector<capture::LiveCapture> captures;
     try {
-        captures = open_captures(capture, filter, log);
+        captures = open_captures(config, capture, log);
     } catch (const capture::CaptureError& e) {
         log.error("{}", e.what());
         return 1;
     }
-    log.info("filter: {}{}", filter, capture.bpf.empty() ? " (built from sip.ports and smpp.ports)" : "");
     log.info("passive mode: snaplen {}, buffer {} MiB per interface, promiscuous {}", capture.snaplen,
              capture.buffer_mb, capture.promiscuous ? "on" : "off");
 

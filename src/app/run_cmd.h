@@ -32,8 +32,9 @@ struct RunOptions {
 // The capture settings in force: the config's, with the command line's on top.
 CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& options);
 
-// The filter in force: capture.bpf when set, else the default built from the SIP and SMPP ports.
-std::string effective_filter(const AppConfig& config, const CaptureConfig& capture);
+// The filter in force on an interface of `linktype` (DLT_EN10MB = 1): capture.bpf when set, else
+// the default built from the SIP and SMPP ports (docs/operations.md).
+std::string effective_filter(const AppConfig& config, const CaptureConfig& capture, int linktype = 1);
 
 // Refuses what this build cannot run (a mode not built yet, no interface, a filter that does not
 // compile), with the reason logged: the exit code (2), or nullopt when the run may start. Cheap:

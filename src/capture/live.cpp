@@ -75,7 +75,7 @@ LiveCapture::LiveCapture(const LiveOptions& options) : options_(options) {
     if (pcap_setnonblock(handle_.get(), 1, errbuf) != 0) {
         throw CaptureError(fmt::format("cannot capture on '{}': non-blocking mode: {}", options_.interface, errbuf));
     }
-    if (!options_.filter.empty()) install_filter();
+    if (!options_.filter.empty()) set_filter(options_.filter);
 }
 
 LiveCapture::~LiveCapture() = default;
@@ -103,16 +103,16 @@ void LiveCapture::activate() {
     if (rc > 0) warnings_.push_back(describe(fmt::format("{} ({})", pcap_statustostr(rc), pcap_geterr(handle_.get()))));
 }
 
-void LiveCapture::install_filter() {
+void LiveCapture::set_filter(const std::string& filter) {
     BpfProgram bpf;
-    if (auto err = bpf.compile(handle_.get(), options_.filter)) {
-        throw CaptureError(fmt::format("cannot capture on '{}': bad filter '{}': {}", options_.interface,
-                                       options_.filter, *err));
+    if (auto err = bpf.compile(handle_.get(), filter)) {
+        throw CaptureError(fmt::format("cannot capture on '{}': bad filter '{}': {}", options_.interface, filter, *err));
     }
     if (pcap_setfilter(handle_.get(), &bpf.program) != 0) {
         throw CaptureError(fmt::format("cannot capture on '{}': filter '{}' not installed: {}", options_.interface,
-                                       options_.filter, pcap_geterr(handle_.get())));
+                                       filter, pcap_geterr(handle_.get())));
     }
+    options_.filter = filter;
 }
 
 std::string LiveCapture::describe(const std::string& what) const { return options_.interface + ": " + what; }
@@ -150,12 +150,14 @@ LiveStats LiveCapture::stats() const {
     return LiveStats{s.ps_recv, s.ps_drop, s.ps_ifdrop};
 }
 
-std::string default_filter(const FilterPorts& ports) {
-    if (ports.sip_any_port) return "ip or ip6 or vlan";
+std::string default_filter(const FilterPorts& ports, int linktype) {
+    const bool vlan = !filter_error("vlan", linktype).has_value();
+    if (ports.sip_any_port) return vlan ? "ip or ip6 or vlan" : "ip or ip6";
     std::string base = port_terms(ports);
     // Fragments carry no ports past the first; keep them all (MF set or an offset) so reassembly
     // has every piece. IPv6: a fragment header right after the fixed header.
     base += std::string(base.empty() ? "" : " or ") + "(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)";
+    if (!vlan) return base;
     // The first `vlan` shifts the offsets for what follows it, so the plain form goes first,
     // then one tag, then two (QinQ).
     return fmt::format("{0} or (vlan and ({0} or (vlan and ({0}))))", base);

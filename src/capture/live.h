@@ -16,12 +16,12 @@ struct pcap;  // libpcap's handle type, kept out of this header
 namespace scamgate::capture {
 
 struct LiveOptions {
-    std::string interface;
+    std::string interface{};
     int snaplen = 65535;                    // bytes kept of each frame
     int buffer_bytes = 32 * 1024 * 1024;    // kernel ring buffer
     bool promiscuous = false;               // a mirror/TAP port delivers everything anyway
     int timeout_ms = 100;                   // read timeout (immediate mode is on, so rarely reached)
-    std::string filter;                     // BPF expression; empty: every frame
+    std::string filter{};                   // BPF expression; empty: every frame
 };
 
 // libpcap's counters for one interface since it was opened.
@@ -41,6 +41,10 @@ public:
     LiveCapture& operator=(LiveCapture&&) noexcept;
     LiveCapture(const LiveCapture&) = delete;
     LiveCapture& operator=(const LiveCapture&) = delete;
+
+    // Replaces the filter (compiled for this interface's link type). Throws CaptureError naming
+    // the filter when it does not compile or cannot be installed.
+    void set_filter(const std::string& filter);
 
     const std::string& interface() const { return options_.interface; }
     const std::string& filter() const { return options_.filter; }
@@ -68,7 +72,6 @@ private:
     };
     void configure();
     void activate();
-    void install_filter();
     std::string describe(const std::string& what) const;
 
     LiveOptions options_;
@@ -90,7 +93,8 @@ struct FilterPorts {
 // The default BPF filter: the SIP and SMPP ports, every IPv4 fragment and every IPv6 packet whose
 // first header is a fragment header (so fragmented SIP is not lost), the same inside one or two
 // VLAN tags. With sip_any_port: "ip or ip6 or vlan" (no port filter, so SIP on other ports stays).
-std::string default_filter(const FilterPorts& ports);
+// The VLAN parts are left out on link types where libpcap has no `vlan` (Linux cooked: "any").
+std::string default_filter(const FilterPorts& ports, int linktype = 1);
 
 // Why `filter` does not compile for `linktype` (DLT_EN10MB = 1 by default), or nullopt when it does.
 std::optional<std::string> filter_error(const std::string& filter, int linktype = 1, int snaplen = 65535);
