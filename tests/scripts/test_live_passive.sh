@@ -84,6 +84,12 @@ send_all() {
 # SIGTERM, then the exit status must be 0.
 stop_live() {  # name
     sleep 1  # the last frames are in the ring; let the loop read them
+    # Events are flushed as each contact finishes: the calls that ended with a BYE and the
+    # answered SMS are in the file before the run stops.
+    local early
+    early=$(wc -l <"$WORK/$1.jsonl")
+    echo "$1: $early events in the file while scamgate was still running"
+    [[ $early -gt 0 ]] || fail "$1: no event in the file before the stop (events not flushed line by line?)"
     kill -TERM "$SCAMGATE_PID"
     local rc=0
     wait "$SCAMGATE_PID" || rc=$?
