@@ -1,6 +1,7 @@
 // Text decoders for SMS user data (3GPP TS 23.038 section 6, UCS-2, Latin-1, IA5, UTF-8). Every
 // decoder writes valid UTF-8 and turns each undecodable unit into U+FFFD (counted in `replaced`,
 // with its reason in `anomalies`).
+#include "common/utf8.h"
 #include "sms/text.h"
 
 #include <algorithm>
@@ -55,27 +56,6 @@ void set(SmsAnomalies& anomalies, SmsAnomaly anomaly) {
     anomalies.set(static_cast<std::size_t>(anomaly));
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-    // One append per character: push_back per byte is a call per byte on the hot path.
-    char bytes[4];
-    std::size_t n = 0;
-    if (cp < 0x80) {
-        bytes[n++] = static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        bytes[n++] = static_cast<char>(0xC0 | (cp >> 6));
-        bytes[n++] = static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        bytes[n++] = static_cast<char>(0xE0 | (cp >> 12));
-        bytes[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        bytes[n++] = static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        bytes[n++] = static_cast<char>(0xF0 | (cp >> 18));
-        bytes[n++] = static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        bytes[n++] = static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        bytes[n++] = static_cast<char>(0x80 | (cp & 0x3F));
-    }
-    out.append(bytes, n);
-}
 
 void replace(DecodedText& text, SmsAnomaly reason) {
     append_utf8(text.utf8, kReplacement);

@@ -99,6 +99,13 @@ bool starts_label(std::string_view s, std::size_t i, bool allow_unicode) {
     return i < s.size() && s[i] != '-' && host_char_len(s, i, allow_unicode) > 0;
 }
 
+// True when the label starting at s[i] has only ASCII letters, digits and '-' up to its end.
+bool ascii_label_follows(std::string_view s, std::size_t i) {
+    std::size_t j = i;
+    while (j < s.size() && (is_ascii_alnum(s[j]) || s[j] == '-')) ++j;
+    return j > i && host_char_len(s, j, true) == 0;
+}
+
 struct Label {
     std::size_t text_begin = 0;
     std::size_t text_end = 0;  // end of the label in the text
@@ -133,6 +140,9 @@ Host parse_host(std::string_view s, std::size_t i, bool allow_unicode) {
         host.labels.push_back(label);
         const std::optional<DotForm> dot = match_dot(s, i);
         if (!dot || !starts_label(s, i + dot->len, allow_unicode)) break;
+        // "mkara.com.vn . Cước": after a spaced dot only an all-ASCII label continues the host
+        // (disguised hosts are ASCII); a Vietnamese word there starts the next sentence.
+        if (s[i] == ' ' && !ascii_label_follows(s, i + dot->len)) break;
         host.name.push_back('.');
         obfuscated_dot = dot->obfuscated;
         i += dot->len;

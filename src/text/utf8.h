@@ -1,6 +1,7 @@
 #pragma once
 // UTF-8 helpers shared by the text stage: a strict decoder that never reads past the view,
 // an encoder, and the boundary cut used for truncation. Internal to src/text/ and its tests.
+#include "common/utf8.h"
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,7 +20,6 @@ struct DecodedChar {
 // one bad sequence gives one U+FFFD (the W3C/WHATWG practice).
 DecodedChar decode_utf8(std::string_view s, std::size_t i);
 
-void append_utf8(std::string& out, char32_t cp);
 
 // The input with every invalid sequence replaced by U+FFFD; `had_invalid` is set when one was.
 std::string sanitize_utf8(std::string_view s, bool& had_invalid);

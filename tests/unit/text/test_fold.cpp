@@ -155,7 +155,7 @@ TEST_CASE("make_views: the NFC shortcut agrees with utf8proc") {
         for (char32_t cp = r[0]; cp <= r[1]; ++cp) {
             for (const char* base : bases) {
                 std::string s = base;
-                append_utf8(s, cp);
+                scamgate::append_utf8(s, cp);
                 std::string full = s + "\u0301";  // a mark after it must still be composed
                 if (make_views(s).raw != scamgate::text::nfc(s)) ++mismatches;
                 if (make_views(full).raw != scamgate::text::nfc(full)) ++mismatches;
