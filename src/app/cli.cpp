@@ -64,6 +64,64 @@ int run_check(const AppConfig& config, const Detection& detection, std::ostream&
     return 0;
 }
 
+// `run`'s command-line values; options() turns those given into RunOptions (the others leave the
+// configuration in force).
+struct RunArgs {
+    std::vector<std::string> interfaces;
+    std::string mode;
+    std::string bpf;
+    std::string policy;
+    std::string events;
+    std::string stats;
+    int queue = 0;
+    std::size_t snaplen = 0;
+    std::size_t buffer_mb = 0;
+    double duration_s = 0;
+    // Non-owning: the CLI::App owns its options.
+    CLI::Option* mode_opt = nullptr;
+    CLI::Option* queue_opt = nullptr;
+    CLI::Option* bpf_opt = nullptr;
+    CLI::Option* snaplen_opt = nullptr;
+    CLI::Option* buffer_opt = nullptr;
+
+    void add_to(CLI::App& cmd, std::vector<std::string>& trunks) {
+        mode_opt = cmd.add_option("--mode", mode,
+                                  "passive (a copy of the traffic: mirror port or TAP); nfqueue and bridge are "
+                                  "accepted but not built yet (exit 2) (capture.mode)")
+                       ->check(CLI::IsMember({"passive", "nfqueue", "bridge"}));
+        cmd.add_option("--interface", interfaces,
+                       "interface to capture on (repeatable; bridge takes exactly two) (capture.interfaces)");
+        queue_opt = cmd.add_option("--queue", queue, "NFQUEUE number (nfqueue mode, not built yet)")
+                        ->check(CLI::Range(0, 65535));
+        bpf_opt = cmd.add_option("--bpf", bpf,
+                                 "BPF capture filter (capture.bpf; default: built from sip.ports and smpp.ports, or "
+                                 "every IP packet when sip.detect_any_port is true)");
+        snaplen_opt = cmd.add_option("--snaplen", snaplen, "bytes kept of each frame (capture.snaplen)")
+                          ->check(CLI::Range(64, 262144));
+        buffer_opt = cmd.add_option("--buffer-mb", buffer_mb, "kernel capture buffer per interface, MiB (capture.buffer_mb)")
+                         ->check(CLI::Range(1, 4096));
+        cmd.add_option("--policy", policy, "policy file (detection.policy)");
+        cmd.add_option("--trunk", trunks, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
+        cmd.add_option("--events", events, "write JSONL events to PATH ('-' for stdout), one flushed line per contact");
+        cmd.add_option("--stats", stats, "print counters on exit: json or text")->check(CLI::IsMember({"json", "text"}));
+        cmd.add_option("--duration", duration_s, "stop after SECONDS (for tests and trials)")->check(CLI::Range(0.0, 1e9));
+    }
+
+    RunOptions options() const {
+        RunOptions o;
+        o.interfaces = interfaces;
+        o.events_path = events;
+        o.duration_s = duration_s;
+        if (mode_opt->count() > 0) o.mode = mode;
+        if (queue_opt->count() > 0) o.queue = queue;
+        if (bpf_opt->count() > 0) o.bpf = bpf;
+        if (snaplen_opt->count() > 0) o.snaplen = snaplen;
+        if (buffer_opt->count() > 0) o.buffer_mb = buffer_mb;
+        o.stats = stats == "json" ? StatsFormat::json : stats == "text" ? StatsFormat::text : StatsFormat::none;
+        return o;
+    }
+};
+
 LogLevel level_of(const CommonOptions& common) {
     if (common.quiet) return LogLevel::error;
     return common.verbose ? LogLevel::debug : LogLevel::info;
@@ -102,41 +160,12 @@ int run_cli(int argc, char** argv) {
                            "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable), e.g. "
                            "intl:international:203.0.113.0/24");
 
-    RunOptions run;
-    std::string run_mode;
-    std::string run_bpf;
-    std::string run_policy;
-    std::string run_stats;
-    int run_queue = 0;
-    std::size_t run_snaplen = 0;
-    std::size_t run_buffer_mb = 0;
+    RunArgs run_args;
     auto* run_cmd = app.add_subcommand(
         "run", "capture live traffic in the foreground and write an event as each call or SMS finishes; "
                "SIGINT/SIGTERM stop it (drain, flush, stats). Only --mode passive is built yet");
     add_common(*run_cmd, common);
-    auto* mode_opt = run_cmd->add_option("--mode", run_mode,
-                                         "passive (a copy of the traffic: mirror port or TAP); nfqueue and bridge are "
-                                         "accepted but not built yet (exit 2) (capture.mode)")
-                         ->check(CLI::IsMember({"passive", "nfqueue", "bridge"}));
-    run_cmd->add_option("--interface", run.interfaces,
-                        "interface to capture on (repeatable; bridge takes exactly two) (capture.interfaces)");
-    auto* queue_opt = run_cmd->add_option("--queue", run_queue, "NFQUEUE number (nfqueue mode, not built yet)")
-                          ->check(CLI::Range(0, 65535));
-    auto* bpf_opt = run_cmd->add_option("--bpf", run_bpf,
-                                        "BPF capture filter (capture.bpf; default: built from sip.ports and smpp.ports, "
-                                        "or every IP packet when sip.detect_any_port is true)");
-    auto* snaplen_opt = run_cmd->add_option("--snaplen", run_snaplen, "bytes kept of each frame (capture.snaplen)")
-                            ->check(CLI::Range(64, 262144));
-    auto* buffer_opt = run_cmd->add_option("--buffer-mb", run_buffer_mb,
-                                           "kernel capture buffer per interface, MiB (capture.buffer_mb)")
-                           ->check(CLI::Range(1, 4096));
-    run_cmd->add_option("--policy", run_policy, "policy file (detection.policy)");
-    run_cmd->add_option("--events", run.events_path, "write JSONL events to PATH ('-' for stdout), one flushed line per contact");
-    run_cmd->add_option("--stats", run_stats, "print counters on exit: json or text")
-        ->check(CLI::IsMember({"json", "text"}));
-    run_cmd->add_option("--duration", run.duration_s, "stop after SECONDS (for tests and trials)")
-        ->check(CLI::Range(0.0, 1e9));
-    run_cmd->add_option("--trunk", trunk_options, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
+    run_args.add_to(*run_cmd, trunk_options);
 
 
     auto* check_cmd = app.add_subcommand(
@@ -185,7 +214,7 @@ int run_cli(int argc, char** argv) {
         return 2;
     }
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
-    if (!run_policy.empty()) config.policy_path = std::filesystem::absolute(run_policy).string();
+    if (!run_args.policy.empty()) config.policy_path = std::filesystem::absolute(run_args.policy).string();
 
     std::vector<detect::Trunk> extra_trunks;
     try {
@@ -198,13 +227,8 @@ int run_cli(int argc, char** argv) {
         log.error("try: give --sms TEXT, --sms-lines FILE or --call");
         return 2;
     }
+    RunOptions run = run_args.options();
     if (run_cmd->parsed()) {
-        if (mode_opt->count() > 0) run.mode = run_mode;
-        if (queue_opt->count() > 0) run.queue = run_queue;
-        if (bpf_opt->count() > 0) run.bpf = run_bpf;
-        if (snaplen_opt->count() > 0) run.snaplen = run_snaplen;
-        if (buffer_opt->count() > 0) run.buffer_mb = run_buffer_mb;
-        run.stats = run_stats == "json" ? StatsFormat::json : run_stats == "text" ? StatsFormat::text : StatsFormat::none;
         if (auto code = check_run(config, run, log)) return *code;
         if (run.queue && effective_capture(config.capture, run).mode == "passive") {
             log.warn("--queue applies to nfqueue mode; ignored in passive mode");
