@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "app/inline_gate.h"
+#include "app/nfqueue_loop.h"
 #include "capture/live.h"
 #include "net/decoder.h"
 #include "output/events.h"
@@ -204,6 +206,14 @@ void print_stats(StatsFormat format, const StatsReport& stats, std::ostream& out
 
 // Refuses what this build cannot run: the exit code, or nullopt when the run may start.
 std::optional<int> refuse(const CaptureConfig& capture, const std::string& filter, Logger& log) {
+    if (capture.mode == "nfqueue") {
+        if (!nfqueue_available()) {
+            log.error("mode nfqueue is not in this build: libnetfilter-queue-dev was not found when it was built "
+                      "(install it, e.g. scripts/deps build, and rebuild)");
+            return 2;
+        }
+        return std::nullopt;
+    }
     if (capture.mode != "passive") {
         log.error("mode {} is not built yet; use --mode passive (a copy of the traffic from a mirror port or TAP)",
                   capture.mode);
@@ -251,6 +261,7 @@ std::optional<int> check_run(const AppConfig& config, const RunOptions& options,
 int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
     if (auto code = check_run(config, options, log)) return *code;
     const CaptureConfig capture = effective_capture(config.capture, options);
+    const bool inline_mode = capture.mode == "nfqueue";
 
     const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
     const output::EventOptions event_options{config.redact_text};
@@ -268,6 +279,26 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
 
     std::atomic<bool> stop{false};
     SignalWatcher signals(stop);
+    if (inline_mode) {
+        const int queue = options.queue.value_or(0);
+        std::optional<InlineGate> gate;
+        if (options.detection) gate.emplace(options.detection->detector, options.detection->policy, config.pipeline);
+        if (!gate) log.warn("nfqueue mode without detection: every packet is accepted");
+        worker.begin_source(fmt::format("nfqueue:{}", queue));
+        const NfqueueRun run = run_nfqueue_loop(queue, worker, gate ? &*gate : nullptr, stop, options.duration_s, log);
+        if (!run.failure.empty()) log.error("nfqueue: {}; stopping", run.failure);
+        if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
+        worker.end_source();
+        if (events) events->flush();
+        StatsReport stats = worker.stats();
+        if (detection) detection->append_stats(stats);
+        if (gate) gate->append_stats(stats);
+        append_nfqueue_stats(run, stats);
+        log.info("nfqueue: {} packets, {} accepted, {} dropped, {} SIP responses sent", run.packets, run.accepted,
+                 run.dropped, run.replies_sent);
+        print_stats(options.stats, stats, out);
+        return run.failure.empty() ? 0 : 1;
+    }
     std::vector<capture::LiveCapture> captures;
     try {
         captures = open_captures(config, capture, log);

@@ -1,8 +1,10 @@
 #pragma once
-// `scamgate run`: the live daemon. Passive mode only for now: libpcap on one or more interfaces,
+// `scamgate run`: the live daemon. Passive mode: libpcap on one or more interfaces,
 // one capture thread feeding one Worker, events written (and flushed) line by line as contacts
 // finish; SIGINT/SIGTERM (or --duration) stop the capture, drain the worker and print the stats.
-// Not built yet: nfqueue and bridge modes, configuration reload, dropping privileges.
+// nfqueue mode (when built with libnetfilter-queue): inline, SIP over UDP decided per packet
+// (app/inline_gate.h, app/nfqueue_loop.h). Not built yet: bridge mode, configuration reload,
+// dropping privileges.
 #include <cstddef>
 #include <optional>
 #include <ostream>
@@ -19,7 +21,7 @@ namespace scamgate::app {
 struct RunOptions {
     std::optional<std::string> mode;       // --mode (capture.mode)
     std::vector<std::string> interfaces;   // --interface, repeatable (capture.interfaces)
-    std::optional<int> queue;              // --queue (nfqueue mode, not built yet)
+    std::optional<int> queue;              // --queue (nfqueue mode; default 0)
     std::optional<std::string> bpf;        // --bpf (capture.bpf)
     std::optional<std::size_t> snaplen;    // --snaplen (capture.snaplen)
     std::optional<std::size_t> buffer_mb;  // --buffer-mb (capture.buffer_mb)

@@ -79,6 +79,49 @@ bool has_to_tag(const sip::Message& message) {
 
 }  // namespace
 
+record::Contact call_from_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
+                                 const std::string& source_name) {
+    record::Contact contact;
+    contact.kind = record::ContactKind::call;
+    contact.source = source_name;
+    contact.ingress = ingress_from(origin);
+
+    auto& d = contact.call.emplace();
+    d.call_id = std::string(call_id);
+    d.request_uri = std::string(message.request_uri);
+    d.from = party_from(message.first(sip::HeaderId::from));
+    d.to = party_from(message.first(sip::HeaderId::to));
+    d.p_asserted_identity = parties_from(message, sip::HeaderId::p_asserted_identity);
+    d.p_preferred_identity = parties_from(message, sip::HeaderId::p_preferred_identity);
+    d.remote_party_id = parties_from(message, sip::HeaderId::remote_party_id);
+    d.diversion = parties_from(message, sip::HeaderId::diversion);
+    d.history_info = parties_from(message, sip::HeaderId::history_info);
+    d.privacy = sip::unfold(message.first(sip::HeaderId::privacy));
+    d.has_identity_header = message.has(sip::HeaderId::identity);
+    d.contact = sip::unfold(message.first(sip::HeaderId::contact));
+    auto vias = message.values(sip::HeaderId::via);
+    d.via_count = vias.size();
+    if (!vias.empty()) {
+        d.via_first = via_from(vias.front());
+        d.via_last = via_from(vias.back());
+    }
+    d.user_agent = sip::unfold(message.first(sip::HeaderId::user_agent));
+    if (message.has(sip::HeaderId::max_forwards)) d.max_forwards = parse_int(message.first(sip::HeaderId::max_forwards));
+    d.content_type = sip::unfold(message.first(sip::HeaderId::content_type));
+    d.media = media_from(message);
+    d.timeline.invite = origin.ts;
+    d.messages = 1;
+
+    contact.caller = d.from;
+    contact.caller.tag.clear();
+    contact.callee = callee_from(d);
+    return contact;
+}
+
+bool is_initial_invite(const sip::Message& message) {
+    return message.is_request && message.method == "INVITE" && !has_to_tag(message);
+}
+
 struct CallTracker::Call {
     record::Contact contact;
     CallState state = CallState::setup;
@@ -158,40 +201,8 @@ void CallTracker::on_initial_invite(const sip::Message& message, const MessageOr
 
     auto call = std::make_unique<Call>();
     call->invite_cseq = cseq;
-    record::Contact& contact = call->contact;
-    contact.kind = record::ContactKind::call;
-    contact.source = source_name_;
-    contact.ingress = ingress_from(origin);
-
-    auto& d = contact.call.emplace();
-    d.call_id = std::string(call_id);
-    d.request_uri = std::string(message.request_uri);
-    d.from = party_from(message.first(sip::HeaderId::from));
-    d.to = party_from(message.first(sip::HeaderId::to));
-    d.p_asserted_identity = parties_from(message, sip::HeaderId::p_asserted_identity);
-    d.p_preferred_identity = parties_from(message, sip::HeaderId::p_preferred_identity);
-    d.remote_party_id = parties_from(message, sip::HeaderId::remote_party_id);
-    d.diversion = parties_from(message, sip::HeaderId::diversion);
-    d.history_info = parties_from(message, sip::HeaderId::history_info);
-    d.privacy = sip::unfold(message.first(sip::HeaderId::privacy));
-    d.has_identity_header = message.has(sip::HeaderId::identity);
-    d.contact = sip::unfold(message.first(sip::HeaderId::contact));
-    auto vias = message.values(sip::HeaderId::via);
-    d.via_count = vias.size();
-    if (!vias.empty()) {
-        d.via_first = via_from(vias.front());
-        d.via_last = via_from(vias.back());
-    }
-    d.user_agent = sip::unfold(message.first(sip::HeaderId::user_agent));
-    if (message.has(sip::HeaderId::max_forwards)) d.max_forwards = parse_int(message.first(sip::HeaderId::max_forwards));
-    d.content_type = sip::unfold(message.first(sip::HeaderId::content_type));
-    d.media = media_from(message);
-    d.timeline.invite = origin.ts;
-    d.messages = 1;
-
-    contact.caller = d.from;
-    contact.caller.tag.clear();
-    contact.callee = callee_from(d);
+    call->contact = call_from_invite(message, origin, call_id, source_name_);
+    const auto& d = *call->contact.call;
 
     Call& stored = *call;
     creation_order_.push_back(d.call_id);

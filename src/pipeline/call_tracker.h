@@ -26,6 +26,12 @@ struct CallTrackerLimits {
     Timestamp linger = seconds(32);      // keep an ended call this long to absorb retransmissions
 };
 
+// The record of a call attempt as its initial INVITE presents it (what the tracker starts each
+// call with); inline mode decides on it before the INVITE is let through.
+record::Contact call_from_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
+                                 const std::string& source_name = {});
+// An INVITE request without a To tag: the start of a call attempt, not a re-INVITE.
+bool is_initial_invite(const sip::Message& message);
 
 class CallTracker {
 public:

@@ -1,0 +1,64 @@
+#pragma once
+// Inline (NFQUEUE) decisions for SIP over UDP, one packet at a time: an initial INVITE (no To tag)
+// or a MESSAGE is turned into its provisional record on the spot (the CallTracker's and the SMS
+// builder's own code), assessed by the Detector and decided by the policy, exactly as the
+// DetectionStage does for finished records. An enforced drop drops the datagram; an enforced
+// reject drops it and asks the caller to send the rule's SIP final response back to the sender.
+// Every later request of a call dropped or rejected (INVITE retransmissions, the ACK of our
+// response, CANCEL) is dropped too while the decision lingers (calls.linger). Everything else is
+// accepted. Knows nothing about netfilter: the packet is the IP datagram NFQUEUE hands over.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "common/bytes.h"
+#include "common/stats.h"
+#include "common/time.h"
+#include "detect/detector.h"
+#include "net/flow.h"
+#include "pipeline/worker.h"
+#include "policy/policy.h"
+
+namespace scamgate::app {
+
+enum class PacketVerdict : std::uint8_t { accept, drop };
+
+// A SIP response to send: from `from` (the request's destination) to `to` (its source), over UDP.
+struct InlineReply {
+    net::FlowTuple tuple;  // src = where the reply comes from (the request's dst), dst = the requester
+    std::string payload;
+};
+
+struct InlineDecision {
+    PacketVerdict verdict = PacketVerdict::accept;
+    std::optional<InlineReply> reply;
+    std::string call_id;   // set when SIP was decided on (new decision or a remembered one)
+    std::string action;    // the decided action ("" when nothing was decided for this packet)
+    bool enforced = false;
+    bool remembered = false;  // a later packet of a call already decided
+};
+
+class InlineGate {
+public:
+    InlineGate(const detect::Detector& detector, const policy::Policy& policy, const pipeline::PipelineConfig& config);
+    ~InlineGate();
+    InlineGate(const InlineGate&) = delete;
+    InlineGate& operator=(const InlineGate&) = delete;
+
+    // `ip` is a whole IPv4 or IPv6 datagram (no link header).
+    InlineDecision on_packet(ByteView ip, Timestamp now);
+    // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.remembered_drops
+    void append_stats(StatsReport& report) const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// The SIP final response to `request` (a UDP datagram's text): Via, From, To (with `to_tag` added
+// when it has none), Call-ID and CSeq copied, Content-Length 0. Empty when it does not parse.
+std::string sip_final_response(std::string_view request, int status, std::string_view reason, std::string_view to_tag);
+
+}  // namespace scamgate::app

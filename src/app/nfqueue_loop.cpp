@@ -1,0 +1,207 @@
+#include "app/nfqueue_loop.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+#ifdef SCAMGATE_HAVE_NFQUEUE
+#include <linux/netfilter.h>
+#include <libnetfilter_queue/libnetfilter_queue.h>
+#endif
+
+namespace scamgate::app {
+
+namespace {
+
+Timestamp wall_now() {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// Sends `reply` from its source address and port, which belong to the far end (the request's
+// destination), not to this host: a UDP socket with IP_TRANSPARENT (CAP_NET_ADMIN) may bind and
+// send from a foreign address. Returns the error, or "" when sent.
+std::string send_reply(const InlineReply& reply) {
+    const bool v4 = reply.tuple.src.is_v4();
+    const int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return fmt::format("socket: {}", std::strerror(errno));
+    const int one = 1;
+    std::string error;
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (v4) {
+        if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) != 0) error = "IP_TRANSPARENT";
+        (void)setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof one);
+        sockaddr_in from{};
+        from.sin_family = AF_INET;
+        from.sin_port = htons(reply.tuple.src_port);
+        std::memcpy(&from.sin_addr, reply.tuple.src.bytes().data(), 4);
+        sockaddr_in to{};
+        to.sin_family = AF_INET;
+        to.sin_port = htons(reply.tuple.dst_port);
+        std::memcpy(&to.sin_addr, reply.tuple.dst.bytes().data(), 4);
+        if (error.empty() && bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) error = "bind";
+        if (error.empty() && sendto(fd, reply.payload.data(), reply.payload.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                                    sizeof to) < 0) {
+            error = "sendto";
+        }
+    } else {
+        if (setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one) != 0) error = "IPV6_TRANSPARENT";
+        (void)setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one, sizeof one);
+        sockaddr_in6 from{};
+        from.sin6_family = AF_INET6;
+        from.sin6_port = htons(reply.tuple.src_port);
+        std::memcpy(&from.sin6_addr, reply.tuple.src.bytes().data(), 16);
+        sockaddr_in6 to{};
+        to.sin6_family = AF_INET6;
+        to.sin6_port = htons(reply.tuple.dst_port);
+        std::memcpy(&to.sin6_addr, reply.tuple.dst.bytes().data(), 16);
+        if (error.empty() && bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) error = "bind";
+        if (error.empty() && sendto(fd, reply.payload.data(), reply.payload.size(), 0, reinterpret_cast<sockaddr*>(&to),
+                                    sizeof to) < 0) {
+            error = "sendto";
+        }
+    }
+    if (!error.empty()) error = fmt::format("{}: {}", error, std::strerror(errno));
+    close(fd);
+    return error;
+}
+
+#ifdef SCAMGATE_HAVE_NFQUEUE
+struct LoopState {
+    pipeline::Worker& worker;
+    InlineGate* gate;
+    Logger& log;
+    NfqueueRun& run;
+};
+
+int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
+    auto& state = *static_cast<LoopState*>(opaque);
+    const nfqnl_msg_packet_hdr* header = nfq_get_msg_packet_hdr(data);
+    if (header == nullptr) return 0;
+    const std::uint32_t id = ntohl(header->packet_id);
+    unsigned char* payload = nullptr;
+    const int length = nfq_get_payload(data, &payload);
+    std::uint32_t verdict = NF_ACCEPT;
+    ++state.run.packets;
+    if (length > 0) {
+        const ByteView ip(payload, static_cast<std::size_t>(length));
+        const Timestamp now = wall_now();
+        if (state.gate != nullptr) {
+            InlineDecision decision = state.gate->on_packet(ip, now);
+            if (decision.verdict == PacketVerdict::drop) verdict = NF_DROP;
+            if (!decision.action.empty() && !decision.remembered) {
+                state.log.info("nfqueue: {} call-id {}: {}{}", decision.verdict == PacketVerdict::drop ? "drop" : "accept",
+                               decision.call_id, decision.action, decision.enforced ? " (enforced)" : "");
+            }
+            if (decision.reply) {
+                const std::string error = send_reply(*decision.reply);
+                if (error.empty()) {
+                    ++state.run.replies_sent;
+                } else {
+                    ++state.run.reply_errors;
+                    state.log.warn("nfqueue: cannot send the SIP response for call-id {}: {}", decision.call_id, error);
+                }
+            }
+        }
+        capture::Packet packet;
+        packet.ts = now;
+        packet.linktype = 101;  // LINKTYPE_RAW
+        packet.data = ip;
+        packet.wire_length = static_cast<std::uint32_t>(length);
+        packet.number = state.run.packets;
+        state.worker.on_packet(packet);
+    }
+    ++(verdict == NF_DROP ? state.run.dropped : state.run.accepted);
+    return nfq_set_verdict(queue, id, verdict, 0, nullptr);
+}
+#endif
+
+}  // namespace
+
+bool nfqueue_available() {
+#ifdef SCAMGATE_HAVE_NFQUEUE
+    return true;
+#else
+    return false;
+#endif
+}
+
+NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gate, const std::atomic<bool>& stop,
+                            double duration_s, Logger& log) {
+    NfqueueRun run;
+#ifdef SCAMGATE_HAVE_NFQUEUE
+    using Clock = std::chrono::steady_clock;
+    LoopState state{worker, gate, log, run};
+    nfq_handle* handle = nfq_open();
+    if (handle == nullptr) {
+        run.failure = fmt::format("cannot open netfilter queue handle: {} (needs CAP_NET_ADMIN)", std::strerror(errno));
+        return run;
+    }
+    nfq_q_handle* qh = nfq_create_queue(handle, static_cast<std::uint16_t>(queue), &on_queued, &state);
+    if (qh == nullptr) {
+        run.failure = fmt::format("cannot bind NFQUEUE {}: {} (another process bound it, or no CAP_NET_ADMIN)", queue,
+                                  std::strerror(errno));
+        nfq_close(handle);
+        return run;
+    }
+    if (nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0) {
+        run.failure = fmt::format("cannot set copy-packet mode on NFQUEUE {}: {}", queue, std::strerror(errno));
+    }
+    // A full queue lets packets through rather than dropping them (kernel >= 3.6).
+    (void)nfq_set_queue_flags(qh, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
+    const int fd = nfq_fd(handle);
+    const int one = 1;
+    (void)setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
+    if (run.failure.empty()) log.info("nfqueue mode: bound queue {} (copy-packet mode)", queue);
+
+    std::optional<Clock::time_point> deadline;
+    if (duration_s > 0) {
+        deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+    }
+    std::vector<char> buffer(0x10000 + 4096);
+    while (run.failure.empty() && !stop.load()) {
+        if (deadline && Clock::now() >= *deadline) break;
+        pollfd pfd{fd, POLLIN, 0};
+        const int ready = poll(&pfd, 1, 100);
+        if (ready <= 0) continue;  // timeout or EINTR: look at stop and the deadline again
+        const ssize_t got = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got < 0) {
+            if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS) continue;
+            run.failure = fmt::format("reading NFQUEUE {}: {}", queue, std::strerror(errno));
+            break;
+        }
+        nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
+    }
+    nfq_destroy_queue(qh);
+    nfq_close(handle);
+#else
+    (void)queue;
+    (void)worker;
+    (void)gate;
+    (void)stop;
+    (void)duration_s;
+    (void)log;
+    run.failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)";
+#endif
+    return run;
+}
+
+void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {
+    stats.set("nfqueue.packets", run.packets);
+    stats.set("nfqueue.accepted", run.accepted);
+    stats.set("nfqueue.dropped", run.dropped);
+    stats.set("nfqueue.replies_sent", run.replies_sent);
+    stats.set("nfqueue.reply_errors", run.reply_errors);
+}
+
+}  // namespace scamgate::app
