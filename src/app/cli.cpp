@@ -86,12 +86,12 @@ struct RunArgs {
 
     void add_to(CLI::App& cmd, std::vector<std::string>& trunks) {
         mode_opt = cmd.add_option("--mode", mode,
-                                  "passive (a copy of the traffic: mirror port or TAP); nfqueue and bridge are "
-                                  "accepted but not built yet (exit 2) (capture.mode)")
+                                  "passive (a copy of the traffic: mirror port or TAP), nfqueue (inline through "
+                                  "netfilter: SIP over UDP); bridge is accepted but not built yet (exit 2) (capture.mode)")
                        ->check(CLI::IsMember({"passive", "nfqueue", "bridge"}));
         cmd.add_option("--interface", interfaces,
                        "interface to capture on (repeatable; bridge takes exactly two) (capture.interfaces)");
-        queue_opt = cmd.add_option("--queue", queue, "NFQUEUE number (nfqueue mode, not built yet)")
+        queue_opt = cmd.add_option("--queue", queue, "NFQUEUE number (nfqueue mode; capture.queue)")
                         ->check(CLI::Range(0, 65535));
         bpf_opt = cmd.add_option("--bpf", bpf,
                                  "BPF capture filter (capture.bpf; default: built from sip.ports and smpp.ports, or "
@@ -163,7 +163,7 @@ int run_cli(int argc, char** argv) {
     RunArgs run_args;
     auto* run_cmd = app.add_subcommand(
         "run", "capture live traffic in the foreground and write an event as each call or SMS finishes; "
-               "SIGINT/SIGTERM stop it (drain, flush, stats). Only --mode passive is built yet");
+               "SIGINT/SIGTERM stop it (drain, flush, stats). --mode passive and --mode nfqueue (SIP over UDP) are built; bridge is not yet");
     add_common(*run_cmd, common);
     run_args.add_to(*run_cmd, trunk_options);
 

@@ -220,7 +220,7 @@ Param capture_interfaces_param() {
 
 Param capture_mode_param() {
     Param p{"capture.mode", ParamType::capture_mode, 0, 0,
-            "passive (a copy of the traffic: mirror port or TAP); nfqueue and bridge are not built yet", {}, {}};
+            "passive (a copy of the traffic: mirror port or TAP), nfqueue (inline through netfilter: SIP over UDP); bridge is not built yet", {}, {}};
     p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
         const std::string value = n.IsScalar() ? n.Scalar() : "";
         if (value != "passive" && value != "nfqueue" && value != "bridge") {
@@ -250,6 +250,8 @@ const std::vector<Param>& parameters() {
     static const std::vector<Param> table = {
         capture_interfaces_param(),
         capture_mode_param(),
+        count_param("capture.queue", 0, 65535, "NFQUEUE number in nfqueue mode (--queue overrides)",
+                    [](AppConfig& c) -> unsigned& { return c.capture.queue; }),
         count_param("capture.snaplen", 64, 262144, "bytes kept of each captured frame (--snaplen overrides)",
                     [](AppConfig& c) -> std::size_t& { return c.capture.snaplen; }),
         count_param("capture.buffer_mb", 1, 4096, "kernel capture buffer per interface, MiB (--buffer-mb overrides)",

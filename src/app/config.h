@@ -13,7 +13,8 @@ namespace scamgate::app {
 // `scamgate run`: where packets come from (capture.* in scamgate.yaml).
 struct CaptureConfig {
     std::vector<std::string> interfaces;  // one libpcap capture each
-    std::string mode = "passive";         // passive (built), nfqueue, bridge (not built yet)
+    std::string mode = "passive";         // passive, nfqueue (inline SIP over UDP); bridge is not built yet
+    unsigned queue = 0;                   // NFQUEUE number (nfqueue mode)
     std::size_t snaplen = 65535;          // bytes kept of each frame
     std::size_t buffer_mb = 32;           // kernel ring buffer per interface, MiB
     std::string bpf;                      // empty: built from sip.ports and smpp.ports

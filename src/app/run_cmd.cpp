@@ -280,7 +280,7 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
     std::atomic<bool> stop{false};
     SignalWatcher signals(stop);
     if (inline_mode) {
-        const int queue = options.queue.value_or(0);
+        const int queue = options.queue.value_or(static_cast<int>(config.capture.queue));
         std::optional<InlineGate> gate;
         if (options.detection) gate.emplace(options.detection->detector, options.detection->policy, config.pipeline);
         if (!gate) log.warn("nfqueue mode without detection: every packet is accepted");
