@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "app/config.h"
+#include "app/reload.h"
 #include "app/replay.h"
 #include "app/run_cmd.h"
 #include "app/try_cmd.h"
@@ -73,6 +74,7 @@ struct RunArgs {
     std::string policy;
     std::string events;
     std::string stats;
+    std::string control;
     int queue = 0;
     std::size_t snaplen = 0;
     std::size_t buffer_mb = 0;
@@ -105,6 +107,9 @@ struct RunArgs {
         cmd.add_option("--events", events, "write JSONL events to PATH ('-' for stdout), one flushed line per contact");
         cmd.add_option("--stats", stats, "print counters on exit: json or text")->check(CLI::IsMember({"json", "text"}));
         cmd.add_option("--duration", duration_s, "stop after SECONDS (for tests and trials)")->check(CLI::Range(0.0, 1e9));
+        cmd.add_option("--control", control,
+                       "control socket for `scamgate reload` (control.socket; default /run/scamgate/control.sock as "
+                       "root, else $XDG_RUNTIME_DIR/scamgate.sock)");
     }
 
     RunOptions options() const {
@@ -112,6 +117,7 @@ struct RunArgs {
         o.interfaces = interfaces;
         o.events_path = events;
         o.duration_s = duration_s;
+        o.control_path = control;
         if (mode_opt->count() > 0) o.mode = mode;
         if (queue_opt->count() > 0) o.queue = queue;
         if (bpf_opt->count() > 0) o.bpf = bpf;
@@ -167,6 +173,15 @@ int run_cli(int argc, char** argv) {
     add_common(*run_cmd, common);
     run_args.add_to(*run_cmd, trunk_options);
 
+    std::string reload_control;
+    auto* reload_cmd = app.add_subcommand(
+        "reload", "ask a running `scamgate run` to reload its configuration, plan, lists, packs and policy (like "
+                  "SIGHUP) through its control socket; prints \"ok N signatures\" (exit 0) or \"error ...\" (exit 1)");
+    add_common(*reload_cmd, common);
+    reload_cmd->add_option("--control", reload_control,
+                           "the control socket (default: control.socket of -c CONFIG, else /run/scamgate/control.sock "
+                           "as root, else $XDG_RUNTIME_DIR/scamgate.sock)");
+
 
     auto* check_cmd = app.add_subcommand(
         "check", "validate the configuration, numbering plan, lists, signature packs (running every example) and "
@@ -213,8 +228,16 @@ int run_cli(int argc, char** argv) {
         log.error("{}", e.what());
         return 2;
     }
+    if (reload_cmd->parsed()) {
+        const std::string path = !reload_control.empty()          ? reload_control
+                                 : !config.control_socket.empty() ? config.control_socket
+                                                                  : default_control_path();
+        return send_reload(path, std::cout, log);
+    }
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
-    if (!run_args.policy.empty()) config.policy_path = std::filesystem::absolute(run_args.policy).string();
+    const std::string policy_override =
+        run_args.policy.empty() ? std::string() : std::filesystem::absolute(run_args.policy).string();
+    if (!policy_override.empty()) config.policy_path = policy_override;
 
     std::vector<detect::Trunk> extra_trunks;
     try {
@@ -247,6 +270,13 @@ int run_cli(int argc, char** argv) {
     if (try_cmd->parsed()) return run_try(*detection, try_options, std::cout, log);
     if (run_cmd->parsed()) {
         if (config.detection_enabled) run.detection = &*detection;
+        if (run.control_path.empty()) run.control_path = config.control_socket;
+        // A reload reads the same files again, with the same command-line overrides on top.
+        run.reload = [&common, &log, policy_override, extra_trunks]() -> std::shared_ptr<const Detection> {
+            AppConfig fresh = load_or_default(common);
+            if (!policy_override.empty()) fresh.policy_path = policy_override;
+            return std::make_shared<const Detection>(load_detection(fresh, extra_trunks, log));
+        };
         try {
             return run_live(config, run, std::cout, log);
         } catch (const std::exception& e) {

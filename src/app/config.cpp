@@ -200,6 +200,19 @@ Param events_param() {
     return p;
 }
 
+Param control_socket_param() {
+    Param p{"control.socket", ParamType::path, 0, 0,
+            "`scamgate run`'s control socket for `scamgate reload` (AF_UNIX, mode 0600); empty: "
+            "/run/scamgate/control.sock as root, else $XDG_RUNTIME_DIR/scamgate.sock (--control overrides)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a path", where, key));
+        const std::string value = n.IsNull() ? "" : n.Scalar();
+        c.control_socket = value.empty() ? value : absolute(c.loading_dir, value);
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.control_socket); };
+    return p;
+}
+
 Param capture_interfaces_param() {
     Param p{"capture.interfaces", ParamType::name_list, 0, 0,
             "interfaces `scamgate run` captures on, e.g. [eth1, eth2] (--interface overrides)", {}, {}};
@@ -331,6 +344,7 @@ const std::vector<Param>& parameters() {
         events_param(),
         bool_param("output.redact_text", "replace SMS text in events with its length and a hash (--redact-text sets it)",
                    [](AppConfig& c) -> bool& { return c.redact_text; }),
+        control_socket_param(),
     };
     return table;
 }

@@ -26,6 +26,7 @@ struct AppConfig {
     CaptureConfig capture;
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
+    std::string control_socket;  // `run`'s control socket (reload); empty: the default path
     // Detection and policy. A relative path set in a config file is relative to that file's
     // folder (made absolute while loading); the built-in defaults are relative to the bundled
     // config/ folder (`base_dir`), so a short config file still finds the bundled plan and packs.

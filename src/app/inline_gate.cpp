@@ -77,7 +77,9 @@ struct InlineGate::Impl {
     };
 
     Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c)
-        : detector(d), policy(p), config(c), scratch(d.make_scratch()), decoder(config.net, catcher) {}
+        : user(d, p), config(c), decoder(config.net, catcher) {}
+    Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c)
+        : user(source), config(c), decoder(config.net, catcher) {}
 
     InlineDecision on_packet(ByteView ip, Timestamp now) {
         InlineDecision decision;
@@ -128,8 +130,9 @@ struct InlineGate::Impl {
         }
 
         ++decided;
-        record::Verdict verdict = detector.assess(contact, scratch);
-        policy::decide(policy, contact, verdict);
+        const policy::DetectionSnapshot& snapshot = user.refresh();
+        record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());
+        policy::decide(*snapshot.policy, contact, verdict);
         decision.call_id = call_id;
         decision.action = verdict.action;
         decision.enforced = verdict.enforced;
@@ -162,10 +165,8 @@ struct InlineGate::Impl {
         decoder.expire(now);
     }
 
-    const detect::Detector& detector;
-    const policy::Policy& policy;
+    policy::SnapshotUser user;
     pipeline::PipelineConfig config;
-    detect::Scratch scratch;
     DatagramCatcher catcher;
     net::PacketDecoder decoder;
     sip::Message message;
@@ -181,6 +182,9 @@ struct InlineGate::Impl {
 InlineGate::InlineGate(const detect::Detector& detector, const policy::Policy& policy,
                        const pipeline::PipelineConfig& config)
     : impl_(std::make_unique<Impl>(detector, policy, config)) {}
+
+InlineGate::InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config)
+    : impl_(std::make_unique<Impl>(source, config)) {}
 
 InlineGate::~InlineGate() = default;
 

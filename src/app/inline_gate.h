@@ -20,6 +20,7 @@
 #include "net/flow.h"
 #include "pipeline/worker.h"
 #include "policy/policy.h"
+#include "policy/stage.h"
 
 namespace scamgate::app {
 
@@ -43,6 +44,9 @@ struct InlineDecision {
 class InlineGate {
 public:
     InlineGate(const detect::Detector& detector, const policy::Policy& policy, const pipeline::PipelineConfig& config);
+    // The detector and policy are taken from `source` for each decision (reloadable); what the
+    // gate remembers of blocked calls survives a change of snapshot.
+    InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config);
     ~InlineGate();
     InlineGate(const InlineGate&) = delete;
     InlineGate& operator=(const InlineGate&) = delete;

@@ -26,16 +26,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Blocks SIGINT and SIGTERM in the calling thread (and so in every thread it starts later) and
-// waits for them on a thread of its own, which sets the caller's stop flag. No signal handler, no
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread (and so in every thread it starts later)
+// and waits for them on a thread of its own, which sets the caller's stop flag (SIGINT, SIGTERM)
+// or its reload flag (SIGHUP, taken by the ControlServer). No signal handler, no
 // global state. The destructor ends the thread, takes any signal still pending and restores the
 // signal mask; create it before any other thread and keep it until the output is written.
 class SignalWatcher {
 public:
-    explicit SignalWatcher(std::atomic<bool>& stop) : stop_(stop) {
+    SignalWatcher(std::atomic<bool>& stop, std::atomic<bool>& hup) : stop_(stop), hup_(hup) {
         sigemptyset(&set_);
         sigaddset(&set_, SIGINT);
         sigaddset(&set_, SIGTERM);
+        sigaddset(&set_, SIGHUP);
         pthread_sigmask(SIG_BLOCK, &set_, &previous_);
         thread_ = std::thread([this] { watch(); });
     }
@@ -57,7 +59,9 @@ private:
         const timespec tick{0, 100'000'000};  // look at done_ ten times a second
         while (!done_.load()) {
             const int sig = sigtimedwait(&set_, nullptr, &tick);
-            if (sig > 0) {
+            if (sig == SIGHUP) {
+                hup_ = true;
+            } else if (sig > 0) {
                 signal_ = sig;
                 stop_ = true;
             }
@@ -65,6 +69,7 @@ private:
     }
 
     std::atomic<bool>& stop_;
+    std::atomic<bool>& hup_;
     std::atomic<bool> done_{false};
     std::atomic<int> signal_{0};
     sigset_t set_{};
@@ -272,17 +277,30 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
     if (events) sinks.add(flushing.emplace(*events));
     if (!events) log.warn("no --events and no output.events: contacts are only counted");
 
+    // The detection in force: the one loaded at the start (owned by the caller), replaced as a
+    // whole by each successful reload; the stage and the gate take it per contact / decision.
+    std::optional<DetectionHolder> holder;
+    if (options.detection) holder.emplace(std::shared_ptr<const Detection>(options.detection, [](const Detection*) {}));
     std::optional<policy::DetectionStage> detection;
-    if (options.detection) detection.emplace(options.detection->detector, options.detection->policy, sinks);
+    if (holder) detection.emplace(*holder, sinks);
     record::ContactSink& first_sink = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
     pipeline::Worker worker(config.pipeline, first_sink, log);
 
     std::atomic<bool> stop{false};
-    SignalWatcher signals(stop);
+    std::atomic<bool> hup{false};
+    SignalWatcher signals(stop, hup);
+    std::optional<Reloader> reloader;
+    std::optional<ControlServer> control;
+    if (holder && options.reload) {
+        reloader.emplace(*holder, options.reload, log);
+        control.emplace(*reloader, options.control_path.empty() ? default_control_path() : options.control_path, hup, log);
+    } else {
+        log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
+    }
     if (inline_mode) {
         const int queue = options.queue.value_or(static_cast<int>(config.capture.queue));
         std::optional<InlineGate> gate;
-        if (options.detection) gate.emplace(options.detection->detector, options.detection->policy, config.pipeline);
+        if (holder) gate.emplace(*holder, config.pipeline);
         if (!gate) log.warn("nfqueue mode without detection: every packet is accepted");
         worker.begin_source(fmt::format("nfqueue:{}", queue));
         const NfqueueRun run = run_nfqueue_loop(queue, worker, gate ? &*gate : nullptr, stop, options.duration_s, log);
@@ -293,6 +311,7 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
         StatsReport stats = worker.stats();
         if (detection) detection->append_stats(stats);
         if (gate) gate->append_stats(stats);
+        if (reloader) reloader->append_stats(stats);
         append_nfqueue_stats(run, stats);
         log.info("nfqueue: {} packets, {} accepted, {} dropped, {} SIP responses sent", run.packets, run.accepted,
                  run.dropped, run.replies_sent);
@@ -323,6 +342,7 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
     if (events) events->flush();
     StatsReport stats = worker.stats();
     if (detection) detection->append_stats(stats);
+    if (reloader) reloader->append_stats(stats);
     append_capture_stats(captures, loop.packets(), stats, log);
     print_stats(options.stats, stats, out);
     return failure.empty() ? 0 : 1;

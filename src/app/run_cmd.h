@@ -3,8 +3,9 @@
 // one capture thread feeding one Worker, events written (and flushed) line by line as contacts
 // finish; SIGINT/SIGTERM (or --duration) stop the capture, drain the worker and print the stats.
 // nfqueue mode (when built with libnetfilter-queue): inline, SIP over UDP decided per packet
-// (app/inline_gate.h, app/nfqueue_loop.h). Not built yet: bridge mode, configuration reload,
-// dropping privileges.
+// (app/inline_gate.h, app/nfqueue_loop.h). SIGHUP or `scamgate reload` (the control socket) swaps
+// in a newly loaded detector and policy (app/reload.h). Not built yet: bridge mode, dropping
+// privileges.
 #include <cstddef>
 #include <optional>
 #include <ostream>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/reload.h"  // DetectionLoader
 #include "app/replay.h"  // Detection, StatsFormat
 #include "common/log.h"
 
@@ -28,7 +30,9 @@ struct RunOptions {
     std::string events_path;               // --events (output.events)
     StatsFormat stats = StatsFormat::none; // --stats: printed on exit
     double duration_s = 0;                 // --duration: stop after this long; 0 = until a signal
-    const Detection* detection = nullptr;  // null: no verdicts
+    const Detection* detection = nullptr;  // null: no verdicts; must outlive run_live
+    DetectionLoader reload;                // loads a new Detection on SIGHUP / `scamgate reload`; empty: none
+    std::string control_path;              // --control (control.socket); empty: default_control_path()
 };
 
 // The capture settings in force: the config's, with the command line's on top.

@@ -1,0 +1,96 @@
+#pragma once
+// Hot reload for `scamgate run`: the detector and policy in force live in one DetectionHolder and
+// are swapped as a whole. A reload (SIGHUP, or "reload" on the local control socket) loads and
+// compiles the new set on the control thread while the capture goes on with the old one; on any
+// error the old set stays in force. Worker and dialog state are not touched.
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "app/replay.h"  // Detection
+#include "common/log.h"
+#include "common/stats.h"
+#include "policy/stage.h"
+
+namespace scamgate::app {
+
+// The Detection in force; current() and replace() may be called from any thread.
+class DetectionHolder final : public policy::SnapshotSource {
+public:
+    explicit DetectionHolder(std::shared_ptr<const Detection> initial) : detection_(std::move(initial)) {}
+    policy::DetectionSnapshot current() const override;
+    std::shared_ptr<const Detection> get() const;
+    void replace(std::shared_ptr<const Detection> next);
+
+private:
+    mutable std::mutex mutex_;
+    std::shared_ptr<const Detection> detection_;
+};
+
+// Builds a new Detection from the configuration files as given at the start (same -c, same
+// command-line overrides). Throws ConfigError (FILE:LINE) or another exception on failure.
+using DetectionLoader = std::function<std::shared_ptr<const Detection>()>;
+
+struct ReloadResult {
+    bool ok = false;
+    std::size_t signatures = 0;
+    std::string error;
+};
+
+// Runs reloads one at a time and counts them (reload.successes, reload.failures).
+class Reloader {
+public:
+    Reloader(DetectionHolder& holder, DetectionLoader loader, Logger& log)
+        : holder_(holder), loader_(std::move(loader)), log_(log) {}
+    ReloadResult reload(const std::string& why);
+    void append_stats(StatsReport& report) const;
+
+private:
+    DetectionHolder& holder_;
+    DetectionLoader loader_;
+    Logger& log_;
+    std::mutex mutex_;
+    std::atomic<std::uint64_t> successes_{0};
+    std::atomic<std::uint64_t> failures_{0};
+};
+
+// The control socket's path when neither --control nor control.socket sets one:
+// /run/scamgate/control.sock for root, else $XDG_RUNTIME_DIR/scamgate.sock (or /tmp/scamgate-UID.sock).
+std::string default_control_path();
+
+// A thread that serves the local control socket (AF_UNIX stream, mode 0600; one line "reload\n"
+// answered "ok N signatures\n" or "error MESSAGE\n") and runs the reloads asked for by SIGHUP
+// (a flag the signal thread sets). When the socket cannot be made, that is logged
+// and SIGHUP still works.
+class ControlServer {
+public:
+    // `hup` is set by the signal thread on SIGHUP; the server clears it and reloads.
+    ControlServer(Reloader& reloader, const std::string& path, std::atomic<bool>& hup, Logger& log);
+    ~ControlServer();
+    ControlServer(const ControlServer&) = delete;
+    ControlServer& operator=(const ControlServer&) = delete;
+
+    const std::string& path() const { return path_; }
+
+private:
+    void serve();
+    void answer(int client);
+
+    Reloader& reloader_;
+    std::string path_;
+    Logger& log_;
+    int listen_fd_ = -1;
+    std::atomic<bool>& hup_;
+    std::atomic<bool> done_{false};
+    std::thread thread_;
+};
+
+// `scamgate reload`: sends "reload" to the socket at `path`, prints the answer to `out`; returns
+// 0 when the answer is "ok ...", 1 otherwise (answer or connection error logged).
+int send_reload(const std::string& path, std::ostream& out, Logger& log);
+
+}  // namespace scamgate::app
