@@ -152,10 +152,12 @@ read -r _ rule action < <(verdicts "$WORK/c2")
 [[ $rule == domestic-cli-reject && $action == reject ]] || fail "after reload: rule $rule action $action, want domestic-cli-reject reject"
 echo "2. scamgate reload: '$answer'; new rule decides ($rule $action)"
 
-# 3. Reloads every 0.2 s under traffic.
+# 3. Reloads under traffic: a fixed number, one after another (each waits for its answer), while
+# calls are sent. The assertions are about correctness, not speed: a sanitizer build reloads
+# several times slower, so no rate is asserted.
+RELOADS=5
 (
-    end=$((SECONDS + 4))
-    while ((SECONDS < end)); do
+    for ((i = 0; i < RELOADS; i++)); do
         "$BIN" reload --control "$SOCK" >>"$WORK/reloads" 2>>"$WORK/reloads.err" || echo "FAILED" >>"$WORK/reloads"
         sleep 0.2
     done
@@ -169,7 +171,7 @@ decided=$(grep -c " domestic-cli-reject reject$" "$WORK/v3" || true)
 reloads=$(grep -c "^ok " "$WORK/reloads" || true)
 ! grep -q FAILED "$WORK/reloads" || fail "a reload under traffic failed: $(cat "$WORK/reloads.err")"
 [[ $decided -eq $sent ]] || fail "under reloads: $sent calls sent, $decided with a verdict: $(grep -v reject "$WORK/v3" | head -3)"
-((reloads >= 5)) || fail "only $reloads reloads under traffic"
+((reloads == RELOADS)) || fail "$reloads of $RELOADS reloads under traffic answered ok"
 kill -0 "$SCAMGATE_PID" 2>/dev/null || fail "scamgate died under reloads"
 echo "3. $reloads reloads while $sent calls were sent: $decided events, every one with a verdict"
 
