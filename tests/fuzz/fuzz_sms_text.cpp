@@ -8,45 +8,19 @@
 
 #include "sms/dcs.h"
 #include "sms/text.h"
+#include "fuzz_utf8.h"
 
 namespace {
 
 using namespace scamgate::sms;
 using scamgate::ByteView;
 
-// Strict UTF-8 (RFC 3629), written independently of the decoder under test; counts code points.
-bool valid_utf8(std::string_view s, std::size_t& code_points) {
-    code_points = 0;
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        char32_t cp = 0;
-        if (b < 0x80) { n = 1; cp = b; }
-        else if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1F; }
-        else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0F; }
-        else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07; }
-        else return false;
-        if (i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (c & 0x3F);
-        }
-        const char32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += n;
-        ++code_points;
-    }
-    return true;
-}
-
 // Valid UTF-8, at most `max_code_points` of them, and U+FFFD only when something was counted.
 void check(const DecodedText& text, std::size_t max_code_points) {
-    std::size_t code_points = 0;
-    if (!valid_utf8(text.utf8, code_points)) __builtin_trap();
-    if (code_points > max_code_points) __builtin_trap();
-    if (text.replaced > code_points) __builtin_trap();
+    const auto code_points = scamgate::fuzz::utf8_code_points(text.utf8);
+    if (!code_points) __builtin_trap();
+    if (*code_points > max_code_points) __builtin_trap();
+    if (text.replaced > *code_points) __builtin_trap();
     if (text.replaced > 0 && text.anomalies.none()) __builtin_trap();
 }
 

@@ -7,36 +7,13 @@
 #include <vector>
 
 #include "sms/tpdu.h"
+#include "fuzz_utf8.h"
 
 namespace {
 
+using scamgate::fuzz::valid_utf8;
 using namespace scamgate::sms;
 using scamgate::ByteView;
-
-// Strict UTF-8 (RFC 3629), written independently of the decoder under test.
-bool valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const auto b = static_cast<unsigned char>(s[i]);
-        std::size_t n = 0;
-        char32_t cp = 0;
-        if (b < 0x80) { n = 1; cp = b; }
-        else if ((b & 0xE0) == 0xC0) { n = 2; cp = b & 0x1F; }
-        else if ((b & 0xF0) == 0xE0) { n = 3; cp = b & 0x0F; }
-        else if ((b & 0xF8) == 0xF0) { n = 4; cp = b & 0x07; }
-        else return false;
-        if (i + n > s.size()) return false;
-        for (std::size_t k = 1; k < n; ++k) {
-            const auto c = static_cast<unsigned char>(s[i + k]);
-            if ((c & 0xC0) != 0x80) return false;
-            cp = (cp << 6) | (c & 0x3F);
-        }
-        const char32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-        i += n;
-    }
-    return true;
-}
 
 bool valid_hex(std::string_view s) {
     if (s.size() % 2 != 0) return false;
