@@ -1,6 +1,7 @@
 #include "pipeline/sms_tracker.h"
 
 #include <algorithm>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -76,19 +77,12 @@ SmsTracker::SmsTracker(const SmsLimits& limits, record::ContactSink& sink) : lim
 
 void SmsTracker::on_request(const PendingKey& key, SmsPart part) {
     ++parts_;
-    if (pending_.size() >= limits_.max_pending_responses) {
-        // The oldest request by deadline gives way; it is recorded without its response.
-        while (!response_deadlines_.empty() && pending_.size() >= limits_.max_pending_responses) {
-            const auto oldest = response_deadlines_.top();
-            response_deadlines_.pop();
-            auto it = pending_.find(oldest.key);
-            if (it == pending_.end() || it->second.deadline != oldest.at) continue;
-            ++pending_evicted_;
-            ++unanswered_;
-            auto released = std::move(it->second.part);
-            pending_.erase(it);
-            release(std::move(released));
-        }
+    // A full table: the oldest request by deadline gives way and is recorded without its response.
+    while (pending_.size() >= limits_.max_pending_responses) {
+        auto oldest = pop_due_pending(std::numeric_limits<Timestamp>::max());
+        if (!oldest) break;
+        ++pending_evicted_;
+        release_unanswered(*oldest);
     }
     const Timestamp deadline = part.contact.ts + limits_.response_timeout;
     auto [it, inserted] = pending_.try_emplace(key, Pending{std::move(part), deadline});
@@ -124,12 +118,7 @@ void SmsTracker::on_part(SmsPart part) {
 
 void SmsTracker::end_connection(std::uint64_t connection) {
     auto it = pending_.lower_bound(PendingKey{connection, net::Direction::from_originator, 0});
-    while (it != pending_.end() && it->first.connection == connection) {
-        ++unanswered_;
-        auto part = std::move(it->second.part);
-        it = pending_.erase(it);
-        release(std::move(part));
-    }
+    while (it != pending_.end() && it->first.connection == connection) it = release_unanswered(it);
 }
 
 void SmsTracker::release(SmsPart part) {
@@ -163,7 +152,7 @@ void SmsTracker::add_to_concat(SmsPart part) {
     if (++it->second.received == it->second.parts.size()) finish_concat(it);
 }
 
-void SmsTracker::finish_concat(std::map<std::string, ConcatMessage>::iterator it) {
+void SmsTracker::finish_concat(ConcatMap::iterator it) {
     ConcatInfo info;
     for (const auto& p : it->second.parts) {
         if (p) {
@@ -177,14 +166,9 @@ void SmsTracker::finish_concat(std::map<std::string, ConcatMessage>::iterator it
 }
 
 void SmsTracker::evict_oldest_concat() {
-    while (!concat_deadlines_.empty()) {
-        const auto oldest = concat_deadlines_.top();
-        concat_deadlines_.pop();
-        auto it = concat_.find(oldest.key);
-        if (it == concat_.end() || it->second.generation != oldest.generation) continue;
+    if (auto oldest = pop_due_concat(std::numeric_limits<Timestamp>::max())) {
         ++concat_evicted_;
-        finish_concat(it);
-        return;
+        finish_concat(*oldest);
     }
 }
 
@@ -201,35 +185,45 @@ void SmsTracker::expire(Timestamp now) {
 }
 
 void SmsTracker::expire_responses(Timestamp now) {
-    while (!response_deadlines_.empty() && response_deadlines_.top().at <= now) {
-        const auto due = response_deadlines_.top();
-        response_deadlines_.pop();
-        auto it = pending_.find(due.key);
-        if (it == pending_.end() || it->second.deadline != due.at) continue;
-        ++unanswered_;
-        auto part = std::move(it->second.part);
-        pending_.erase(it);
-        release(std::move(part));
-    }
+    while (auto due = pop_due_pending(now)) release_unanswered(*due);
 }
 
 void SmsTracker::expire_concat(Timestamp now) {
-    while (!concat_deadlines_.empty() && concat_deadlines_.top().at <= now) {
+    while (auto due = pop_due_concat(now)) finish_concat(*due);
+}
+
+// Heap entries are not removed when their request is answered or their message completes; they
+// are skipped here when they no longer match the table (lazy deletion).
+std::optional<SmsTracker::PendingMap::iterator> SmsTracker::pop_due_pending(Timestamp up_to) {
+    while (!response_deadlines_.empty() && response_deadlines_.top().at <= up_to) {
+        const auto due = response_deadlines_.top();
+        response_deadlines_.pop();
+        auto it = pending_.find(due.key);
+        if (it != pending_.end() && it->second.deadline == due.at) return it;
+    }
+    return std::nullopt;
+}
+
+std::optional<SmsTracker::ConcatMap::iterator> SmsTracker::pop_due_concat(Timestamp up_to) {
+    while (!concat_deadlines_.empty() && concat_deadlines_.top().at <= up_to) {
         const auto due = concat_deadlines_.top();
         concat_deadlines_.pop();
         auto it = concat_.find(due.key);
-        if (it == concat_.end() || it->second.generation != due.generation) continue;
-        finish_concat(it);
+        if (it != concat_.end() && it->second.generation == due.generation) return it;
     }
+    return std::nullopt;
+}
+
+SmsTracker::PendingMap::iterator SmsTracker::release_unanswered(PendingMap::iterator it) {
+    ++unanswered_;
+    auto part = std::move(it->second.part);
+    auto next = pending_.erase(it);
+    release(std::move(part));
+    return next;
 }
 
 void SmsTracker::flush() {
-    while (!pending_.empty()) {
-        ++unanswered_;
-        auto part = std::move(pending_.begin()->second.part);
-        pending_.erase(pending_.begin());
-        release(std::move(part));
-    }
+    for (auto it = pending_.begin(); it != pending_.end();) it = release_unanswered(it);
     response_deadlines_ = {};
     while (!concat_.empty()) finish_concat(concat_.begin());
     concat_deadlines_ = {};

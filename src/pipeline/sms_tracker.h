@@ -86,9 +86,17 @@ private:
         bool operator>(const Deadline& other) const { return at > other.at; }
     };
 
+    using PendingMap = std::map<PendingKey, Pending>;
+    using ConcatMap = std::map<std::string, ConcatMessage>;
+
     void release(SmsPart part);
+    // Records a held request without its response; returns the next entry.
+    PendingMap::iterator release_unanswered(PendingMap::iterator it);
+    // The entry whose deadline is earliest and at most `up_to`, its heap entry popped.
+    std::optional<PendingMap::iterator> pop_due_pending(Timestamp up_to);
+    std::optional<ConcatMap::iterator> pop_due_concat(Timestamp up_to);
     void add_to_concat(SmsPart part);
-    void finish_concat(std::map<std::string, ConcatMessage>::iterator it);
+    void finish_concat(ConcatMap::iterator it);
     void evict_oldest_concat();
     void emit(record::Contact contact);
     void expire_responses(Timestamp now);
@@ -97,14 +105,14 @@ private:
     SmsLimits limits_;
     record::ContactSink& sink_;
     std::string source_name_;
-    std::map<PendingKey, Pending> pending_;
+    PendingMap pending_;
     struct ResponseDeadline {
         Timestamp at = 0;
         PendingKey key;
         bool operator>(const ResponseDeadline& other) const { return at > other.at; }
     };
     std::priority_queue<ResponseDeadline, std::vector<ResponseDeadline>, std::greater<>> response_deadlines_;
-    std::map<std::string, ConcatMessage> concat_;
+    ConcatMap concat_;
     std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> concat_deadlines_;
     std::uint64_t next_generation_ = 1;
 
