@@ -302,18 +302,20 @@ void add_list(record::Verdict& verdict, std::string_view name) {
 }
 
 void finish_score(record::Verdict& verdict) {
-    int score = 0;
     std::set<std::string> categories;
-    for (const auto& hit : verdict.hits) {
-        score += hit.score;
-        categories.insert(hit.category);
-    }
-    for (const auto& check : verdict.checks) score += check.score;
-    verdict.score = std::min(score, 100);
+    for (const auto& hit : verdict.hits) categories.insert(hit.category);
     verdict.categories.assign(categories.begin(), categories.end());
+    verdict.score = score_of(verdict);
 }
 
 }  // namespace
+
+int score_of(const record::Verdict& verdict) {
+    int score = 0;
+    for (const auto& hit : verdict.hits) score += hit.score;
+    for (const auto& check : verdict.checks) score += check.score;
+    return std::min(score, 100);
+}
 
 record::Verdict Detector::assess(const record::Contact& contact, const Features& f, Scratch& scratch,
                                  const std::vector<Trunk>& ingress) const {

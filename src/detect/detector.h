@@ -90,6 +90,9 @@ private:
     unsigned neighbour_digits_ = 6;
 };
 
+// The sum of the hits' and checks' scores, capped at 100: the one definition of a record's score.
+int score_of(const record::Verdict& verdict);
+
 // The default score of each named check (overridable per policy).
 int default_check_score(std::string_view check);
 // Every check name, in the order they are evaluated.

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "detect/detector.h"
+
 namespace scamgate::policy {
 
 namespace {
@@ -211,13 +213,10 @@ bool matches(const Condition& c, const record::Contact& contact, const record::V
 }
 
 void rescore(const Policy& policy, record::Verdict& v) {
-    int score = 0;
     for (auto& check : v.checks) {
         if (auto it = policy.check_scores.find(check.name); it != policy.check_scores.end()) check.score = it->second;
-        score += check.score;
     }
-    for (const auto& hit : v.hits) score += hit.score;
-    v.score = std::min(score, 100);
+    v.score = detect::score_of(v);
 }
 
 }  // namespace
