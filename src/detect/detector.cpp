@@ -120,7 +120,7 @@ phone::NumberInfo Detector::classify_number(std::string_view presented, std::opt
 namespace {
 
 // Header values may hold any bytes; Hyperscan in UTF-8 mode needs valid UTF-8.
-std::string valid_utf8(std::string_view value) { return text::make_views(value).raw; }
+std::string valid_utf8(std::string_view value) { return text::raw_view(value).text; }
 
 }  // namespace
 

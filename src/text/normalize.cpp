@@ -52,17 +52,26 @@ bool is_nfc_quick(std::string_view utf8) {
     return true;
 }
 
-TextViews make_views(std::string_view input, const NormalizeLimits& limits) {
-    TextViews views;
+RawView raw_view(std::string_view input, const NormalizeLimits& limits) {
+    RawView view;
     const std::size_t n = utf8_cut(input, limits.max_input_bytes);
-    views.truncated = n < input.size();
+    view.truncated = n < input.size();
     const std::string_view text = input.substr(0, n);
     if (is_ascii(text)) {
-        views.raw = std::string(text);  // ASCII is valid UTF-8 and already NFC
+        view.text = std::string(text);  // ASCII is valid UTF-8 and already NFC
     } else {
-        views.raw = sanitize_utf8(text, views.invalid_utf8);
-        if (!is_nfc_quick(views.raw)) views.raw = nfc(views.raw);
+        view.text = sanitize_utf8(text, view.invalid_utf8);
+        if (!is_nfc_quick(view.text)) view.text = nfc(view.text);
     }
+    return view;
+}
+
+TextViews make_views(std::string_view input, const NormalizeLimits& limits) {
+    TextViews views;
+    auto raw = raw_view(input, limits);
+    views.raw = std::move(raw.text);
+    views.invalid_utf8 = raw.invalid_utf8;
+    views.truncated = raw.truncated;
     views.folded = fold(views.raw);
     views.deobfuscated = deobfuscate(views.folded);
     return views;

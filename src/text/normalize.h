@@ -28,6 +28,15 @@ struct TextViews {
 
 TextViews make_views(std::string_view input, const NormalizeLimits& limits = {});
 
+// Only the raw view (valid UTF-8, NFC, bounded): for values that are matched as they are, such as
+// SIP header values and SMS senders, without the cost of folding.
+struct RawView {
+    std::string text;
+    bool invalid_utf8 = false;
+    bool truncated = false;
+};
+RawView raw_view(std::string_view input, const NormalizeLimits& limits = {});
+
 // Folds text for matching. In order, per code point:
 //  - invalid UTF-8 -> U+FFFD;
 //  - default-ignorable code points (zero-width space/joiners, U+2060, U+FEFF, soft hyphen,
