@@ -229,14 +229,14 @@ bool shares_leading_digits(const phone::NumberInfo& a, const phone::NumberInfo& 
     return a.national.compare(0, digits, b.national, 0, digits) == 0;
 }
 
-void call_checks(Context& c, const Detector& d, const Trunk* trunk, unsigned neighbour_digits) {
+void call_checks(Context& c, const Detector& d, const Trunk* trunk, const phone::NumberInfo& caller,
+                 unsigned neighbour_digits) {
     const auto& call = *c.contact.call;
     const bool international = trunk && trunk->role == "international";
     if (is_anonymous(call.from) || call.privacy.find("id") != std::string::npos) {
         if (trunk && trunk->require_cli) found(c, "cli.anonymous", fmt::format("no caller number on {}", trunk_text(trunk)));
         return;
     }
-    const auto caller = d.classify_number(call.from.uri.empty() ? call.from.user : call.from.uri);
     const auto callee = d.classify_number(c.contact.callee.user);
     if (international && caller.domestic && caller.type != phone::NumberType::invalid) {
         found(c, "cli.domestic_on_international", fmt::format("caller {} on {}", describe(caller), trunk_text(trunk)));
@@ -260,7 +260,8 @@ void call_checks(Context& c, const Detector& d, const Trunk* trunk, unsigned nei
     }
 }
 
-void sms_checks(Context& c, const Detector& d, const Trunk* trunk, const lists::BrandRegistry* brands) {
+void sms_checks(Context& c, const Trunk* trunk, const phone::NumberInfo* sender,
+                const lists::BrandRegistry* brands) {
     const auto& sms = *c.contact.sms;
     if (sms.sender.alphanumeric()) {
         if (brands && !brands->is_allowed(sms.sender.address, sms.account)) {
@@ -271,9 +272,9 @@ void sms_checks(Context& c, const Detector& d, const Trunk* trunk, const lists::
         }
         return;
     }
-    const auto sender = d.classify_number(sms.sender.address, sms.sender.ton, sms.sender.npi);
-    if (trunk && trunk->role == "international" && sender.domestic && sender.type != phone::NumberType::invalid) {
-        found(c, "sms.domestic_sender_international", fmt::format("sender {} on {}", describe(sender), trunk_text(trunk)));
+    if (sender && trunk && trunk->role == "international" && sender->domestic &&
+        sender->type != phone::NumberType::invalid) {
+        found(c, "sms.domestic_sender_international", fmt::format("sender {} on {}", describe(*sender), trunk_text(trunk)));
     }
 }
 
@@ -287,14 +288,18 @@ namespace {
 
 std::string digits_of(std::string_view e164) { return std::string(e164.substr(e164.starts_with('+') ? 1 : 0)); }
 
-// The calling or sending number as E.164 digits, if it is a number.
-std::string originator_digits(const Detector& d, const record::Contact& contact) {
-    if (contact.call) return digits_of(d.classify_number(contact.call->from.uri.empty() ? contact.caller.user : contact.call->from.uri).e164);
+// The calling number (From) or the numeric SMS sender, classified once for the checks and the
+// lists; nullopt for alphanumeric senders.
+std::optional<phone::NumberInfo> classify_originator(const Detector& d, const record::Contact& contact) {
+    if (contact.call) {
+        const auto& from = contact.call->from;
+        return d.classify_number(from.uri.empty() ? from.user : from.uri);
+    }
     if (contact.sms && !contact.sms->sender.alphanumeric()) {
         const auto& s = contact.sms->sender;
-        return digits_of(d.classify_number(s.address, s.ton, s.npi).e164);
+        return d.classify_number(s.address, s.ton, s.npi);
     }
-    return {};
+    return std::nullopt;
 }
 
 void add_list(record::Verdict& verdict, std::string_view name) {
@@ -325,10 +330,13 @@ record::Verdict Detector::assess(const record::Contact& contact, const Features&
     verdict.role = trunk ? trunk->role : "unknown";
     add_hits(engine_, f, scratch, verdict);
     Context c{*this, contact, trunk, verdict};
-    if (contact.call) call_checks(c, *this, trunk, neighbour_digits_);
-    if (contact.sms) sms_checks(c, *this, trunk, data_->brands ? &*data_->brands : nullptr);
+    const auto originator = classify_originator(*this, contact);
+    if (contact.call) call_checks(c, *this, trunk, *originator, neighbour_digits_);
+    if (contact.sms) {
+        sms_checks(c, trunk, originator ? &*originator : nullptr, data_->brands ? &*data_->brands : nullptr);
+    }
 
-    const std::string number = originator_digits(*this, contact);
+    const std::string number = originator ? digits_of(originator->e164) : std::string();
     if (!number.empty()) {
         if (data_->block_numbers && data_->block_numbers->contains_prefix_of(number)) add_list(verdict, "block_numbers");
         if (data_->allow_numbers && data_->allow_numbers->contains_prefix_of(number)) add_list(verdict, "allow_numbers");
