@@ -42,6 +42,11 @@ UserData decode_user_data(ByteView bytes, const sms::DataCoding& coding) {
     return out;
 }
 
+// What one part says of its message until the tracker has joined the others.
+record::SmsParts first_part_of(const ConcatInfo& c) {
+    return {c.total, 1, c.total <= 1, c.reference, c.method, {}};
+}
+
 std::optional<ConcatInfo> concat_from_udh(const sms::Udh& udh) {
     if (!udh.concat) return std::nullopt;
     return ConcatInfo{udh.concat->reference, udh.concat->total, udh.concat->sequence, "udh"};
@@ -178,7 +183,7 @@ SmsBuild sms_from_smpp(const smpp::Header& header, const smpp::ShortMessage& m, 
     sms.receipt = receipt_from(m, data.text.utf8);
     set_text(sms, std::move(data));
     if (part.concat) {
-        sms.parts = {part.concat->total, 1, part.concat->total <= 1, part.concat->reference, part.concat->method, {}};
+        sms.parts = first_part_of(*part.concat);
     }
     set_parties(part.contact);
     out.part = std::move(part);
@@ -290,7 +295,7 @@ bool decode_3gpp(const sip::Message& message, SmsBuild& out) {
     set_text(sms, std::move(data));
     if (tpdu->udh) {
         part.concat = concat_from_udh(*tpdu->udh);
-        if (part.concat) sms.parts = {part.concat->total, 1, part.concat->total <= 1, part.concat->reference, "udh", {}};
+        if (part.concat) sms.parts = first_part_of(*part.concat);
     }
     return true;
 }

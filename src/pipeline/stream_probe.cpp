@@ -22,7 +22,11 @@ void StreamProbe::on_data(net::Direction dir, ByteView bytes, const net::Segment
     held.meta.segment = nullptr;  // the bytes are now a copy
     if (held.bytes.size() < kDecisionBytes) return;
     choose(held.bytes);
-    // Replay what was held, the other direction's few bytes included, in arrival order per side.
+    replay_held();
+}
+
+// Hands what was held to the chosen handler, the other direction's few bytes included.
+void StreamProbe::replay_held() {
     for (auto d : {net::Direction::from_originator, net::Direction::from_responder}) {
         auto& h = held_[index(d)];
         if (h.bytes.empty()) continue;
@@ -49,10 +53,7 @@ void StreamProbe::on_close() {
         const auto& b = held_[1].bytes;
         if (a.empty() && b.empty()) return;
         choose(a.empty() ? b : a);
-        for (auto d : {net::Direction::from_originator, net::Direction::from_responder}) {
-            auto& h = held_[index(d)];
-            if (!h.bytes.empty()) chosen_->on_data(d, h.bytes, h.meta);
-        }
+        replay_held();
     }
     chosen_->on_close();
 }

@@ -33,6 +33,7 @@ private:
     };
 
     void choose(ByteView first_bytes);
+    void replay_held();
 
     Decide decide_;
     Make make_;
