@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -17,7 +18,9 @@ constexpr std::array<std::string_view, 5> kActions = {"allow", "alert", "tag", "
 const std::set<std::string, std::less<>> kConditionKeys = {"kind",       "protocol",  "direction", "trunk",  "role",
                                                            "categories", "signatures", "checks",   "lists",  "score_min",
                                                            "score_max"};
-const std::set<std::string, std::less<>> kThenKeys = {"action", "sip_status", "sip_reason", "smpp_status", "tags"};
+const std::set<std::string, std::less<>> kThenKeys = {"action",      "sip_status", "sip_reason",
+                                                      "smpp_status", "tags",       "display_name_prefix"};
+constexpr std::array<std::string_view, 4> kTagPlaceholders = {"{score}", "{rule}", "{tags}", "{categories}"};
 const std::set<std::string, std::less<>> kRuleKeys = {"name", "when", "then", "mode"};
 const std::set<std::string, std::less<>> kLists = {"block_numbers", "allow_numbers", "do_not_originate",
                                                    "block_domains", "allow_domains"};
@@ -145,9 +148,27 @@ public:
         if (then["sip_reason"]) r.sip_reason = then["sip_reason"].Scalar();
         if (then["smpp_status"]) r.smpp_status = static_cast<std::uint32_t>(integer(then["smpp_status"], "smpp_status", 1, 0xFFFFFFFFll));
         if (then["tags"]) r.tags = strings(then["tags"], "tags");
+        if (then["display_name_prefix"]) r.display_name_prefix = display_prefix(then["display_name_prefix"]);
         if (node["mode"]) r.mode = mode(node["mode"]);
         rule_.clear();
         return r;
+    }
+
+    std::string display_prefix(const YAML::Node& node) const {
+        if (!node.IsScalar()) fail(node, "'display_name_prefix' must be a string, e.g. \"[SCAM?] \"");
+        const std::string& prefix = node.Scalar();
+        if (prefix.find_first_of("\r\n\"\\<>") != std::string::npos) {
+            fail(node, "'display_name_prefix' may not contain line breaks, quotes, backslashes or angle brackets");
+        }
+        return prefix;
+    }
+
+    std::vector<TagHeader> tag_headers(const YAML::Node& node) const {
+        if (!node) return default_tag_headers();
+        if (!node.IsSequence()) fail(node, "'tag_headers' is a list of \"Name: value template\" strings");
+        std::vector<TagHeader> out;
+        for (const auto& item : node) out.push_back(tag_header(item));
+        return out;
     }
 
     std::map<std::string, int, std::less<>> check_scores(const YAML::Node& node) const {
@@ -165,6 +186,34 @@ public:
     }
 
 private:
+    TagHeader tag_header(const YAML::Node& item) const {
+        const std::string text = item.IsScalar() ? item.Scalar() : std::string();
+        const auto colon = text.find(':');
+        if (colon == std::string::npos || colon == 0) {
+            fail(item, "a tag header is \"Name: value template\", e.g. \"X-Scam-Score: {score}\"");
+        }
+        TagHeader header{text.substr(0, colon), text.substr(colon + 1)};
+        const auto first = header.value_template.find_first_not_of(' ');
+        header.value_template.erase(0, first == std::string::npos ? header.value_template.size() : first);
+        const bool token = std::all_of(header.name.begin(), header.name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.';
+        });
+        if (!token) fail(item, fmt::format("tag header name '{}' must be letters, digits and '-'", header.name));
+        if (header.value_template.find_first_of("\r\n") != std::string::npos) fail(item, "a tag header value may not contain line breaks");
+        for (std::size_t open = header.value_template.find('{'); open != std::string::npos;
+             open = header.value_template.find('{', open + 1)) {
+            const auto close = header.value_template.find('}', open);
+            const std::string_view placeholder =
+                close == std::string::npos ? std::string_view(header.value_template).substr(open)
+                                           : std::string_view(header.value_template).substr(open, close - open + 1);
+            if (std::find(kTagPlaceholders.begin(), kTagPlaceholders.end(), placeholder) == kTagPlaceholders.end()) {
+                fail(item, fmt::format("unknown placeholder '{}' in tag header '{}'; known: {}", placeholder, header.name,
+                                       fmt::join(kTagPlaceholders, ", ")));
+            }
+        }
+        return header;
+    }
+
     std::string file_;
     const std::vector<std::string>& checks_;
     std::string rule_;
@@ -212,6 +261,33 @@ bool matches(const Condition& c, const record::Contact& contact, const record::V
     return true;
 }
 
+std::string joined_or_none(const std::vector<std::string>& items) {
+    return items.empty() ? std::string("none") : fmt::format("{}", fmt::join(items, ","));
+}
+
+std::string render(std::string_view value_template, const record::Verdict& v) {
+    std::string out;
+    for (std::size_t i = 0; i < value_template.size();) {
+        const std::string_view rest = value_template.substr(i);
+        if (rest.starts_with("{score}")) {
+            out += std::to_string(v.score);
+            i += 7;
+        } else if (rest.starts_with("{rule}")) {
+            out += v.rule;
+            i += 6;
+        } else if (rest.starts_with("{tags}")) {
+            out += joined_or_none(v.tags);
+            i += 6;
+        } else if (rest.starts_with("{categories}")) {
+            out += joined_or_none(v.categories);
+            i += 12;
+        } else {
+            out += value_template[i++];
+        }
+    }
+    return out;
+}
+
 void rescore(const Policy& policy, record::Verdict& v) {
     for (auto& check : v.checks) {
         if (auto it = policy.check_scores.find(check.name); it != policy.check_scores.end()) check.score = it->second;
@@ -220,6 +296,10 @@ void rescore(const Policy& policy, record::Verdict& v) {
 }
 
 }  // namespace
+
+std::vector<TagHeader> default_tag_headers() {
+    return {{"X-Scamgate-Score", "{score}"}, {"X-Scamgate-Categories", "{categories}"}, {"X-Scamgate-Rule", "{rule}"}};
+}
 
 std::string_view action_name(Action action) { return kActions[static_cast<std::size_t>(action)]; }
 std::string_view mode_name(Mode mode) { return mode == Mode::monitor ? "monitor" : "enforce"; }
@@ -245,10 +325,11 @@ Policy load_policy(const std::string& path, const std::vector<std::string>& know
     Policy policy;
     policy.file = path;
     if (!root.IsMap()) throw PolicyError(fmt::format("{}:1: a policy is a mapping with 'mode' and 'rules'", path));
-    reader.only_keys(root, {"mode", "rules", "default", "check_scores"}, "policy");
+    reader.only_keys(root, {"mode", "rules", "default", "check_scores", "tag_headers"}, "policy");
     if (root["mode"]) policy.mode = reader.mode(root["mode"]);
     if (root["default"]) policy.default_action = reader.action(root["default"]);
     policy.check_scores = reader.check_scores(root["check_scores"]);
+    policy.tag_headers = reader.tag_headers(root["tag_headers"]);
     if (root["rules"]) {
         if (!root["rules"].IsSequence()) reader.fail(root["rules"], "'rules' must be a list");
         std::set<std::string> names;
@@ -274,6 +355,12 @@ void decide(const Policy& policy, const record::Contact& contact, record::Verdic
             verdict.smpp_status = rule.smpp_status;
         }
         verdict.tags = rule.tags;
+        if (rule.action == Action::tag) {
+            for (const auto& header : policy.tag_headers) {
+                verdict.tag_headers.emplace_back(header.name, render(header.value_template, verdict));
+            }
+            verdict.display_name_prefix = rule.display_name_prefix;
+        }
         return;
     }
     verdict.rule = "default";

@@ -44,12 +44,24 @@ struct Rule {
     std::string sip_reason = "Decline";
     std::uint32_t smpp_status = 0x00000045;  // reject: ESME_RSUBMITFAIL
     std::vector<std::string> tags;
+    std::string display_name_prefix;      // tag: put before the caller's display name (SIP)
     std::string file;
     int line = 0;
 };
 
+// A SIP header a tag action inserts: its value is a template where {score}, {rule}, {tags} and
+// {categories} are replaced (lists comma-separated, "none" when empty).
+struct TagHeader {
+    std::string name;
+    std::string value_template;
+};
+
+// The headers inserted when the policy has no tag_headers.
+std::vector<TagHeader> default_tag_headers();
+
 struct Policy {
     Mode mode = Mode::monitor;
+    std::vector<TagHeader> tag_headers = default_tag_headers();
     std::vector<Rule> rules;
     Action default_action = Action::allow;
     std::map<std::string, int, std::less<>> check_scores;  // overrides of the checks' default scores

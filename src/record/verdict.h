@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scamgate::record {
@@ -39,6 +40,10 @@ struct Verdict {
     std::string sip_reason;
     std::optional<std::uint32_t> smpp_status;  // reject: the command_status to answer with
     std::vector<std::string> tags;
+    // tag: SIP headers to insert (name, value; rendered from the policy's tag_headers) and a prefix
+    // for the caller's display name ("" for none). Applied inline on SIP over UDP only.
+    std::vector<std::pair<std::string, std::string>> tag_headers;
+    std::string display_name_prefix;
 };
 
 }  // namespace scamgate::record

@@ -173,5 +173,46 @@ TEST_CASE("bad policies are refused with file:line and the exact message") {
         CHECK(got == dir + message);
         ++cases;
     }
-    CHECK(cases == 7);
+    CHECK(cases == 9);
+}
+
+TEST_CASE("tag: the policy's tag_headers are rendered with the verdict; the rule's display name prefix") {
+    const auto p = policy_from(R"(
+mode: enforce
+tag_headers:
+  - "X-Scam-Score: {score}"
+  - "X-Scam-Info: rule={rule}; tags={tags}; categories={categories}"
+rules:
+  - name: middle
+    when: {score_min: 40}
+    then: {action: tag, tags: [suspect, review], display_name_prefix: "[SCAM?] "}
+  - name: low
+    when: {score_min: 10}
+    then: {action: tag}
+)");
+    auto v = verdict_with(55, {"impersonation.police"});
+    decide(p, sms_contact(), v);
+    CHECK(v.action == "tag");
+    CHECK(v.enforced);
+    REQUIRE(v.tag_headers.size() == 2);
+    CHECK(v.tag_headers[0] == std::pair<std::string, std::string>{"X-Scam-Score", "55"});
+    CHECK(v.tag_headers[1] ==
+          std::pair<std::string, std::string>{"X-Scam-Info", "rule=middle; tags=suspect,review; categories=impersonation.police"});
+    CHECK(v.display_name_prefix == "[SCAM?] ");
+    auto low = verdict_with(12);
+    decide(p, sms_contact(), low);
+    REQUIRE(low.tag_headers.size() == 2);
+    CHECK(low.tag_headers[1].second == "rule=low; tags=none; categories=none");
+    CHECK(low.display_name_prefix.empty());
+
+    const auto defaults = policy_from("rules:\n  - {name: t, when: {score_min: 1}, then: {action: tag}}\n");
+    auto d = verdict_with(30, {"lottery"});
+    decide(defaults, sms_contact(), d);
+    REQUIRE(d.tag_headers.size() == 3);
+    CHECK(d.tag_headers[0] == std::pair<std::string, std::string>{"X-Scamgate-Score", "30"});
+    CHECK(d.tag_headers[1] == std::pair<std::string, std::string>{"X-Scamgate-Categories", "lottery"});
+    CHECK(d.tag_headers[2] == std::pair<std::string, std::string>{"X-Scamgate-Rule", "t"});
+    auto allowed = verdict_with(0);
+    decide(defaults, sms_contact(), allowed);
+    CHECK(allowed.tag_headers.empty());
 }
