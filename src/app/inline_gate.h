@@ -1,12 +1,19 @@
 #pragma once
-// Inline (NFQUEUE) decisions for SIP over UDP, one packet at a time: an initial INVITE (no To tag)
-// or a MESSAGE is turned into its provisional record on the spot (the CallTracker's and the SMS
-// builder's own code), assessed by the Detector and decided by the policy, exactly as the
-// DetectionStage does for finished records. An enforced drop drops the datagram; an enforced
-// reject drops it and asks the caller to send the rule's SIP final response back to the sender.
-// Every later request of a call dropped or rejected (INVITE retransmissions, the ACK of our
-// response, CANCEL) is dropped too while the decision lingers (calls.linger). Everything else is
-// accepted. Knows nothing about netfilter: the packet is the IP datagram NFQUEUE hands over.
+// Inline decisions (nfqueue and bridge modes), one IP packet at a time: an initial INVITE (no To
+// tag) or a MESSAGE is turned into its provisional record on the spot (the CallTracker's and the
+// SMS builder's own code), assessed by the Detector and decided by the policy, exactly as the
+// DetectionStage does for finished records. What an enforced action does (docs/policy.md):
+//   SIP over UDP: drop drops the datagram; reject drops it and asks the caller to send the rule's
+//   SIP final response back to the sender; tag forwards a copy with the policy's headers inserted
+//   (and the display name prefixed), lengths and checksums recomputed. Every later request of a
+//   call dropped or rejected (INVITE retransmissions, the ACK of our response, CANCEL) is dropped
+//   too while the decision lingers (calls.linger).
+//   SIP over TCP: a segment is never dropped (the connection carries other calls). drop and reject
+//   rewrite the request's Max-Forwards to zeros (same length) so the next hop refuses it with 483;
+//   for reject the 483 coming back on the connection gets the rule's status code and reason (fitted
+//   into the same length). tag is not applied (alert only). A request not wholly inside one
+//   segment is left alone (counted inline.tcp_unsafe).
+// Everything else is accepted unchanged. Knows nothing about netfilter or libpcap.
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -18,6 +25,7 @@
 #include "common/time.h"
 #include "detect/detector.h"
 #include "net/flow.h"
+#include "net/rewrite.h"
 #include "pipeline/worker.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
@@ -34,6 +42,7 @@ struct InlineReply {
 
 struct InlineDecision {
     PacketVerdict verdict = PacketVerdict::accept;
+    std::optional<net::PacketBytes> rewritten;  // accept: forward these bytes (the whole IP datagram) instead
     std::optional<InlineReply> reply;
     std::string call_id;   // set when SIP was decided on (new decision or a remembered one)
     std::string action;    // the decided action ("" when nothing was decided for this packet)
@@ -53,7 +62,9 @@ public:
 
     // `ip` is a whole IPv4 or IPv6 datagram (no link header).
     InlineDecision on_packet(ByteView ip, Timestamp now);
-    // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.remembered_drops
+    // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.tagged,
+    // inline.remembered_drops, inline.tcp_rewritten, inline.tcp_responses_rewritten,
+    // inline.tcp_unsafe, inline.not_applied
     void append_stats(StatsReport& report) const;
 
 private:

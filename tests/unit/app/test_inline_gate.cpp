@@ -1,0 +1,219 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "app/inline_gate.h"
+#include "app/replay.h"
+#include "net/rewrite.h"
+#include "sip/message.h"
+
+using namespace scamgate;
+using namespace scamgate::app;
+
+namespace {
+
+const std::string kSource = SCAMGATE_SOURCE_DIR;
+
+// The verdict golden config (test pack, shipped plan and lists, trunks of the bundled captures)
+// with an enforcing policy written here.
+struct GateFixture {
+    GateFixture() {
+        const std::string policy_path = "/tmp/scamgate-inline-gate-policy.yaml";
+        std::ofstream(policy_path) << R"(
+mode: enforce
+tag_headers: ["X-Scam-Score: {score}", "X-Scam-Rule: {rule}"]
+rules:
+  - name: spoofed-cli
+    when: {kind: call, checks: [cli.domestic_on_international]}
+    then: {action: reject, sip_status: 606, sip_reason: Not Acceptable}
+  - name: sms-from-intl
+    when: {kind: sms, trunk: [intl-carrier]}
+    then: {action: drop}
+  - name: mark-domestic-peer
+    when: {kind: call, trunk: [domestic-peer]}
+    then: {action: tag, display_name_prefix: "[SCAM?] "}
+)";
+        config = load_config(kSource + "/tests/golden/verdicts.yaml");
+        config.policy_path = policy_path;
+        detection.emplace(load_detection(config, {}, log));
+    }
+    std::ostringstream log_text;
+    Logger log{log_text};
+    AppConfig config;
+    std::optional<Detection> detection;
+};
+
+std::string invite(std::string_view caller, std::string_view call_id, std::string_view transport = "UDP") {
+    return fmt::format(
+        "INVITE sip:+84903002002@192.0.2.2 SIP/2.0\r\n"
+        "Via: SIP/2.0/{} 203.0.113.2:5060;branch=z9hG4bK-{}\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: \"Ngan hang\" <sip:{}@203.0.113.2;user=phone>;tag=c1\r\n"
+        "To: <sip:+84903002002@192.0.2.2;user=phone>\r\n"
+        "Call-ID: {}\r\n"
+        "CSeq: 1 INVITE\r\n"
+        "Content-Length: 0\r\n\r\n",
+        transport, call_id, caller, call_id);
+}
+
+net::FlowTuple tuple(std::string_view src, std::string_view dst, net::IpProto proto = net::IpProto::udp) {
+    return {*IpAddress::parse(src), *IpAddress::parse(dst), 5060, 5060, proto};
+}
+
+// A TCP segment (PSH|ACK) carrying `payload`, checksums computed.
+net::PacketBytes tcp_segment(const net::FlowTuple& t, std::string_view payload) {
+    net::PacketBytes ip(40 + payload.size(), 0);
+    ip[0] = 0x45;
+    ip[2] = static_cast<std::uint8_t>(ip.size() >> 8);
+    ip[3] = static_cast<std::uint8_t>(ip.size() & 0xff);
+    ip[8] = 64;
+    ip[9] = 6;
+    std::copy_n(t.src.bytes().begin(), 4, ip.begin() + 12);
+    std::copy_n(t.dst.bytes().begin(), 4, ip.begin() + 16);
+    ip[20] = static_cast<std::uint8_t>(t.src_port >> 8);
+    ip[21] = static_cast<std::uint8_t>(t.src_port & 0xff);
+    ip[22] = static_cast<std::uint8_t>(t.dst_port >> 8);
+    ip[23] = static_cast<std::uint8_t>(t.dst_port & 0xff);
+    ip[27] = 1;        // seq
+    ip[32] = 0x50;     // data offset 5
+    ip[33] = 0x18;     // PSH|ACK
+    ip[34] = 0xff;     // window
+    std::copy(payload.begin(), payload.end(), ip.begin() + 40);
+    REQUIRE(net::fix_checksums(ip));
+    return ip;
+}
+
+std::string payload_of(const net::PacketBytes& ip) {
+    auto layout = net::layout_of(ip);
+    REQUIRE(layout);
+    return std::string(as_text(ByteView(ip).subspan(layout->payload_offset, layout->end - layout->payload_offset)));
+}
+
+bool checksums_valid(const net::PacketBytes& ip) {
+    net::PacketBytes copy = ip;
+    return net::fix_checksums(copy) && copy == ip;
+}
+
+}  // namespace
+
+TEST_CASE("inline gate, SIP over UDP: reject answers for the callee, retransmissions are dropped too") {
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const auto packet = net::build_udp_datagram(tuple("203.0.113.2", "192.0.2.2"), invite("+84912345678", "rej-1"));
+    auto d = gate.on_packet(packet, seconds(100));
+    CHECK(d.verdict == PacketVerdict::drop);
+    CHECK(d.action == "reject");
+    CHECK(d.enforced);
+    CHECK_FALSE(d.rewritten);
+    REQUIRE(d.reply);
+    CHECK(d.reply->tuple == tuple("192.0.2.2", "203.0.113.2"));
+    sip::Message reply;
+    REQUIRE(sip::parse_message(d.reply->payload, sip::Framing::datagram, reply).status == sip::ParseStatus::ok);
+    CHECK(reply.status_code == 606);
+    CHECK(reply.reason_phrase == "Not Acceptable");
+    CHECK(reply.first(sip::HeaderId::via) == "SIP/2.0/UDP 203.0.113.2:5060;branch=z9hG4bK-rej-1");
+    CHECK(reply.first(sip::HeaderId::cseq) == "1 INVITE");
+    CHECK(reply.first(sip::HeaderId::call_id) == "rej-1");
+    CHECK(sip::parse_name_addr(reply.first(sip::HeaderId::to))->tag().starts_with("sg"));
+
+    auto again = gate.on_packet(packet, seconds(100) + 500 * 1'000'000);
+    CHECK(again.verdict == PacketVerdict::drop);
+    CHECK(again.remembered);
+    REQUIRE(again.reply);
+    CHECK(again.reply->payload == d.reply->payload);
+
+    const auto clean = net::build_udp_datagram(tuple("203.0.113.2", "192.0.2.2"), invite("+442079460123", "ok-1"));
+    auto ok = gate.on_packet(clean, seconds(101));
+    CHECK(ok.verdict == PacketVerdict::accept);
+    CHECK(ok.action == "allow");
+    CHECK_FALSE(ok.rewritten);
+    CHECK_FALSE(ok.reply);
+}
+
+TEST_CASE("inline gate, SIP over UDP: tag inserts the headers and prefixes the display name") {
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const auto packet = net::build_udp_datagram(tuple("198.51.100.7", "192.0.2.2"), invite("+84912345678", "tag-1"));
+    auto d = gate.on_packet(packet, seconds(100));
+    CHECK(d.verdict == PacketVerdict::accept);
+    CHECK(d.action == "tag");
+    REQUIRE(d.rewritten);
+    CHECK(checksums_valid(*d.rewritten));
+    const std::string text = payload_of(*d.rewritten);
+    sip::Message tagged;
+    REQUIRE(sip::parse_message(text, sip::Framing::datagram, tagged).status == sip::ParseStatus::ok);
+    CHECK(tagged.first(sip::HeaderId::from) == "\"[SCAM?] Ngan hang\" <sip:+84912345678@203.0.113.2;user=phone>;tag=c1");
+    REQUIRE(tagged.headers.size() >= 2);
+    CHECK(tagged.headers[tagged.headers.size() - 1].name == "X-Scam-Rule");
+    CHECK(tagged.headers[tagged.headers.size() - 1].value == "mark-domestic-peer");
+    CHECK(tagged.headers[tagged.headers.size() - 2].name == "X-Scam-Score");
+    StatsReport stats;
+    gate.append_stats(stats);
+    CHECK(stats.values().at("inline.tagged") == 1);
+}
+
+TEST_CASE("inline gate, SIP MESSAGE over UDP: drop") {
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const std::string message =
+        "MESSAGE sip:+84903002002@192.0.2.2 SIP/2.0\r\nVia: SIP/2.0/UDP 203.0.113.2:5060;branch=z9hG4bK-m1\r\n"
+        "Max-Forwards: 70\r\nFrom: <sip:+84912345678@203.0.113.2>;tag=m1\r\nTo: <sip:+84903002002@192.0.2.2>\r\n"
+        "Call-ID: msg-1\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello";
+    auto d = gate.on_packet(net::build_udp_datagram(tuple("203.0.113.2", "192.0.2.2"), message), seconds(100));
+    CHECK(d.verdict == PacketVerdict::drop);
+    CHECK(d.action == "drop");
+    CHECK_FALSE(d.reply);
+}
+
+TEST_CASE("inline gate, SIP over TCP: reject zeroes Max-Forwards in place and turns the 483 into the rule's answer") {
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const auto out = tuple("203.0.113.2", "192.0.2.2", net::IpProto::tcp);
+    const std::string request = invite("+84912345678", "tcp-1", "TCP");
+    const auto segment = tcp_segment(out, request);
+    auto d = gate.on_packet(segment, seconds(100));
+    CHECK(d.verdict == PacketVerdict::accept);  // never drop a segment of a shared connection
+    CHECK(d.action == "reject");
+    REQUIRE(d.rewritten);
+    CHECK(d.rewritten->size() == segment.size());
+    CHECK(checksums_valid(*d.rewritten));
+    std::string expected = request;
+    expected.replace(expected.find("Max-Forwards: 70"), 16, "Max-Forwards: 00");
+    CHECK(payload_of(*d.rewritten) == expected);
+
+    const std::string too_many =
+        "SIP/2.0 483 Too Many Hops\r\nVia: SIP/2.0/TCP 203.0.113.2:5060;branch=z9hG4bK-tcp-1\r\n"
+        "From: \"Ngan hang\" <sip:+84912345678@203.0.113.2;user=phone>;tag=c1\r\nTo: <sip:+84903002002@192.0.2.2>;tag=x\r\n"
+        "Call-ID: tcp-1\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n";
+    auto r = gate.on_packet(tcp_segment(out.reversed(), too_many), seconds(100) + 1'000'000);
+    CHECK(r.verdict == PacketVerdict::accept);
+    REQUIRE(r.rewritten);
+    CHECK(checksums_valid(*r.rewritten));
+    const std::string answer = payload_of(*r.rewritten);
+    CHECK(answer.size() == too_many.size());
+    CHECK(answer.starts_with("SIP/2.0 606 Not Acceptabl\r\n"));  // the reason fitted into 13 characters
+    CHECK(answer.substr(26) == too_many.substr(26));
+
+    // A 483 for a call we did not touch passes unchanged.
+    auto other = gate.on_packet(tcp_segment(out.reversed(), too_many), seconds(100) + 2'000'000);
+    CHECK_FALSE(other.rewritten);
+    StatsReport stats;
+    gate.append_stats(stats);
+    CHECK(stats.values().at("inline.tcp_rewritten") == 1);
+    CHECK(stats.values().at("inline.tcp_responses_rewritten") == 1);
+}
+
+TEST_CASE("inline gate, SIP over TCP: a request cut across segments is left alone and counted") {
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const std::string request = invite("+84912345678", "tcp-2", "TCP");
+    auto d = gate.on_packet(tcp_segment(tuple("203.0.113.2", "192.0.2.2", net::IpProto::tcp), request.substr(0, 120)),
+                            seconds(100));
+    CHECK(d.verdict == PacketVerdict::accept);
+    CHECK_FALSE(d.rewritten);
+    StatsReport stats;
+    gate.append_stats(stats);
+    CHECK(stats.values().at("inline.tcp_unsafe") == 1);
+}
