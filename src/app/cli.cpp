@@ -85,11 +85,14 @@ struct RunArgs {
     CLI::Option* bpf_opt = nullptr;
     CLI::Option* snaplen_opt = nullptr;
     CLI::Option* buffer_opt = nullptr;
+    bool active_replies = false;
+    std::string user;
+    std::string group;
 
     void add_to(CLI::App& cmd, std::vector<std::string>& trunks) {
         mode_opt = cmd.add_option("--mode", mode,
                                   "passive (a copy of the traffic: mirror port or TAP), nfqueue (inline through "
-                                  "netfilter: SIP over UDP); bridge is accepted but not built yet (exit 2) (capture.mode)")
+                                  "netfilter), bridge (inline between two interfaces) (capture.mode)")
                        ->check(CLI::IsMember({"passive", "nfqueue", "bridge"}));
         cmd.add_option("--interface", interfaces,
                        "interface to capture on (repeatable; bridge takes exactly two) (capture.interfaces)");
@@ -107,6 +110,10 @@ struct RunArgs {
         cmd.add_option("--events", events, "write JSONL events to PATH ('-' for stdout), one flushed line per contact");
         cmd.add_option("--stats", stats, "print counters on exit: json or text")->check(CLI::IsMember({"json", "text"}));
         cmd.add_option("--duration", duration_s, "stop after SECONDS (for tests and trials)")->check(CLI::Range(0.0, 1e9));
+        cmd.add_flag("--active-replies", active_replies,
+                     "passive mode: inject the SIP response of an enforced reject (capture.active_replies)");
+        cmd.add_option("--user", user, "switch to USER once the captures are open (daemon.user)");
+        cmd.add_option("--group", group, "group for --user (daemon.group; default: the user's primary group)");
         cmd.add_option("--control", control,
                        "control socket for `scamgate reload` (control.socket; default /run/scamgate/control.sock as "
                        "root, else $XDG_RUNTIME_DIR/scamgate.sock)");
@@ -123,6 +130,9 @@ struct RunArgs {
         if (bpf_opt->count() > 0) o.bpf = bpf;
         if (snaplen_opt->count() > 0) o.snaplen = snaplen;
         if (buffer_opt->count() > 0) o.buffer_mb = buffer_mb;
+        if (active_replies) o.active_replies = true;
+        if (!user.empty()) o.user = user;
+        if (!group.empty()) o.group = group;
         o.stats = stats == "json" ? StatsFormat::json : stats == "text" ? StatsFormat::text : StatsFormat::none;
         return o;
     }

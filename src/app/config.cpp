@@ -233,7 +233,8 @@ Param capture_interfaces_param() {
 
 Param capture_mode_param() {
     Param p{"capture.mode", ParamType::capture_mode, 0, 0,
-            "passive (a copy of the traffic: mirror port or TAP), nfqueue (inline through netfilter: SIP over UDP); bridge is not built yet", {}, {}};
+            "passive (a copy of the traffic: mirror port or TAP), nfqueue (inline through netfilter), bridge (inline "
+            "between two interfaces, libpcap)", {}, {}};
     p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
         const std::string value = n.IsScalar() ? n.Scalar() : "";
         if (value != "passive" && value != "nfqueue" && value != "bridge") {
@@ -257,6 +258,17 @@ Param capture_bpf_param() {
     return p;
 }
 
+// A user or group name (empty allowed: not set).
+Param account_name_param(const char* key, const char* help, std::string DaemonConfig::*field) {
+    Param p{key, ParamType::text, 0, 0, help, {}, {}};
+    p.set = [key = p.key, field](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a user or group name", where, key));
+        c.daemon.*field = n.IsNull() ? "" : n.Scalar();
+    };
+    p.show = [field](const AppConfig& c) { return fmt::format("\"{}\"", c.daemon.*field); };
+    return p;
+}
+
 constexpr double kMaxCount = 1e9;
 
 const std::vector<Param>& parameters() {
@@ -272,6 +284,16 @@ const std::vector<Param>& parameters() {
         capture_bpf_param(),
         bool_param("capture.promiscuous", "put the interfaces in promiscuous mode (a mirror port or TAP does not need it)",
                    [](AppConfig& c) -> bool& { return c.capture.promiscuous; }),
+        bool_param("capture.active_replies",
+                   "passive mode: answer an enforced reject with the rule's SIP final response, injected on the "
+                   "capture interface (--active-replies overrides)",
+                   [](AppConfig& c) -> bool& { return c.capture.active_replies; }),
+        account_name_param("daemon.user",
+                           "user `scamgate run` switches to once its captures and queue are open, keeping only "
+                           "CAP_NET_ADMIN/CAP_NET_RAW as needed; empty: stay as started (--user overrides)",
+                           &DaemonConfig::user),
+        account_name_param("daemon.group", "group for daemon.user; empty: the user's primary group (--group overrides)",
+                           &DaemonConfig::group),
         ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted",
                     [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.sip.ports; }),
         bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",

@@ -13,17 +13,25 @@ namespace scamgate::app {
 // `scamgate run`: where packets come from (capture.* in scamgate.yaml).
 struct CaptureConfig {
     std::vector<std::string> interfaces;  // one libpcap capture each
-    std::string mode = "passive";         // passive, nfqueue (inline SIP over UDP); bridge is not built yet
+    std::string mode = "passive";         // passive, nfqueue or bridge (docs/operations.md)
     unsigned queue = 0;                   // NFQUEUE number (nfqueue mode)
     std::size_t snaplen = 65535;          // bytes kept of each frame
     std::size_t buffer_mb = 32;           // kernel ring buffer per interface, MiB
     std::string bpf;                      // empty: built from sip.ports and smpp.ports
     bool promiscuous = false;
+    bool active_replies = false;          // passive: inject the SIP response of an enforced reject
+};
+
+// Who `scamgate run` becomes once its captures and queue are open (empty user: stays as started).
+struct DaemonConfig {
+    std::string user;
+    std::string group;  // empty: the user's primary group
 };
 
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
     CaptureConfig capture;
+    DaemonConfig daemon;
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
     std::string control_socket;  // `run`'s control socket (reload); empty: the default path

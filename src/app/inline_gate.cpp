@@ -58,6 +58,35 @@ std::string to_tag_for(std::string_view call_id) {
 
 }  // namespace
 
+net::PacketBytes reply_datagram(const InlineReply& reply) { return net::build_udp_datagram(reply.tuple, reply.payload); }
+
+void record_sent(pipeline::Worker& worker, ByteView datagram, Timestamp ts, std::uint64_t number) {
+    capture::Packet packet;
+    packet.ts = ts;
+    packet.linktype = kLinktypeRaw;
+    packet.data = datagram;
+    packet.wire_length = static_cast<std::uint32_t>(datagram.size());
+    packet.number = number;
+    worker.on_packet(packet);
+}
+
+void log_decision(Logger& log, std::string_view mode, const InlineDecision& decision) {
+    if (decision.action.empty() || decision.remembered) return;
+    const bool changed = decision.verdict == PacketVerdict::drop || decision.rewritten || decision.reply;
+    if (!changed && decision.action != "tag") return;
+    log.info("{}: call-id {}: {}{} -> {}", mode, decision.call_id, decision.action, decision.enforced ? " (enforced)" : "",
+             decision.verdict == PacketVerdict::drop ? "dropped"
+             : decision.rewritten                    ? "forwarded changed"
+                                                     : "forwarded unchanged");
+}
+
+void append_latency_stats(const LatencyHistogram& latency, StatsReport& stats) {
+    stats.set("inline.latency_samples", latency.count());
+    stats.set("inline.latency_p50_us", latency.percentile_micros(0.50));
+    stats.set("inline.latency_p99_us", latency.percentile_micros(0.99));
+    stats.set("inline.latency_max_us", latency.max_micros());
+}
+
 std::string sip_final_response(std::string_view request, int status, std::string_view reason, std::string_view to_tag) {
     sip::Message message;
     if (sip::parse_message(request, sip::Framing::datagram, message).status != sip::ParseStatus::ok) return {};

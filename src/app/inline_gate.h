@@ -21,6 +21,8 @@
 #include <unordered_map>
 
 #include "common/bytes.h"
+#include "common/latency.h"
+#include "common/log.h"
 #include "common/stats.h"
 #include "common/time.h"
 #include "detect/detector.h"
@@ -71,6 +73,21 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// The reply as an IPv4/IPv6 UDP datagram, ready to send or to inject in a frame.
+net::PacketBytes reply_datagram(const InlineReply& reply);
+
+// Hands `datagram` (a reply scamgate sent) to the worker as a packet of its own, so the call's
+// record carries the response the caller got.
+void record_sent(pipeline::Worker& worker, ByteView datagram, Timestamp ts, std::uint64_t number);
+
+// One log line for a new decision that changed something on the wire (nothing for allow/alert
+// and for the remembered later packets of a call already logged).
+void log_decision(Logger& log, std::string_view mode, const InlineDecision& decision);
+
+// The latency keys of the inline loops: inline.latency_p50_us, inline.latency_p99_us,
+// inline.latency_max_us, inline.latency_samples.
+void append_latency_stats(const LatencyHistogram& latency, StatsReport& stats);
 
 // The SIP final response to `request` (a UDP datagram's text): Via, From, To (with `to_tag` added
 // when it has none), Call-ID and CSeq copied, Content-Length 0. Empty when it does not parse.

@@ -84,45 +84,67 @@ struct LoopState {
     NfqueueRun& run;
 };
 
+// The gate's verdict for one packet (accept when there is no gate), with its reply sent.
+InlineDecision decide(LoopState& state, ByteView ip, Timestamp now) {
+    if (state.gate == nullptr) return {};
+    InlineDecision decision = state.gate->on_packet(ip, now);
+    log_decision(state.log, "nfqueue", decision);
+    return decision;
+}
+
+void send_and_record(LoopState& state, const InlineDecision& decision, Timestamp now) {
+    if (!decision.reply) return;
+    const std::string error = send_reply(*decision.reply);
+    if (!error.empty()) {
+        ++state.run.reply_errors;
+        state.log.warn("nfqueue: cannot send the SIP response for call-id {}: {}", decision.call_id, error);
+        return;
+    }
+    ++state.run.replies_sent;
+    const net::PacketBytes datagram = reply_datagram(*decision.reply);
+    record_sent(state.worker, datagram, now, state.run.packets);
+}
+
 int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
+    const auto started = std::chrono::steady_clock::now();
     auto& state = *static_cast<LoopState*>(opaque);
     const nfqnl_msg_packet_hdr* header = nfq_get_msg_packet_hdr(data);
     if (header == nullptr) return 0;
     const std::uint32_t id = ntohl(header->packet_id);
     unsigned char* payload = nullptr;
     const int length = nfq_get_payload(data, &payload);
-    std::uint32_t verdict = NF_ACCEPT;
     ++state.run.packets;
-    if (length > 0) {
-        const ByteView ip(payload, static_cast<std::size_t>(length));
-        const Timestamp now = wall_now();
-        if (state.gate != nullptr) {
-            InlineDecision decision = state.gate->on_packet(ip, now);
-            if (decision.verdict == PacketVerdict::drop) verdict = NF_DROP;
-            if (!decision.action.empty() && !decision.remembered) {
-                state.log.info("nfqueue: {} call-id {}: {}{}", decision.verdict == PacketVerdict::drop ? "drop" : "accept",
-                               decision.call_id, decision.action, decision.enforced ? " (enforced)" : "");
-            }
-            if (decision.reply) {
-                const std::string error = send_reply(*decision.reply);
-                if (error.empty()) {
-                    ++state.run.replies_sent;
-                } else {
-                    ++state.run.reply_errors;
-                    state.log.warn("nfqueue: cannot send the SIP response for call-id {}: {}", decision.call_id, error);
-                }
-            }
-        }
-        capture::Packet packet;
-        packet.ts = now;
-        packet.linktype = 101;  // LINKTYPE_RAW
-        packet.data = ip;
-        packet.wire_length = static_cast<std::uint32_t>(length);
-        packet.number = state.run.packets;
-        state.worker.on_packet(packet);
+    if (length <= 0) {
+        ++state.run.accepted;
+        return nfq_set_verdict(queue, id, NF_ACCEPT, 0, nullptr);
     }
-    ++(verdict == NF_DROP ? state.run.dropped : state.run.accepted);
-    return nfq_set_verdict(queue, id, verdict, 0, nullptr);
+    const ByteView ip(payload, static_cast<std::size_t>(length));
+    const Timestamp now = wall_now();
+    const InlineDecision decision = decide(state, ip, now);
+    int rc = 0;
+    if (decision.verdict == PacketVerdict::drop) {
+        ++state.run.dropped;
+        rc = nfq_set_verdict(queue, id, NF_DROP, 0, nullptr);
+    } else if (decision.rewritten) {
+        ++state.run.accepted;
+        ++state.run.rewritten;
+        rc = nfq_set_verdict(queue, id, NF_ACCEPT, static_cast<std::uint32_t>(decision.rewritten->size()),
+                             decision.rewritten->data());
+    } else {
+        ++state.run.accepted;
+        rc = nfq_set_verdict(queue, id, NF_ACCEPT, 0, nullptr);
+    }
+    state.run.latency.record_ns(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count()));
+    capture::Packet packet;
+    packet.ts = now;
+    packet.linktype = 101;  // LINKTYPE_RAW
+    packet.data = ip;
+    packet.wire_length = static_cast<std::uint32_t>(length);
+    packet.number = state.run.packets;
+    state.worker.on_packet(packet);
+    send_and_record(state, decision, now);
+    return rc;
 }
 #endif
 
@@ -202,6 +224,8 @@ void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {
     stats.set("nfqueue.dropped", run.dropped);
     stats.set("nfqueue.replies_sent", run.replies_sent);
     stats.set("nfqueue.reply_errors", run.reply_errors);
+    stats.set("nfqueue.rewritten", run.rewritten);
+    append_latency_stats(run.latency, stats);
 }
 
 }  // namespace scamgate::app

@@ -1,7 +1,8 @@
 #pragma once
-// nfqueue mode's packet loop: binds an NFQUEUE (libnetfilter-queue, copy-packet mode), hands each
-// queued packet to the Worker (records, as in passive mode) and to the InlineGate (the verdict),
-// sets the verdict and sends the gate's SIP replies. Built only when libnetfilter-queue was found
+// nfqueue mode's packet loop: binds an NFQUEUE (libnetfilter-queue, copy-packet mode), asks the
+// InlineGate for each queued packet's verdict, sets it (with the changed bytes when the gate
+// rewrote the packet), sends the gate's SIP replies, then hands the packet and the reply to the
+// Worker (records, as in passive mode). Built only when libnetfilter-queue was found
 // (SCAMGATE_HAVE_NFQUEUE); otherwise nfqueue_available() is false.
 #include <atomic>
 #include <cstdint>
@@ -23,6 +24,8 @@ struct NfqueueRun {
     std::uint64_t dropped = 0;
     std::uint64_t replies_sent = 0;
     std::uint64_t reply_errors = 0;
+    std::uint64_t rewritten = 0;   // accepted with changed bytes (tag, TCP same-length rewrite)
+    LatencyHistogram latency;      // from the packet's arrival in the callback to its verdict
     std::string failure;  // why the queue could not be bound or read; empty after a requested stop
 };
 

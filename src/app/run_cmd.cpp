@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "app/bridge_loop.h"
 #include "app/inline_gate.h"
 #include "app/nfqueue_loop.h"
 #include "capture/live.h"
@@ -94,8 +95,10 @@ private:
 // on all of them when none had any. Packets are numbered across interfaces for the logs.
 class CaptureLoop {
 public:
-    CaptureLoop(std::vector<capture::LiveCapture>& captures, pipeline::Worker& worker)
-        : captures_(captures), worker_(worker) {
+    // With `replies` (active replies), each packet is also shown to the gate and the SIP response
+    // of an enforced reject is injected on the interface it came from.
+    CaptureLoop(std::vector<capture::LiveCapture>& captures, pipeline::Worker& worker, InlineGate* replies, Logger& log)
+        : captures_(captures), worker_(worker), replies_(replies), log_(log) {
         for (const auto& c : captures_) {
             const int fd = c.selectable_fd();
             if (fd < 0) pollable_ = false;
@@ -117,6 +120,7 @@ public:
     }
 
     std::uint64_t packets() const { return packets_; }
+    std::uint64_t replies_sent() const { return replies_sent_; }
 
 private:
     static constexpr std::size_t kBatch = 256;  // packets from one interface before the next one's turn
@@ -130,6 +134,7 @@ private:
                 if (!packet) break;
                 packet->number = ++packets_;
                 worker_.on_packet(*packet);
+                if (replies_ != nullptr && inject_reply(c, *packet, *replies_, worker_, log_)) ++replies_sent_;
                 ++read;
             }
             if (!c.error().empty()) failure_ = c.error();
@@ -150,9 +155,12 @@ private:
 
     std::vector<capture::LiveCapture>& captures_;
     pipeline::Worker& worker_;
+    InlineGate* replies_;
+    Logger& log_;
     std::vector<pollfd> fds_;
     bool pollable_ = true;
     std::uint64_t packets_ = 0;
+    std::uint64_t replies_sent_ = 0;
     std::string failure_;
 };
 
@@ -164,18 +172,29 @@ capture::LiveOptions live_options(const CaptureConfig& capture, const std::strin
     o.buffer_bytes = static_cast<int>(capture.buffer_mb * 1024 * 1024);
     o.promiscuous = capture.promiscuous;
     o.filter = filter;
+    o.incoming_only = capture.mode == "bridge";
+    if (capture.mode == "bridge") o.promiscuous = true;  // frames for the hosts behind the bridge
     return o;
 }
 
 // Opens every interface with its filter; throws capture::CaptureError for the first that fails.
 std::vector<capture::LiveCapture> open_captures(const AppConfig& config, const CaptureConfig& capture, Logger& log) {
     std::vector<capture::LiveCapture> captures;
+    const bool bridge = capture.mode == "bridge";
     for (const auto& name : capture.interfaces) {
-        auto& c = captures.emplace_back(live_options(capture, name, capture.bpf));
+        auto& c = captures.emplace_back(live_options(capture, name, bridge ? "" : capture.bpf));
         for (const auto& w : c.warnings()) log.warn("{}", w);
         if (!net::is_supported_linktype(c.linktype())) {
             throw capture::CaptureError(fmt::format("cannot capture on '{}': unsupported link type {} ({})", name,
                                                     c.linktype(), c.linktype_name()));
+        }
+        if (bridge) {
+            if (c.linktype() != 1) {
+                throw capture::CaptureError(fmt::format("cannot bridge on '{}': link type {} is not Ethernet", name,
+                                                        c.linktype_name()));
+            }
+            log.info("bridging {} (incoming frames, promiscuous; every frame is forwarded unless dropped)", name);
+            continue;
         }
         // The default filter depends on the link type (no `vlan` on Linux cooked captures).
         if (capture.bpf.empty()) c.set_filter(effective_filter(config, capture, c.linktype()));
@@ -219,9 +238,21 @@ std::optional<int> refuse(const CaptureConfig& capture, const std::string& filte
         }
         return std::nullopt;
     }
+    if (capture.mode == "bridge") {
+        if (capture.interfaces.size() != 2) {
+            log.error("bridge mode takes exactly two interfaces (--interface A --interface B or capture.interfaces), "
+                      "got {}", capture.interfaces.size());
+            return 2;
+        }
+        if (capture.interfaces[0] == capture.interfaces[1]) {
+            log.error("bridge mode needs two different interfaces, got {} twice", capture.interfaces[0]);
+            return 2;
+        }
+        if (!capture.bpf.empty()) log.warn("capture.bpf / --bpf is not used in bridge mode: every frame is forwarded");
+        return std::nullopt;
+    }
     if (capture.mode != "passive") {
-        log.error("mode {} is not built yet; use --mode passive (a copy of the traffic from a mirror port or TAP)",
-                  capture.mode);
+        log.error("unknown mode {}; use passive, nfqueue or bridge", capture.mode);
         return 2;
     }
     if (capture.interfaces.empty()) {
@@ -246,6 +277,7 @@ CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& o
     if (options.bpf) c.bpf = *options.bpf;
     if (options.snaplen) c.snaplen = *options.snaplen;
     if (options.buffer_mb) c.buffer_mb = *options.buffer_mb;
+    if (options.active_replies) c.active_replies = *options.active_replies;
     return c;
 }
 
@@ -263,61 +295,120 @@ std::optional<int> check_run(const AppConfig& config, const RunOptions& options,
     return refuse(capture, effective_filter(config, capture), log);
 }
 
-int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
-    if (auto code = check_run(config, options, log)) return *code;
-    const CaptureConfig capture = effective_capture(config.capture, options);
-    const bool inline_mode = capture.mode == "nfqueue";
+namespace {
 
-    const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
-    const output::EventOptions event_options{config.redact_text};
-    std::optional<output::JsonlWriter> events;
-    if (!events_path.empty()) events.emplace(events_path, out, event_options);  // throws with the path
-    std::optional<FlushEachLine> flushing;
-    output::FanOut sinks;
-    if (events) sinks.add(flushing.emplace(*events));
-    if (!events) log.warn("no --events and no output.events: contacts are only counted");
-
-    // The detection in force: the one loaded at the start (owned by the caller), replaced as a
-    // whole by each successful reload; the stage and the gate take it per contact / decision.
-    std::optional<DetectionHolder> holder;
-    if (options.detection) holder.emplace(std::shared_ptr<const Detection>(options.detection, [](const Detection*) {}));
-    std::optional<policy::DetectionStage> detection;
-    if (holder) detection.emplace(*holder, sinks);
-    record::ContactSink& first_sink = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
-    pipeline::Worker worker(config.pipeline, first_sink, log);
-
-    std::atomic<bool> stop{false};
-    std::atomic<bool> hup{false};
-    SignalWatcher signals(stop, hup);
-    std::optional<Reloader> reloader;
-    std::optional<ControlServer> control;
-    if (holder && options.reload) {
-        reloader.emplace(*holder, options.reload, log);
-        control.emplace(*reloader, options.control_path.empty() ? default_control_path() : options.control_path, hup, log);
-    } else {
-        log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
-    }
-    if (inline_mode) {
-        const int queue = options.queue.value_or(static_cast<int>(config.capture.queue));
-        std::optional<InlineGate> gate;
+// What every mode shares: the events writer, the detection in force (replaced as a whole by each
+// successful reload), the worker, the signal watcher and the control socket.
+struct Daemon {
+    Daemon(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& logger)
+        : log(logger), signals(stop, hup) {
+        const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
+        if (!events_path.empty()) events.emplace(events_path, out, output::EventOptions{config.redact_text});
+        if (events) sinks.add(flushing.emplace(*events));
+        if (!events) log.warn("no --events and no output.events: contacts are only counted");
+        if (options.detection) {
+            holder.emplace(std::shared_ptr<const Detection>(options.detection, [](const Detection*) {}));
+            detection.emplace(*holder, sinks);
+        }
+        record::ContactSink& first = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
+        worker.emplace(config.pipeline, first, log);
+        if (holder && options.reload) {
+            reloader.emplace(*holder, options.reload, log);
+            control.emplace(*reloader, options.control_path.empty() ? default_control_path() : options.control_path,
+                            hup, log);
+        } else {
+            log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
+        }
         if (holder) gate.emplace(*holder, config.pipeline);
-        if (!gate) log.warn("nfqueue mode without detection: every packet is accepted");
-        worker.begin_source(fmt::format("nfqueue:{}", queue));
-        const NfqueueRun run = run_nfqueue_loop(queue, worker, gate ? &*gate : nullptr, stop, options.duration_s, log);
-        if (!run.failure.empty()) log.error("nfqueue: {}; stopping", run.failure);
+    }
+
+    // Drains the worker, flushes the events and gathers the stats every mode reports.
+    StatsReport finish() {
         if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
-        worker.end_source();
+        worker->end_source();  // open calls end as capture_end, pending SMS are written
         if (events) events->flush();
-        StatsReport stats = worker.stats();
+        StatsReport stats = worker->stats();
         if (detection) detection->append_stats(stats);
         if (gate) gate->append_stats(stats);
         if (reloader) reloader->append_stats(stats);
-        append_nfqueue_stats(run, stats);
-        log.info("nfqueue: {} packets, {} accepted, {} dropped, {} SIP responses sent", run.packets, run.accepted,
-                 run.dropped, run.replies_sent);
-        print_stats(options.stats, stats, out);
-        return run.failure.empty() ? 0 : 1;
+        return stats;
     }
+
+    Logger& log;
+    std::optional<output::JsonlWriter> events;
+    std::optional<FlushEachLine> flushing;
+    output::FanOut sinks;
+    std::optional<DetectionHolder> holder;
+    std::optional<policy::DetectionStage> detection;
+    std::optional<pipeline::Worker> worker;
+    std::atomic<bool> stop{false};
+    std::atomic<bool> hup{false};
+    SignalWatcher signals;
+    std::optional<Reloader> reloader;
+    std::optional<ControlServer> control;
+    std::optional<InlineGate> gate;  // per-packet decisions: inline modes and active replies
+};
+
+Clock::duration as_duration(double seconds) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+}
+
+int run_nfqueue(Daemon& d, const AppConfig& config, const RunOptions& options, std::ostream& out) {
+    const int queue = options.queue.value_or(static_cast<int>(config.capture.queue));
+    if (!d.gate) d.log.warn("nfqueue mode without detection: every packet is accepted");
+    d.worker->begin_source(fmt::format("nfqueue:{}", queue));
+    const NfqueueRun run = run_nfqueue_loop(queue, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, options.duration_s, d.log);
+    if (!run.failure.empty()) d.log.error("nfqueue: {}; stopping", run.failure);
+    StatsReport stats = d.finish();
+    append_nfqueue_stats(run, stats);
+    d.log.info("nfqueue: {} packets, {} accepted ({} changed), {} dropped, {} SIP responses sent", run.packets,
+               run.accepted, run.rewritten, run.dropped, run.replies_sent);
+    print_stats(options.stats, stats, out);
+    return run.failure.empty() ? 0 : 1;
+}
+
+int run_bridge(Daemon& d, std::vector<capture::LiveCapture>& sides, const CaptureConfig& capture,
+               const RunOptions& options, std::ostream& out) {
+    if (!d.gate) d.log.warn("bridge mode without detection: every frame is forwarded");
+    d.worker->begin_source(join(capture.interfaces));
+    const BridgeRun run = run_bridge_loop(sides, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, options.duration_s, d.log);
+    if (!run.failure.empty()) d.log.error("bridge: {}; stopping", run.failure);
+    StatsReport stats = d.finish();
+    append_bridge_stats(run, stats);
+    append_capture_stats(sides, run.packets, stats, d.log);
+    d.log.info("bridge: {} frames, {} forwarded ({} changed), {} dropped, {} SIP responses sent, {} inject errors",
+               run.packets, run.forwarded, run.rewritten, run.dropped, run.replies_sent, run.inject_errors);
+    print_stats(options.stats, stats, out);
+    return run.failure.empty() ? 0 : 1;
+}
+
+int run_passive(Daemon& d, std::vector<capture::LiveCapture>& captures, const CaptureConfig& capture,
+                const RunOptions& options, std::ostream& out) {
+    d.log.info("passive mode: snaplen {}, buffer {} MiB per interface, promiscuous {}, active replies {}",
+               capture.snaplen, capture.buffer_mb, capture.promiscuous ? "on" : "off",
+               capture.active_replies ? "on" : "off");
+    InlineGate* replies = capture.active_replies && d.gate ? &*d.gate : nullptr;
+    if (capture.active_replies && !d.gate) d.log.warn("active replies need detection; none in this run");
+    d.worker->begin_source(join(capture.interfaces));
+    CaptureLoop loop(captures, *d.worker, replies, d.log);
+    std::optional<Clock::time_point> deadline;
+    if (options.duration_s > 0) deadline = Clock::now() + as_duration(options.duration_s);
+    const std::string failure = loop.run(d.stop, deadline);
+    if (!failure.empty()) d.log.error("capture failed: {}; stopping", failure);
+    StatsReport stats = d.finish();
+    if (capture.active_replies) stats.set("passive.replies_sent", loop.replies_sent());
+    append_capture_stats(captures, loop.packets(), stats, d.log);
+    print_stats(options.stats, stats, out);
+    return failure.empty() ? 0 : 1;
+}
+
+}  // namespace
+
+int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
+    if (auto code = check_run(config, options, log)) return *code;
+    const CaptureConfig capture = effective_capture(config.capture, options);
+    Daemon daemon(config, options, out, log);
+    if (capture.mode == "nfqueue") return run_nfqueue(daemon, config, options, out);
     std::vector<capture::LiveCapture> captures;
     try {
         captures = open_captures(config, capture, log);
@@ -325,27 +416,8 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
         log.error("{}", e.what());
         return 1;
     }
-    log.info("passive mode: snaplen {}, buffer {} MiB per interface, promiscuous {}", capture.snaplen,
-             capture.buffer_mb, capture.promiscuous ? "on" : "off");
-
-    worker.begin_source(join(capture.interfaces));
-    CaptureLoop loop(captures, worker);
-    std::optional<Clock::time_point> deadline;
-    if (options.duration_s > 0) {
-        deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.duration_s));
-    }
-    const std::string failure = loop.run(stop, deadline);
-    if (!failure.empty()) log.error("capture failed: {}; stopping", failure);
-    if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
-
-    worker.end_source();  // open calls end as capture_end, pending SMS are written
-    if (events) events->flush();
-    StatsReport stats = worker.stats();
-    if (detection) detection->append_stats(stats);
-    if (reloader) reloader->append_stats(stats);
-    append_capture_stats(captures, loop.packets(), stats, log);
-    print_stats(options.stats, stats, out);
-    return failure.empty() ? 0 : 1;
+    if (capture.mode == "bridge") return run_bridge(daemon, captures, capture, options, out);
+    return run_passive(daemon, captures, capture, options, out);
 }
 
 }  // namespace scamgate::app

@@ -1,11 +1,12 @@
 #pragma once
 // `scamgate run`: the live daemon. Passive mode: libpcap on one or more interfaces,
 // one capture thread feeding one Worker, events written (and flushed) line by line as contacts
-// finish; SIGINT/SIGTERM (or --duration) stop the capture, drain the worker and print the stats.
-// nfqueue mode (when built with libnetfilter-queue): inline, SIP over UDP decided per packet
-// (app/inline_gate.h, app/nfqueue_loop.h). SIGHUP or `scamgate reload` (the control socket) swaps
-// in a newly loaded detector and policy (app/reload.h). Not built yet: bridge mode, dropping
-// privileges.
+// finish, optionally SIP responses injected for enforced rejects (active replies); SIGINT/SIGTERM
+// (or --duration) stop the capture, drain the worker and print the stats. Inline: nfqueue mode
+// (when built with libnetfilter-queue; app/nfqueue_loop.h) and bridge mode (two interfaces,
+// app/bridge_loop.h) decide per packet (app/inline_gate.h). SIGHUP or `scamgate reload` (the
+// control socket) swaps in a newly loaded detector and policy (app/reload.h). With daemon.user the
+// process switches user once its captures are open (app/privileges.h).
 #include <cstddef>
 #include <optional>
 #include <ostream>
@@ -27,6 +28,9 @@ struct RunOptions {
     std::optional<std::string> bpf;        // --bpf (capture.bpf)
     std::optional<std::size_t> snaplen;    // --snaplen (capture.snaplen)
     std::optional<std::size_t> buffer_mb;  // --buffer-mb (capture.buffer_mb)
+    std::optional<bool> active_replies;    // --active-replies (capture.active_replies)
+    std::optional<std::string> user;       // --user (daemon.user)
+    std::optional<std::string> group;      // --group (daemon.group)
     std::string events_path;               // --events (output.events)
     StatsFormat stats = StatsFormat::none; // --stats: printed on exit
     double duration_s = 0;                 // --duration: stop after this long; 0 = until a signal
@@ -49,7 +53,7 @@ std::optional<int> check_run(const AppConfig& config, const RunOptions& options,
 
 // Runs in the foreground until SIGINT/SIGTERM or --duration. Returns the exit code: 0 after a
 // clean stop; 1 when an interface cannot be opened or fails while capturing; 2 for a bad command
-// line or configuration (unknown mode, a mode not built yet, no interface, bad filter).
+// line or configuration (unknown mode, a mode not built, wrong number of interfaces, bad filter).
 int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log);
 
 }  // namespace scamgate::app

@@ -75,6 +75,10 @@ LiveCapture::LiveCapture(const LiveOptions& options) : options_(options) {
     if (pcap_setnonblock(handle_.get(), 1, errbuf) != 0) {
         throw CaptureError(fmt::format("cannot capture on '{}': non-blocking mode: {}", options_.interface, errbuf));
     }
+    if (options_.incoming_only && pcap_setdirection(handle_.get(), PCAP_D_IN) != 0) {
+        throw CaptureError(fmt::format("cannot capture on '{}': incoming-only direction: {}", options_.interface,
+                                       pcap_geterr(handle_.get())));
+    }
     if (!options_.filter.empty()) set_filter(options_.filter);
 }
 
@@ -142,6 +146,11 @@ std::optional<Packet> LiveCapture::next() {
     packet.wire_length = header->len;
     packet.number = ++count_;
     return packet;
+}
+
+std::string LiveCapture::inject(ByteView frame) {
+    if (pcap_inject(handle_.get(), frame.data(), frame.size()) < 0) return describe(pcap_geterr(handle_.get()));
+    return {};
 }
 
 LiveStats LiveCapture::stats() const {

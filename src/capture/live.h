@@ -1,7 +1,8 @@
 #pragma once
-// Live capture from a network interface through libpcap (passive: a copy of the traffic, nothing
-// is held or changed). One LiveCapture per interface; the caller polls their selectable fds and
-// reads with next(), which never blocks, so a stop flag is honoured promptly.
+// Live capture from a network interface through libpcap. One LiveCapture per interface; the caller
+// polls their selectable fds and reads with next(), which never blocks, so a stop flag is honoured
+// promptly. inject() sends a frame out of the interface (bridge mode forwards with it; passive
+// mode's active replies use it).
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -22,6 +23,7 @@ struct LiveOptions {
     bool promiscuous = false;               // a mirror/TAP port delivers everything anyway
     int timeout_ms = 100;                   // read timeout (immediate mode is on, so rarely reached)
     std::string filter{};                   // BPF expression; empty: every frame
+    bool incoming_only = false;             // only frames received, not those sent (bridge mode)
 };
 
 // libpcap's counters for one interface since it was opened.
@@ -62,6 +64,10 @@ public:
     std::optional<Packet> next();
     // Non-empty once reading has failed (e.g. the interface went away); the capture is unusable.
     const std::string& error() const { return error_; }
+
+    // Sends `frame` (a whole link-layer frame) out of the interface. Returns why it failed, or ""
+    // when it was sent.
+    std::string inject(ByteView frame);
 
     LiveStats stats() const;
     std::uint64_t packets() const { return count_; }  // packets handed out by next()

@@ -1,0 +1,157 @@
+#include "app/bridge_loop.h"
+
+#include <poll.h>
+
+#include <chrono>
+#include <optional>
+
+#include "net/rewrite.h"
+
+namespace scamgate::app {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::size_t kBatch = 256;  // frames from one side before the other side's turn
+
+class Bridge {
+public:
+    Bridge(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate, Logger& log)
+        : sides_(sides), worker_(worker), gate_(gate), log_(log) {
+        for (const auto& side : sides_) fds_.push_back(pollfd{side.selectable_fd(), POLLIN, 0});
+    }
+
+    BridgeRun run(const std::atomic<bool>& stop, double duration_s) {
+        std::optional<Clock::time_point> deadline;
+        if (duration_s > 0) {
+            deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
+        }
+        while (!stop.load() && run_.failure.empty()) {
+            if (deadline && Clock::now() >= *deadline) break;
+            std::size_t moved = 0;
+            for (std::size_t side = 0; side < 2; ++side) moved += forward_batch(side);
+            if (moved == 0) wait();
+        }
+        return std::move(run_);
+    }
+
+private:
+    std::size_t forward_batch(std::size_t from) {
+        std::size_t moved = 0;
+        for (; moved < kBatch; ++moved) {
+            auto packet = sides_[from].next();
+            if (!packet) break;
+            forward(from, *packet);
+        }
+        if (!sides_[from].error().empty()) run_.failure = sides_[from].error();
+        return moved;
+    }
+
+    void forward(std::size_t from, capture::Packet& packet) {
+        const auto started = Clock::now();
+        packet.number = ++run_.packets;
+        capture::LiveCapture& out = sides_[1 - from];
+        InlineDecision decision;
+        const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
+        if (gate_ != nullptr && ip_offset) decision = gate_->on_packet(packet.data.subspan(*ip_offset), packet.ts);
+        log_decision(log_, "bridge", decision);
+        if (decision.verdict == PacketVerdict::drop) {
+            ++run_.dropped;
+        } else if (decision.rewritten) {
+            ++run_.rewritten;
+            send(out, net::reframe(packet.data, *ip_offset, *decision.rewritten, false, packet.linktype), packet.data);
+        } else {
+            send(out, {}, packet.data);
+        }
+        run_.latency.record_ns(static_cast<std::uint64_t>(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count()));
+        worker_.on_packet(packet);
+        if (decision.reply && ip_offset) reply(sides_[from], packet, *ip_offset, *decision.reply);
+    }
+
+    // Injects `changed` (or `original` when empty); a changed frame the interface refuses (larger
+    // than its MTU) is sent unchanged rather than lost.
+    void send(capture::LiveCapture& out, const net::PacketBytes& changed, ByteView original) {
+        if (!changed.empty()) {
+            const std::string error = out.inject(changed);
+            if (error.empty()) {
+                ++run_.forwarded;
+                return;
+            }
+            ++run_.inject_errors;
+            log_.warn("bridge: a changed frame could not be sent ({}); forwarding the original", error);
+        }
+        const std::string error = out.inject(original);
+        if (error.empty()) {
+            ++run_.forwarded;
+        } else {
+            ++run_.inject_errors;
+            if (run_.inject_errors <= 10) log_.warn("bridge: cannot forward a frame: {}", error);
+        }
+    }
+
+    void reply(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset, const InlineReply& answer) {
+        const net::PacketBytes datagram = reply_datagram(answer);
+        const std::string error = back.inject(net::reframe(request.data, ip_offset, datagram, true, request.linktype));
+        if (!error.empty()) {
+            ++run_.inject_errors;
+            log_.warn("bridge: cannot send the SIP response: {}", error);
+            return;
+        }
+        ++run_.replies_sent;
+        record_sent(worker_, datagram, request.ts, run_.packets);
+    }
+
+    void wait() {
+        for (auto& fd : fds_) fd.revents = 0;
+        (void)poll(fds_.data(), fds_.size(), 100);  // timeout or EINTR: the loop looks at stop again
+    }
+
+    std::vector<capture::LiveCapture>& sides_;
+    pipeline::Worker& worker_;
+    InlineGate* gate_;
+    Logger& log_;
+    std::vector<pollfd> fds_;
+    BridgeRun run_;
+};
+
+}  // namespace
+
+BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
+                          const std::atomic<bool>& stop, double duration_s, Logger& log) {
+    if (sides.size() != 2) {
+        BridgeRun run;
+        run.failure = "bridge mode needs exactly two interfaces";
+        return run;
+    }
+    return Bridge(sides, worker, gate, log).run(stop, duration_s);
+}
+
+void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
+    stats.set("bridge.packets", run.packets);
+    stats.set("bridge.forwarded", run.forwarded);
+    stats.set("bridge.dropped", run.dropped);
+    stats.set("bridge.rewritten", run.rewritten);
+    stats.set("bridge.replies_sent", run.replies_sent);
+    stats.set("bridge.inject_errors", run.inject_errors);
+    append_latency_stats(run.latency, stats);
+}
+
+bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, InlineGate& gate,
+                  pipeline::Worker& worker, Logger& log) {
+    const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
+    if (!ip_offset) return false;
+    const InlineDecision decision = gate.on_packet(packet.data.subspan(*ip_offset), packet.ts);
+    if (!decision.reply) return false;
+    const net::PacketBytes datagram = reply_datagram(*decision.reply);
+    const std::string error = capture.inject(net::reframe(packet.data, *ip_offset, datagram, true, packet.linktype));
+    if (!error.empty()) {
+        log.warn("passive: cannot inject the SIP response for call-id {}: {}", decision.call_id, error);
+        return false;
+    }
+    if (!decision.remembered) log.info("passive: call-id {}: {} -> answered {}", decision.call_id, decision.action, "with the rule's SIP response");
+    record_sent(worker, datagram, packet.ts, packet.number);
+    return true;
+}
+
+}  // namespace scamgate::app

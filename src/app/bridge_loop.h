@@ -1,0 +1,45 @@
+#pragma once
+// bridge mode's packet loop: two interfaces, each read with libpcap (incoming frames only) and
+// every frame injected out of the other one unless the InlineGate drops it; a rewritten packet
+// (tag) is injected in place of the original, and a reply (reject) goes back out of the interface
+// the request came in on, its Ethernet addresses swapped. Frames that are not IP (ARP, LLDP, ...)
+// pass unchanged. Packets and replies are handed to the Worker for the records.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "app/inline_gate.h"
+#include "capture/live.h"
+#include "common/latency.h"
+#include "common/log.h"
+#include "common/stats.h"
+#include "pipeline/worker.h"
+
+namespace scamgate::app {
+
+struct BridgeRun {
+    std::uint64_t packets = 0;
+    std::uint64_t forwarded = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t rewritten = 0;
+    std::uint64_t replies_sent = 0;
+    std::uint64_t inject_errors = 0;
+    LatencyHistogram latency;  // from the frame leaving libpcap to its injection on the other side
+    std::string failure;       // why reading failed; empty after a requested stop
+};
+
+// Runs until `stop` is set or `duration_s` (> 0) passes. `sides` holds exactly two open captures.
+// `gate` may be null (a plain bridge that only records).
+BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
+                          const std::atomic<bool>& stop, double duration_s, Logger& log);
+
+void append_bridge_stats(const BridgeRun& run, StatsReport& stats);
+
+// Passive mode's active replies: for a packet captured on `capture`, asks the gate and injects its
+// reply (a SIP final response for an enforced reject) back towards the sender. The original was a
+// copy and has already gone on: the caller may get both answers. Returns true when a reply went out.
+bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, InlineGate& gate,
+                  pipeline::Worker& worker, Logger& log);
+
+}  // namespace scamgate::app

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# scamgate inline in bridge mode between a SIPp UAC and UAS: see inline_test.sh.
+exec bash "$(dirname "$0")/inline_test.sh" bridge
