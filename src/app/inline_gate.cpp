@@ -12,6 +12,8 @@
 #include "pipeline/sms_build.h"
 #include "sip/message.h"
 #include "sip/rewrite.h"
+#include "smpp/pdu.h"
+#include "smpp/stream_framer.h"
 
 namespace scamgate::app {
 
@@ -46,6 +48,26 @@ std::string fitted(std::string_view reason, std::size_t length) {
     std::string out(reason.substr(0, std::min(reason.size(), length)));
     out.resize(length, ' ');
     return out;
+}
+
+// The first reserved SMPP type of number (3.4 and 5.0 define 0..6): an SMSC refuses it with
+// ESME_RINVDSTTON.
+constexpr std::uint8_t kInvalidTon = 0x07;
+
+struct SmppExchange {
+    net::FlowTuple tuple;  // the direction the response travels (SMSC -> ESME)
+    std::uint32_t sequence = 0;
+    bool operator==(const SmppExchange&) const = default;
+};
+
+struct SmppExchangeHash {
+    std::size_t operator()(const SmppExchange& e) const noexcept { return e.tuple.hash() * 31 + e.sequence; }
+};
+
+// Where dest_addr_ton is in a submit_sm / data_sm PDU: after the header, service_type and the
+// source address (ton, npi, C-string).
+std::size_t dest_ton_offset(const smpp::ShortMessage& message) {
+    return 16 + message.service_type.size() + 1 + 2 + message.source.value.size() + 1;
 }
 
 bool enforced_block(const record::Verdict& verdict) {
@@ -121,6 +143,11 @@ struct InlineGate::Impl {
         std::optional<InlineReply> reply;  // re-sent for each retransmitted INVITE
         Timestamp until = 0;
     };
+    // A submit_sm whose destination TON was made invalid for a reject: its response gets this status.
+    struct SmppReject {
+        std::uint32_t status = 0x45;
+        Timestamp until = 0;
+    };
     // A TCP request whose Max-Forwards was zeroed for a reject: the 483 that comes back is changed.
     struct TcpReject {
         int status = 603;
@@ -139,8 +166,11 @@ struct InlineGate::Impl {
         sweep(now);
         if (!decode(ip, now)) return decision;
         const std::string_view text = catcher.bytes;
-        if (!sip::starts_with_start_line(text)) return decision;
         const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
+        if (!sip::starts_with_start_line(text)) {
+            if (tcp && starts_smpp(text)) on_smpp_segment(ip, now, decision);
+            return decision;
+        }
         const auto parsed = sip::parse_message(text, tcp ? sip::Framing::stream : sip::Framing::datagram, message,
                                                config.sip_parser);
         if (parsed.status != sip::ParseStatus::ok) {
@@ -306,11 +336,115 @@ struct InlineGate::Impl {
         tcp_rejects.erase(it);
     }
 
+    bool starts_smpp(std::string_view bytes) const {
+        auto header = smpp::read_header(as_bytes(bytes));
+        return header && smpp::plausible_header(*header, config.smpp.framer.max_pdu_size);
+    }
+
+    // Every whole PDU of a segment that starts at a PDU boundary: binds name the connection's
+    // account, submit_sm / data_sm are decided, responses to rejected ones get the rule's status.
+    void on_smpp_segment(ByteView ip, Timestamp now, InlineDecision& decision) {
+        const ByteView bytes = as_bytes(catcher.bytes);
+        std::optional<net::PacketBytes> changed;
+        std::size_t offset = 0;
+        while (bytes.size() - offset >= 16) {
+            auto header = smpp::read_header(bytes.subspan(offset));
+            if (!header || !smpp::plausible_header(*header, config.smpp.framer.max_pdu_size)) break;
+            if (header->length > bytes.size() - offset) {
+                if (header->id == smpp::command::submit_sm || header->id == smpp::command::data_sm) ++tcp_unsafe;
+                break;
+            }
+            if (smpp::parse_pdu(bytes.subspan(offset, header->length), pdu).ok) {
+                on_smpp_pdu(ip, offset, now, changed, decision);
+            }
+            offset += header->length;
+        }
+        if (!changed) return;
+        net::fix_checksums(*changed);
+        decision.rewritten = std::move(changed);
+    }
+
+    void on_smpp_pdu(ByteView ip, std::size_t offset, Timestamp now, std::optional<net::PacketBytes>& changed,
+                     InlineDecision& decision) {
+        const std::uint32_t id = pdu.header.id;
+        if (id == smpp::command::unbind) {
+            smpp_accounts.erase(catcher.tuple);
+            return;
+        }
+        if (const auto* bind = std::get_if<smpp::Bind>(&pdu.body)) {
+            if (smpp_accounts.size() < config.tcp.max_connections) smpp_accounts[catcher.tuple] = std::string(bind->system_id);
+            return;
+        }
+        if (id == (smpp::command::submit_sm | smpp::command::response_bit) ||
+            id == (smpp::command::data_sm | smpp::command::response_bit)) {
+            answer_smpp_response(ip, offset, changed, decision);
+            return;
+        }
+        const auto* short_message = std::get_if<smpp::ShortMessage>(&pdu.body);
+        if (short_message == nullptr || (id != smpp::command::submit_sm && id != smpp::command::data_sm &&
+                                   id != smpp::command::submit_multi)) {
+            return;
+        }
+        decide_submit(ip, offset, *short_message, now, changed, decision);
+    }
+
+    void decide_submit(ByteView ip, std::size_t offset, const smpp::ShortMessage& submitted, Timestamp now,
+                       std::optional<net::PacketBytes>& changed, InlineDecision& decision) {
+        const auto account_it = smpp_accounts.find(catcher.tuple);
+        const std::string account = account_it == smpp_accounts.end() ? std::string() : account_it->second;
+        const auto alphabet_it = config.smpp.account_alphabet.find(account);
+        const auto alphabet = alphabet_it == config.smpp.account_alphabet.end() ? config.smpp.default_alphabet
+                                                                                : alphabet_it->second;
+        const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets};
+        auto built = pipeline::sms_from_smpp(pdu.header, submitted, account, alphabet, origin);
+        if (!built.part) return;
+        ++decided;
+        const policy::DetectionSnapshot& snapshot = user.refresh();
+        record::Verdict verdict = snapshot.detector->assess(built.part->contact, user.scratch());
+        policy::decide(*snapshot.policy, built.part->contact, verdict);
+        decision.call_id = fmt::format("smpp {} seq {}", account.empty() ? "?" : account, pdu.header.sequence);
+        decision.action = verdict.action;
+        decision.enforced = verdict.enforced;
+        if (!verdict.enforced || verdict.action == "allow" || verdict.action == "alert") return;
+        auto layout = changeable_layout(ip, catcher.bytes);
+        if (!enforced_block(verdict) || pdu.header.id == smpp::command::submit_multi || !layout) {
+            ++not_applied;  // tag, submit_multi, or a segment that cannot be changed: alert only
+            return;
+        }
+        if (!changed) changed.emplace(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout->end));
+        (*changed)[layout->payload_offset + offset + dest_ton_offset(submitted)] = kInvalidTon;
+        ++smpp_rewritten;
+        ++(verdict.action == "reject" ? rejected : dropped);
+        if (verdict.action == "reject" && smpp_rejects.size() < config.calls.max_calls) {
+            smpp_rejects.insert_or_assign(SmppExchange{catcher.tuple.reversed(), pdu.header.sequence},
+                                          SmppReject{verdict.smpp_status.value_or(0x45), now + config.calls.linger});
+        }
+    }
+
+    void answer_smpp_response(ByteView ip, std::size_t offset, std::optional<net::PacketBytes>& changed,
+                              InlineDecision& decision) {
+        auto it = smpp_rejects.find(SmppExchange{catcher.tuple, pdu.header.sequence});
+        if (it == smpp_rejects.end()) return;
+        auto layout = changeable_layout(ip, catcher.bytes);
+        if (!layout) {
+            ++tcp_unsafe;
+            return;
+        }
+        if (!changed) changed.emplace(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout->end));
+        const std::uint32_t status = it->second.status;
+        auto* field = changed->data() + layout->payload_offset + offset + 8;
+        for (int i = 0; i < 4; ++i) field[i] = static_cast<std::uint8_t>(status >> (24 - 8 * i));
+        decision.call_id = fmt::format("smpp seq {}", pdu.header.sequence);
+        ++smpp_responses_rewritten;
+        smpp_rejects.erase(it);
+    }
+
     void sweep(Timestamp now) {
         if (now < next_sweep) return;
         next_sweep = now + seconds(1);
         std::erase_if(remembered, [now](const auto& entry) { return entry.second.until <= now; });
         std::erase_if(tcp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
+        std::erase_if(smpp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
         decoder.expire(now);
     }
 
@@ -318,9 +452,12 @@ struct InlineGate::Impl {
     pipeline::PipelineConfig config;
     PayloadCatcher catcher;
     net::PacketDecoder decoder;
-    sip::Message message;
+    sip::Message message;  // the SIP message of the packet being decided
     std::unordered_map<std::string, Remembered> remembered;
     std::unordered_map<std::string, TcpReject> tcp_rejects;
+    smpp::Pdu pdu;
+    std::unordered_map<net::FlowTuple, std::string> smpp_accounts;  // ESME -> SMSC direction: the bind's system_id
+    std::unordered_map<SmppExchange, SmppReject, SmppExchangeHash> smpp_rejects;
     Timestamp next_sweep = 0;
     std::uint64_t packets = 0;
     std::uint64_t decided = 0;
@@ -331,6 +468,8 @@ struct InlineGate::Impl {
     std::uint64_t tcp_rewritten = 0;
     std::uint64_t tcp_responses_rewritten = 0;
     std::uint64_t tcp_unsafe = 0;
+    std::uint64_t smpp_rewritten = 0;
+    std::uint64_t smpp_responses_rewritten = 0;
     std::uint64_t not_applied = 0;
 };
 
@@ -355,6 +494,8 @@ void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.tcp_rewritten", impl_->tcp_rewritten);
     report.add("inline.tcp_responses_rewritten", impl_->tcp_responses_rewritten);
     report.add("inline.tcp_unsafe", impl_->tcp_unsafe);
+    report.add("inline.smpp_rewritten", impl_->smpp_rewritten);
+    report.add("inline.smpp_responses_rewritten", impl_->smpp_responses_rewritten);
     report.add("inline.not_applied", impl_->not_applied);
 }
 

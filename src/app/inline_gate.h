@@ -13,6 +13,10 @@
 //   for reject the 483 coming back on the connection gets the rule's status code and reason (fitted
 //   into the same length). tag is not applied (alert only). A request not wholly inside one
 //   segment is left alone (counted inline.tcp_unsafe).
+//   SMPP: binds name each connection's account; a submit_sm / data_sm dropped or rejected gets an
+//   invalid dest_addr_ton (same length) so the SMSC refuses it, and for reject its response (by
+//   sequence_number) gets the rule's smpp_status on the way back. Only PDUs wholly inside a
+//   segment that starts at a PDU boundary are decided; tag and submit_multi are alerts only.
 // Everything else is accepted unchanged. Knows nothing about netfilter or libpcap.
 #include <cstdint>
 #include <memory>
@@ -66,7 +70,7 @@ public:
     InlineDecision on_packet(ByteView ip, Timestamp now);
     // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.tagged,
     // inline.remembered_drops, inline.tcp_rewritten, inline.tcp_responses_rewritten,
-    // inline.tcp_unsafe, inline.not_applied
+    // inline.tcp_unsafe, inline.smpp_rewritten, inline.smpp_responses_rewritten, inline.not_applied
     void append_stats(StatsReport& report) const;
 
 private:

@@ -7,7 +7,9 @@
 #include "app/inline_gate.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
+#include "pcapgen/smpp_builder.h"
 #include "sip/message.h"
+#include "smpp/pdu.h"
 
 using namespace scamgate;
 using namespace scamgate::app;
@@ -31,6 +33,9 @@ rules:
   - name: sms-from-intl
     when: {kind: sms, trunk: [intl-carrier]}
     then: {action: drop}
+  - name: refuse-bulk-customer
+    when: {kind: sms, protocol: [smpp], trunk: [bulk-sms-customers]}
+    then: {action: reject, smpp_status: 0x0A}
   - name: mark-domestic-peer
     when: {kind: call, trunk: [domestic-peer]}
     then: {action: tag, display_name_prefix: "[SCAM?] "}
@@ -216,4 +221,66 @@ TEST_CASE("inline gate, SIP over TCP: a request cut across segments is left alon
     StatsReport stats;
     gate.append_stats(stats);
     CHECK(stats.values().at("inline.tcp_unsafe") == 1);
+}
+
+TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TON, its response the rule's status") {
+    namespace sb = pcapgen::smpp;
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const auto esme = tuple("192.0.2.2", "198.51.100.2", net::IpProto::tcp);
+    auto as_text_bytes = [](const pcapgen::Bytes& b) { return std::string(b.begin(), b.end()); };
+    auto bind = gate.on_packet(tcp_segment(esme, as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 1, "scamgate-esme1", "pw"))),
+                               seconds(100));
+    CHECK_FALSE(bind.rewritten);
+
+    sb::ShortMessage m;
+    m.service_type = "CMT";
+    m.source = {"VCB", 5, 0};
+    m.destination = {"84912345678", 1, 1};
+    const std::string text = "Tai khoan cua ban da bi khoa";
+    m.short_message.assign(text.begin(), text.end());
+    // Two PDUs in one segment: an enquire_link, then the submit_sm.
+    const std::string segment = as_text_bytes(sb::pdu(sb::cmd::enquire_link, 0, 2, {})) + as_text_bytes(sb::submit_sm(3, m));
+    const auto packet = tcp_segment(esme, segment);
+    auto d = gate.on_packet(packet, seconds(101));
+    CHECK(d.verdict == PacketVerdict::accept);
+    CHECK(d.action == "reject");
+    REQUIRE(d.rewritten);
+    CHECK(d.rewritten->size() == packet.size());
+    CHECK(checksums_valid(*d.rewritten));
+    const std::string changed = payload_of(*d.rewritten);
+    smpp::Pdu parsed;
+    REQUIRE(smpp::parse_pdu(as_bytes(std::string_view(changed).substr(16)), parsed).ok);
+    const auto& sm = std::get<smpp::ShortMessage>(parsed.body);
+    REQUIRE(sm.destinations.size() == 1);
+    CHECK(sm.destinations[0].ton == 7);
+    CHECK(sm.destinations[0].npi == 1);
+    CHECK(sm.destinations[0].value == "84912345678");
+    CHECK(sm.source.value == "VCB");
+    // Only that one byte differs.
+    int differing = 0;
+    for (std::size_t i = 0; i < segment.size(); ++i) differing += changed[i] != segment[i];
+    CHECK(differing == 1);
+
+    // The SMSC refuses it (ESME_RINVDSTTON 0x50); the ESME is told the rule's status instead.
+    const auto refused = tcp_segment(esme.reversed(), as_text_bytes(sb::submit_sm_resp(3, "", 0x50)));
+    auto r = gate.on_packet(refused, seconds(101) + 1'000'000);
+    REQUIRE(r.rewritten);
+    CHECK(checksums_valid(*r.rewritten));
+    smpp::Pdu response;
+    REQUIRE(smpp::parse_pdu(as_bytes(payload_of(*r.rewritten)), response).ok);
+    CHECK(response.header.status == 0x0Au);
+    CHECK(response.header.sequence == 3u);
+
+    // Another account's message is allowed and passes unchanged, as does its response.
+    const auto other = tuple("192.0.2.9", "198.51.100.2", net::IpProto::tcp);
+    (void)gate.on_packet(tcp_segment(other, as_text_bytes(sb::bind(sb::cmd::bind_transmitter, 1, "other-esme", "pw"))), seconds(102));
+    auto ok = gate.on_packet(tcp_segment(other, as_text_bytes(sb::submit_sm(2, m))), seconds(102));
+    CHECK(ok.action == "allow");
+    CHECK_FALSE(ok.rewritten);
+    CHECK_FALSE(gate.on_packet(tcp_segment(other.reversed(), as_text_bytes(sb::submit_sm_resp(2, "id1"))), seconds(102)).rewritten);
+    StatsReport stats;
+    gate.append_stats(stats);
+    CHECK(stats.values().at("inline.smpp_rewritten") == 1);
+    CHECK(stats.values().at("inline.smpp_responses_rewritten") == 1);
 }
