@@ -7,6 +7,8 @@ real SMSC does on the wire for the PDUs a gateway uses, and nothing more:
   bind_transceiver / bind_transmitter / bind_receiver -> *_resp with our system_id and the
       sc_interface_version TLV (0x34); a wrong system_id/password gets ESME_RINVSYSID/RINVPASWD
   enquire_link -> enquire_link_resp (and we answer generic_nack to unknown commands)
+  submit_sm with a destination TON SMPP does not define (above 6) -> submit_sm_resp
+      ESME_RINVDSTTON (0x50), counted as "refused", as a real SMSC validates it;
   submit_sm -> submit_sm_resp with a deterministic message_id (8 hex digits, counter based);
       when registered_delivery asks for a receipt, a delivery receipt deliver_sm follows
       (esm_class 0x04, "id:<msgid> sub:001 dlvrd:001 submit date:... done date:... stat:DELIVRD
@@ -68,6 +70,7 @@ ESME_RINVCMDID = 0x03
 ESME_RINVBNDSTS = 0x04
 ESME_RINVPASWD = 0x0E
 ESME_RINVSYSID = 0x0F
+ESME_RINVDSTTON = 0x50
 
 TLV_RECEIPTED_MESSAGE_ID = 0x001E
 TLV_SC_INTERFACE_VERSION = 0x0210
@@ -209,7 +212,7 @@ class Smsc:
     def __init__(self, args):
         self.args = args
         self.log_f = open(args.log, "a", encoding="utf-8") if args.log else sys.stderr
-        self.stats = {"binds": 0, "submits": 0, "receipts_due": 0, "receipts_sent": 0,
+        self.stats = {"binds": 0, "submits": 0, "refused": 0, "receipts_due": 0, "receipts_sent": 0,
                       "receipts_acked": 0,
                       "mo_sent": 0, "mo_acked": 0, "enquire_links": 0, "unbinds": 0,
                       "connections": 0, "bound": 0}
@@ -379,6 +382,13 @@ class Session:
                 await self.send(pdu(cid | RESP, ESME_RINVBNDSTS, seq))
                 return True
             m = parse_sm(body)
+            if m["dest_addr_ton"] > 6:
+                s.log(dir="in", cmd=name, seq=seq, source_addr=m["source_addr"],
+                      destination_addr=m["destination_addr"],
+                      dest_ton_npi=[m["dest_addr_ton"], m["dest_addr_npi"]], refused=hex(ESME_RINVDSTTON))
+                await self.send(pdu(cid | RESP, ESME_RINVDSTTON, seq))
+                await s.bump("refused")
+                return True
             # SMPP 3.4: sm_length 0 and the text in the message_payload TLV (> 254 octets)
             data = m["short_message"] or m["tlvs"].get(TLV_MESSAGE_PAYLOAD, b"")
             udh, payload = split_udh(m["esm_class"], data)
