@@ -159,7 +159,7 @@ bool nfqueue_available() {
 }
 
 NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gate, const std::atomic<bool>& stop,
-                            double duration_s, Logger& log) {
+                            double duration_s, Logger& log, const AfterBind& after_bind) {
     NfqueueRun run;
 #ifdef SCAMGATE_HAVE_NFQUEUE
     using Clock = std::chrono::steady_clock;
@@ -184,6 +184,7 @@ NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gat
     const int fd = nfq_fd(handle);
     const int one = 1;
     (void)setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
+    if (run.failure.empty() && after_bind) run.failure = after_bind();
     if (run.failure.empty()) log.info("nfqueue mode: bound queue {} (copy-packet mode)", queue);
 
     std::optional<Clock::time_point> deadline;
@@ -213,6 +214,7 @@ NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gat
     (void)stop;
     (void)duration_s;
     (void)log;
+    (void)after_bind;
     run.failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)";
 #endif
     return run;

@@ -6,6 +6,7 @@
 // (SCAMGATE_HAVE_NFQUEUE); otherwise nfqueue_available() is false.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -29,10 +30,14 @@ struct NfqueueRun {
     std::string failure;  // why the queue could not be bound or read; empty after a requested stop
 };
 
+// Called once the queue is bound, before the first packet: returns why the run must stop (e.g.
+// the privilege drop failed), or "" to go on.
+using AfterBind = std::function<std::string()>;
+
 // Runs until `stop` is set or `duration_s` (> 0) passes. `gate` may be null (no detection: every
 // packet is accepted and only recorded).
 NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gate, const std::atomic<bool>& stop,
-                            double duration_s, Logger& log);
+                            double duration_s, Logger& log, const AfterBind& after_bind = {});
 
 void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats);
 

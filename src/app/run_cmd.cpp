@@ -4,7 +4,9 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <array>
 #include <atomic>
+#include <span>
 #include <chrono>
 #include <csignal>
 #include <optional>
@@ -15,6 +17,7 @@
 #include "app/bridge_loop.h"
 #include "app/inline_gate.h"
 #include "app/nfqueue_loop.h"
+#include "app/privileges.h"
 #include "capture/live.h"
 #include "net/decoder.h"
 #include "output/events.h"
@@ -349,6 +352,15 @@ struct Daemon {
     std::optional<InlineGate> gate;  // per-packet decisions: inline modes and active replies
 };
 
+// Switches to daemon.user (--user) keeping `keep`; returns why it failed, or "".
+std::string become_user(const AppConfig& config, const RunOptions& options, std::span<const Capability> keep, Logger& log) {
+    PrivilegeDrop request{options.user.value_or(config.daemon.user), options.group.value_or(config.daemon.group)};
+    if (request.user.empty()) return {};
+    if (auto error = drop_privileges(request, keep)) return *error;
+    log.info("{}", describe_credentials());
+    return {};
+}
+
 Clock::duration as_duration(double seconds) {
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
 }
@@ -357,7 +369,11 @@ int run_nfqueue(Daemon& d, const AppConfig& config, const RunOptions& options, s
     const int queue = options.queue.value_or(static_cast<int>(config.capture.queue));
     if (!d.gate) d.log.warn("nfqueue mode without detection: every packet is accepted");
     d.worker->begin_source(fmt::format("nfqueue:{}", queue));
-    const NfqueueRun run = run_nfqueue_loop(queue, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, options.duration_s, d.log);
+    // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too.
+    static constexpr std::array kKeep{Capability::net_admin};
+    const auto after_bind = [&] { return become_user(config, options, kKeep, d.log); };
+    const NfqueueRun run = run_nfqueue_loop(queue, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, options.duration_s,
+                                            d.log, after_bind);
     if (!run.failure.empty()) d.log.error("nfqueue: {}; stopping", run.failure);
     StatsReport stats = d.finish();
     append_nfqueue_stats(run, stats);
@@ -414,6 +430,13 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
         captures = open_captures(config, capture, log);
     } catch (const capture::CaptureError& e) {
         log.error("{}", e.what());
+        return 1;
+    }
+    // A packet socket checks privileges only when it is opened: reading and injecting on the open
+    // pcap handles needs no capability afterwards.
+    const std::string switched = become_user(config, options, {}, log);
+    if (!switched.empty()) {
+        log.error("{}; stopping", switched);
         return 1;
     }
     if (capture.mode == "bridge") return run_bridge(daemon, captures, capture, options, out);

@@ -126,7 +126,9 @@ start_gate() {  # name
         set -- --mode bridge --interface sgg1$$ --interface sgg2$$
         ready="bridging sgg2$$"
     fi
-    ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" "$@" \
+    # As root, then as nobody once the queue / interfaces are open (daemon.user), as the packaged
+    # unit runs it.
+    ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" "$@" --user nobody --control "$WORK/$name.sock" \
         --events "$WORK/$name.jsonl" --stats json --duration 120 >"$WORK/$name.stats" 2>"$WORK/$name.log" &
     SCAMGATE_PID=$!
     for _ in $(seq 1 300); do
@@ -219,7 +221,8 @@ run_phase() {  # name then-clause blocked-scenario blocked-expected-rc expected-
     [[ $uas_rc -eq 0 ]] || { cat "$WORK/$name-uas.log" >&2; fail "$name: UAS exit $uas_rc"; }
     [[ $(stat_of "$WORK/$name-uas.csv" "TotalCallCreated") -eq 1 ]] || fail "$name: the UAS saw more than the foreign call"
     stop_gate "$name"
-    grep -E "nfqueue|bridge" "$WORK/$name.log" >&2 || true
+    grep -E "nfqueue|bridge|running as" "$WORK/$name.log" >&2 || true
+    grep -q "running as nobody:" "$WORK/$name.log" || fail "$name: scamgate did not switch to user nobody"
     check_event "$WORK/$name.jsonl" "sipp-$name-blocked-1@$UAC_IP" "$action" true
     check_event "$WORK/$name.jsonl" "sipp-$name-allowed-1@$UAC_IP" allow false
     if [[ $action == reject ]]; then
