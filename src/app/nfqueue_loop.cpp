@@ -146,6 +146,21 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     send_and_record(state, decision, now);
     return rc;
 }
+
+// At a stop, the packets already queued get their verdicts before the queue is unbound (an
+// unbound queue's pending packets would be dropped): read until the socket stays empty for 50 ms.
+void drain(nfq_handle* handle, int fd, std::vector<char>& buffer) {
+    for (;;) {
+        pollfd pfd{fd, POLLIN, 0};
+        if (poll(&pfd, 1, 50) <= 0) return;
+        const ssize_t got = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (got < 0) {
+            if (errno == EINTR || errno == ENOBUFS) continue;
+            return;
+        }
+        nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
+    }
+}
 #endif
 
 }  // namespace
@@ -205,6 +220,7 @@ NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gat
         }
         nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
     }
+    if (run.failure.empty()) drain(handle, fd, buffer);
     nfq_destroy_queue(qh);
     nfq_close(handle);
 #else
