@@ -179,7 +179,8 @@ int run_cli(int argc, char** argv) {
     RunArgs run_args;
     auto* run_cmd = app.add_subcommand(
         "run", "capture live traffic in the foreground and write an event as each call or SMS finishes; "
-               "SIGINT/SIGTERM stop it (drain, flush, stats). --mode passive and --mode nfqueue (SIP over UDP) are built; bridge is not yet");
+               "SIGINT/SIGTERM stop it (drain, flush, stats). Modes: passive (a copy of the traffic), nfqueue and bridge "
+               "(inline: drop, reject and tag carried out; docs/operations.md)");
     add_common(*run_cmd, common);
     run_args.add_to(*run_cmd, trunk_options);
 
@@ -263,8 +264,10 @@ int run_cli(int argc, char** argv) {
     RunOptions run = run_args.options();
     if (run_cmd->parsed()) {
         if (auto code = check_run(config, run, log)) return *code;
-        if (run.queue && effective_capture(config.capture, run).mode == "passive") {
-            log.warn("--queue applies to nfqueue mode; ignored in passive mode");
+        const std::string mode = effective_capture(config.capture, run).mode;
+        if (run.queue && mode != "nfqueue") log.warn("--queue applies to nfqueue mode; ignored in {} mode", mode);
+        if (run.active_replies && mode != "passive") {
+            log.warn("--active-replies applies to passive mode; {} mode answers rejects itself", mode);
         }
     }
     std::optional<Detection> detection;
