@@ -1,0 +1,126 @@
+// The inline gate on hostile packets: the first byte picks the policy (reject, tag with a
+// display-name prefix, or drop, all enforced) and how the rest is carried (as a whole IP datagram,
+// or as the payload of a UDP/IPv4, UDP/IPv6 or TCP/IPv4 datagram to port 5060 or 2775). Whatever
+// the gate decides must be well formed: a rewritten packet has a plain layout and valid checksums
+// (and, on TCP, its original length); a reply parses as a SIP response. Also runs the Ethernet
+// offset finder and the UDP payload replacement on the raw input.
+#include <cstddef>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/inline_gate.h"
+#include "app/replay.h"
+#include "net/rewrite.h"
+#include "sip/message.h"
+
+namespace {
+
+using namespace scamgate;
+
+constexpr const char* kPolicies[] = {
+    "mode: enforce\nrules:\n  - {name: r, when: {score_min: 0}, then: {action: reject, sip_status: 606, sip_reason: Not Acceptable, smpp_status: 0x0A}}\n",
+    "mode: enforce\nrules:\n  - {name: t, when: {score_min: 0}, then: {action: tag, tags: [x], display_name_prefix: \"[SCAM?] \"}}\n",
+    "mode: enforce\nrules:\n  - {name: d, when: {score_min: 0}, then: {action: drop}}\n",
+};
+
+struct Gates {
+    Gates() {
+        for (std::size_t i = 0; i < 3; ++i) {
+            const std::string path = "/tmp/scamgate-fuzz-gate-policy-" + std::to_string(i) + ".yaml";
+            std::ofstream(path) << kPolicies[i];
+            app::AppConfig config = app::load_config(std::string(SCAMGATE_SOURCE_DIR) + "/tests/golden/verdicts.yaml");
+            config.policy_path = path;
+            detections.push_back(std::make_unique<app::Detection>(app::load_detection(config, {}, log)));
+            gates.push_back(std::make_unique<app::InlineGate>(detections.back()->detector, detections.back()->policy,
+                                                              config.pipeline));
+        }
+    }
+    std::ostringstream log_text;
+    Logger log{log_text};
+    std::vector<std::unique_ptr<app::Detection>> detections;
+    std::vector<std::unique_ptr<app::InlineGate>> gates;
+};
+
+net::PacketBytes tcp_datagram(const net::FlowTuple& t, ByteView payload) {
+    net::PacketBytes ip(40 + payload.size(), 0);
+    ip[0] = 0x45;
+    ip[2] = static_cast<std::uint8_t>(ip.size() >> 8);
+    ip[3] = static_cast<std::uint8_t>(ip.size() & 0xff);
+    ip[8] = 64;
+    ip[9] = 6;
+    std::copy_n(t.src.bytes().begin(), 4, ip.begin() + 12);
+    std::copy_n(t.dst.bytes().begin(), 4, ip.begin() + 16);
+    ip[20] = static_cast<std::uint8_t>(t.src_port >> 8);
+    ip[21] = static_cast<std::uint8_t>(t.src_port & 0xff);
+    ip[22] = static_cast<std::uint8_t>(t.dst_port >> 8);
+    ip[23] = static_cast<std::uint8_t>(t.dst_port & 0xff);
+    ip[32] = 0x50;
+    ip[33] = 0x18;
+    std::copy(payload.begin(), payload.end(), ip.begin() + 40);
+    net::fix_checksums(ip);
+    return ip;
+}
+
+void check(const app::InlineDecision& d, std::size_t original_size, bool tcp) {
+    if (d.rewritten) {
+        auto layout = net::layout_of(*d.rewritten);
+        if (!layout) __builtin_trap();
+        net::PacketBytes copy = *d.rewritten;
+        if (!net::fix_checksums(copy) || copy != *d.rewritten) __builtin_trap();
+        if (tcp && d.rewritten->size() != original_size) __builtin_trap();
+    }
+    if (d.reply) {
+        sip::Message response;
+        if (sip::parse_message(d.reply->payload, sip::Framing::datagram, response).status != sip::ParseStatus::ok ||
+            response.is_request) {
+            __builtin_trap();
+        }
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    static Gates gates;
+    if (size < 1 || size > 70000) return 0;
+    const std::uint8_t selector = data[0];
+    const ByteView rest(data + 1, size - 1);
+    app::InlineGate& gate = *gates.gates[selector % 3];
+    const auto v4a = *IpAddress::parse("203.0.113.2");
+    const auto v4b = *IpAddress::parse("192.0.2.2");
+    const std::uint16_t port = (selector & 0x40) ? 2775 : 5060;
+    const bool reverse = (selector & 0x80) != 0;
+    net::FlowTuple tuple{v4a, v4b, 40000, port, net::IpProto::udp};
+    if (reverse) tuple = tuple.reversed();
+    net::PacketBytes packet;
+    bool tcp = false;
+    switch ((selector / 3) % 4) {
+        case 0: packet.assign(rest.begin(), rest.end()); break;
+        case 1: packet = net::build_udp_datagram(tuple, as_text(rest)); break;
+        case 2: {
+            net::FlowTuple v6 = tuple;
+            v6.src = *IpAddress::parse("2001:db8:113::2");
+            v6.dst = *IpAddress::parse("2001:db8::2");
+            packet = net::build_udp_datagram(v6, as_text(rest));
+            break;
+        }
+        default:
+            tuple.proto = net::IpProto::tcp;
+            packet = tcp_datagram(tuple, rest);
+            tcp = true;
+            break;
+    }
+    static Timestamp now = seconds(1000);
+    now += 1'000'000;
+    check(gate.on_packet(packet, now), packet.size(), tcp);
+
+    (void)net::ip_offset_in_frame(rest, 1);
+    if (auto replaced = net::replace_udp_payload(rest, "X")) {
+        if (!net::layout_of(*replaced)) __builtin_trap();
+    }
+    return 0;
+}
