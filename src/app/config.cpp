@@ -279,7 +279,7 @@ const std::vector<Param>& parameters() {
                     [](AppConfig& c) -> unsigned& { return c.capture.queue; }),
         count_param("capture.snaplen", 64, 262144, "bytes kept of each captured frame (--snaplen overrides)",
                     [](AppConfig& c) -> std::size_t& { return c.capture.snaplen; }),
-        count_param("capture.buffer_mb", 1, 4096, "kernel capture buffer per interface, MiB (--buffer-mb overrides)",
+        count_param("capture.buffer_mb", 1, 4096, "kernel capture buffer per interface, or the NFQUEUE socket buffer in nfqueue mode, MiB (--buffer-mb overrides)",
                     [](AppConfig& c) -> std::size_t& { return c.capture.buffer_mb; }),
         capture_bpf_param(),
         bool_param("capture.promiscuous", "put the interfaces in promiscuous mode (a mirror port or TAP does not need it)",

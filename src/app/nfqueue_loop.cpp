@@ -9,6 +9,9 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -16,6 +19,7 @@
 #ifdef SCAMGATE_HAVE_NFQUEUE
 #include <linux/netfilter.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
+#include <libnfnetlink/libnfnetlink.h>
 #endif
 
 namespace scamgate::app {
@@ -147,6 +151,40 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     return rc;
 }
 
+// One queue's line of /proc/net/netfilter/nfnetlink_queue (this network namespace's).
+struct QueueCounters {
+    std::uint64_t queue_dropped = 0;
+    std::uint64_t user_dropped = 0;
+    std::uint64_t id_sequence = 0;  // ids handed out: every packet queued to us, seen or not
+};
+
+std::optional<QueueCounters> queue_counters(int queue) {
+    std::ifstream in("/proc/net/netfilter/nfnetlink_queue");
+    std::string line;
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::uint64_t number = 0, portid = 0, total = 0, mode = 0, range = 0;
+        QueueCounters c;
+        if (!(fields >> number >> portid >> total >> mode >> range >> c.queue_dropped >> c.user_dropped >> c.id_sequence)) continue;
+        if (number == static_cast<std::uint64_t>(queue)) return c;
+    }
+    return std::nullopt;
+}
+
+void account_kernel_counters(int queue, const std::optional<QueueCounters>& at_start, NfqueueRun& run, Logger& log) {
+    const auto at_end = queue_counters(queue);
+    if (!at_start || !at_end) return;
+    run.kernel_queue_dropped = at_end->queue_dropped - at_start->queue_dropped;
+    run.kernel_user_dropped = at_end->user_dropped - at_start->user_dropped;
+    const std::uint64_t queued = at_end->id_sequence - at_start->id_sequence;
+    run.not_seen = queued > run.packets ? queued - run.packets : 0;
+    if (run.not_seen > 0 || run.kernel_queue_dropped > 0 || run.kernel_user_dropped > 0) {
+        log.warn("nfqueue: {} packets queued for scamgate never reached it (the queue or socket was full: fail-open "
+                 "let them through unfiltered); kernel queue drops {}, socket drops {}; raise capture.buffer_mb or "
+                 "lower the load", run.not_seen, run.kernel_queue_dropped, run.kernel_user_dropped);
+    }
+}
+
 // At a stop, the packets already queued get their verdicts before the queue is unbound (an
 // unbound queue's pending packets would be dropped): read until the socket stays empty for 50 ms.
 void drain(nfq_handle* handle, int fd, std::vector<char>& buffer) {
@@ -173,9 +211,11 @@ bool nfqueue_available() {
 #endif
 }
 
-NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gate, const std::atomic<bool>& stop,
-                            double duration_s, Logger& log, const AfterBind& after_bind) {
+NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate,
+                            const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind) {
     NfqueueRun run;
+    const int queue = settings.queue;
+    const double duration_s = settings.duration_s;
 #ifdef SCAMGATE_HAVE_NFQUEUE
     using Clock = std::chrono::steady_clock;
     LoopState state{worker, gate, log, run};
@@ -194,13 +234,21 @@ NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gat
     if (nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0) {
         run.failure = fmt::format("cannot set copy-packet mode on NFQUEUE {}: {}", queue, std::strerror(errno));
     }
-    // A full queue lets packets through rather than dropping them (kernel >= 3.6).
+    // A full queue lets packets through rather than dropping them (kernel >= 3.6); a long queue
+    // and a large socket buffer make that rare under bursts.
     (void)nfq_set_queue_flags(qh, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
+    if (nfq_set_queue_maxlen(qh, settings.queue_maxlen) < 0) log.warn("nfqueue: cannot set the queue length to {}", settings.queue_maxlen);
+    const unsigned int socket_buffer =
+        nfnl_rcvbufsiz(nfq_nfnlh(handle), static_cast<unsigned int>(settings.socket_buffer_bytes));
     const int fd = nfq_fd(handle);
+    const std::optional<QueueCounters> at_start = queue_counters(queue);
     const int one = 1;
     (void)setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
     if (run.failure.empty() && after_bind) run.failure = after_bind();
-    if (run.failure.empty()) log.info("nfqueue mode: bound queue {} (copy-packet mode)", queue);
+    if (run.failure.empty()) {
+        log.info("nfqueue mode: bound queue {} (copy-packet mode, queue length {}, socket buffer {} KiB)", queue,
+                 settings.queue_maxlen, socket_buffer / 1024);
+    }
 
     std::optional<Clock::time_point> deadline;
     if (duration_s > 0) {
@@ -221,14 +269,14 @@ NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gat
         nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
     }
     if (run.failure.empty()) drain(handle, fd, buffer);
+    account_kernel_counters(queue, at_start, run, log);
     nfq_destroy_queue(qh);
     nfq_close(handle);
 #else
-    (void)queue;
+    (void)settings;
     (void)worker;
     (void)gate;
     (void)stop;
-    (void)duration_s;
     (void)log;
     (void)after_bind;
     run.failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)";
@@ -243,6 +291,9 @@ void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {
     stats.set("nfqueue.replies_sent", run.replies_sent);
     stats.set("nfqueue.reply_errors", run.reply_errors);
     stats.set("nfqueue.rewritten", run.rewritten);
+    stats.set("nfqueue.not_seen", run.not_seen);
+    stats.set("nfqueue.kernel_queue_dropped", run.kernel_queue_dropped);
+    stats.set("nfqueue.kernel_user_dropped", run.kernel_user_dropped);
     append_latency_stats(run.latency, stats);
 }
 

@@ -5,6 +5,7 @@
 // Worker (records, as in passive mode). Built only when libnetfilter-queue was found
 // (SCAMGATE_HAVE_NFQUEUE); otherwise nfqueue_available() is false.
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -26,6 +27,12 @@ struct NfqueueRun {
     std::uint64_t replies_sent = 0;
     std::uint64_t reply_errors = 0;
     std::uint64_t rewritten = 0;   // accepted with changed bytes (tag, TCP same-length rewrite)
+    // From the kernel's /proc/net/netfilter/nfnetlink_queue, over this run: packets queued for
+    // us that never reached scamgate (a full queue or socket: fail-open let them through
+    // unfiltered), and the kernel's own drop counters.
+    std::uint64_t not_seen = 0;
+    std::uint64_t kernel_queue_dropped = 0;
+    std::uint64_t kernel_user_dropped = 0;
     LatencyHistogram latency;      // from the packet's arrival in the callback to its verdict
     std::string failure;  // why the queue could not be bound or read; empty after a requested stop
 };
@@ -34,10 +41,17 @@ struct NfqueueRun {
 // the privilege drop failed), or "" to go on.
 using AfterBind = std::function<std::string()>;
 
-// Runs until `stop` is set or `duration_s` (> 0) passes. `gate` may be null (no detection: every
-// packet is accepted and only recorded).
-NfqueueRun run_nfqueue_loop(int queue, pipeline::Worker& worker, InlineGate* gate, const std::atomic<bool>& stop,
-                            double duration_s, Logger& log, const AfterBind& after_bind = {});
+struct NfqueueSettings {
+    int queue = 0;
+    std::size_t socket_buffer_bytes = 32u << 20;  // netlink receive buffer (capture.buffer_mb)
+    std::uint32_t queue_maxlen = 16384;            // packets the kernel holds for us (its default: 1024)
+    double duration_s = 0;                         // > 0: stop after this long
+};
+
+// Runs until `stop` is set or the duration passes. `gate` may be null (no detection: every packet
+// is accepted and only recorded).
+NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate,
+                            const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind = {});
 
 void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats);
 

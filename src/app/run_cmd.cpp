@@ -372,8 +372,12 @@ int run_nfqueue(Daemon& d, const AppConfig& config, const RunOptions& options, s
     // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too.
     static constexpr std::array kKeep{Capability::net_admin};
     const auto after_bind = [&] { return become_user(config, options, kKeep, d.log); };
-    const NfqueueRun run = run_nfqueue_loop(queue, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, options.duration_s,
-                                            d.log, after_bind);
+    NfqueueSettings settings;
+    settings.queue = queue;
+    settings.socket_buffer_bytes = effective_capture(config.capture, options).buffer_mb * 1024 * 1024;
+    settings.duration_s = options.duration_s;
+    const NfqueueRun run =
+        run_nfqueue_loop(settings, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, d.log, after_bind);
     if (!run.failure.empty()) d.log.error("nfqueue: {}; stopping", run.failure);
     StatsReport stats = d.finish();
     append_nfqueue_stats(run, stats);
