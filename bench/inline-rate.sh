@@ -26,8 +26,6 @@
 #     `scamgate run --mode bridge --interface A --interface B` reads each side with libpcap and
 #     injects into the other; both ends sit in 203.0.113.0/24, the bundled config's international
 #     trunk.
-#     UNTESTED: bridge mode was not built when this was written; the bridge path below has never
-#     been run. Check the readiness wait (a ping through the bridge) and the stats keys once it is.
 # The baseline always uses the routed topology (kernel forwarding, nothing in the path).
 #
 # scamgate runs with the bundled configuration copied to a work folder, the policy in enforce mode,
@@ -44,9 +42,10 @@
 #   rtd ms       SIPp's mean INVITE -> 200 time (ResponseTime1(C), 1 ms resolution)
 #   gate cpu     scamgate's CPU time over the step's wall time (100% = one core)
 #   events       call events scamgate wrote
-#   nfq pkts, nfq drop    nfqueue.packets, nfqueue.dropped
-#   bypass       packets the NFQUEUE rule matched that scamgate never saw (fail-open: queue or
-#                netlink buffer full); must be 0
+#   nfq pkts, nfq drop    nfqueue.packets, nfqueue.dropped (bridge: bridge.packets, bridge.dropped)
+#   bypass       nfqueue: packets the NFQUEUE rule matched that scamgate never saw (fail-open:
+#                queue or netlink buffer full); bridge: frames the kernel dropped before scamgate
+#                read them (capture.kernel_drops + interface_drops: lost); must be 0
 #   p50 us, p99 us        inline.latency_p50_us / inline.latency_p99_us when the stats have them
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -139,8 +138,9 @@ topology_routed() {  # with-nfqueue-rule (1 or "")
         ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queue-num "$queue" --queue-bypass
     fi
 }
-# UNTESTED (bridge mode not built yet): the middle namespace only carries the two veth ends, up,
-# promiscuous (their peers' frames are addressed to the other end's MAC), no address, no forwarding.
+# bridge: the middle namespace only carries the two veth ends, up, no address, no forwarding
+# (scamgate opens them promiscuous). The end hosts compute their checksums in software (veth
+# would leave them to an offload that never happens once a frame is re-injected).
 topology_bridge() {
     make_namespaces
     UAS_IP=203.0.113.3
@@ -150,6 +150,8 @@ topology_bridge() {
     ip -n "$NS_GW" link set "$IF_GW1" promisc on
     ip -n "$NS_GW" link set "$IF_GW2" promisc on
     links_up
+    ip netns exec "$NS_UAC" ethtool -K "$IF_UAC" tx off >/dev/null
+    ip netns exec "$NS_UAS" ethtool -K "$IF_UAS" tx off >/dev/null
 }
 ping_through() {  # seconds: waits until a UDP datagram from the UAC to the UAS (port 7) is echoed
     local srv rc=0
@@ -193,7 +195,7 @@ start_gate() {  # step-name
     if [[ $mode == nfqueue ]]; then
         args+=(--mode nfqueue --queue "$queue")
     else
-        args+=(--mode bridge --interface "$IF_GW1" --interface "$IF_GW2")  # UNTESTED
+        args+=(--mode bridge --interface "$IF_GW1" --interface "$IF_GW2")
     fi
     ip netns exec "$NS_GW" "$bin" "${args[@]}" >"$WORK/$name.stats" 2>"$WORK/$name.log" &
     SCAMGATE_PID=$!
@@ -202,8 +204,7 @@ start_gate() {  # step-name
         if [[ $mode == nfqueue ]]; then
             grep -q "bound queue $queue" "$WORK/$name.log" 2>/dev/null && break
         else
-            # UNTESTED: no readiness line known for bridge mode yet; a ping must cross the bridge.
-            ping_through 1 && break
+            grep -q "bridging $IF_GW2" "$WORK/$name.log" 2>/dev/null && break
         fi
         sleep 0.1
     done
@@ -268,21 +269,25 @@ events = "-"
 if events_path != "-":
     events = str(sum(1 for l in open(events_path) if '"kind":"call"' in l.replace(" ", "")))
 bypass = "-"
-if rule_pkts not in ("-", "") and "nfqueue.packets" in stats:
+if "bridge.packets" in stats:  # bridge: frames the kernel dropped before scamgate read them
+    bypass = str(stats.get("capture.kernel_drops", 0) + stats.get("capture.interface_drops", 0))
+elif rule_pkts not in ("-", "") and "nfqueue.packets" in stats:
     bypass = str(int(rule_pkts) - int(stats["nfqueue.packets"]))
 elif rule_pkts == "n/a":
     bypass = "n/a"
+def gate(key):
+    return st(f"nfqueue.{key}") if "nfqueue.packets" in stats else st(f"bridge.{key}")
 notes = []
 if failed: notes.append("failed calls")
 if retrans: notes.append("retransmissions")
 if timeouts: notes.append("timeouts")
 if rcvbuf != "0": notes.append("sipp socket overflow")
 if uac_rc != "0": notes.append(f"sipp exit {uac_rc}")
-if bypass not in ("-", "n/a", "0"): notes.append("packets around scamgate")
+if bypass not in ("-", "n/a", "0"): notes.append("packets around scamgate" if "nfqueue.packets" in stats else "frames lost")
 if achieved < 0.9 * rate: notes.append("rate not held")
 cpu = "-" if cpu == "-" else f"{cpu}%"
 print(f"{label:<9} {rate:>8} {achieved:>9.1f} {ok:>7} {failed:>6} {retrans:>7} {timeouts:>8} {rcvbuf:>6} {ms('ResponseTime1(C)'):>6.1f} "
-      f"{cpu:>8} {events:>7} {st('nfqueue.packets'):>9} {st('nfqueue.dropped'):>8} {bypass:>6} "
+      f"{cpu:>8} {events:>7} {gate('packets'):>9} {gate('dropped'):>8} {bypass:>6} "
       f"{st('inline.latency_p50_us'):>7} {st('inline.latency_p99_us'):>7}  {', '.join(notes) or 'ok'}", flush=True)
 sys.exit(1 if notes else 0)
 PY
@@ -358,7 +363,7 @@ fi
 if [[ $mode == nfqueue ]]; then
     topology_routed 1
 else
-    topology_bridge  # UNTESTED
+    topology_bridge
 fi
 run_steps "$mode"
 echo
