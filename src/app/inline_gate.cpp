@@ -19,8 +19,6 @@ namespace scamgate::app {
 
 namespace {
 
-constexpr int kLinktypeRaw = 101;  // LINKTYPE_RAW: the packet starts with its IP header
-
 // The UDP datagram or TCP segment of one packet, copied out of the decoder's callback.
 class PayloadCatcher final : public net::DecodeSink {
 public:
@@ -83,13 +81,7 @@ std::string to_tag_for(std::string_view call_id) {
 net::PacketBytes reply_datagram(const InlineReply& reply) { return net::build_udp_datagram(reply.tuple, reply.payload); }
 
 void record_sent(pipeline::Worker& worker, ByteView datagram, Timestamp ts, std::uint64_t number) {
-    capture::Packet packet;
-    packet.ts = ts;
-    packet.linktype = kLinktypeRaw;
-    packet.data = datagram;
-    packet.wire_length = static_cast<std::uint32_t>(datagram.size());
-    packet.number = number;
-    worker.on_packet(packet);
+    worker.on_packet(capture::raw_ip_packet(datagram, ts, number));
 }
 
 void log_decision(Logger& log, std::string_view mode, const InlineDecision& decision) {
@@ -206,13 +198,7 @@ struct InlineGate::Impl {
     // Runs the decoder over `ip`; true when it produced a UDP datagram or TCP segment payload.
     bool decode(ByteView ip, Timestamp now) {
         catcher.found = false;
-        capture::Packet packet;
-        packet.ts = now;
-        packet.linktype = kLinktypeRaw;
-        packet.data = ip;
-        packet.wire_length = static_cast<std::uint32_t>(ip.size());
-        packet.number = packets;
-        decoder.decode(packet);
+        decoder.decode(capture::raw_ip_packet(ip, now, packets));
         return catcher.found && !catcher.bytes.empty();
     }
 

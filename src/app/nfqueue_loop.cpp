@@ -140,13 +140,7 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     }
     state.run.latency.record_ns(static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count()));
-    capture::Packet packet;
-    packet.ts = now;
-    packet.linktype = 101;  // LINKTYPE_RAW
-    packet.data = ip;
-    packet.wire_length = static_cast<std::uint32_t>(length);
-    packet.number = state.run.packets;
-    state.worker.on_packet(packet);
+    state.worker.on_packet(capture::raw_ip_packet(ip, now, state.run.packets));
     send_and_record(state, decision, now);
     return rc;
 }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "capture/packet.h"
+
 namespace scamgate::net {
 
 namespace {
@@ -15,7 +17,6 @@ constexpr std::size_t kMaxDatagram = 65535;
 constexpr int kDltEthernet = 1;
 constexpr int kDltRaw = 12;
 constexpr int kDltRawAlt = 14;
-constexpr int kLinktypeRaw = 101;
 
 void store_be16(std::uint8_t* p, std::size_t value) {
     p[0] = static_cast<std::uint8_t>((value >> 8) & 0xff);
@@ -171,7 +172,7 @@ PacketBytes build_udp_datagram(const FlowTuple& tuple, std::string_view payload,
 }
 
 std::optional<std::size_t> ip_offset_in_frame(ByteView frame, int linktype) {
-    if (linktype == kLinktypeRaw || linktype == kDltRaw || linktype == kDltRawAlt) return std::size_t{0};
+    if (linktype == capture::kLinktypeRaw || linktype == kDltRaw || linktype == kDltRawAlt) return std::size_t{0};
     if (linktype != kDltEthernet) return std::nullopt;
     std::size_t offset = 12;
     for (int tags = 0; tags <= 2; ++tags) {

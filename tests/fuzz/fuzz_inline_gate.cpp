@@ -15,6 +15,7 @@
 #include "app/inline_gate.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
+#include "pcapgen/packet_builder.h"
 #include "sip/message.h"
 
 namespace {
@@ -46,23 +47,11 @@ struct Gates {
 };
 
 net::PacketBytes tcp_datagram(const net::FlowTuple& t, ByteView payload) {
-    net::PacketBytes ip(40 + payload.size(), 0);
-    ip[0] = 0x45;
-    ip[2] = static_cast<std::uint8_t>(ip.size() >> 8);
-    ip[3] = static_cast<std::uint8_t>(ip.size() & 0xff);
-    ip[8] = 64;
-    ip[9] = 6;
-    std::copy_n(t.src.bytes().begin(), 4, ip.begin() + 12);
-    std::copy_n(t.dst.bytes().begin(), 4, ip.begin() + 16);
-    ip[20] = static_cast<std::uint8_t>(t.src_port >> 8);
-    ip[21] = static_cast<std::uint8_t>(t.src_port & 0xff);
-    ip[22] = static_cast<std::uint8_t>(t.dst_port >> 8);
-    ip[23] = static_cast<std::uint8_t>(t.dst_port & 0xff);
-    ip[32] = 0x50;
-    ip[33] = 0x18;
-    std::copy(payload.begin(), payload.end(), ip.begin() + 40);
-    net::fix_checksums(ip);
-    return ip;
+    return pcapgen::PacketBuilder()
+        .ipv4(t.src.to_string(), t.dst.to_string())
+        .tcp({.src_port = t.src_port, .dst_port = t.dst_port, .seq = 1})
+        .payload(pcapgen::Bytes(payload.begin(), payload.end()))
+        .build();
 }
 
 void check(const app::InlineDecision& d, std::size_t original_size, bool tcp) {

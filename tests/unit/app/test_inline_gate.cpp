@@ -7,6 +7,7 @@
 #include "app/inline_gate.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
+#include "pcapgen/packet_builder.h"
 #include "pcapgen/smpp_builder.h"
 #include "sip/message.h"
 #include "smpp/pdu.h"
@@ -67,27 +68,13 @@ net::FlowTuple tuple(std::string_view src, std::string_view dst, net::IpProto pr
     return {*IpAddress::parse(src), *IpAddress::parse(dst), 5060, 5060, proto};
 }
 
-// A TCP segment (PSH|ACK) carrying `payload`, checksums computed.
+// A TCP segment (PSH|ACK) carrying `payload`, built (checksums too) by the test generator.
 net::PacketBytes tcp_segment(const net::FlowTuple& t, std::string_view payload) {
-    net::PacketBytes ip(40 + payload.size(), 0);
-    ip[0] = 0x45;
-    ip[2] = static_cast<std::uint8_t>(ip.size() >> 8);
-    ip[3] = static_cast<std::uint8_t>(ip.size() & 0xff);
-    ip[8] = 64;
-    ip[9] = 6;
-    std::copy_n(t.src.bytes().begin(), 4, ip.begin() + 12);
-    std::copy_n(t.dst.bytes().begin(), 4, ip.begin() + 16);
-    ip[20] = static_cast<std::uint8_t>(t.src_port >> 8);
-    ip[21] = static_cast<std::uint8_t>(t.src_port & 0xff);
-    ip[22] = static_cast<std::uint8_t>(t.dst_port >> 8);
-    ip[23] = static_cast<std::uint8_t>(t.dst_port & 0xff);
-    ip[27] = 1;        // seq
-    ip[32] = 0x50;     // data offset 5
-    ip[33] = 0x18;     // PSH|ACK
-    ip[34] = 0xff;     // window
-    std::copy(payload.begin(), payload.end(), ip.begin() + 40);
-    REQUIRE(net::fix_checksums(ip));
-    return ip;
+    return pcapgen::PacketBuilder()
+        .ipv4(t.src.to_string(), t.dst.to_string())
+        .tcp({.src_port = t.src_port, .dst_port = t.dst_port, .seq = 1})
+        .payload(pcapgen::to_bytes(payload))
+        .build();
 }
 
 std::string payload_of(const net::PacketBytes& ip) {
