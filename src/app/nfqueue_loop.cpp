@@ -124,7 +124,7 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     }
     const ByteView ip(payload, static_cast<std::size_t>(length));
     const Timestamp now = wall_now();
-    const InlineDecision decision = decide(state, ip, now);
+    InlineDecision decision = decide(state, ip, now);
     int rc = 0;
     if (decision.verdict == PacketVerdict::drop) {
         ++state.run.dropped;
@@ -132,8 +132,12 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     } else if (decision.rewritten) {
         ++state.run.accepted;
         ++state.run.rewritten;
-        rc = nfq_set_verdict(queue, id, NF_ACCEPT, static_cast<std::uint32_t>(decision.rewritten->size()),
-                             decision.rewritten->data());
+        // libnetfilter_queue sends the payload attribute padded to 4 bytes and reads the padding
+        // from our buffer: give it zeros to read.
+        net::PacketBytes payload_out = std::move(*decision.rewritten);
+        const auto size = static_cast<std::uint32_t>(payload_out.size());
+        payload_out.resize((payload_out.size() + 3) & ~std::size_t{3}, 0);
+        rc = nfq_set_verdict(queue, id, NF_ACCEPT, size, payload_out.data());
     } else {
         ++state.run.accepted;
         rc = nfq_set_verdict(queue, id, NF_ACCEPT, 0, nullptr);
