@@ -184,12 +184,16 @@ ip netns exec "$NS_UAS" ss -uln | grep -q "$UAS_IP:5060" || fail "UAS not listen
 
 # --- the reloader: one reload a second (on a fixed schedule, from 0.5 s in) until the UAC is done ---
 # Each line of $WORK/reloads: index, wall time asked, wall time answered, exit status, answer.
+# A slow reload (a sanitizer build) pushes the next one back: at least 0.3 s of calls between one
+# answer and the next request, and a whole second after the refused one (calls decided under it).
 reloader() {
-    local i=0 t0 due asked answered rc answer
+    local i=0 t0 due gap asked answered=0 rc answer
     t0=$(now)
     while [[ ! -e $WORK/uac.done ]]; do
         i=$((i + 1))
-        due=$(python3 -c "import time; print(max(0.0, $t0 + $i - 0.5 - time.time()))")
+        gap=0.3
+        ((i == BROKEN_AT + 1)) && gap=1.0  # a second of calls under the refused policy
+        due=$(python3 -c "import time; print(max(0.0, max($t0 + $i - 0.5, $answered + $gap) - time.time()))")
         sleep "$due"
         [[ -e $WORK/uac.done ]] && break
         case $i in
@@ -246,7 +250,16 @@ grep -q "reload (control socket) failed, the previous configuration stays in for
 bad=$(awk -v i="$BROKEN_AT" '$1 != i && ($4 != 0 || $5 != "ok")' "$WORK/reloads")
 [[ -z $bad ]] || fail "reloads of a good policy that did not answer ok: $bad"
 oks=$(awk '$4 == 0 && $5 == "ok"' "$WORK/reloads" | wc -l)
-((oks >= 8)) || fail "only $oks reloads answered ok during the run (want >= 8)"
+# One reload a second needs a reload to take well under a second (about 0.1 s in a release build);
+# a sanitizer build takes 1-2 s per reload, so there the reloader runs back to back instead and
+# fewer fit into the run.
+mean_reload=$(awk '{ t += $3 - $2; n++ } END { printf "%.2f", n ? t / n : 0 }' "$WORK/reloads")
+want_oks=8
+if python3 -c "import sys; sys.exit(0 if $mean_reload > 0.5 else 1)"; then
+    want_oks=4
+    log "reloads take $mean_reload s each here (a slow build): back to back, want >= $want_oks"
+fi
+((oks >= want_oks)) || fail "only $oks reloads answered ok during the run (want >= $want_oks; $mean_reload s each)"
 read -r _ good_asked good_answered _ < <(awk -v i="$((BROKEN_AT + 1))" '$1 == i' "$WORK/reloads")
 [[ -n ${good_answered:-} ]] || fail "no reload number $((BROKEN_AT + 1)) (the new policy) was made"
 read -r _ _ broken_answered _ < <(awk -v i="$BROKEN_AT" '$1 == i' "$WORK/reloads")
@@ -351,7 +364,7 @@ for cid, evs in sorted(by_cid.items()):
 print(f"test_reload_load: events: {calls} calls, {calls - len([1 for x in errors if 'events, want 1' in x])} with one event; {before} decided before the new policy "
       f"({between} of them after the broken one was refused), {after} after it ({after_new} by {new_rule} alert), "
       f"{middle} during the swap ({sum(window)} new); {others} other events", file=sys.stderr)
-if before < 100 or between < 50 or after < 100:
+if before < 100 or between < 40 or after < 100:
     errors.append(f"too few calls on either side of the reloads to tell (before {before}, between {between}, after {after})")
 for e in errors[:20]: print("  " + e, file=sys.stderr)
 if len(errors) > 20: print(f"  ... {len(errors) - 20} more", file=sys.stderr)
