@@ -46,52 +46,9 @@ NS_UAC=sg-tuac-$$
 NS_GW=sg-tgw-$$
 NS_PROXY=sg-tpx-$$
 WORK=$(mktemp -d /tmp/scamgate-sip-tcp.XXXXXX)
-PIDS=()
-cleanup() {
-    local pid ns
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 0.3
-    for ns in "$NS_UAC" "$NS_GW" "$NS_PROXY"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    wait "${PIDS[@]}" 2>/dev/null || true
-    [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for ns in "$NS_UAC" "$NS_GW" "$NS_PROXY"; do
-    ip netns add "$ns"
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$ns" link set lo up
-done
-ip link add sgtu$$ netns "$NS_UAC" type veth peer name sgtg1$$ netns "$NS_GW"
-ip link add sgtp$$ netns "$NS_PROXY" type veth peer name sgtg2$$ netns "$NS_GW"
-ip -n "$NS_UAC" addr add "$UAC_IP/24" dev sgtu$$
-ip -n "$NS_GW" addr add 203.0.113.1/24 dev sgtg1$$
-ip -n "$NS_GW" addr add 192.0.2.1/24 dev sgtg2$$
-ip -n "$NS_PROXY" addr add "$PROXY_IP/24" dev sgtp$$
-for link in "$NS_UAC sgtu$$" "$NS_GW sgtg1$$" "$NS_GW sgtg2$$" "$NS_PROXY sgtp$$"; do
-    set -- $link
-    ip -n "$1" link set "$2" up
-    # One real TCP segment per send and complete checksums, as on a real wire.
-    ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1 || fail "ethtool -K $2 failed"
-done
-ip -n "$NS_UAC" route add default via 203.0.113.1
-ip -n "$NS_PROXY" route add default via 192.0.2.1
-ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
-ip netns exec "$NS_GW" iptables -A FORWARD -p tcp --dport 5060 -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
-ip netns exec "$NS_GW" iptables -A FORWARD -p tcp --sport 5060 -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
-
-wait_for() {  # tries command...
-    local tries=$1
-    shift
-    while ! "$@" >/dev/null 2>&1; do
-        tries=$((tries - 1))
-        [[ $tries -gt 0 ]] || return 1
-        sleep 0.1
-    done
-}
+# shellcheck source=routed_tcp_netns.sh
+source "$SRC/tests/scripts/routed_tcp_netns.sh"
+routed_tcp_netns "$NS_UAC" "$NS_GW" "$NS_PROXY" "$UAC_IP" 203.0.113.1 192.0.2.1 "$PROXY_IP" 5060 "$QUEUE"
 
 # Kamailio, the next hop.
 sed "s/@ADDRESS@/$PROXY_IP/g" "$SRC/tests/kamailio/next-hop.cfg" >"$WORK/kamailio.cfg"

@@ -53,54 +53,10 @@ NS_GW=sg-smgw-$$
 NS_SMSC=sg-smsc-$$
 WORK=$(mktemp -d /tmp/scamgate-inline-smpp.XXXXXX)
 chmod 0755 "$WORK"
-PIDS=()
-
-cleanup() {
-    local pid ns
-    for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-    sleep 0.5
-    for ns in "$NS_ESME" "$NS_GW" "$NS_SMSC"; do
-        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    wait "${PIDS[@]}" 2>/dev/null || true
-    [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-for ns in "$NS_ESME" "$NS_GW" "$NS_SMSC"; do
-    ip netns add "$ns"
-    ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$ns" link set lo up
-done
-ip link add sge$$ netns "$NS_ESME" type veth peer name sgg1$$ netns "$NS_GW"
-ip link add sgs$$ netns "$NS_SMSC" type veth peer name sgg2$$ netns "$NS_GW"
-ip -n "$NS_ESME" addr add "$ESME_IP/24" dev sge$$
-ip -n "$NS_GW" addr add 192.0.2.1/24 dev sgg1$$
-ip -n "$NS_GW" addr add 198.51.100.1/24 dev sgg2$$
-ip -n "$NS_SMSC" addr add "$SMSC_IP/24" dev sgs$$
-for link in "$NS_ESME sge$$" "$NS_GW sgg1$$" "$NS_GW sgg2$$" "$NS_SMSC sgs$$"; do
-    set -- $link
-    ip -n "$1" link set "$2" up
-    # One real TCP segment per send and complete checksums, as on a real wire.
-    ip netns exec "$1" ethtool -K "$2" tx off tso off gso off gro off >/dev/null 2>&1 || fail "ethtool -K $2 failed"
-done
-ip -n "$NS_ESME" route add default via 192.0.2.1
-ip -n "$NS_SMSC" route add default via 198.51.100.1
-ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
-# Both directions: submit_sm goes to port 2775, its submit_sm_resp comes back from it.
-ip netns exec "$NS_GW" iptables -A FORWARD -p tcp --dport $PORT -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
-ip netns exec "$NS_GW" iptables -A FORWARD -p tcp --sport $PORT -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
-
-wait_for() {  # tries command...
-    local tries=$1
-    shift
-    while ! "$@" >/dev/null 2>&1; do
-        tries=$((tries - 1))
-        [[ $tries -gt 0 ]] || return 1
-        sleep 0.1
-    done
-}
+# shellcheck source=routed_tcp_netns.sh
+source "$SRC/tests/scripts/routed_tcp_netns.sh"
+# Both directions of port 2775: submit_sm goes to it, its submit_sm_resp comes back from it.
+routed_tcp_netns "$NS_ESME" "$NS_GW" "$NS_SMSC" "$ESME_IP" 192.0.2.1 198.51.100.1 "$SMSC_IP" "$PORT" "$QUEUE"
 
 # scamgate: the bundled configuration, the policy in enforce mode.
 mkdir -p "$WORK/config"
