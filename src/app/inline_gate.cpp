@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -70,6 +71,17 @@ std::size_t dest_ton_offset(const smpp::ShortMessage& message) {
 
 bool enforced_block(const record::Verdict& verdict) {
     return verdict.enforced && (verdict.action == "drop" || verdict.action == "reject");
+}
+
+// The SIP answer of a reject: the rule's status and reason (decide() fills both for a reject; the
+// fallback is the policy's own default, 603 Decline).
+std::pair<int, std::string> sip_answer(const record::Verdict& verdict) {
+    return {verdict.sip_status.value_or(603), verdict.sip_reason.empty() ? std::string("Decline") : verdict.sip_reason};
+}
+
+// A copy of the datagram `ip` (up to its IP length) to change in place.
+net::PacketBytes copy_to_change(ByteView ip, const net::DatagramLayout& layout) {
+    return net::PacketBytes(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout.end));
 }
 
 std::string to_tag_for(std::string_view call_id) {
@@ -179,13 +191,8 @@ struct InlineGate::Impl {
 
         auto contact = contact_of(call_id, now);
         if (!contact) return decision;
-        ++decided;
-        const policy::DetectionSnapshot& snapshot = user.refresh();
-        record::Verdict verdict = snapshot.detector->assess(*contact, user.scratch());
-        policy::decide(*snapshot.policy, *contact, verdict);
-        decision.call_id = call_id;
-        decision.action = verdict.action;
-        decision.enforced = verdict.enforced;
+        ++sip_decided;
+        const record::Verdict verdict = judge(*contact, call_id, decision);
         if (!verdict.enforced) return decision;
         if (tcp) {
             apply_tcp(ip, text, call_id, verdict, now, decision);
@@ -193,6 +200,18 @@ struct InlineGate::Impl {
             apply_udp(ip, text, call_id, verdict, now, decision);
         }
         return decision;
+    }
+
+    // The verdict on `contact` from the detection in force, with the decision's label, action and
+    // enforcement filled in.
+    record::Verdict judge(const record::Contact& contact, std::string label, InlineDecision& decision) {
+        const policy::DetectionSnapshot& snapshot = user.refresh();
+        record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());
+        policy::decide(*snapshot.policy, contact, verdict);
+        decision.call_id = std::move(label);
+        decision.action = verdict.action;
+        decision.enforced = verdict.enforced;
+        return verdict;
     }
 
     // Runs the decoder over `ip`; true when it produced a UDP datagram or TCP segment payload.
@@ -241,11 +260,10 @@ struct InlineGate::Impl {
         Remembered memory{verdict.action, std::nullopt, now + config.calls.linger};
         if (verdict.action == "reject") {
             ++rejected;
+            const auto [status, reason] = sip_answer(verdict);
             InlineReply reply;
             reply.tuple = catcher.tuple.reversed();
-            reply.payload = sip_final_response(text, verdict.sip_status.value_or(603),
-                                               verdict.sip_reason.empty() ? "Decline" : verdict.sip_reason,
-                                               to_tag_for(call_id));
+            reply.payload = sip_final_response(text, status, reason, to_tag_for(call_id));
             if (!reply.payload.empty()) {
                 memory.reply = reply;
                 decision.reply = std::move(reply);
@@ -275,23 +293,21 @@ struct InlineGate::Impl {
             if (verdict.action == "tag") ++not_applied;
             return;
         }
-        auto layout = net::layout_of(ip);
+        auto layout = changeable_layout(ip, text);
         auto digits = sip::max_forwards_digits(text, message);
-        if (!layout || !digits || layout->payload_offset + text.size() > layout->end ||
-            as_text(ip.subspan(layout->payload_offset, text.size())) != text) {
+        if (!layout || !digits) {
             ++tcp_unsafe;
             return;
         }
-        net::PacketBytes changed(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout->end));
+        net::PacketBytes changed = copy_to_change(ip, *layout);
         std::fill_n(changed.begin() + static_cast<std::ptrdiff_t>(layout->payload_offset + digits->first), digits->second, '0');
         net::fix_checksums(changed);
         decision.rewritten = std::move(changed);
         ++tcp_rewritten;
         ++(verdict.action == "reject" ? rejected : dropped);
         if (verdict.action == "reject" && tcp_rejects.size() < config.calls.max_calls) {
-            tcp_rejects.insert_or_assign(call_id, TcpReject{verdict.sip_status.value_or(603),
-                                                            verdict.sip_reason.empty() ? "Decline" : verdict.sip_reason,
-                                                            now + config.calls.linger});
+            auto [status, reason] = sip_answer(verdict);
+            tcp_rejects.insert_or_assign(call_id, TcpReject{status, std::move(reason), now + config.calls.linger});
         }
     }
 
@@ -301,15 +317,14 @@ struct InlineGate::Impl {
         const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
         auto it = tcp_rejects.find(call_id);
         if (it == tcp_rejects.end()) return;
-        auto layout = net::layout_of(ip);
+        auto layout = changeable_layout(ip, text);
         const std::string_view reason = message.reason_phrase;
         const bool in_text = reason.data() >= text.data() && reason.data() + reason.size() <= text.data() + text.size();
-        if (!layout || !in_text || !text.starts_with("SIP/2.0 483 ") ||
-            as_text(ip.subspan(layout->payload_offset, std::min(text.size(), layout->end - layout->payload_offset))) != text) {
+        if (!layout || !in_text || !text.starts_with("SIP/2.0 483 ")) {
             ++tcp_unsafe;
             return;
         }
-        net::PacketBytes changed(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout->end));
+        net::PacketBytes changed = copy_to_change(ip, *layout);
         const std::string status = std::to_string(it->second.status);
         auto* payload = changed.data() + layout->payload_offset;
         std::copy(status.begin(), status.end(), payload + 8);
@@ -384,20 +399,17 @@ struct InlineGate::Impl {
         const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets};
         auto built = pipeline::sms_from_smpp(pdu.header, submitted, account, alphabet, origin);
         if (!built.part) return;
-        ++decided;
-        const policy::DetectionSnapshot& snapshot = user.refresh();
-        record::Verdict verdict = snapshot.detector->assess(built.part->contact, user.scratch());
-        policy::decide(*snapshot.policy, built.part->contact, verdict);
-        decision.call_id = fmt::format("smpp {} seq {}", account.empty() ? "?" : account, pdu.header.sequence);
-        decision.action = verdict.action;
-        decision.enforced = verdict.enforced;
+        ++sip_decided;
+        const record::Verdict verdict =
+            judge(built.part->contact, fmt::format("smpp {} seq {}", account.empty() ? "?" : account, pdu.header.sequence),
+                  decision);
         if (!verdict.enforced || verdict.action == "allow" || verdict.action == "alert") return;
         auto layout = changeable_layout(ip, catcher.bytes);
         if (!enforced_block(verdict) || pdu.header.id == smpp::command::submit_multi || !layout) {
             ++not_applied;  // tag, submit_multi, or a segment that cannot be changed: alert only
             return;
         }
-        if (!changed) changed.emplace(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout->end));
+        if (!changed) changed = copy_to_change(ip, *layout);
         (*changed)[layout->payload_offset + offset + dest_ton_offset(submitted)] = kInvalidTon;
         ++smpp_rewritten;
         ++(verdict.action == "reject" ? rejected : dropped);
@@ -416,7 +428,7 @@ struct InlineGate::Impl {
             ++tcp_unsafe;
             return;
         }
-        if (!changed) changed.emplace(ip.begin(), ip.begin() + static_cast<std::ptrdiff_t>(layout->end));
+        if (!changed) changed = copy_to_change(ip, *layout);
         const std::uint32_t status = it->second.status;
         auto* field = changed->data() + layout->payload_offset + offset + 8;
         for (int i = 0; i < 4; ++i) field[i] = static_cast<std::uint8_t>(status >> (24 - 8 * i));
@@ -446,7 +458,7 @@ struct InlineGate::Impl {
     std::unordered_map<SmppExchange, SmppReject, SmppExchangeHash> smpp_rejects;
     Timestamp next_sweep = 0;
     std::uint64_t packets = 0;
-    std::uint64_t decided = 0;
+    std::uint64_t sip_decided = 0;
     std::uint64_t dropped = 0;
     std::uint64_t rejected = 0;
     std::uint64_t tagged_count = 0;
@@ -472,7 +484,7 @@ InlineDecision InlineGate::on_packet(ByteView ip, Timestamp now) { return impl_-
 
 void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.packets", impl_->packets);
-    report.add("inline.sip_decided", impl_->decided);
+    report.add("inline.sip_decided", impl_->sip_decided);
     report.add("inline.dropped", impl_->dropped);
     report.add("inline.rejected", impl_->rejected);
     report.add("inline.tagged", impl_->tagged_count);
