@@ -25,11 +25,16 @@ class PayloadCatcher final : public net::DecodeSink {
 public:
     void on_transport(const net::TransportPayload& payload) override {
         tuple = payload.tuple;
+        tcp_flags = payload.tcp_flags;
         bytes.assign(reinterpret_cast<const char*>(payload.payload.data()), payload.payload.size());
         found = true;
     }
+    bool closes_tcp() const {
+        return found && tuple.proto == net::IpProto::tcp && (tcp_flags & (net::tcp_flags::fin | net::tcp_flags::rst)) != 0;
+    }
     bool found = false;
     net::FlowTuple tuple;
+    std::uint8_t tcp_flags = 0;
     std::string bytes;
 };
 
@@ -168,7 +173,9 @@ struct InlineGate::Impl {
         InlineDecision decision;
         ++packets;
         sweep(now);
-        if (!decode(ip, now)) return decision;
+        const bool decoded = decode(ip, now);
+        if (catcher.closes_tcp()) forget_connection(catcher.tuple);
+        if (!decoded) return decision;
         const std::string_view text = catcher.bytes;
         const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
         if (!sip::starts_with_start_line(text)) {
@@ -337,6 +344,13 @@ struct InlineGate::Impl {
         tcp_rejects.erase(it);
     }
 
+    // A TCP connection closing (FIN or RST, either way) ends its bind: its account is forgotten,
+    // so the table holds only live connections (an ESME that reconnects without unbind).
+    void forget_connection(const net::FlowTuple& tuple) {
+        smpp_accounts.erase(tuple);
+        smpp_accounts.erase(tuple.reversed());
+    }
+
     bool starts_smpp(std::string_view bytes) const {
         auto header = smpp::read_header(as_bytes(bytes));
         return header && smpp::plausible_header(*header, config.smpp.framer.max_pdu_size);
@@ -399,7 +413,7 @@ struct InlineGate::Impl {
         const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets};
         auto built = pipeline::sms_from_smpp(pdu.header, submitted, account, alphabet, origin);
         if (!built.part) return;
-        ++sip_decided;
+        ++smpp_decided;
         const record::Verdict verdict =
             judge(built.part->contact, fmt::format("smpp {} seq {}", account.empty() ? "?" : account, pdu.header.sequence),
                   decision);
@@ -459,6 +473,7 @@ struct InlineGate::Impl {
     Timestamp next_sweep = 0;
     std::uint64_t packets = 0;
     std::uint64_t sip_decided = 0;
+    std::uint64_t smpp_decided = 0;
     std::uint64_t dropped = 0;
     std::uint64_t rejected = 0;
     std::uint64_t tagged_count = 0;
@@ -485,6 +500,7 @@ InlineDecision InlineGate::on_packet(ByteView ip, Timestamp now) { return impl_-
 void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.packets", impl_->packets);
     report.add("inline.sip_decided", impl_->sip_decided);
+    report.add("inline.smpp_decided", impl_->smpp_decided);
     report.add("inline.dropped", impl_->dropped);
     report.add("inline.rejected", impl_->rejected);
     report.add("inline.tagged", impl_->tagged_count);

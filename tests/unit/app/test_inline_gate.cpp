@@ -69,10 +69,10 @@ net::FlowTuple tuple(std::string_view src, std::string_view dst, net::IpProto pr
 }
 
 // A TCP segment (PSH|ACK) carrying `payload`, built (checksums too) by the test generator.
-net::PacketBytes tcp_segment(const net::FlowTuple& t, std::string_view payload) {
+net::PacketBytes tcp_segment(const net::FlowTuple& t, std::string_view payload, std::uint8_t flags = 0x18) {
     return pcapgen::PacketBuilder()
         .ipv4(t.src.to_string(), t.dst.to_string())
-        .tcp({.src_port = t.src_port, .dst_port = t.dst_port, .seq = 1})
+        .tcp({.src_port = t.src_port, .dst_port = t.dst_port, .seq = 1, .flags = flags})
         .payload(pcapgen::to_bytes(payload))
         .build();
 }
@@ -266,8 +266,17 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
     CHECK(ok.action == "allow");
     CHECK_FALSE(ok.rewritten);
     CHECK_FALSE(gate.on_packet(tcp_segment(other.reversed(), as_text_bytes(sb::submit_sm_resp(2, "id1"))), seconds(102)).rewritten);
+    // The ESME's connection closes (FIN): its bind, and so its account, is gone. The same message
+    // on a new connection with the same addresses and ports, before any bind, has no account.
+    (void)gate.on_packet(tcp_segment(esme, "", 0x11), seconds(103));
+    auto unbound = gate.on_packet(tcp_segment(esme, as_text_bytes(sb::submit_sm(4, m))), seconds(104));
+    CHECK(unbound.action == "allow");
+    CHECK(unbound.call_id == "smpp ? seq 4");
+    CHECK_FALSE(unbound.rewritten);
     StatsReport stats;
     gate.append_stats(stats);
     CHECK(stats.values().at("inline.smpp_rewritten") == 1);
     CHECK(stats.values().at("inline.smpp_responses_rewritten") == 1);
+    CHECK(stats.values().at("inline.smpp_decided") == 3);
+    CHECK(stats.values().at("inline.sip_decided") == 0);
 }
