@@ -12,6 +12,17 @@ namespace scamgate::app {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Sends `answer` back out of `back`, the interface `request` came in on, in a frame with the
+// request's link header and its Ethernet addresses swapped, and records it with the worker.
+// Returns why it could not be sent, or "".
+std::string inject_answer(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset,
+                          const InlineReply& answer, pipeline::Worker& worker) {
+    const net::PacketBytes datagram = reply_datagram(answer);
+    std::string error = back.inject(net::reframe(request.data, ip_offset, datagram, true, request.linktype));
+    if (error.empty()) record_sent(worker, datagram, request.ts, request.number);
+    return error;
+}
 constexpr std::size_t kBatch = 256;  // frames from one side before the other side's turn
 
 class Bridge {
@@ -21,11 +32,7 @@ public:
         for (const auto& side : sides_) fds_.push_back(pollfd{side.selectable_fd(), POLLIN, 0});
     }
 
-    BridgeRun run(const std::atomic<bool>& stop, double duration_s) {
-        std::optional<Clock::time_point> deadline;
-        if (duration_s > 0) {
-            deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
-        }
+    BridgeRun run(const std::atomic<bool>& stop, std::optional<Clock::time_point> deadline) {
         while (!stop.load() && run_.failure.empty()) {
             if (deadline && Clock::now() >= *deadline) break;
             std::size_t moved = 0;
@@ -63,8 +70,7 @@ private:
         } else {
             send(out, {}, packet.data);
         }
-        run_.latency.record_ns(static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count()));
+        run_.latency.record_since(started);
         worker_.on_packet(packet);
         if (decision.reply && ip_offset) reply(sides_[from], packet, *ip_offset, *decision.reply);
     }
@@ -91,15 +97,13 @@ private:
     }
 
     void reply(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset, const InlineReply& answer) {
-        const net::PacketBytes datagram = reply_datagram(answer);
-        const std::string error = back.inject(net::reframe(request.data, ip_offset, datagram, true, request.linktype));
+        const std::string error = inject_answer(back, request, ip_offset, answer, worker_);
         if (!error.empty()) {
             ++run_.inject_errors;
             log_.warn("bridge: cannot send the SIP response: {}", error);
             return;
         }
         ++run_.replies_sent;
-        record_sent(worker_, datagram, request.ts, run_.packets);
     }
 
     void wait() {
@@ -118,13 +122,14 @@ private:
 }  // namespace
 
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
-                          const std::atomic<bool>& stop, double duration_s, Logger& log) {
+                          const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
+                          Logger& log) {
     if (sides.size() != 2) {
         BridgeRun run;
         run.failure = "bridge mode needs exactly two interfaces";
         return run;
     }
-    return Bridge(sides, worker, gate, log).run(stop, duration_s);
+    return Bridge(sides, worker, gate, log).run(stop, deadline);
 }
 
 void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
@@ -143,14 +148,12 @@ bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, 
     if (!ip_offset) return false;
     const InlineDecision decision = gate.on_packet(packet.data.subspan(*ip_offset), packet.ts);
     if (!decision.reply) return false;
-    const net::PacketBytes datagram = reply_datagram(*decision.reply);
-    const std::string error = capture.inject(net::reframe(packet.data, *ip_offset, datagram, true, packet.linktype));
+    const std::string error = inject_answer(capture, packet, *ip_offset, *decision.reply, worker);
     if (!error.empty()) {
         log.warn("passive: cannot inject the SIP response for call-id {}: {}", decision.call_id, error);
         return false;
     }
-    if (!decision.remembered) log.info("passive: call-id {}: {} -> answered {}", decision.call_id, decision.action, "with the rule's SIP response");
-    record_sent(worker, datagram, packet.ts, packet.number);
+    if (!decision.remembered) log.info("passive: call-id {}: {} -> answered with the rule's SIP response", decision.call_id, decision.action);
     return true;
 }
 

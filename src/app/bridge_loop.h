@@ -5,7 +5,9 @@
 // the request came in on, its Ethernet addresses swapped. Frames that are not IP (ARP, LLDP, ...)
 // pass unchanged. Packets and replies are handed to the Worker for the records.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,10 +31,11 @@ struct BridgeRun {
     std::string failure;       // why reading failed; empty after a requested stop
 };
 
-// Runs until `stop` is set or `duration_s` (> 0) passes. `sides` holds exactly two open captures.
+// Runs until `stop` is set or the deadline passes. `sides` holds exactly two open captures.
 // `gate` may be null (a plain bridge that only records).
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
-                          const std::atomic<bool>& stop, double duration_s, Logger& log);
+                          const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
+                          Logger& log);
 
 void append_bridge_stats(const BridgeRun& run, StatsReport& stats);
 

@@ -246,26 +246,15 @@ Param capture_mode_param() {
     return p;
 }
 
-Param capture_bpf_param() {
-    Param p{"capture.bpf", ParamType::text, 0, 0,
-            "BPF filter; empty: built from sip.ports and smpp.ports plus fragments and VLANs, or no port filter "
-            "when sip.detect_any_port is true (--bpf overrides)", {}, {}};
-    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
-        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a BPF expression in quotes", where, key));
-        c.capture.bpf = n.IsNull() ? "" : n.Scalar();
+// A text value, taken as written (empty or null: not set); `what` says what it must be.
+template <typename Access>
+Param text_param(std::string key, std::string help, std::string what, Access access) {
+    Param p{std::move(key), ParamType::text, 0, 0, std::move(help), {}, {}};
+    p.set = [access, what = std::move(what), key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be {}", where, key, what));
+        access(c) = n.IsNull() ? "" : n.Scalar();
     };
-    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.capture.bpf); };
-    return p;
-}
-
-// A user or group name (empty allowed: not set).
-Param account_name_param(const char* key, const char* help, std::string DaemonConfig::*field) {
-    Param p{key, ParamType::text, 0, 0, help, {}, {}};
-    p.set = [key = p.key, field](AppConfig& c, const YAML::Node& n, const std::string& where) {
-        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a user or group name", where, key));
-        c.daemon.*field = n.IsNull() ? "" : n.Scalar();
-    };
-    p.show = [field](const AppConfig& c) { return fmt::format("\"{}\"", c.daemon.*field); };
+    p.show = [access](AppConfig c) { return fmt::format("\"{}\"", access(c)); };
     return p;
 }
 
@@ -281,19 +270,22 @@ const std::vector<Param>& parameters() {
                     [](AppConfig& c) -> std::size_t& { return c.capture.snaplen; }),
         count_param("capture.buffer_mb", 1, 4096, "kernel capture buffer per interface, or the NFQUEUE socket buffer in nfqueue mode, MiB (--buffer-mb overrides)",
                     [](AppConfig& c) -> std::size_t& { return c.capture.buffer_mb; }),
-        capture_bpf_param(),
+        text_param("capture.bpf",
+                   "BPF filter; empty: built from sip.ports and smpp.ports plus fragments and VLANs, or no port filter "
+                   "when sip.detect_any_port is true (--bpf overrides)",
+                   "a BPF expression in quotes", [](AppConfig& c) -> std::string& { return c.capture.bpf; }),
         bool_param("capture.promiscuous", "put the interfaces in promiscuous mode (a mirror port or TAP does not need it)",
                    [](AppConfig& c) -> bool& { return c.capture.promiscuous; }),
         bool_param("capture.active_replies",
                    "passive mode: answer an enforced reject with the rule's SIP final response, injected on the "
                    "capture interface (--active-replies overrides)",
                    [](AppConfig& c) -> bool& { return c.capture.active_replies; }),
-        account_name_param("daemon.user",
-                           "user `scamgate run` switches to once its captures and queue are open, keeping only "
-                           "CAP_NET_ADMIN/CAP_NET_RAW as needed; empty: stay as started (--user overrides)",
-                           &DaemonConfig::user),
-        account_name_param("daemon.group", "group for daemon.user; empty: the user's primary group (--group overrides)",
-                           &DaemonConfig::group),
+        text_param("daemon.user",
+                   "user `scamgate run` switches to once its captures and queue are open, keeping only "
+                   "CAP_NET_ADMIN/CAP_NET_RAW as needed; empty: stay as started (--user overrides)",
+                   "a user name", [](AppConfig& c) -> std::string& { return c.daemon.user; }),
+        text_param("daemon.group", "group for daemon.user; empty: the user's primary group (--group overrides)",
+                   "a group name", [](AppConfig& c) -> std::string& { return c.daemon.group; }),
         ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted",
                     [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.sip.ports; }),
         bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",

@@ -31,6 +31,23 @@ Timestamp wall_now() {
         .count();
 }
 
+// `address`:`port` as a socket address; returns its length.
+socklen_t to_sockaddr(const IpAddress& address, std::uint16_t port, sockaddr_storage& out) {
+    out = {};
+    if (address.is_v4()) {
+        auto& in = reinterpret_cast<sockaddr_in&>(out);
+        in.sin_family = AF_INET;
+        in.sin_port = htons(port);
+        std::memcpy(&in.sin_addr, address.bytes().data(), 4);
+        return sizeof in;
+    }
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(out);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(port);
+    std::memcpy(&in6.sin6_addr, address.bytes().data(), 16);
+    return sizeof in6;
+}
+
 // Sends `reply` from its source address and port, which belong to the far end (the request's
 // destination), not to this host: a UDP socket with IP_TRANSPARENT (CAP_NET_ADMIN) may bind and
 // send from a foreign address. Returns the error, or "" when sent.
@@ -42,38 +59,18 @@ std::string send_reply(const InlineReply& reply) {
     std::string error;
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-    if (v4) {
-        if (setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof one) != 0) error = "IP_TRANSPARENT";
-        (void)setsockopt(fd, SOL_IP, IP_FREEBIND, &one, sizeof one);
-        sockaddr_in from{};
-        from.sin_family = AF_INET;
-        from.sin_port = htons(reply.tuple.src_port);
-        std::memcpy(&from.sin_addr, reply.tuple.src.bytes().data(), 4);
-        sockaddr_in to{};
-        to.sin_family = AF_INET;
-        to.sin_port = htons(reply.tuple.dst_port);
-        std::memcpy(&to.sin_addr, reply.tuple.dst.bytes().data(), 4);
-        if (error.empty() && bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) error = "bind";
-        if (error.empty() && sendto(fd, reply.payload.data(), reply.payload.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                                    sizeof to) < 0) {
-            error = "sendto";
-        }
-    } else {
-        if (setsockopt(fd, SOL_IPV6, IPV6_TRANSPARENT, &one, sizeof one) != 0) error = "IPV6_TRANSPARENT";
-        (void)setsockopt(fd, SOL_IPV6, IPV6_FREEBIND, &one, sizeof one);
-        sockaddr_in6 from{};
-        from.sin6_family = AF_INET6;
-        from.sin6_port = htons(reply.tuple.src_port);
-        std::memcpy(&from.sin6_addr, reply.tuple.src.bytes().data(), 16);
-        sockaddr_in6 to{};
-        to.sin6_family = AF_INET6;
-        to.sin6_port = htons(reply.tuple.dst_port);
-        std::memcpy(&to.sin6_addr, reply.tuple.dst.bytes().data(), 16);
-        if (error.empty() && bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) error = "bind";
-        if (error.empty() && sendto(fd, reply.payload.data(), reply.payload.size(), 0, reinterpret_cast<sockaddr*>(&to),
-                                    sizeof to) < 0) {
-            error = "sendto";
-        }
+    if (setsockopt(fd, v4 ? SOL_IP : SOL_IPV6, v4 ? IP_TRANSPARENT : IPV6_TRANSPARENT, &one, sizeof one) != 0) {
+        error = v4 ? "IP_TRANSPARENT" : "IPV6_TRANSPARENT";
+    }
+    (void)setsockopt(fd, v4 ? SOL_IP : SOL_IPV6, v4 ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof one);
+    sockaddr_storage from{};
+    sockaddr_storage to{};
+    const socklen_t from_length = to_sockaddr(reply.tuple.src, reply.tuple.src_port, from);
+    const socklen_t to_length = to_sockaddr(reply.tuple.dst, reply.tuple.dst_port, to);
+    if (error.empty() && bind(fd, reinterpret_cast<sockaddr*>(&from), from_length) != 0) error = "bind";
+    if (error.empty() &&
+        sendto(fd, reply.payload.data(), reply.payload.size(), 0, reinterpret_cast<sockaddr*>(&to), to_length) < 0) {
+        error = "sendto";
     }
     if (!error.empty()) error = fmt::format("{}: {}", error, std::strerror(errno));
     close(fd);
@@ -142,8 +139,7 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
         ++state.run.accepted;
         rc = nfq_set_verdict(queue, id, NF_ACCEPT, 0, nullptr);
     }
-    state.run.latency.record_ns(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count()));
+    state.run.latency.record_since(started);
     state.worker.on_packet(capture::raw_ip_packet(ip, now, state.run.packets));
     send_and_record(state, decision, now);
     return rc;
@@ -183,18 +179,24 @@ void account_kernel_counters(int queue, const std::optional<QueueCounters>& at_s
     }
 }
 
+enum class ReadResult : std::uint8_t { handled, idle, failed };
+
+// Waits up to `timeout_ms` for the queue's socket, reads one netlink message and hands it to
+// libnetfilter_queue (which calls on_queued per packet). `idle`: nothing came, or a harmless
+// error (EINTR, ENOBUFS) to retry; `failed`: errno says why.
+ReadResult read_once(nfq_handle* handle, int fd, std::vector<char>& buffer, int timeout_ms) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (poll(&pfd, 1, timeout_ms) <= 0) return ReadResult::idle;
+    const ssize_t got = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+    if (got < 0) return errno == EAGAIN || errno == EINTR || errno == ENOBUFS ? ReadResult::idle : ReadResult::failed;
+    nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
+    return ReadResult::handled;
+}
+
 // At a stop, the packets already queued get their verdicts before the queue is unbound (an
 // unbound queue's pending packets would be dropped): read until the socket stays empty for 50 ms.
 void drain(nfq_handle* handle, int fd, std::vector<char>& buffer) {
-    for (;;) {
-        pollfd pfd{fd, POLLIN, 0};
-        if (poll(&pfd, 1, 50) <= 0) return;
-        const ssize_t got = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (got < 0) {
-            if (errno == EINTR || errno == ENOBUFS) continue;
-            return;
-        }
-        nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
+    while (read_once(handle, fd, buffer, 50) == ReadResult::handled) {
     }
 }
 #endif
@@ -213,9 +215,7 @@ NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& w
                             const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind) {
     NfqueueRun run;
     const int queue = settings.queue;
-    const double duration_s = settings.duration_s;
 #ifdef SCAMGATE_HAVE_NFQUEUE
-    using Clock = std::chrono::steady_clock;
     LoopState state{worker, gate, log, run};
     nfq_handle* handle = nfq_open();
     if (handle == nullptr) {
@@ -248,23 +248,13 @@ NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& w
                  settings.queue_maxlen, socket_buffer / 1024);
     }
 
-    std::optional<Clock::time_point> deadline;
-    if (duration_s > 0) {
-        deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
-    }
     std::vector<char> buffer(0x10000 + 4096);
     while (run.failure.empty() && !stop.load()) {
-        if (deadline && Clock::now() >= *deadline) break;
-        pollfd pfd{fd, POLLIN, 0};
-        const int ready = poll(&pfd, 1, 100);
-        if (ready <= 0) continue;  // timeout or EINTR: look at stop and the deadline again
-        const ssize_t got = recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (got < 0) {
-            if (errno == EAGAIN || errno == EINTR || errno == ENOBUFS) continue;
+        if (settings.deadline && std::chrono::steady_clock::now() >= *settings.deadline) break;
+        // Idle after 100 ms at most: look at stop and the deadline again.
+        if (read_once(handle, fd, buffer, 100) == ReadResult::failed) {
             run.failure = fmt::format("reading NFQUEUE {}: {}", queue, std::strerror(errno));
-            break;
         }
-        nfq_handle_packet(handle, buffer.data(), static_cast<int>(got));
     }
     if (run.failure.empty()) drain(handle, fd, buffer);
     account_kernel_counters(queue, at_start, run, log);

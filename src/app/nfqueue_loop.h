@@ -5,6 +5,7 @@
 // Worker (records, as in passive mode). Built only when libnetfilter-queue was found
 // (SCAMGATE_HAVE_NFQUEUE); otherwise nfqueue_available() is false.
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -45,10 +46,10 @@ struct NfqueueSettings {
     int queue = 0;
     std::size_t socket_buffer_bytes = 32u << 20;  // netlink receive buffer (capture.buffer_mb)
     std::uint32_t queue_maxlen = 16384;            // packets the kernel holds for us (its default: 1024)
-    double duration_s = 0;                         // > 0: stop after this long
+    std::optional<std::chrono::steady_clock::time_point> deadline;  // stop then (--duration)
 };
 
-// Runs until `stop` is set or the duration passes. `gate` may be null (no detection: every packet
+// Runs until `stop` is set or the deadline passes. `gate` may be null (no detection: every packet
 // is accepted and only recorded).
 NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate,
                             const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind = {});

@@ -276,6 +276,7 @@ std::string join(const std::vector<std::string>& names) { return fmt::format("{}
 CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& options) {
     CaptureConfig c = config;
     if (options.mode) c.mode = *options.mode;
+    if (options.queue) c.queue = static_cast<unsigned>(*options.queue);
     if (!options.interfaces.empty()) c.interfaces = options.interfaces;
     if (options.bpf) c.bpf = *options.bpf;
     if (options.snaplen) c.snaplen = *options.snaplen;
@@ -361,21 +362,23 @@ std::string become_user(const AppConfig& config, const RunOptions& options, std:
     return {};
 }
 
-Clock::duration as_duration(double seconds) {
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+// When --duration (> 0) ends the run.
+std::optional<Clock::time_point> deadline_of(double duration_s) {
+    if (duration_s <= 0) return std::nullopt;
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
 }
 
-int run_nfqueue(Daemon& d, const AppConfig& config, const RunOptions& options, std::ostream& out) {
-    const int queue = options.queue.value_or(static_cast<int>(config.capture.queue));
+int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture, const RunOptions& options,
+                std::ostream& out) {
     if (!d.gate) d.log.warn("nfqueue mode without detection: every packet is accepted");
-    d.worker->begin_source(fmt::format("nfqueue:{}", queue));
+    d.worker->begin_source(fmt::format("nfqueue:{}", capture.queue));
     // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too.
     static constexpr std::array kKeep{Capability::net_admin};
     const auto after_bind = [&] { return become_user(config, options, kKeep, d.log); };
     NfqueueSettings settings;
-    settings.queue = queue;
-    settings.socket_buffer_bytes = effective_capture(config.capture, options).buffer_mb * 1024 * 1024;
-    settings.duration_s = options.duration_s;
+    settings.queue = static_cast<int>(capture.queue);
+    settings.socket_buffer_bytes = capture.buffer_mb * 1024 * 1024;
+    settings.deadline = deadline_of(options.duration_s);
     const NfqueueRun run =
         run_nfqueue_loop(settings, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, d.log, after_bind);
     if (!run.failure.empty()) d.log.error("nfqueue: {}; stopping", run.failure);
@@ -391,7 +394,8 @@ int run_bridge(Daemon& d, std::vector<capture::LiveCapture>& sides, const Captur
                const RunOptions& options, std::ostream& out) {
     if (!d.gate) d.log.warn("bridge mode without detection: every frame is forwarded");
     d.worker->begin_source(join(capture.interfaces));
-    const BridgeRun run = run_bridge_loop(sides, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, options.duration_s, d.log);
+    const BridgeRun run = run_bridge_loop(sides, *d.worker, d.gate ? &*d.gate : nullptr, d.stop,
+                                          deadline_of(options.duration_s), d.log);
     if (!run.failure.empty()) d.log.error("bridge: {}; stopping", run.failure);
     StatsReport stats = d.finish();
     append_bridge_stats(run, stats);
@@ -411,9 +415,7 @@ int run_passive(Daemon& d, std::vector<capture::LiveCapture>& captures, const Ca
     if (capture.active_replies && !d.gate) d.log.warn("active replies need detection; none in this run");
     d.worker->begin_source(join(capture.interfaces));
     CaptureLoop loop(captures, *d.worker, replies, d.log);
-    std::optional<Clock::time_point> deadline;
-    if (options.duration_s > 0) deadline = Clock::now() + as_duration(options.duration_s);
-    const std::string failure = loop.run(d.stop, deadline);
+    const std::string failure = loop.run(d.stop, deadline_of(options.duration_s));
     if (!failure.empty()) d.log.error("capture failed: {}; stopping", failure);
     StatsReport stats = d.finish();
     if (capture.active_replies) stats.set("passive.replies_sent", loop.replies_sent());
@@ -428,7 +430,7 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
     if (auto code = check_run(config, options, log)) return *code;
     const CaptureConfig capture = effective_capture(config.capture, options);
     Daemon daemon(config, options, out, log);
-    if (capture.mode == "nfqueue") return run_nfqueue(daemon, config, options, out);
+    if (capture.mode == "nfqueue") return run_nfqueue(daemon, config, capture, options, out);
     std::vector<capture::LiveCapture> captures;
     try {
         captures = open_captures(config, capture, log);

@@ -24,7 +24,7 @@ namespace scamgate::app {
 struct RunOptions {
     std::optional<std::string> mode;       // --mode (capture.mode)
     std::vector<std::string> interfaces;   // --interface, repeatable (capture.interfaces)
-    std::optional<int> queue;              // --queue (nfqueue mode; default 0)
+    std::optional<int> queue;              // --queue (capture.queue)
     std::optional<std::string> bpf;        // --bpf (capture.bpf)
     std::optional<std::size_t> snaplen;    // --snaplen (capture.snaplen)
     std::optional<std::size_t> buffer_mb;  // --buffer-mb (capture.buffer_mb)

@@ -3,6 +3,7 @@
 // reported without storing every sample: 1 µs buckets up to 10 ms, then one bucket for the rest
 // (its samples reported as the largest time seen).
 #include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <vector>
 
@@ -17,6 +18,12 @@ public:
         ++buckets_[static_cast<std::size_t>(std::min(micros, kExactMicros))];
         ++count_;
         max_micros_ = std::max(max_micros_, micros);
+    }
+
+    // The time from `start` to now on the steady clock.
+    void record_since(std::chrono::steady_clock::time_point start) {
+        const auto elapsed = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start);
+        record_ns(static_cast<std::uint64_t>(elapsed.count()));
     }
 
     std::uint64_t count() const { return count_; }
