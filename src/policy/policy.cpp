@@ -265,25 +265,26 @@ std::string joined_or_none(const std::vector<std::string>& items) {
     return items.empty() ? std::string("none") : fmt::format("{}", fmt::join(items, ","));
 }
 
+// The value of one of kTagPlaceholders for `v`.
+std::string placeholder_value(std::string_view placeholder, const record::Verdict& v) {
+    if (placeholder == "{score}") return std::to_string(v.score);
+    if (placeholder == "{rule}") return v.rule;
+    if (placeholder == "{tags}") return joined_or_none(v.tags);
+    return joined_or_none(v.categories);  // "{categories}"
+}
+
 std::string render(std::string_view value_template, const record::Verdict& v) {
     std::string out;
     for (std::size_t i = 0; i < value_template.size();) {
         const std::string_view rest = value_template.substr(i);
-        if (rest.starts_with("{score}")) {
-            out += std::to_string(v.score);
-            i += 7;
-        } else if (rest.starts_with("{rule}")) {
-            out += v.rule;
-            i += 6;
-        } else if (rest.starts_with("{tags}")) {
-            out += joined_or_none(v.tags);
-            i += 6;
-        } else if (rest.starts_with("{categories}")) {
-            out += joined_or_none(v.categories);
-            i += 12;
-        } else {
+        const auto* placeholder = std::find_if(kTagPlaceholders.begin(), kTagPlaceholders.end(),
+                                               [rest](std::string_view p) { return rest.starts_with(p); });
+        if (placeholder == kTagPlaceholders.end()) {
             out += value_template[i++];
+            continue;
         }
+        out += placeholder_value(*placeholder, v);
+        i += placeholder->size();
     }
     return out;
 }
