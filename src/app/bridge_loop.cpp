@@ -27,8 +27,10 @@ constexpr std::size_t kBatch = 256;  // frames from one side before the other si
 
 class Bridge {
 public:
-    Bridge(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate, Logger& log)
+    Bridge(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate, Logger& log,
+           const ReloadActivity* reloads)
         : sides_(sides), worker_(worker), gate_(gate), log_(log) {
+        run_.service = ServiceTimes(reloads);
         for (const auto& side : sides_) fds_.push_back(pollfd{side.selectable_fd(), POLLIN, 0});
     }
 
@@ -73,6 +75,7 @@ private:
         run_.latency.record_since(started);
         worker_.on_packet(packet);
         if (decision.reply && ip_offset) reply(sides_[from], packet, *ip_offset, *decision.reply);
+        run_.service.record_since(started);
     }
 
     // Injects `changed` (or `original` when empty); a changed frame the interface refuses (larger
@@ -123,13 +126,13 @@ private:
 
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
-                          Logger& log) {
+                          Logger& log, const ReloadActivity* reloads) {
     if (sides.size() != 2) {
         BridgeRun run;
         run.failure = "bridge mode needs exactly two interfaces";
         return run;
     }
-    return Bridge(sides, worker, gate, log).run(stop, deadline);
+    return Bridge(sides, worker, gate, log, reloads).run(stop, deadline);
 }
 
 void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
@@ -140,6 +143,7 @@ void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
     stats.set("bridge.replies_sent", run.replies_sent);
     stats.set("bridge.inject_errors", run.inject_errors);
     append_latency_stats(run.latency, stats);
+    run.service.append_stats(stats);
 }
 
 bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, InlineGate& gate,

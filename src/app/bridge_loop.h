@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/inline_gate.h"
+#include "app/reload_activity.h"
 #include "capture/live.h"
 #include "common/latency.h"
 #include "common/log.h"
@@ -28,14 +29,15 @@ struct BridgeRun {
     std::uint64_t replies_sent = 0;
     std::uint64_t inject_errors = 0;
     LatencyHistogram latency;  // from the frame leaving libpcap to its injection on the other side
+    ServiceTimes service;      // the whole time spent on a frame, split by reload windows
     std::string failure;       // why reading failed; empty after a requested stop
 };
 
 // Runs until `stop` is set or the deadline passes. `sides` holds exactly two open captures.
-// `gate` may be null (a plain bridge that only records).
+// `gate` may be null (a plain bridge that only records); `reloads` null when nothing reloads.
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
-                          Logger& log);
+                          Logger& log, const ReloadActivity* reloads = nullptr);
 
 void append_bridge_stats(const BridgeRun& run, StatsReport& stats);
 

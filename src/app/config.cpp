@@ -16,7 +16,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode };
+enum class ParamType { count, seconds, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action };
 
 struct Param {
     std::string key;  // "section.name"
@@ -246,6 +246,21 @@ Param capture_mode_param() {
     return p;
 }
 
+Param inline_unparsed_param() {
+    Param p{"inline.unparsed", ParamType::unparsed_action, 0, 0,
+            "nfqueue/bridge: a packet on a SIP or SMPP port that cannot be parsed is forwarded (allow), forwarded "
+            "with an alert event (alert) or dropped (drop; UDP only, TCP segments are forwarded); each is counted "
+            "as inline.unparsed with an event naming the anomaly (docs/policy.md)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        const std::string value = n.IsScalar() ? n.Scalar() : "";
+        auto action = unparsed_action_from(value);
+        if (!action) throw ConfigError(fmt::format("{}: '{}' is '{}'; use allow, alert or drop", where, key, value));
+        c.inline_gate.unparsed = *action;
+    };
+    p.show = [](const AppConfig& c) { return std::string(unparsed_action_name(c.inline_gate.unparsed)); };
+    return p;
+}
+
 // A text value, taken as written (empty or null: not set); `what` says what it must be.
 template <typename Access>
 Param text_param(std::string key, std::string help, std::string what, Access access) {
@@ -286,6 +301,7 @@ const std::vector<Param>& parameters() {
                    "a user name", [](AppConfig& c) -> std::string& { return c.daemon.user; }),
         text_param("daemon.group", "group for daemon.user; empty: the user's primary group (--group overrides)",
                    "a group name", [](AppConfig& c) -> std::string& { return c.daemon.group; }),
+        inline_unparsed_param(),
         ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted",
                     [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.sip.ports; }),
         bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",
@@ -534,6 +550,7 @@ std::string describe_parameters() {
             case ParamType::text: range = "string"; break;
             case ParamType::name_list: range = "list of names"; break;
             case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
+            case ParamType::unparsed_action: range = "allow|alert|drop"; break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);
     }

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "app/inline_settings.h"
 #include "detect/detector.h"
 #include "pipeline/worker.h"
 
@@ -32,6 +33,7 @@ struct AppConfig {
     pipeline::PipelineConfig pipeline;
     CaptureConfig capture;
     DaemonConfig daemon;
+    InlineSettings inline_gate;  // inline.*
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
     std::string control_socket;  // `run`'s control socket (reload); empty: the default path

@@ -102,7 +102,8 @@ void record_sent(pipeline::Worker& worker, ByteView datagram, Timestamp ts, std:
 }
 
 void log_decision(Logger& log, std::string_view mode, const InlineDecision& decision) {
-    if (decision.action.empty() || decision.remembered) return;
+    // Unparsed packets are logged (rate-limited) by the worker as anomalies, and evented.
+    if (decision.action.empty() || decision.remembered || !decision.unparsed.empty()) return;
     const bool changed = decision.verdict == PacketVerdict::drop || decision.rewritten || decision.reply;
     if (!changed && decision.action != "tag") return;
     log.info("{}: call-id {}: {}{} -> {}", mode, decision.call_id, decision.action, decision.enforced ? " (enforced)" : "",
@@ -164,10 +165,10 @@ struct InlineGate::Impl {
         Timestamp until = 0;
     };
 
-    Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c)
-        : user(d, p), config(c), decoder(config.net, catcher) {}
-    Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c)
-        : user(source), config(c), decoder(config.net, catcher) {}
+    Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c, const InlineSettings& s)
+        : user(d, p), config(c), settings(s), decoder(config.net, catcher) {}
+    Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c, const InlineSettings& s)
+        : user(source), config(c), settings(s), decoder(config.net, catcher) {}
 
     InlineDecision on_packet(ByteView ip, Timestamp now) {
         InlineDecision decision;
@@ -179,13 +180,22 @@ struct InlineGate::Impl {
         const std::string_view text = catcher.bytes;
         const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
         if (!sip::starts_with_start_line(text)) {
-            if (tcp && starts_smpp(text)) on_smpp_segment(ip, now, decision);
+            if (tcp && starts_smpp(text)) {
+                on_smpp_segment(ip, now, decision);
+            } else if (!tcp && on_port(config.sip.ports) && !is_keepalive(text)) {
+                // Whatever else arrives on a SIP port may still be routed by a lenient next hop.
+                on_unparsed(describe(sip::SipAnomaly::bad_start_line).name, now, decision);
+            }
             return decision;
         }
         const auto parsed = sip::parse_message(text, tcp ? sip::Framing::stream : sip::Framing::datagram, message,
                                                config.sip_parser);
         if (parsed.status != sip::ParseStatus::ok) {
-            if (tcp && parsed.status == sip::ParseStatus::incomplete && looks_decidable(text)) ++tcp_unsafe;
+            if (tcp && parsed.status == sip::ParseStatus::incomplete) {
+                if (looks_decidable(text)) ++tcp_unsafe;
+            } else {
+                on_unparsed(describe(parsed.anomaly).name, now, decision);
+            }
             return decision;
         }
         if (!message.is_request) {
@@ -193,7 +203,12 @@ struct InlineGate::Impl {
             return decision;
         }
         const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        if (call_id.empty()) return decision;
+        if (call_id.empty()) {
+            if (message.method == "INVITE" || message.method == "MESSAGE") {
+                on_unparsed(describe(sip::SipAnomaly::missing_call_id).name, now, decision);
+            }
+            return decision;
+        }
         if (!tcp && drop_remembered(call_id, decision)) return decision;
 
         auto contact = contact_of(call_id, now);
@@ -226,6 +241,50 @@ struct InlineGate::Impl {
         catcher.found = false;
         decoder.decode(capture::raw_ip_packet(ip, now, packets));
         return catcher.found && !catcher.bytes.empty();
+    }
+
+    bool on_port(const std::vector<std::uint16_t>& ports) const {
+        return std::find(ports.begin(), ports.end(), catcher.tuple.dst_port) != ports.end() ||
+               std::find(ports.begin(), ports.end(), catcher.tuple.src_port) != ports.end();
+    }
+
+    // RFC 5626 keepalives (CRLF ping / pong) and STUN messages (RFC 8489: top two bits zero, the
+    // magic cookie at offset 4) share SIP ports and are not SIP.
+    static bool is_keepalive(std::string_view text) {
+        if (text.find_first_not_of("\r\n") == std::string_view::npos) return true;
+        return text.size() >= 20 && (static_cast<unsigned char>(text[0]) & 0xC0) == 0 &&
+               text.substr(4, 4) == std::string_view("\x21\x12\xA4\x42", 4);
+    }
+
+    // inline.unparsed: the packet is counted, reported, and dropped when so configured (UDP only:
+    // a TCP segment is never dropped, the connection carries other messages; and never in
+    // monitor mode).
+    void on_unparsed(std::string_view anomaly, Timestamp now, InlineDecision& decision) {
+        ++unparsed;
+        const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
+        const bool wants_drop = settings.unparsed == UnparsedAction::drop;
+        const bool enforce = user.refresh().policy->mode == policy::Mode::enforce;
+        const bool dropping = wants_drop && !tcp && enforce;
+        if (wants_drop && !dropping) ++not_applied;
+        if (dropping) {
+            decision.verdict = PacketVerdict::drop;
+            ++unparsed_dropped;
+        }
+        decision.unparsed = std::string(anomaly);
+        decision.action = std::string(unparsed_action_name(settings.unparsed));
+        decision.enforced = dropping;
+        if (!reporter) return;
+        output::UnparsedEvent event;
+        event.ts = now;
+        event.ingress.src = catcher.tuple.src;
+        event.ingress.dst = catcher.tuple.dst;
+        event.ingress.src_port = catcher.tuple.src_port;
+        event.ingress.dst_port = catcher.tuple.dst_port;
+        event.ingress.transport = tcp ? "tcp" : "udp";
+        event.anomaly = std::string(anomaly);
+        event.action = decision.action;
+        event.enforced = dropping;
+        reporter(event);
     }
 
     static bool looks_decidable(std::string_view text) { return text.starts_with("INVITE ") || text.starts_with("MESSAGE "); }
@@ -369,8 +428,12 @@ struct InlineGate::Impl {
                 if (header->id == smpp::command::submit_sm || header->id == smpp::command::data_sm) ++tcp_unsafe;
                 break;
             }
-            if (smpp::parse_pdu(bytes.subspan(offset, header->length), pdu).ok) {
+            const auto outcome = smpp::parse_pdu(bytes.subspan(offset, header->length), pdu);
+            if (outcome.ok) {
                 on_smpp_pdu(ip, offset, now, changed, decision);
+            } else if (on_port(config.smpp.ports) || header->id == smpp::command::submit_sm ||
+                       header->id == smpp::command::data_sm) {
+                on_unparsed(outcome.anomaly ? describe(*outcome.anomaly).name : "smpp.unparsed", now, decision);
             }
             offset += header->length;
         }
@@ -462,6 +525,8 @@ struct InlineGate::Impl {
 
     policy::SnapshotUser user;
     pipeline::PipelineConfig config;
+    InlineSettings settings;
+    UnparsedReporter reporter;
     PayloadCatcher catcher;
     net::PacketDecoder decoder;
     sip::Message message;  // the SIP message of the packet being decided
@@ -484,14 +549,19 @@ struct InlineGate::Impl {
     std::uint64_t smpp_rewritten = 0;
     std::uint64_t smpp_responses_rewritten = 0;
     std::uint64_t not_applied = 0;
+    std::uint64_t unparsed = 0;
+    std::uint64_t unparsed_dropped = 0;
 };
 
 InlineGate::InlineGate(const detect::Detector& detector, const policy::Policy& policy,
-                       const pipeline::PipelineConfig& config)
-    : impl_(std::make_unique<Impl>(detector, policy, config)) {}
+                       const pipeline::PipelineConfig& config, const InlineSettings& settings)
+    : impl_(std::make_unique<Impl>(detector, policy, config, settings)) {}
 
-InlineGate::InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config)
-    : impl_(std::make_unique<Impl>(source, config)) {}
+InlineGate::InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config,
+                       const InlineSettings& settings)
+    : impl_(std::make_unique<Impl>(source, config, settings)) {}
+
+void InlineGate::report_unparsed_to(UnparsedReporter reporter) { impl_->reporter = std::move(reporter); }
 
 InlineGate::~InlineGate() = default;
 
@@ -511,6 +581,8 @@ void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.smpp_rewritten", impl_->smpp_rewritten);
     report.add("inline.smpp_responses_rewritten", impl_->smpp_responses_rewritten);
     report.add("inline.not_applied", impl_->not_applied);
+    report.add("inline.unparsed", impl_->unparsed);
+    report.add("inline.unparsed_dropped", impl_->unparsed_dropped);
 }
 
 }  // namespace scamgate::app

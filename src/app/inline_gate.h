@@ -17,13 +17,20 @@
 //   invalid dest_addr_ton (same length) so the SMSC refuses it, and for reject its response (by
 //   sequence_number) gets the rule's smpp_status on the way back. Only PDUs wholly inside a
 //   segment that starts at a PDU boundary are decided; tag and submit_multi are alerts only.
+// A packet on a SIP or SMPP port that cannot be parsed (a UDP datagram on a SIP port that is not
+// SIP and not a keepalive; a SIP message, UDP or TCP, the parser refuses; a decidable request
+// without Call-ID; an SMPP PDU that does not parse) is handled as `inline.unparsed` says: allowed,
+// alerted or (UDP only, enforce mode only) dropped; counted as inline.unparsed and reported as an
+// event naming the anomaly.
 // Everything else is accepted unchanged. Knows nothing about netfilter or libpcap.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "app/inline_settings.h"
 #include "common/bytes.h"
 #include "common/latency.h"
 #include "common/log.h"
@@ -32,6 +39,7 @@
 #include "detect/detector.h"
 #include "net/flow.h"
 #include "net/rewrite.h"
+#include "output/events.h"
 #include "pipeline/worker.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
@@ -54,14 +62,21 @@ struct InlineDecision {
     std::string action;    // the decided action ("" when nothing was decided for this packet)
     bool enforced = false;
     bool remembered = false;  // a later packet of a call already decided
+    std::string unparsed;     // the anomaly when the packet was handled by inline.unparsed
 };
+
+// Receives the event of each unparsed packet (the daemon writes it to the events output).
+using UnparsedReporter = std::function<void(const output::UnparsedEvent&)>;
 
 class InlineGate {
 public:
-    InlineGate(const detect::Detector& detector, const policy::Policy& policy, const pipeline::PipelineConfig& config);
+    InlineGate(const detect::Detector& detector, const policy::Policy& policy, const pipeline::PipelineConfig& config,
+               const InlineSettings& settings = {});
     // The detector and policy are taken from `source` for each decision (reloadable); what the
     // gate remembers of blocked calls survives a change of snapshot.
-    InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config);
+    InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config,
+               const InlineSettings& settings = {});
+    void report_unparsed_to(UnparsedReporter reporter);
     ~InlineGate();
     InlineGate(const InlineGate&) = delete;
     InlineGate& operator=(const InlineGate&) = delete;
@@ -70,7 +85,8 @@ public:
     InlineDecision on_packet(ByteView ip, Timestamp now);
     // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.tagged,
     // inline.remembered_drops, inline.tcp_rewritten, inline.tcp_responses_rewritten,
-    // inline.tcp_unsafe, inline.smpp_rewritten, inline.smpp_responses_rewritten, inline.not_applied
+    // inline.tcp_unsafe, inline.smpp_rewritten, inline.smpp_responses_rewritten, inline.not_applied,
+    // inline.unparsed, inline.unparsed_dropped
     void append_stats(StatsReport& report) const;
 
 private:

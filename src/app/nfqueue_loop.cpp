@@ -142,6 +142,7 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     state.run.latency.record_since(started);
     state.worker.on_packet(capture::raw_ip_packet(ip, now, state.run.packets));
     send_and_record(state, decision, now);
+    state.run.service.record_since(started);
     return rc;
 }
 
@@ -214,6 +215,7 @@ bool nfqueue_available() {
 NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate,
                             const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind) {
     NfqueueRun run;
+    run.service = ServiceTimes(settings.reloads);
     const int queue = settings.queue;
 #ifdef SCAMGATE_HAVE_NFQUEUE
     LoopState state{worker, gate, log, run};
@@ -283,6 +285,7 @@ void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {
     stats.set("nfqueue.kernel_queue_dropped", run.kernel_queue_dropped);
     stats.set("nfqueue.kernel_user_dropped", run.kernel_user_dropped);
     append_latency_stats(run.latency, stats);
+    run.service.append_stats(stats);
 }
 
 }  // namespace scamgate::app

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "app/inline_gate.h"
+#include "app/reload_activity.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "pipeline/worker.h"
@@ -35,6 +36,7 @@ struct NfqueueRun {
     std::uint64_t kernel_queue_dropped = 0;
     std::uint64_t kernel_user_dropped = 0;
     LatencyHistogram latency;      // from the packet's arrival in the callback to its verdict
+    ServiceTimes service;          // the whole callback, split by reload windows
     std::string failure;  // why the queue could not be bound or read; empty after a requested stop
 };
 
@@ -47,6 +49,7 @@ struct NfqueueSettings {
     std::size_t socket_buffer_bytes = 32u << 20;  // netlink receive buffer (capture.buffer_mb)
     std::uint32_t queue_maxlen = 16384;            // packets the kernel holds for us (its default: 1024)
     std::optional<std::chrono::steady_clock::time_point> deadline;  // stop then (--duration)
+    const ReloadActivity* reloads = nullptr;                        // null: no reloads in this run
 };
 
 // Runs until `stop` is set or the deadline passes. `gate` may be null (no detection: every packet

@@ -1,15 +1,18 @@
 #include "app/reload.h"
 
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <ostream>
 #include <utility>
 
@@ -28,16 +31,29 @@ std::shared_ptr<const Detection> DetectionHolder::get() const {
 }
 
 void DetectionHolder::replace(std::shared_ptr<const Detection> next) {
-    std::shared_ptr<const Detection> old;
+    std::lock_guard lock(mutex_);
+    retired_.push_back(std::exchange(detection_, std::move(next)));
+}
+
+std::size_t DetectionHolder::release_retired() {
+    std::vector<std::shared_ptr<const Detection>> unused;
+    std::size_t held = 0;
     {
         std::lock_guard lock(mutex_);
-        old = std::exchange(detection_, std::move(next));
+        // use_count() == 1: only this list holds it, and current() never hands out a retired one,
+        // so nobody can take it back.
+        auto in_use = std::partition(retired_.begin(), retired_.end(), [](const auto& d) { return d.use_count() > 1; });
+        std::move(in_use, retired_.end(), std::back_inserter(unused));
+        retired_.erase(in_use, retired_.end());
+        held = retired_.size();
     }
-    // `old` is freed here, outside the lock, unless a user still holds it.
+    // `unused` is freed here, on the caller's thread and outside the lock.
+    return held;
 }
 
 ReloadResult Reloader::reload(const std::string& why) {
     std::lock_guard lock(mutex_);
+    activity_.begin();
     log_.info("reload ({}): loading the configuration, plan, lists, signature packs and policy", why);
     ReloadResult result;
     try {
@@ -53,6 +69,7 @@ ReloadResult Reloader::reload(const std::string& why) {
         ++failures_;
         log_.error("reload ({}) failed, the previous configuration stays in force: {}", why, result.error);
     }
+    activity_.end();
     return result;
 }
 
@@ -70,6 +87,8 @@ std::string default_control_path() {
 }
 
 namespace {
+
+constexpr int kControlNice = 10;
 
 bool fill_address(const std::string& path, sockaddr_un& address) {
     address = {};
@@ -138,8 +157,13 @@ ControlServer::~ControlServer() {
 }
 
 void ControlServer::serve() {
+    // Linux applies nice per thread: this lowers only the control thread.
+    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), kControlNice) != 0) {
+        log_.warn("control thread: cannot lower its priority: {}", std::strerror(errno));
+    }
     while (!done_.load()) {
         if (hup_.exchange(false)) reloader_.reload("SIGHUP");
+        reloader_.collect();
         if (listen_fd_ < 0) {
             ::usleep(50'000);
             continue;

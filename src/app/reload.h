@@ -10,7 +10,9 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "app/reload_activity.h"
 #include "app/replay.h"  // Detection
 #include "common/log.h"
 #include "common/stats.h"
@@ -19,16 +21,23 @@
 namespace scamgate::app {
 
 // The Detection in force; current() and replace() may be called from any thread.
+// A replaced Detection is retired, not freed: the packet thread may still hold it in a snapshot,
+// and whoever drops the last reference frees it (Hyperscan databases, lists, plans: tens of ms,
+// far more under a sanitizer). release_retired(), called from the control thread, frees the ones
+// nobody uses any more, so the packet path never pays for a reload.
 class DetectionHolder final : public policy::SnapshotSource {
 public:
     explicit DetectionHolder(std::shared_ptr<const Detection> initial) : detection_(std::move(initial)) {}
     policy::DetectionSnapshot current() const override;
     std::shared_ptr<const Detection> get() const;
     void replace(std::shared_ptr<const Detection> next);
+    // Frees the retired Detections no snapshot holds; returns how many are still held.
+    std::size_t release_retired();
 
 private:
     mutable std::mutex mutex_;
     std::shared_ptr<const Detection> detection_;
+    std::vector<std::shared_ptr<const Detection>> retired_;
 };
 
 // Builds a new Detection from the configuration files as given at the start (same -c, same
@@ -47,10 +56,14 @@ public:
     Reloader(DetectionHolder& holder, DetectionLoader loader, Logger& log)
         : holder_(holder), loader_(std::move(loader)), log_(log) {}
     ReloadResult reload(const std::string& why);
+    // Frees retired detections no longer in use (see DetectionHolder); the control thread calls it.
+    void collect() { holder_.release_retired(); }
+    const ReloadActivity& activity() const { return activity_; }
     void append_stats(StatsReport& report) const;
 
 private:
     DetectionHolder& holder_;
+    ReloadActivity activity_;
     DetectionLoader loader_;
     Logger& log_;
     std::mutex mutex_;
@@ -65,7 +78,8 @@ std::string default_control_path();
 // A thread that serves the local control socket (AF_UNIX stream, mode 0600; one line "reload\n"
 // answered "ok N signatures\n" or "error MESSAGE\n") and runs the reloads asked for by SIGHUP
 // (a flag the signal thread sets). When the socket cannot be made, that is logged
-// and SIGHUP still works.
+// and SIGHUP still works. The thread runs at a lower CPU priority (nice +10): a reload loads and
+// compiles on it while the packet thread must keep its core on a busy machine.
 class ControlServer {
 public:
     // `hup` is set by the signal thread on SIGHUP; the server clears it and reloads.

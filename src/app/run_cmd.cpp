@@ -323,7 +323,23 @@ struct Daemon {
         } else {
             log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
         }
-        if (holder) gate.emplace(*holder, config.pipeline);
+        if (holder) {
+            gate.emplace(*holder, config.pipeline, config.inline_gate);
+            if (events) {
+                gate->report_unparsed_to([this](const output::UnparsedEvent& event) {
+                    output::UnparsedEvent named = event;
+                    named.source = source;
+                    events->on_unparsed(named);
+                    events->flush();
+                });
+            }
+        }
+    }
+
+    // Names the capture source for the worker's records and the gate's events.
+    void begin_source(std::string name) {
+        source = std::move(name);
+        worker->begin_source(source);
     }
 
     // Drains the worker, flushes the events and gathers the stats every mode reports.
@@ -339,6 +355,7 @@ struct Daemon {
     }
 
     Logger& log;
+    std::string source;
     std::optional<output::JsonlWriter> events;
     std::optional<FlushEachLine> flushing;
     output::FanOut sinks;
@@ -371,7 +388,7 @@ std::optional<Clock::time_point> deadline_of(double duration_s) {
 int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture, const RunOptions& options,
                 std::ostream& out) {
     if (!d.gate) d.log.warn("nfqueue mode without detection: every packet is accepted");
-    d.worker->begin_source(fmt::format("nfqueue:{}", capture.queue));
+    d.begin_source(fmt::format("nfqueue:{}", capture.queue));
     // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too.
     static constexpr std::array kKeep{Capability::net_admin};
     const auto after_bind = [&] { return become_user(config, options, kKeep, d.log); };
@@ -379,6 +396,7 @@ int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture
     settings.queue = static_cast<int>(capture.queue);
     settings.socket_buffer_bytes = capture.buffer_mb * 1024 * 1024;
     settings.deadline = deadline_of(options.duration_s);
+    if (d.reloader) settings.reloads = &d.reloader->activity();
     const NfqueueRun run =
         run_nfqueue_loop(settings, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, d.log, after_bind);
     if (!run.failure.empty()) d.log.error("nfqueue: {}; stopping", run.failure);
@@ -393,9 +411,10 @@ int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture
 int run_bridge(Daemon& d, std::vector<capture::LiveCapture>& sides, const CaptureConfig& capture,
                const RunOptions& options, std::ostream& out) {
     if (!d.gate) d.log.warn("bridge mode without detection: every frame is forwarded");
-    d.worker->begin_source(join(capture.interfaces));
+    d.begin_source(join(capture.interfaces));
     const BridgeRun run = run_bridge_loop(sides, *d.worker, d.gate ? &*d.gate : nullptr, d.stop,
-                                          deadline_of(options.duration_s), d.log);
+                                          deadline_of(options.duration_s), d.log,
+                                          d.reloader ? &d.reloader->activity() : nullptr);
     if (!run.failure.empty()) d.log.error("bridge: {}; stopping", run.failure);
     StatsReport stats = d.finish();
     append_bridge_stats(run, stats);
@@ -413,7 +432,7 @@ int run_passive(Daemon& d, std::vector<capture::LiveCapture>& captures, const Ca
                capture.active_replies ? "on" : "off");
     InlineGate* replies = capture.active_replies && d.gate ? &*d.gate : nullptr;
     if (capture.active_replies && !d.gate) d.log.warn("active replies need detection; none in this run");
-    d.worker->begin_source(join(capture.interfaces));
+    d.begin_source(join(capture.interfaces));
     CaptureLoop loop(captures, *d.worker, replies, d.log);
     const std::string failure = loop.run(d.stop, deadline_of(options.duration_s));
     if (!failure.empty()) d.log.error("capture failed: {}; stopping", failure);

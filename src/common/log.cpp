@@ -15,6 +15,7 @@ std::string_view level_tag(LogLevel level) {
 }  // namespace
 
 void Logger::write(LogLevel level, std::string_view message) {
+    std::lock_guard lock(write_mutex_);
     *out_ << "scamgate: " << level_tag(level) << ": " << message << '\n';
 }
 

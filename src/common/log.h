@@ -1,8 +1,9 @@
 #pragma once
 // A logger passed by reference to whoever needs it (no global logger). Lines go to one stream
-// with a level tag; `limit()` lets callers log the first few of a repeated event and count the rest.
+// with a level tag, whole lines even when several threads log; `limit()` lets callers log the first few of a repeated event and count the rest.
 #include <cstdint>
 #include <map>
+#include <mutex>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -43,6 +44,7 @@ public:
 private:
     std::ostream* out_;
     LogLevel threshold_;
+    std::mutex write_mutex_;  // the packet and control threads both log: one line at a time
 };
 
 // Lets the first `per_key` occurrences of each key through, then stays quiet; the totals are in

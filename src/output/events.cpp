@@ -236,6 +236,19 @@ json to_json(const record::Contact& contact, const EventOptions& options) {
     return j;
 }
 
+json to_json(const UnparsedEvent& event) {
+    json j;
+    j["ts"] = format_rfc3339(event.ts);
+    j["kind"] = "unparsed";
+    j["source"] = event.source;
+    j["ingress"] = ingress_json(event.ingress);
+    j["anomaly"] = event.anomaly;
+    j["action"] = event.action;
+    j["enforced"] = event.enforced;
+    j["wire"] = event.enforced ? "dropped" : "forwarded";
+    return j;
+}
+
 json to_json(const StatsReport& report) {
     json j = json::object();
     for (const auto& [name, value] : report.values()) j[name] = value;
@@ -252,6 +265,11 @@ JsonlWriter::JsonlWriter(const std::string& path, std::ostream& stdout_stream, E
 
 void JsonlWriter::on_contact(const record::Contact& contact) {
     *out_ << to_json(contact, options_).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+    ++written_;
+}
+
+void JsonlWriter::on_unparsed(const UnparsedEvent& event) {
+    *out_ << to_json(event).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
     ++written_;
 }
 

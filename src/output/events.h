@@ -20,7 +20,18 @@ struct EventOptions {
     bool redact_text = false;
 };
 
+// A packet an inline gate could not parse (`inline.unparsed`): what it was, what was done with it.
+struct UnparsedEvent {
+    Timestamp ts = 0;
+    std::string source;        // the capture source ("nfqueue:8", "eth1,eth2")
+    record::Ingress ingress;   // the packet's addresses, ports and transport
+    std::string anomaly;       // the parser's anomaly name, e.g. "sip.bad_start_line"
+    std::string action;        // inline.unparsed as configured: allow, alert or drop
+    bool enforced = false;     // true: the packet was dropped (action drop, UDP, not in monitor mode)
+};
+
 nlohmann::json to_json(const record::Contact& contact, const EventOptions& options = {});
+nlohmann::json to_json(const UnparsedEvent& event);
 nlohmann::json to_json(const StatsReport& report);
 
 // {"length": characters, "xxh3_128": hex}: what a redacted text becomes.
@@ -32,6 +43,7 @@ public:
     // Throws std::runtime_error when the file cannot be opened.
     explicit JsonlWriter(const std::string& path, std::ostream& stdout_stream, EventOptions options = {});
     void on_contact(const record::Contact& contact) override;
+    void on_unparsed(const UnparsedEvent& event);
     void flush();
     std::uint64_t written() const { return written_; }
 

@@ -1,0 +1,145 @@
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+
+#include "app/reload.h"
+#include "app/reload_activity.h"
+#include "app/replay.h"
+#include "policy/stage.h"
+#include "record/contact.h"
+
+using namespace scamgate;
+using namespace scamgate::app;
+
+namespace {
+
+const std::string kSource = SCAMGATE_SOURCE_DIR;
+
+// A real detection set (the golden test pack, shipped plan and lists), as a reload builds it.
+std::shared_ptr<const Detection> load_golden_detection(Logger& log) {
+    const AppConfig config = load_config(kSource + "/tests/golden/verdicts.yaml");
+    return std::make_shared<const Detection>(load_detection(config, {}, log));
+}
+
+record::Contact sms_contact(const std::string& text) {
+    record::Contact contact;
+    contact.kind = record::ContactKind::sms;
+    contact.sms.emplace();
+    contact.sms->protocol = "smpp";
+    contact.sms->text = text;
+    return contact;
+}
+
+}  // namespace
+
+TEST_CASE("a replaced detection is freed by release_retired once no snapshot holds it, not by the packet thread") {
+    std::ostringstream log_text;
+    Logger log{log_text};
+    auto first = load_golden_detection(log);
+    std::weak_ptr<const Detection> first_alive = first;
+    DetectionHolder holder(std::move(first));
+
+    // The packet thread's snapshot user holds the first set, as between two packets.
+    policy::SnapshotUser user(holder);
+    CHECK(user.refresh().detector == &first_alive.lock()->detector);
+
+    holder.replace(load_golden_detection(log));
+    // Retired but held by the user's snapshot: release_retired keeps it.
+    CHECK(holder.release_retired() == 1);
+    CHECK_FALSE(first_alive.expired());
+
+    // The next refresh moves the user to the new set; dropping its reference must not free the
+    // old set (the holder still has it retired)...
+    const policy::DetectionSnapshot& now = user.refresh();
+    CHECK(now.detector == &holder.get()->detector);
+    CHECK_FALSE(first_alive.expired());
+    // ...the control thread's collect does.
+    CHECK(holder.release_retired() == 0);
+    CHECK(first_alive.expired());
+}
+
+TEST_CASE("after a swap the snapshot user's new scratch scans with the new set") {
+    std::ostringstream log_text;
+    Logger log{log_text};
+    DetectionHolder holder(load_golden_detection(log));
+    policy::SnapshotUser user(holder);
+    const auto contact = sms_contact("hello, see you at dinner");
+    const auto before = user.refresh().detector->assess(contact, user.scratch());
+    holder.replace(load_golden_detection(log));
+    const policy::DetectionSnapshot& after = user.refresh();
+    REQUIRE(after.detector == &holder.get()->detector);
+    const auto again = after.detector->assess(contact, user.scratch());
+    CHECK(again.score == before.score);
+    CHECK(again.hits.size() == before.hits.size());
+}
+
+TEST_CASE("Reloader: a refused reload keeps the set in force, counts a failure and marks the window") {
+    std::ostringstream log_text;
+    Logger log{log_text};
+    DetectionHolder holder(load_golden_detection(log));
+    const Detection* in_force = holder.get().get();
+    bool refuse = true;
+    Reloader reloader(holder, [&]() -> std::shared_ptr<const Detection> {
+        if (refuse) throw ConfigError("policy.yaml:3: unknown action 'explode'");
+        return load_golden_detection(log);
+    }, log);
+    const auto before = ReloadActivity::Clock::now();
+    CHECK_FALSE(reloader.activity().covers(before - std::chrono::seconds(10)));
+
+    const ReloadResult refused = reloader.reload("test");
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.error == "policy.yaml:3: unknown action 'explode'");
+    CHECK(holder.get().get() == in_force);
+    CHECK(reloader.activity().covers(ReloadActivity::Clock::now()));  // just after it: in the aftermath
+
+    refuse = false;
+    const ReloadResult accepted = reloader.reload("test");
+    CHECK(accepted.ok);
+    CHECK(accepted.signatures > 0);
+    CHECK(holder.get().get() != in_force);
+
+    StatsReport stats;
+    reloader.append_stats(stats);
+    CHECK(stats.values().at("reload.successes") == 1);
+    CHECK(stats.values().at("reload.failures") == 1);
+    CHECK(log_text.str().find("previous configuration stays in force: policy.yaml:3:") != std::string::npos);
+}
+
+TEST_CASE("ReloadActivity covers a reload and the second after it, and ServiceTimes splits on it") {
+    using Clock = ReloadActivity::Clock;
+    ReloadActivity activity;
+    const auto long_ago = Clock::now() - std::chrono::hours(1);
+    CHECK_FALSE(activity.covers(Clock::now()));
+    activity.begin();
+    CHECK(activity.covers(Clock::now()));
+    CHECK(activity.covers(long_ago));  // while one runs, everything is covered
+    activity.end();
+    const auto ended = Clock::now();
+    CHECK(activity.covers(ended));
+    CHECK(activity.covers(ended + ReloadActivity::kAftermath - std::chrono::milliseconds(10)));
+    CHECK_FALSE(activity.covers(ended + ReloadActivity::kAftermath + std::chrono::milliseconds(10)));
+
+    ServiceTimes times(&activity);
+    times.record_since(Clock::now());  // just after the reload: counted in the reload window
+    ReloadActivity idle;
+    ServiceTimes steady_only(&idle);
+    steady_only.record_since(Clock::now());
+    steady_only.record_since(Clock::now());
+
+    // values().at(): a renamed counter fails here instead of reading as 0.
+    StatsReport in_window;
+    times.append_stats(in_window);
+    CHECK(in_window.values().at("inline.reload_service_samples") == 1);
+    CHECK(in_window.values().at("inline.service_samples") == 0);
+    StatsReport outside;
+    steady_only.append_stats(outside);
+    CHECK(outside.values().at("inline.service_samples") == 2);
+    CHECK(outside.values().at("inline.reload_service_samples") == 0);
+    for (const char* key : {"p50_us", "p99_us", "max_us"}) {
+        CHECK(outside.values().count(std::string("inline.service_") + key) == 1);
+        CHECK(outside.values().count(std::string("inline.reload_service_") + key) == 1);
+    }
+}
