@@ -557,4 +557,10 @@ std::string describe_parameters() {
     return out;
 }
 
+std::vector<std::pair<std::string, std::string>> parameter_values(const AppConfig& config) {
+    std::vector<std::pair<std::string, std::string>> values;
+    for (const auto& p : parameters()) values.emplace_back(p.key, p.show(config));
+    return values;
+}
+
 }  // namespace scamgate::app

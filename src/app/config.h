@@ -3,6 +3,7 @@
 // table drives parsing, validation with file:line messages, `--help-config` and docs/config.md.
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "app/inline_settings.h"
@@ -65,5 +66,10 @@ AppConfig load_config(const std::string& path);
 
 // One line per parameter: key, type and range, default, help. Printed by --help-config.
 std::string describe_parameters();
+
+// Every parameter of the table, in its order: key and the value `config` holds, written as
+// --help-config writes a default (lets a test compare two configs parameter by parameter, so a
+// new parameter is covered without editing the test).
+std::vector<std::pair<std::string, std::string>> parameter_values(const AppConfig& config);
 
 }  // namespace scamgate::app

@@ -4,12 +4,16 @@
 // the gate decides must be well formed: a rewritten packet has a plain layout and valid checksums
 // (and, on TCP, its original length); a reply parses as a SIP response. Also runs the Ethernet
 // offset finder and the UDP payload replacement on the raw input.
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
+#include <cstdio>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "app/inline_gate.h"
@@ -28,14 +32,26 @@ constexpr const char* kPolicies[] = {
     "mode: enforce\nrules:\n  - {name: d, when: {score_min: 0}, then: {action: drop}}\n",
 };
 
+// A policy file of this process's own (other fuzz runs and checkouts on the machine write theirs
+// at the same time); the caller removes it once loaded.
+std::string write_policy(std::string_view text) {
+    char name[] = "/tmp/scamgate-fuzz-gate-policy-XXXXXX.yaml";
+    const int fd = mkstemps(name, 5);
+    if (fd < 0) __builtin_trap();
+    const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    close(fd);
+    if (!written) __builtin_trap();
+    return name;
+}
+
 struct Gates {
     Gates() {
-        for (std::size_t i = 0; i < 3; ++i) {
-            const std::string path = "/tmp/scamgate-fuzz-gate-policy-" + std::to_string(i) + ".yaml";
-            std::ofstream(path) << kPolicies[i];
+        for (const char* policy : kPolicies) {
+            const std::string path = write_policy(policy);
             app::AppConfig config = app::load_config(std::string(SCAMGATE_SOURCE_DIR) + "/tests/golden/verdicts.yaml");
             config.policy_path = path;
             detections.push_back(std::make_unique<app::Detection>(app::load_detection(config, {}, log)));
+            std::remove(path.c_str());
             gates.push_back(std::make_unique<app::InlineGate>(detections.back()->detector, detections.back()->policy,
                                                               config.pipeline));
         }

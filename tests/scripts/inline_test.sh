@@ -129,9 +129,9 @@ start_gate() {  # name
     # As root, then as nobody once the queue / interfaces are open (daemon.user), as the packaged
     # unit runs it.
     ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" "$@" --user nobody --control "$WORK/$name.sock" \
-        --events "$WORK/$name.jsonl" --stats json --duration 120 >"$WORK/$name.stats" 2>"$WORK/$name.log" &
+        --events "$WORK/$name.jsonl" --stats json --duration 600 >"$WORK/$name.stats" 2>"$WORK/$name.log" &
     SCAMGATE_PID=$!
-    for _ in $(seq 1 300); do
+    for _ in $(seq 1 1200); do
         if grep -q "$ready" "$WORK/$name.log" 2>/dev/null; then
             sleep 0.3  # the loop starts right after the log line
             return 0
@@ -139,7 +139,7 @@ start_gate() {  # name
         kill -0 "$SCAMGATE_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; fail "$name: scamgate exited before it was ready"; }
         sleep 0.1
     done
-    fail "$name: scamgate not ready ('$ready') within 30 s"
+    fail "$name: scamgate not ready ('$ready') within 120 s"
 }
 stop_gate() {  # name
     kill -TERM "$SCAMGATE_PID"
@@ -150,10 +150,10 @@ stop_gate() {  # name
 }
 start_uas() {  # name calls [scenario]
     (cd "$WORK" && exec ip netns exec "$NS_UAS" sipp -sf "$SRC/tests/sipp/${3:-uas-answer.xml}" -i "$UAS_IP" -p 5060 \
-        -m "$2" -nostdin -timeout 60s -trace_err -error_file "$WORK/$1-uas.err" -trace_stat -stf "$WORK/$1-uas.csv" \
+        -m "$2" -nostdin -timeout 180s -trace_err -error_file "$WORK/$1-uas.err" -trace_stat -stf "$WORK/$1-uas.csv" \
         >"$WORK/$1-uas.log" 2>&1) &
     UAS_PID=$!
-    for _ in $(seq 1 50); do
+    for _ in $(seq 1 300); do
         ip netns exec "$NS_UAS" ss -uln | grep -q "$UAS_IP:5060" && return 0
         sleep 0.1
     done

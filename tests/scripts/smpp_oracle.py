@@ -13,7 +13,8 @@ is compared as None on both sides.
 
 Captures: pcaps/ (any capture; most have no SMPP and must give 0 on both sides), the generated
 decoding cases (scamgate-pcapgen cases; for these tshark's view is also checked against what the
-generator put in, cases.tsv and sms_expected.jsonl) and $SCAMGATE_CORPUS_DIR/pcaps when present.
+generator put in, cases.tsv and sms_expected.jsonl); with --corpus, $SCAMGATE_CORPUS_DIR/pcaps
+instead (exit 77, skipped, when it is absent: a user's clone does not have it).
 
 tshark settings: smpp.decode_sms_over_smpp "GSM 7-bit" (data_coding 0 as the GSM default
 alphabet, one septet per octet as SMPP carries it; tshark's default is not to decode dc 0 at
@@ -226,25 +227,32 @@ def show(counter: Counter, limit=12):
     return "\n".join(lines)
 
 
-def captures(source_dir: Path, corpus_dir: Path, cases_dir: Path):
+def captures(source_dir: Path, cases_dir: Path):
     files = sorted(p for p in (source_dir / "pcaps").glob("*") if p.suffix in (".pcap", ".pcapng"))
-    files += sorted(p for p in cases_dir.glob("*.pcap*") if "truncated" not in p.name)
-    corpus_pcaps = corpus_dir / "pcaps"
-    if corpus_pcaps.is_dir():
-        files += sorted(p for p in corpus_pcaps.glob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
-    else:
-        print(f"SKIP corpus part: {corpus_pcaps} is absent (a user's clone does not have ../shared)")
-    return files
+    return files + sorted(p for p in cases_dir.glob("*.pcap*") if "truncated" not in p.name)
+
+
+def corpus_captures(corpus_dir: Path):
+    return sorted(p for p in (corpus_dir / "pcaps").glob("*") if p.suffix in (".pcap", ".pcapng", ".cap"))
 
 
 def main():
     binary = os.environ.get("SCAMGATE_BIN", "build/scamgate")
     source_dir = Path(os.environ.get("SCAMGATE_SOURCE_DIR", "."))
-    corpus_dir = Path(os.environ.get("SCAMGATE_CORPUS_DIR", "../shared/corpus"))
-    cases_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/nonexistent")
+    corpus_dir = Path(os.environ.get("SCAMGATE_CORPUS_DIR") or os.environ.get("SCAMGATE_CORPUS_DEFAULT")
+                      or "../shared/corpus")
+    positional = [a for a in sys.argv[1:] if not a.startswith("--")]
+    cases_dir = Path(positional[0]) if positional else Path("/nonexistent")
+    if "--corpus" in sys.argv:
+        if not (corpus_dir / "pcaps").is_dir():
+            print(f"SKIP: {corpus_dir / 'pcaps'} is absent (a user's clone does not have ../shared)")
+            return 77
+        files = corpus_captures(corpus_dir)
+    else:
+        files = captures(source_dir, cases_dir)
     gen_pdus, gen_singles = generated_expectations(cases_dir)
     failures = checked = 0
-    for path in captures(source_dir, corpus_dir, cases_dir):
+    for path in files:
         t_pdus, t_commands, t_singles, ports = tshark_view(path)
         known = KNOWN_DIFFERENCES.get(path.name, {})
         want_pdus = known.get("smpp_pdus", t_pdus)

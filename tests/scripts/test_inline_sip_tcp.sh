@@ -54,7 +54,7 @@ routed_tcp_netns "$NS_UAC" "$NS_GW" "$NS_PROXY" "$UAC_IP" 203.0.113.1 192.0.2.1 
 sed "s/@ADDRESS@/$PROXY_IP/g" "$SRC/tests/kamailio/next-hop.cfg" >"$WORK/kamailio.cfg"
 ip netns exec "$NS_PROXY" kamailio -f "$WORK/kamailio.cfg" -DD -E -Y "$WORK" >"$WORK/kamailio.log" 2>&1 &
 PIDS+=($!)
-wait_for 100 ip netns exec "$NS_PROXY" sh -c "ss -Hltn 'sport = :5060' | grep -q '$PROXY_IP'" \
+wait_for 300 ip netns exec "$NS_PROXY" sh -c "ss -Hltn 'sport = :5060' | grep -q '$PROXY_IP'" \
     || { cat "$WORK/kamailio.log" >&2; fail "kamailio is not listening on $PROXY_IP:5060"; }
 
 # scamgate: the bundled configuration, enforce mode, the domestic-CLI rule set to reject 606.
@@ -66,17 +66,17 @@ sed -e 's/^mode: monitor/mode: enforce/' \
     "$SRC/config/policy.yaml" >"$WORK/config/policy.yaml"
 grep -q "sip_status: 606" "$WORK/config/policy.yaml" || fail "policy: could not set the rule's action"
 ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" --mode nfqueue --queue "$QUEUE" --user nobody \
-    --control "$WORK/control.sock" --events "$WORK/events.jsonl" --stats json --duration 90 \
+    --control "$WORK/control.sock" --events "$WORK/events.jsonl" --stats json --duration 600 \
     >"$WORK/scamgate.stats" 2>"$WORK/scamgate.log" &
 SCAMGATE_PID=$!
 PIDS+=("$SCAMGATE_PID")
-wait_for 300 grep -q "bound queue $QUEUE" "$WORK/scamgate.log" || { cat "$WORK/scamgate.log" >&2; fail "scamgate did not bind queue $QUEUE"; }
+wait_for 1200 grep -q "bound queue $QUEUE" "$WORK/scamgate.log" || { cat "$WORK/scamgate.log" >&2; fail "scamgate did not bind queue $QUEUE"; }
 
 # Three calls, one at a time, over one TCP connection.
 printf 'SEQUENTIAL\n+442079460123;+84903002002;London caller\n+84912345678;+84903002002;Ngan hang\n+33142685300;+84903002003;Paris caller\n' >"$WORK/calls.csv"
 rc=0
 (cd "$WORK" && ip netns exec "$NS_UAC" sipp "$PROXY_IP:5060" -t t1 -sf "$SRC/tests/sipp/uac-tcp-next-hop.xml" \
-    -inf "$WORK/calls.csv" -i "$UAC_IP" -p 5070 -m 3 -l 1 -r 2 -nostdin -timeout 30s -recv_timeout 5000 \
+    -inf "$WORK/calls.csv" -i "$UAC_IP" -p 5070 -m 3 -l 1 -r 2 -nostdin -timeout 120s -recv_timeout 15000 \
     -cid_str "sgtcp-%u@$UAC_IP" -key ua scamgate-tcp-test -key dom "$UAC_IP" -trace_msg -message_file "$WORK/uac-msgs.log" \
     -trace_err -error_file "$WORK/uac.err" >"$WORK/uac.log" 2>&1) || rc=$?
 [[ $rc -eq 0 ]] || { cat "$WORK/uac.log" "$WORK/kamailio.log" "$WORK/scamgate.log" >&2; fail "the UAC's calls did not complete (sipp exit $rc)"; }

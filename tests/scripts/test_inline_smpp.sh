@@ -65,33 +65,33 @@ ln -s "$SRC/signatures" "$WORK/signatures"
 sed -i 's/^mode: monitor/mode: enforce/' "$WORK/config/policy.yaml"
 grep -q "^mode: enforce" "$WORK/config/policy.yaml" || fail "could not set enforce mode"
 ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" --mode nfqueue --queue "$QUEUE" --user nobody \
-    --control "$WORK/control.sock" --events "$WORK/events.jsonl" --stats json --duration 120 \
+    --control "$WORK/control.sock" --events "$WORK/events.jsonl" --stats json --duration 600 \
     >"$WORK/scamgate.stats" 2>"$WORK/scamgate.log" &
 SCAMGATE_PID=$!
 PIDS+=("$SCAMGATE_PID")
-wait_for 300 grep -q "bound queue $QUEUE" "$WORK/scamgate.log" || { cat "$WORK/scamgate.log" >&2; fail "scamgate did not bind queue $QUEUE"; }
+wait_for 1200 grep -q "bound queue $QUEUE" "$WORK/scamgate.log" || { cat "$WORK/scamgate.log" >&2; fail "scamgate did not bind queue $QUEUE"; }
 
 # The SMSC, then Kannel bound to it through the gateway.
 CTL="$WORK/smsc.sock"
-ip netns exec "$NS_SMSC" timeout 110 python3 "$KDIR/test_smsc.py" --listen "$SMSC_IP" --port $PORT --control "$CTL" \
-    --log "$WORK/smsc.jsonl" --no-receipts --max-seconds 100 2>"$WORK/smsc.stderr" &
+ip netns exec "$NS_SMSC" timeout 290 python3 "$KDIR/test_smsc.py" --listen "$SMSC_IP" --port $PORT --control "$CTL" \
+    --log "$WORK/smsc.jsonl" --no-receipts --max-seconds 280 2>"$WORK/smsc.stderr" &
 PIDS+=($!)
-wait_for 100 test -S "$CTL" || fail "test SMSC did not start: $(cat "$WORK/smsc.stderr")"
+wait_for 300 test -S "$CTL" || fail "test SMSC did not start: $(cat "$WORK/smsc.stderr")"
 ctl() { python3 "$KDIR/test_smsc.py" ctl "$CTL" "$1"; }
 ctl_wait() {  # key=value...
-    local json='{"cmd": "wait", "timeout": 20' kv
+    local json='{"cmd": "wait", "timeout": 60' kv
     for kv in "$@"; do json+=", \"${kv%%=*}\": ${kv#*=}"; done
     ctl "$json}" >"$WORK/ctl.last" || fail "SMSC did not reach $*: $(cat "$WORK/ctl.last")"
 }
 python3 "$KDIR/render_conf.py" "$KDIR/kannel.conf" "$WORK/kannel.conf" "$SMSC_IP" "$PORT" transceiver "$WORK" \
     || fail "cannot write kannel.conf"
-(cd "$WORK" && exec ip netns exec "$NS_ESME" timeout 110 /usr/sbin/bearerbox -v 4 "$WORK/kannel.conf" >"$WORK/bearerbox.out" 2>&1) &
+(cd "$WORK" && exec ip netns exec "$NS_ESME" timeout 290 /usr/sbin/bearerbox -v 4 "$WORK/kannel.conf" >"$WORK/bearerbox.out" 2>&1) &
 PIDS+=($!)
 ctl_wait "bound=1"
-(cd "$WORK" && exec ip netns exec "$NS_ESME" timeout 110 /usr/sbin/smsbox -v 4 "$WORK/kannel.conf" >"$WORK/smsbox.out" 2>&1) &
+(cd "$WORK" && exec ip netns exec "$NS_ESME" timeout 290 /usr/sbin/smsbox -v 4 "$WORK/kannel.conf" >"$WORK/smsbox.out" 2>&1) &
 PIDS+=($!)
-wait_for 150 ip netns exec "$NS_ESME" curl -s -o /dev/null "http://127.0.0.1:13013/" || fail "smsbox sendsms port not up"
-wait_for 100 grep -q "Client connected from <127.0.0.1>" "$WORK/bearerbox.log" || fail "smsbox did not connect to bearerbox"
+wait_for 300 ip netns exec "$NS_ESME" curl -s -o /dev/null "http://127.0.0.1:13013/" || fail "smsbox sendsms port not up"
+wait_for 300 grep -q "Client connected from <127.0.0.1>" "$WORK/bearerbox.log" || fail "smsbox did not connect to bearerbox"
 log "Kannel bound as scamgate-esme1 to $SMSC_IP:$PORT through scamgate"
 
 sendsms() {  # from to text
@@ -107,7 +107,7 @@ ctl_wait "submits=1"
 log "clean message 1: delivered"
 sendsms VCB +84912345678 "Tai khoan cua ban da bi khoa, truy cap http://vcb-secure.top de mo khoa"
 ctl_wait "refused=1"
-wait_for 100 grep -q "SMSC returned error code 0x0000000a" "$WORK/bearerbox.log" \
+wait_for 300 grep -q "SMSC returned error code 0x0000000a" "$WORK/bearerbox.log" \
     || { grep -i "error code\|submit_sm" "$WORK/bearerbox.log" | tail -5 >&2; fail "Kannel did not get command_status 0x0000000a for the scam"; }
 log "scam message: refused; Kannel: $(grep -o "SMSC returned error code 0x0000000a[^.]*" "$WORK/bearerbox.log" | head -1)"
 sendsms +84977111222 +84912345678 "Nho mang tai lieu cuoc hop nhe"

@@ -68,10 +68,10 @@ printf 'SEQUENTIAL\n+84912345678;+84903002002;Ngan hang\n' >"$WORK/domestic.csv"
 printf 'SEQUENTIAL\n+442079460123;+84903002002;London caller\n' >"$WORK/foreign.csv"
 
 ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" --mode passive --interface sgag$$ --active-replies \
-    --user nobody --control "$WORK/control.sock" --events "$WORK/events.jsonl" --stats json --duration 60 \
+    --user nobody --control "$WORK/control.sock" --events "$WORK/events.jsonl" --stats json --duration 600 \
     >"$WORK/stats.json" 2>"$WORK/scamgate.log" &
 SCAMGATE_PID=$!
-for _ in $(seq 1 300); do
+for _ in $(seq 1 1200); do
     grep -q "active replies on" "$WORK/scamgate.log" 2>/dev/null && break
     kill -0 "$SCAMGATE_PID" 2>/dev/null || { cat "$WORK/scamgate.log" >&2; fail "scamgate exited early"; }
     sleep 0.1

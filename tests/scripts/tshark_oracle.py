@@ -2,8 +2,9 @@
 """Independent oracle: for every capture, scamgate's SIP message count and the set of Call-IDs
 that carry an INVITE must equal what tshark reports for the same file.
 
-Captures: pcaps/ (the project's own), generated decoding cases (scamgate-pcapgen cases) and
-../shared/corpus/pcaps when present. Where tshark itself is wrong or needs help, the table below
+Captures: pcaps/ (the project's own) and generated decoding cases (scamgate-pcapgen cases); with
+--corpus, ../shared/corpus/pcaps instead (exit 77, skipped, when it is absent: a user's clone does
+not have it). Where tshark itself is wrong or needs help, the table below
 says so and why, and the right answer is asserted instead.
 """
 import json
@@ -82,25 +83,32 @@ def scamgate_view(binary: str, path: Path):
     return stats["sip.messages"], call_ids
 
 
-def captures(source_dir: Path, corpus_dir: Path, cases_dir: Path):
+def captures(source_dir: Path, cases_dir: Path):
     files = sorted(p for p in (source_dir / "pcaps").glob("*") if p.suffix in (".pcap", ".pcapng"))
-    files += sorted(p for p in cases_dir.glob("*.pcap*") if "truncated" not in p.name)
-    corpus_pcaps = corpus_dir / "pcaps"
-    if corpus_pcaps.is_dir():
-        files += sorted(corpus_pcaps.glob("*"))
-    else:
-        print(f"SKIP corpus part: {corpus_pcaps} is absent (a user's clone does not have ../shared)")
-    return files
+    return files + sorted(p for p in cases_dir.glob("*.pcap*") if "truncated" not in p.name)
+
+
+def corpus_captures(corpus_dir: Path):
+    return sorted((corpus_dir / "pcaps").glob("*"))
 
 
 def main():
     binary = os.environ["SCAMGATE_BIN"]
     source_dir = Path(os.environ.get("SCAMGATE_SOURCE_DIR", "."))
-    corpus_dir = Path(os.environ.get("SCAMGATE_CORPUS_DIR", "../shared/corpus"))
-    cases_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("/nonexistent")
+    corpus_dir = Path(os.environ.get("SCAMGATE_CORPUS_DIR") or os.environ.get("SCAMGATE_CORPUS_DEFAULT")
+                      or "../shared/corpus")
+    positional = [a for a in sys.argv[1:] if not a.startswith("--")]
+    cases_dir = Path(positional[0]) if positional else Path("/nonexistent")
+    if "--corpus" in sys.argv:
+        if not (corpus_dir / "pcaps").is_dir():
+            print(f"SKIP: {corpus_dir / 'pcaps'} is absent (a user's clone does not have ../shared)")
+            return 77
+        files = corpus_captures(corpus_dir)
+    else:
+        files = captures(source_dir, cases_dir)
     failures = 0
     checked = 0
-    for path in captures(source_dir, corpus_dir, cases_dir):
+    for path in files:
         t_messages, t_invites = tshark_view(path)
         s_messages, s_calls = scamgate_view(binary, path)
         known = KNOWN_DIFFERENCES.get(path.name)

@@ -11,6 +11,7 @@
 #include "pcapgen/smpp_builder.h"
 #include "sip/message.h"
 #include "smpp/pdu.h"
+#include "temp_files.h"
 
 using namespace scamgate;
 using namespace scamgate::app;
@@ -23,8 +24,7 @@ const std::string kSource = SCAMGATE_SOURCE_DIR;
 // with an enforcing policy written here.
 struct GateFixture {
     GateFixture() {
-        const std::string policy_path = "/tmp/scamgate-inline-gate-policy.yaml";
-        std::ofstream(policy_path) << R"(
+        policy_file.write(R"(
 mode: enforce
 tag_headers: ["X-Scam-Score: {score}", "X-Scam-Rule: {rule}"]
 rules:
@@ -40,11 +40,12 @@ rules:
   - name: mark-domestic-peer
     when: {kind: call, trunk: [domestic-peer]}
     then: {action: tag, display_name_prefix: "[SCAM?] "}
-)";
+)");
         config = load_config(kSource + "/tests/golden/verdicts.yaml");
-        config.policy_path = policy_path;
+        config.policy_path = policy_file.path();
         detection.emplace(load_detection(config, {}, log));
     }
+    test_support::TempFile policy_file{"inline-gate-policy", ".yaml"};  // this fixture's own
     std::ostringstream log_text;
     Logger log{log_text};
     AppConfig config;
@@ -143,7 +144,7 @@ TEST_CASE("inline gate, SIP over UDP: tag inserts the headers and prefixes the d
     CHECK(tagged.headers[tagged.headers.size() - 2].name == "X-Scam-Score");
     StatsReport stats;
     gate.append_stats(stats);
-    CHECK(stats.values().at("inline.tagged") == 1);
+    CHECK(stats.at("inline.tagged") == 1);
 }
 
 TEST_CASE("inline gate, SIP MESSAGE over UDP: drop") {
@@ -193,8 +194,8 @@ TEST_CASE("inline gate, SIP over TCP: reject zeroes Max-Forwards in place and tu
     CHECK_FALSE(other.rewritten);
     StatsReport stats;
     gate.append_stats(stats);
-    CHECK(stats.values().at("inline.tcp_rewritten") == 1);
-    CHECK(stats.values().at("inline.tcp_responses_rewritten") == 1);
+    CHECK(stats.at("inline.tcp_rewritten") == 1);
+    CHECK(stats.at("inline.tcp_responses_rewritten") == 1);
 }
 
 TEST_CASE("inline gate, SIP over TCP: a request cut across segments is left alone and counted") {
@@ -207,7 +208,7 @@ TEST_CASE("inline gate, SIP over TCP: a request cut across segments is left alon
     CHECK_FALSE(d.rewritten);
     StatsReport stats;
     gate.append_stats(stats);
-    CHECK(stats.values().at("inline.tcp_unsafe") == 1);
+    CHECK(stats.at("inline.tcp_unsafe") == 1);
 }
 
 TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TON, its response the rule's status") {
@@ -275,8 +276,8 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
     CHECK_FALSE(unbound.rewritten);
     StatsReport stats;
     gate.append_stats(stats);
-    CHECK(stats.values().at("inline.smpp_rewritten") == 1);
-    CHECK(stats.values().at("inline.smpp_responses_rewritten") == 1);
-    CHECK(stats.values().at("inline.smpp_decided") == 3);
-    CHECK(stats.values().at("inline.sip_decided") == 0);
+    CHECK(stats.at("inline.smpp_rewritten") == 1);
+    CHECK(stats.at("inline.smpp_responses_rewritten") == 1);
+    CHECK(stats.at("inline.smpp_decided") == 3);
+    CHECK(stats.at("inline.sip_decided") == 0);
 }

@@ -1,7 +1,7 @@
 // drop_privileges and describe_credentials. Every case that changes credentials runs in a forked
 // child, which checks the kernel's view (getres*id, getgroups, /proc/thread-self/status) and
 // reports through a pipe and its exit status; the test process itself never changes user. The
-// cases that need root say so (MESSAGE) when run as another user.
+// cases that need root are skipped (doctest::skip, reported as skipped) when run as another user.
 #include <doctest/doctest.h>
 
 #include <cap-ng.h>
@@ -152,11 +152,9 @@ void restrict_caps_to(Report& r, std::initializer_list<unsigned> caps) {
     r.expect(capng_apply(CAPNG_SELECT_CAPS) == 0, "restricting the capabilities failed");
 }
 
-bool skip_unless_root() {
-    if (geteuid() == 0) return false;
-    MESSAGE("skipped: switching user needs root (CI runs the unit tests as root)");
-    return true;
-}
+// Switching user needs root: these cases are skipped (and reported as skipped) otherwise. CI runs
+// the unit tests as root.
+const bool kNotRoot = geteuid() != 0;
 
 }  // namespace
 
@@ -206,8 +204,7 @@ TEST_CASE("privileges: without root, switching user fails with 'needs root'") {
     });
 }
 
-TEST_CASE("privileges: as root, switches to nobody keeping only CAP_NET_ADMIN") {
-    if (skip_unless_root()) return;
+TEST_CASE("privileges: as root, switches to nobody keeping only CAP_NET_ADMIN" * doctest::skip(kNotRoot)) {
     const Account nobody = account("nobody");
     const gid_t extra[] = {group_id("daemon"), group_id("adm")};
     check_child([&](Report& r) {
@@ -249,8 +246,7 @@ TEST_CASE("privileges: as root, switches to nobody keeping only CAP_NET_ADMIN") 
     });
 }
 
-TEST_CASE("privileges: as root, passive mode keeps no capability and takes the given group") {
-    if (skip_unless_root()) return;
+TEST_CASE("privileges: as root, passive mode keeps no capability and takes the given group" * doctest::skip(kNotRoot)) {
     const Account nobody = account("nobody");
     const gid_t daemon_gid = group_id("daemon");
     check_child([&](Report& r) {
@@ -263,8 +259,7 @@ TEST_CASE("privileges: as root, passive mode keeps no capability and takes the g
     });
 }
 
-TEST_CASE("privileges: as root under the unit's bounding set (no CAP_SETPCAP), the bounding set is left") {
-    if (skip_unless_root()) return;
+TEST_CASE("privileges: as root under the unit's bounding set (no CAP_SETPCAP), the bounding set is left" * doctest::skip(kNotRoot)) {
     const Account nobody = account("nobody");
     check_child([&](Report& r) {
         restrict_caps_to(r, {CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SETGID});
@@ -279,8 +274,7 @@ TEST_CASE("privileges: as root under the unit's bounding set (no CAP_SETPCAP), t
     });
 }
 
-TEST_CASE("privileges: as root without a capability to keep, or without CAP_SETUID, the error names it") {
-    if (skip_unless_root()) return;
+TEST_CASE("privileges: as root without a capability to keep, or without CAP_SETUID, the error names it" * doctest::skip(kNotRoot)) {
     check_child([](Report& r) {
         restrict_caps_to(r, {CAP_SETUID, CAP_SETGID});
         const auto error = drop_privileges(PrivilegeDrop{"nobody", ""}, kNetAdmin);

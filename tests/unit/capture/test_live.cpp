@@ -62,7 +62,7 @@ TEST_CASE("default filters compile for every kind of port configuration") {
     }
 }
 
-TEST_CASE("the default filter names the ports; with detect_any_port there is no port filter") {
+TEST_CASE("the default filter names the ports, with detect_any_port there is no port filter") {
     const auto filter = default_filter(kDefaults);
     CHECK(filter.rfind("udp port 5060 or tcp port 5060 or udp port 5061 or tcp port 5061 or tcp port 2775 or ", 0) == 0);
     CHECK(filter.find("ip[6:2] & 0x3fff != 0") != std::string::npos);
@@ -126,18 +126,26 @@ TEST_CASE("a bad filter on a live interface names the filter" * doctest::skip(ge
 }
 
 // Needs CAP_NET_RAW: skipped otherwise (the whole-program test test_live_passive.sh covers more).
+// The datagram goes to a loopback port the kernel picked for this run (a socket bound to port 0),
+// so other tests and other checkouts on the machine sending on loopback are not in the filter.
 TEST_CASE("live capture on loopback delivers a datagram with its timestamp, and counts it" * doctest::skip(geteuid() != 0)) {
-    LiveCapture capture(LiveOptions{.interface = "lo", .filter = "udp dst port 45999"});
+    const int receiver = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(receiver >= 0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof to;
+    REQUIRE(bind(receiver, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 0);
+    REQUIRE(getsockname(receiver, reinterpret_cast<sockaddr*>(&to), &length) == 0);
+    const std::string port = std::to_string(ntohs(to.sin_port));
+
+    LiveCapture capture(LiveOptions{.interface = "lo", .filter = "udp dst port " + port});
     CHECK(capture.linktype() == DLT_EN10MB);
     CHECK(capture.selectable_fd() >= 0);
     CHECK_FALSE(capture.next().has_value());  // nothing waiting: returns at once
 
     const int sock = socket(AF_INET, SOCK_DGRAM, 0);
     REQUIRE(sock >= 0);
-    sockaddr_in to{};
-    to.sin_family = AF_INET;
-    to.sin_port = htons(45999);
-    to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     const std::string text = "OPTIONS sip:probe@127.0.0.1 SIP/2.0\r\n\r\n";
     const auto before = std::chrono::system_clock::now();
     REQUIRE(sendto(sock, text.data(), text.size(), 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) ==
@@ -161,4 +169,5 @@ TEST_CASE("live capture on loopback delivers a datagram with its timestamp, and 
     CHECK(packet->ts <= sent_ns + 5'000'000'000);
     CHECK(capture.stats().received >= 1);
     CHECK(capture.packets() == 1);
+    close(receiver);
 }

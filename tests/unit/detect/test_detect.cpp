@@ -1,11 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <string>
 
 #include "detect/detector.h"
 #include "detect/examples.h"
+#include "temp_files.h"
 
 using namespace scamgate;
 using namespace scamgate::detect;
@@ -80,7 +80,7 @@ TEST_CASE("signatures hit on the folded view whatever the accents, and the score
     CHECK(v.hits[0].view == "folded");
 }
 
-TEST_CASE("whole-word literals do not match inside longer words; the score is capped at 100") {
+TEST_CASE("whole-word literals do not match inside longer words, the score is capped at 100") {
     auto scratch = detector().make_scratch();
     CHECK(hit_ids(detector().assess(sms("tai khoan bi khoan roi"), scratch)).empty());
     const auto v = detector().assess(sms("cong an trieu tap, tai khoan bi khoa, cung c4p ma OTP, vcb-secure.top/a", "VCB"), scratch);
@@ -155,7 +155,7 @@ TEST_CASE("lists: do-not-originate callers and blocked link domains") {
     CHECK(std::find(hotline.lists.begin(), hotline.lists.end(), "do_not_originate") != hotline.lists.end());
 }
 
-TEST_CASE("every example of the test pack passes; a wrong example is reported with its signature") {
+TEST_CASE("every example of the test pack passes, a wrong example is reported with its signature") {
     CHECK(run_examples(detector()).empty());
     const auto bad = Detector::load(test_config({kSource + "/tests/detect/bad/failing-example.yaml"}));
     const auto failures = run_examples(bad);
@@ -184,16 +184,15 @@ TEST_CASE("bad packs fail the whole load with file:line, id and what to do") {
     CHECK(error_of({dir + "packs/missing.yaml"}).find("cannot open the signature pack") != std::string::npos);
 }
 
-TEST_CASE("engine: literal-only fields use the literal API; the cache serves a second load") {
-    const auto cache = std::filesystem::temp_directory_path() / "scamgate-engine-cache-test";
-    std::filesystem::remove_all(cache);
+TEST_CASE("engine: literal-only fields use the literal API, the cache serves a second load") {
+    const test_support::TempDir cache("engine-cache");  // this case's own, empty: the first build compiles
     const auto packs = std::vector<std::string>{kSource + "/tests/detect/packs/small.yaml", kSource + "/tests/detect/packs/literal-only.yaml"};
-    auto first = SignatureEngine::build(load_packs(packs), EngineOptions{cache.string()});
+    auto first = SignatureEngine::build(load_packs(packs), EngineOptions{cache.path()});
     // text/folded, text/deobfuscated, url_domain, user_agent, sender, display_name
     CHECK(first.info().databases == 6);
     CHECK(first.info().compiled == 6);
     CHECK(first.info().literal_databases == 3);  // user_agent, sender, display_name
-    auto second = SignatureEngine::build(load_packs(packs), EngineOptions{cache.string()});
+    auto second = SignatureEngine::build(load_packs(packs), EngineOptions{cache.path()});
     CHECK(second.info().from_cache == 6);
     CHECK(second.info().compiled == 0);
     auto scratch = second.make_scratch();
@@ -201,7 +200,6 @@ TEST_CASE("engine: literal-only fields use the literal API; the cache serves a s
     second.scan(Field::display_name, "trung thuong lon", scratch, hits);
     REQUIRE(hits.size() == 1);
     CHECK(second.signatures()[hits[0]].id == 9100001);
-    std::filesystem::remove_all(cache);
 }
 
 TEST_CASE("invalid UTF-8 and gigantic texts: views stay valid and bounded") {

@@ -1,13 +1,13 @@
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <fstream>
 #include <functional>
 #include <string>
 
 #include "lists/brand_registry.h"
+#include "temp_files.h"
 
 using namespace scamgate::lists;
+using scamgate::test_support::TempFile;
 
 namespace {
 
@@ -24,7 +24,7 @@ std::string error_of(const std::function<void()>& f) {
 
 }  // namespace
 
-TEST_CASE("registered names, case-insensitive; accounts exact") {
+TEST_CASE("registered names, case-insensitive, accounts exact") {
     const auto r = BrandRegistry::from({"VCB  esme-vcb,esme-bulk2", "Vietcombank esme-vcb  # long name", "MB Bank esme-mb"});
     CHECK(r.size() == 3);
     CHECK(r.is_registered("VCB"));
@@ -55,10 +55,9 @@ TEST_CASE("bad brand lines name file:line") {
           std::string::npos);
     CHECK(error_of([] { BrandRegistry::from({"A Name Much Too Long For SMS esme"}); }).find("longer than 20") !=
           std::string::npos);
-    const std::string path = "/tmp/scamgate-unit-lists-brands.txt";
-    std::ofstream(path) << "# brands\nVCB esme-vcb\n\nBIDV\n";
+    const TempFile file("brands", ".txt");
+    const std::string& path = file.write("# brands\nVCB esme-vcb\n\nBIDV\n");
     CHECK(error_of([&] { BrandRegistry::load(path); }).starts_with(path + ":4: 'BIDV' has no accounts"));
-    std::remove(path.c_str());
 }
 
 TEST_CASE("the example brand registry loads") {

@@ -1,13 +1,13 @@
 #include <doctest/doctest.h>
 
-#include <cstdio>
-#include <fstream>
 #include <functional>
 #include <string>
 
 #include "lists/domain_list.h"
+#include "temp_files.h"
 
 using namespace scamgate::lists;
+using scamgate::test_support::TempFile;
 
 namespace {
 
@@ -38,7 +38,7 @@ TEST_CASE("label-suffix semantics") {
     CHECK_FALSE(list.match(".").has_value());
 }
 
-TEST_CASE("case and trailing dots are ignored; the most specific entry is returned") {
+TEST_CASE("case and trailing dots are ignored, the most specific entry is returned") {
     const auto list = DomainList::from({"Example.COM.", "*.login.example.com", ".shop.example.com"});
     CHECK(list.size() == 3);
     CHECK(list.match("WWW.EXAMPLE.COM.") == "example.com");
@@ -55,12 +55,11 @@ TEST_CASE("bad domain entries name file:line") {
     CHECK(error_of([] { DomainList::from({"ngân-hàng.vn"}); }).find("punycode") != std::string::npos);
     CHECK(error_of([] { DomainList::from({"bad!host.vn"}); }).find("'!'") != std::string::npos);
     CHECK(error_of([] { DomainList::from({std::string(64, 'a') + ".vn"}); }).find("longer than 63") != std::string::npos);
-    const std::string path = "/tmp/scamgate-unit-lists-domains.txt";
-    std::ofstream(path) << "# comment\nexample.com\n\nexa mple.com\n";  // "mple.com" is a trailing comment
+    const TempFile file("domains", ".txt");
+    const std::string& path = file.write("# comment\nexample.com\n\nexa mple.com\n");  // "mple.com" is a trailing comment
     CHECK(DomainList::load(path).size() == 2);
-    std::ofstream(path) << "example.com\n*\n";
+    file.write("example.com\n*\n");
     CHECK(error_of([&] { DomainList::load(path); }) == path + ":2: '*' has the character '*', not allowed in a host name; fix or remove the line");
-    std::remove(path.c_str());
 }
 
 TEST_CASE("the example domain lists load") {

@@ -1,15 +1,15 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <cstdio>
-#include <fstream>
 #include <random>
 #include <set>
 #include <string>
 
 #include "lists/number_prefix_list.h"
+#include "temp_files.h"
 
 using namespace scamgate::lists;
+using scamgate::test_support::TempFile;
 
 namespace {
 
@@ -24,12 +24,6 @@ std::string error_of(const std::function<void()>& f) {
     return "no error";
 }
 
-std::string write_temp(const std::string& name, const std::string& text) {
-    const std::string path = "/tmp/scamgate-unit-lists-" + name;
-    std::ofstream(path, std::ios::binary) << text;
-    return path;
-}
-
 // The reference answer: the longest entry of `set` that starts `digits`.
 std::string brute_longest(const std::set<std::string>& set, const std::string& digits) {
     std::string best;
@@ -41,7 +35,7 @@ std::string brute_longest(const std::set<std::string>& set, const std::string& d
 
 }  // namespace
 
-TEST_CASE("longest prefix wins; + dropped from entries and queries") {
+TEST_CASE("longest prefix wins, + dropped from entries and queries") {
     const auto list = NumberPrefixList::from({"84", "+84912", "849123", "1900", "84912345678"});
     CHECK(list.size() == 5);
     CHECK(list.longest_match("84912345678") == "84912345678");
@@ -66,7 +60,7 @@ TEST_CASE("an entry of 15 digits and queries longer than 15 digits") {
     CHECK(list.longest_match("9" + std::string(100, '0')) == "9");
 }
 
-TEST_CASE("duplicates are kept once; an empty list matches nothing") {
+TEST_CASE("duplicates are kept once, an empty list matches nothing") {
     CHECK(NumberPrefixList::from({"84", "+84", "84"}).size() == 1);
     const auto empty = NumberPrefixList::from({});
     CHECK(empty.size() == 0);
@@ -74,29 +68,27 @@ TEST_CASE("duplicates are kept once; an empty list matches nothing") {
 }
 
 TEST_CASE("file: comments, blank lines, trailing text, CRLF, BOM") {
-    const std::string path = write_temp("numbers.txt",
-                                        "\xEF\xBB\xBF# header\r\n\r\n84912345678  scam caller, reported 2024-05\r\n"
-                                        "   +8424   # Ha Noi fixed\n\t\n1900545413\tVietcombank\n");
-    const auto list = NumberPrefixList::load(path);
+    const TempFile file("numbers", ".txt");
+    const auto list = NumberPrefixList::load(file.write("\xEF\xBB\xBF# header\r\n\r\n84912345678  scam caller, reported 2024-05\r\n"
+                                                       "   +8424   # Ha Noi fixed\n\t\n1900545413\tVietcombank\n"));
     CHECK(list.size() == 3);
     CHECK(list.longest_match("842439123456") == "8424");
     CHECK(list.longest_match("1900545413") == "1900545413");
-    std::remove(path.c_str());
 }
 
 TEST_CASE("bad entries are refused with file:line") {
-    const std::string path = write_temp("bad-numbers.txt", "84912\n# fine\n\n84-912\n");
+    const TempFile bad("bad-numbers", ".txt");
+    const std::string& path = bad.write("84912\n# fine\n\n84-912\n");
     CHECK(error_of([&] { NumberPrefixList::load(path); }) ==
           path + ":4: '84-912' is not a number prefix; write digits only, e.g. 84912 (an optional leading + is dropped)");
-    std::remove(path.c_str());
     CHECK(error_of([] { NumberPrefixList::from({"84", "1234567890123456"}); }) ==
           "(number prefixes):2: '1234567890123456' has 16 digits, more than an E.164 number (15); shorten it");
     CHECK(error_of([] { NumberPrefixList::from({"+"}); }).starts_with("(number prefixes):1: '+' is not a number prefix"));
     CHECK(error_of([] { NumberPrefixList::load("/nonexistent/list.txt"); }) ==
           "/nonexistent/list.txt: cannot open the list file; check the path");
-    const std::string long_line = write_temp("long.txt", std::string(5000, '1') + "\n");
+    const TempFile long_file("long-line", ".txt");
+    const std::string& long_line = long_file.write(std::string(5000, '1') + "\n");
     CHECK(error_of([&] { NumberPrefixList::load(long_line); }).starts_with(long_line + ":1: line longer than 4096 bytes"));
-    std::remove(long_line.c_str());
 }
 
 TEST_CASE("the example lists load") {

@@ -206,7 +206,7 @@ TEST_CASE("decoder: IPv6 extension header chain") {
     CHECK(h.sink.delivered.size() == 1);
 }
 
-TEST_CASE("decoder: TCP seq/ack/flags; control segments delivered even when empty") {
+TEST_CASE("decoder: TCP seq/ack/flags, control segments delivered even when empty") {
     DecoderHarness h;
     auto segment = [](std::uint8_t flags, std::string_view data) {
         return PacketBuilder().ethernet().ipv4("10.0.0.1", "10.0.0.2")
@@ -263,7 +263,7 @@ TEST_CASE("decoder: snaplen cut decodes what was captured") {
     CHECK(h.stat("decode.errors") == 1);
 }
 
-TEST_CASE("decoder: a frame cut at every length never crashes; header cuts are errors") {
+TEST_CASE("decoder: a frame cut at every length never crashes, header cuts are errors") {
     struct Case {
         const char* name;
         Bytes frame;

@@ -1,4 +1,5 @@
-// Real captures from the third-party corpus; expectations checked against tshark.
+// Real captures from the third-party corpus; expectations checked against tshark. Each case is
+// skipped (reported as skipped) when its capture is absent (corpus.h).
 #include <doctest/doctest.h>
 #include <pcap/pcap.h>
 
@@ -6,27 +7,25 @@
 #include <map>
 #include <string>
 
+#include "corpus.h"
 #include "test_decoder_harness.h"
 
 using namespace scamgate;
 using namespace scamgate::net;
 using namespace scamgate::net::testing;
+using scamgate::test_support::corpus_lacks;
+using scamgate::test_support::counter;
 
 namespace {
 
 struct CorpusRun {
     RecordingSink sink;
     StatsReport stats;
-    bool found = false;
 };
 
 // Decodes a whole file (pcap or pcapng); expire() runs one hour after the last packet.
 void run_corpus_file(const std::string& name, CorpusRun& run) {
-    const std::filesystem::path path = std::filesystem::path(SCAMGATE_CORPUS_DIR) / "pcaps" / name;
-    if (!std::filesystem::exists(path)) {
-        MESSAGE("corpus file absent, skipping: " << path.string());
-        return;
-    }
+    const std::string path = test_support::corpus_path("pcaps/" + name).string();
     char error[PCAP_ERRBUF_SIZE] = {};
     pcap_t* handle = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_NANO, error);
     REQUIRE_MESSAGE(handle != nullptr, error);
@@ -45,18 +44,16 @@ void run_corpus_file(const std::string& name, CorpusRun& run) {
     pcap_close(handle);
     decoder.expire(packet.ts + seconds(3600));
     decoder.append_stats(run.stats);
-    run.found = true;
 }
 
 }  // namespace
 
-TEST_CASE("corpus: zeek-vlan-qinqinq.pcap has 14 frames with three VLAN tags") {
+TEST_CASE("corpus: zeek-vlan-qinqinq.pcap has 14 frames with three VLAN tags" * doctest::skip(corpus_lacks("pcaps/zeek-vlan-qinqinq.pcap"))) {
     CorpusRun run;
     run_corpus_file("zeek-vlan-qinqinq.pcap", run);
-    if (!run.found) return;
-    CHECK(run.stats.get("packets") == 14);
-    CHECK(run.stats.get("tcp.segments") == 14);
-    CHECK(run.stats.get("decode.errors") == 0);
+    CHECK(run.stats.at("packets") == 14);
+    CHECK(run.stats.at("tcp.segments") == 14);
+    CHECK(run.stats.at("decode.errors") == 0);
     REQUIRE_FALSE(run.sink.delivered.empty());
     for (const auto& d : run.sink.delivered) {
         REQUIRE(d.encap.vlan_count == 3);
@@ -66,27 +63,25 @@ TEST_CASE("corpus: zeek-vlan-qinqinq.pcap has 14 frames with three VLAN tags") {
     }
 }
 
-TEST_CASE("corpus: zeek-ipv4-fragmented-3.pcap is five fragments of an incomplete datagram") {
+TEST_CASE("corpus: zeek-ipv4-fragmented-3.pcap is five fragments of an incomplete datagram" * doctest::skip(corpus_lacks("pcaps/zeek-ipv4-fragmented-3.pcap"))) {
     // tshark: all five fragments have MF set, so the datagram never completes.
     CorpusRun run;
     run_corpus_file("zeek-ipv4-fragmented-3.pcap", run);
-    if (!run.found) return;
-    CHECK(run.stats.get("ip.fragments") == 5);
-    CHECK(run.stats.get("ip.reassembled") == 0);
+    CHECK(run.stats.at("ip.fragments") == 5);
+    CHECK(run.stats.at("ip.reassembled") == 0);
     CHECK(run.sink.delivered.empty());
-    CHECK(run.stats.get("anomaly.ip.fragment_timeout") == 1);
-    CHECK(run.stats.get("decode.errors") == 0);
+    CHECK(counter<NetAnomaly>(run.stats, "anomaly.ip.fragment_timeout") == 1);
+    CHECK(run.stats.at("decode.errors") == 0);
 }
 
-TEST_CASE("corpus: sngrep-ipv6frag.pcap reassembles two SIP messages from IPv6 fragments") {
+TEST_CASE("corpus: sngrep-ipv6frag.pcap reassembles two SIP messages from IPv6 fragments" * doctest::skip(corpus_lacks("pcaps/sngrep-ipv6frag.pcap"))) {
     CorpusRun run;
     run_corpus_file("sngrep-ipv6frag.pcap", run);
-    if (!run.found) return;
-    CHECK(run.stats.get("packets") == 34);
-    CHECK(run.stats.get("ip.fragments") == 4);
-    CHECK(run.stats.get("ip.reassembled") == 2);
-    CHECK(run.stats.get("udp.datagrams") == 32);
-    CHECK(run.stats.get("decode.errors") == 0);
+    CHECK(run.stats.at("packets") == 34);
+    CHECK(run.stats.at("ip.fragments") == 4);
+    CHECK(run.stats.at("ip.reassembled") == 2);
+    CHECK(run.stats.at("udp.datagrams") == 32);
+    CHECK(run.stats.at("decode.errors") == 0);
     REQUIRE(run.sink.delivered.size() == 32);
     std::size_t reassembled_size_seen = 0;
     for (const auto& d : run.sink.delivered) {
@@ -96,14 +91,13 @@ TEST_CASE("corpus: sngrep-ipv6frag.pcap reassembles two SIP messages from IPv6 f
     CHECK(reassembled_size_seen == 2);
 }
 
-TEST_CASE("corpus: heplify-erspan_sip_ipv4_udp.pcapng delivers 140 SIP datagrams via GRE") {
+TEST_CASE("corpus: heplify-erspan_sip_ipv4_udp.pcapng delivers 140 SIP datagrams via GRE" * doctest::skip(corpus_lacks("pcaps/heplify-erspan_sip_ipv4_udp.pcapng"))) {
     // tshark: GRE protocol 0x6558 (transparent Ethernet), keys 0 and 0x02000000, 70 each.
     CorpusRun run;
     run_corpus_file("heplify-erspan_sip_ipv4_udp.pcapng", run);
-    if (!run.found) return;
-    CHECK(run.stats.get("packets") == 140);
-    CHECK(run.stats.get("tunnel.gre") == 140);
-    CHECK(run.stats.get("decode.errors") == 0);
+    CHECK(run.stats.at("packets") == 140);
+    CHECK(run.stats.at("tunnel.gre") == 140);
+    CHECK(run.stats.at("decode.errors") == 0);
     REQUIRE(run.sink.delivered.size() == 140);
     std::map<std::uint32_t, int> by_key;
     for (const auto& d : run.sink.delivered) {
@@ -115,16 +109,15 @@ TEST_CASE("corpus: heplify-erspan_sip_ipv4_udp.pcapng delivers 140 SIP datagrams
     CHECK(by_key[0x02000000] == 70);
 }
 
-TEST_CASE("corpus: arkime-gtp-iphone.pcap carries IPv4 and IPv6 in GTP-U") {
+TEST_CASE("corpus: arkime-gtp-iphone.pcap carries IPv4 and IPv6 in GTP-U" * doctest::skip(corpus_lacks("pcaps/arkime-gtp-iphone.pcap"))) {
     // tshark: 106 G-PDUs. Inner: 40 UDP (6 over IPv4), 58 TCP of which 25 pure ACKs, 8 ICMP/ICMPv6.
     CorpusRun run;
     run_corpus_file("arkime-gtp-iphone.pcap", run);
-    if (!run.found) return;
-    CHECK(run.stats.get("packets") == 106);
-    CHECK(run.stats.get("tunnel.gtpu") == 106);
-    CHECK(run.stats.get("net.other") == 8);
-    CHECK(run.stats.get("tcp.segments") == 58);
-    CHECK(run.stats.get("decode.errors") == 0);
+    CHECK(run.stats.at("packets") == 106);
+    CHECK(run.stats.at("tunnel.gtpu") == 106);
+    CHECK(run.stats.at("net.other") == 8);
+    CHECK(run.stats.at("tcp.segments") == 58);
+    CHECK(run.stats.at("decode.errors") == 0);
     REQUIRE(run.sink.delivered.size() == 40 + 58 - 25);
     int inner_v4 = 0;
     for (const auto& d : run.sink.delivered) {

@@ -8,6 +8,7 @@
 
 #include "net/decoder.h"
 #include "pcapgen/packet_builder.h"
+#include "stats_test_support.h"
 
 namespace scamgate::net::testing {
 
@@ -49,10 +50,11 @@ public:
         now += kNanosPerSecond / 1000;
     }
     void expire(Timestamp at) { decoder_.expire(at); }
+    // A counter of the decoder's report; an unknown name fails the test (stats_test_support.h).
     std::uint64_t stat(std::string_view name) const {
         StatsReport report;
         decoder_.append_stats(report);
-        return report.get(name);
+        return test_support::counter<NetAnomaly>(report, name);
     }
 
     RecordingSink sink;

@@ -6,11 +6,13 @@
 #include <vector>
 
 #include "net/tcp_reassembly.h"
+#include "stats_test_support.h"
 
 namespace scamgate::net {
 namespace {
 
 using namespace std::string_literals;
+using test_support::counter;
 
 constexpr std::uint8_t kSyn = tcp_flags::syn;
 constexpr std::uint8_t kAck = tcp_flags::ack;
@@ -143,11 +145,11 @@ TEST_CASE("tcp: in-order data after a handshake is delivered per direction witho
     CHECK(log.metas[0].segment == &request);
     CHECK(log.metas[0].packet_number == 4);
     auto stats = stats_of(tcp);
-    CHECK(stats.get("tcp.connections") == 1);
-    CHECK(stats.get("tcp.bytes_delivered") == 25);
-    CHECK(stats.get("tcp.active") == 1);
-    CHECK(stats.get("tcp.out_of_order") == 0);
-    CHECK(stats.get("tcp.retransmissions") == 0);
+    CHECK(stats.at("tcp.connections") == 1);
+    CHECK(stats.at("tcp.bytes_delivered") == 25);
+    CHECK(stats.at("tcp.active") == 1);
+    CHECK(stats.at("tcp.out_of_order") == 0);
+    CHECK(stats.at("tcp.retransmissions") == 0);
     CHECK(f.factory.opens == 1);
 }
 
@@ -195,7 +197,7 @@ TEST_CASE("tcp: out of order by one is held, copied and released when the hole f
     send(tcp, f.segments, kClient, 4, "def");
     auto& log = f.factory.logs[0];
     CHECK(log.from_originator.empty());
-    CHECK(stats_of(tcp).get("tcp.pending_bytes") == 3);
+    CHECK(stats_of(tcp).at("tcp.pending_bytes") == 3);
     auto filler = f.segments.make(kClient, 1, kAck, "abc");
     filler.ts = seconds(2000);
     tcp.on_segment(filler);
@@ -206,9 +208,9 @@ TEST_CASE("tcp: out of order by one is held, copied and released when the hole f
     CHECK(log.metas[1].ts == seconds(2000));
     CHECK(log.metas[1].packet_number == filler.packet_number);
     auto stats = stats_of(tcp);
-    CHECK(stats.get("tcp.out_of_order") == 1);
-    CHECK(stats.get("tcp.pending_bytes") == 0);
-    CHECK(stats.get("tcp.gaps") == 0);
+    CHECK(stats.at("tcp.out_of_order") == 1);
+    CHECK(stats.at("tcp.pending_bytes") == 0);
+    CHECK(stats.at("tcp.gaps") == 0);
 }
 
 TEST_CASE("tcp: many segments in reverse order reassemble exactly") {
@@ -225,7 +227,7 @@ TEST_CASE("tcp: many segments in reverse order reassemble exactly") {
     CHECK(f.factory.logs[0].from_originator.empty());
     send(tcp, f.segments, kClient, 1001, pieces[0]);
     CHECK(f.factory.logs[0].from_originator == text);
-    CHECK(stats_of(tcp).get("tcp.out_of_order") == 9);
+    CHECK(stats_of(tcp).at("tcp.out_of_order") == 9);
 }
 
 TEST_CASE("tcp: shuffled segments with two holes") {
@@ -253,9 +255,9 @@ TEST_CASE("tcp: duplicates are dropped and counted") {
     send(tcp, f.segments, kClient, 4, "def");
     CHECK(f.factory.logs[0].from_originator == "abcdefghi");
     auto stats = stats_of(tcp);
-    CHECK(stats.get("tcp.retransmissions") == 2);
-    CHECK(stats.get("tcp.out_of_order") == 1);
-    CHECK(stats.get("anomaly.tcp.overlap_mismatch") == 0);
+    CHECK(stats.at("tcp.retransmissions") == 2);
+    CHECK(stats.at("tcp.out_of_order") == 1);
+    CHECK(counter<TcpAnomaly>(stats, "anomaly.tcp.overlap_mismatch") == 0);
 }
 
 TEST_CASE("tcp: partial overlaps are trimmed to the new bytes") {
@@ -268,8 +270,8 @@ TEST_CASE("tcp: partial overlaps are trimmed to the new bytes") {
     send(tcp, f.segments, kClient, 9, "ijklmn");  // held around the held copy: i, mn
     send(tcp, f.segments, kClient, 8, "h");
     CHECK(f.factory.logs[0].from_originator == "abcdefghijklmn");
-    CHECK(stats_of(tcp).get("tcp.retransmissions") == 2);
-    CHECK(stats_of(tcp).get("tcp.bytes_delivered") == 14);
+    CHECK(stats_of(tcp).at("tcp.retransmissions") == 2);
+    CHECK(stats_of(tcp).at("tcp.bytes_delivered") == 14);
 }
 
 TEST_CASE("tcp: an in-order segment spanning a held range delivers around it") {
@@ -280,8 +282,8 @@ TEST_CASE("tcp: an in-order segment spanning a held range delivers around it") {
     send(tcp, f.segments, kClient, 1, "abcdefgh");  // in order, overlaps the held range
     CHECK(f.factory.logs[0].from_originator == "abcDEfgh");
     auto stats = stats_of(tcp);
-    CHECK(stats.get("anomaly.tcp.overlap_mismatch") == 1);
-    CHECK(stats.get("tcp.retransmissions") == 1);
+    CHECK(counter<TcpAnomaly>(stats, "anomaly.tcp.overlap_mismatch") == 1);
+    CHECK(stats.at("tcp.retransmissions") == 1);
     CHECK(f.factory.anomalies == std::vector<std::string>{"tcp.overlap_mismatch"});
 }
 
@@ -293,8 +295,8 @@ TEST_CASE("tcp: overlapping held copies keep the first and count the mismatch") 
     send(tcp, f.segments, kClient, 4, "defgh");  // d and h are new, EFG differs
     send(tcp, f.segments, kClient, 1, "abc");
     CHECK(f.factory.logs[0].from_originator == "abcdEFGh");
-    CHECK(stats_of(tcp).get("anomaly.tcp.overlap_mismatch") == 1);
-    CHECK(stats_of(tcp).get("tcp.out_of_order") == 2);
+    CHECK(counter<TcpAnomaly>(stats_of(tcp), "anomaly.tcp.overlap_mismatch") == 1);
+    CHECK(stats_of(tcp).at("tcp.out_of_order") == 2);
 }
 
 TEST_CASE("tcp: sequence numbers wrap around 2^32") {
@@ -307,8 +309,8 @@ TEST_CASE("tcp: sequence numbers wrap around 2^32") {
     send(tcp, f.segments, kClient, 0xFFFFFFFFu, "ef");      // old: retransmission
     send(tcp, f.segments, kClient, 0x00000005u, "kl");
     CHECK(f.factory.logs[0].from_originator == "abcdefghijkl");
-    CHECK(stats_of(tcp).get("tcp.retransmissions") == 1);
-    CHECK(stats_of(tcp).get("tcp.gaps") == 0);
+    CHECK(stats_of(tcp).at("tcp.retransmissions") == 1);
+    CHECK(stats_of(tcp).at("tcp.gaps") == 0);
 }
 
 TEST_CASE("tcp: pending limit exceeded skips the hole with its exact size") {
@@ -329,10 +331,10 @@ TEST_CASE("tcp: pending limit exceeded skips the hole with its exact size") {
     send(tcp, f.segments, kClient, 14, "no");
     CHECK(log.from_originator == "abc######jklmnopqrs");
     auto stats = stats_of(tcp);
-    CHECK(stats.get("tcp.gaps") == 1);
-    CHECK(stats.get("anomaly.tcp.gap_skipped") == 1);
-    CHECK(stats.get("anomaly.tcp.pending_limit_exceeded") == 1);
-    CHECK(stats.get("tcp.pending_bytes") == 0);
+    CHECK(stats.at("tcp.gaps") == 1);
+    CHECK(counter<TcpAnomaly>(stats, "anomaly.tcp.gap_skipped") == 1);
+    CHECK(counter<TcpAnomaly>(stats, "anomaly.tcp.pending_limit_exceeded") == 1);
+    CHECK(stats.at("tcp.pending_bytes") == 0);
 }
 
 TEST_CASE("tcp: pending byte limit: a new segment below the held data is delivered after the gap") {
@@ -361,8 +363,8 @@ TEST_CASE("tcp: overall pending limit bounds memory across connections") {
     CHECK(f.factory.logs[1].from_originator == "A####FGH");
     CHECK(f.factory.logs[0].from_originator == "a");
     auto stats = stats_of(tcp);
-    CHECK(stats.get("anomaly.tcp.total_pending_limit_exceeded") == 1);
-    CHECK(stats.get("tcp.pending_bytes") == 3);
+    CHECK(counter<TcpAnomaly>(stats, "anomaly.tcp.total_pending_limit_exceeded") == 1);
+    CHECK(stats.at("tcp.pending_bytes") == 3);
 }
 
 TEST_CASE("tcp: FIN from both sides flushes pending data after the gap and closes") {
@@ -384,7 +386,7 @@ TEST_CASE("tcp: FIN from both sides flushes pending data after the gap and close
     CHECK(log.metas[1].segment == &fin);                     // "bye" straight from the FIN segment
     CHECK(log.metas[2].segment == nullptr);                  // "fg" from the held copy...
     CHECK(log.metas[2].packet_number == fin.packet_number);  // ...released by the FIN
-    CHECK(stats_of(tcp).get("tcp.active") == 0);
+    CHECK(stats_of(tcp).at("tcp.active") == 0);
 }
 
 TEST_CASE("tcp: RST closes at once and flushes") {
@@ -396,7 +398,7 @@ TEST_CASE("tcp: RST closes at once and flushes") {
     auto& log = f.factory.logs[0];
     CHECK(log.closes == 1);
     CHECK(log.from_responder == "####xyz");
-    CHECK(stats_of(tcp).get("tcp.active") == 0);
+    CHECK(stats_of(tcp).at("tcp.active") == 0);
 }
 
 TEST_CASE("tcp: closed entry lingers: late retransmits ignored, new SYN reopens") {
@@ -447,7 +449,7 @@ TEST_CASE("tcp: expire removes closed entries after the linger time") {
     CHECK(f.factory.opens == 2);
 }
 
-TEST_CASE("tcp: a fresh SYN on an active tuple replaces the connection; a repeated SYN does not") {
+TEST_CASE("tcp: a fresh SYN on an active tuple replaces the connection, a repeated SYN does not") {
     Fixture f;
     auto tcp = f.make();
     handshake(tcp, f.segments, 100, 0);
@@ -481,7 +483,7 @@ TEST_CASE("tcp: idle connections expire on packet time, flushing after the gap")
     CHECK(log.metas.back().segment == nullptr);
     CHECK(log.metas.back().packet_number == 2);  // the held copy's own packet
     CHECK(f.factory.logs[1].closes == 0);
-    CHECK(stats_of(tcp).get("tcp.active") == 1);
+    CHECK(stats_of(tcp).at("tcp.active") == 1);
     // A segment after expiry is a new mid-stream connection.
     send(tcp, f.segments, kClient, 12, "l");
     CHECK(f.factory.opens == 3);
@@ -499,9 +501,9 @@ TEST_CASE("tcp: close_all flushes and closes everything") {
     CHECK(f.factory.logs[0].closes == 1);
     CHECK(f.factory.logs[1].closes == 1);
     auto stats = stats_of(tcp);
-    CHECK(stats.get("tcp.active") == 0);
-    CHECK(stats.get("tcp.pending_bytes") == 0);
-    CHECK(stats.get("tcp.gaps") == 1);
+    CHECK(stats.at("tcp.active") == 0);
+    CHECK(stats.at("tcp.pending_bytes") == 0);
+    CHECK(stats.at("tcp.gaps") == 1);
 }
 
 TEST_CASE("tcp: a full table evicts the least recently active connection") {
@@ -523,8 +525,8 @@ TEST_CASE("tcp: a full table evicts the least recently active connection") {
     CHECK(f.factory.logs[0].from_originator == "a1a3");
     CHECK(f.factory.opens == 3);
     auto stats = stats_of(tcp);
-    CHECK(stats.get("anomaly.tcp.connection_table_full") == 1);
-    CHECK(stats.get("tcp.active") == 2);
+    CHECK(counter<TcpAnomaly>(stats, "anomaly.tcp.connection_table_full") == 1);
+    CHECK(stats.at("tcp.active") == 2);
     CHECK(f.factory.anomalies == std::vector<std::string>{"tcp.connection_table_full"});
 }
 
@@ -539,7 +541,7 @@ TEST_CASE("tcp: a full table drops closed entries before evicting live connectio
     send(tcp, f.segments, b, 3, "", kRst);
     send(tcp, f.segments, c, 1, "c1");
     CHECK(f.factory.logs[0].closes == 0);
-    CHECK(stats_of(tcp).get("anomaly.tcp.connection_table_full") == 0);
+    CHECK(counter<TcpAnomaly>(stats_of(tcp), "anomaly.tcp.connection_table_full") == 0);
 }
 
 TEST_CASE("tcp: interleaved connections keep their streams apart") {
@@ -559,7 +561,7 @@ TEST_CASE("tcp: interleaved connections keep their streams apart") {
     CHECK(f.factory.logs[1].from_originator == "bind_tx");
     CHECK(f.factory.logs[1].from_responder == "resp");
     CHECK(f.factory.logs[1].info.id == 2);
-    CHECK(stats_of(tcp).get("tcp.connections") == 2);
+    CHECK(stats_of(tcp).at("tcp.connections") == 2);
 }
 
 TEST_CASE("tcp: a connection the factory declines is tracked cheaply and asked once") {
@@ -571,13 +573,13 @@ TEST_CASE("tcp: a connection the factory declines is tracked cheaply and asked o
     send(tcp, f.segments, kServer, 1, "out of order", kAck);
     CHECK(f.factory.opens == 1);
     auto stats = stats_of(tcp);
-    CHECK(stats.get("tcp.connections") == 1);
-    CHECK(stats.get("tcp.connections_ignored") == 1);
-    CHECK(stats.get("tcp.bytes_delivered") == 0);
-    CHECK(stats.get("tcp.pending_bytes") == 0);
+    CHECK(stats.at("tcp.connections") == 1);
+    CHECK(stats.at("tcp.connections_ignored") == 1);
+    CHECK(stats.at("tcp.bytes_delivered") == 0);
+    CHECK(stats.at("tcp.pending_bytes") == 0);
     send(tcp, f.segments, kClient, 31, "", kFin);
     send(tcp, f.segments, kServer, 13, "", kFin);
-    CHECK(stats_of(tcp).get("tcp.active") == 0);
+    CHECK(stats_of(tcp).at("tcp.active") == 0);
     send(tcp, f.segments, kClient, 32, "", kAck);  // final ACK: lingering entry, no new open
     CHECK(f.factory.opens == 1);
 }
@@ -589,8 +591,8 @@ TEST_CASE("tcp: a segment far outside the window is dropped and counted") {
     send(tcp, f.segments, kClient, 1 + (1u << 31), "zzz");
     send(tcp, f.segments, kClient, 4, "def");
     CHECK(f.factory.logs[0].from_originator == "abcdef");
-    CHECK(stats_of(tcp).get("anomaly.tcp.segment_out_of_window") == 1);
-    CHECK(stats_of(tcp).get("tcp.gaps") == 0);
+    CHECK(counter<TcpAnomaly>(stats_of(tcp), "anomaly.tcp.segment_out_of_window") == 1);
+    CHECK(stats_of(tcp).at("tcp.gaps") == 0);
 }
 
 TEST_CASE("tcp: stray RST for an unknown tuple creates nothing") {
@@ -598,7 +600,7 @@ TEST_CASE("tcp: stray RST for an unknown tuple creates nothing") {
     auto tcp = f.make();
     send(tcp, f.segments, kClient, 1, "", kRst);
     CHECK(f.factory.opens == 0);
-    CHECK(stats_of(tcp).get("tcp.connections") == 0);
+    CHECK(stats_of(tcp).at("tcp.connections") == 0);
 }
 
 TEST_CASE("tcp: describe names every anomaly") {

@@ -30,7 +30,7 @@ TEST_CASE("every presentation of one Viettel mobile number gives the same E.164"
     }
 }
 
-TEST_CASE("international_format: +, 00, a leading country code or TON 1; national otherwise") {
+TEST_CASE("international_format: +, 00, a leading country code or TON 1, national otherwise") {
     CHECK(classify(vn(), "+84961234567").international_format);
     CHECK(classify(vn(), "0084961234567").international_format);
     CHECK(classify(vn(), "84961234567").international_format);
@@ -116,7 +116,7 @@ TEST_CASE("emergency numbers and short codes are dialled as they are") {
     CHECK(type_of("198") == NumberType::service);
 }
 
-TEST_CASE("wrong lengths and unallocated prefixes are invalid; the country stays known") {
+TEST_CASE("wrong lengths and unallocated prefixes are invalid, the country stays known") {
     for (const char* bad : {"096123456", "09612345678", "0951234567", "0711234567", "0201234567", "0121234567",
                             "+8496123456", "+840961234567", "0", "00", "+", "+84"}) {
         INFO(bad);
@@ -204,7 +204,7 @@ TEST_CASE("extract_number") {
     CHECK(extract_number(std::string(10000, '9')).size() == kMaxPresented);
 }
 
-TEST_CASE("presented is bounded; long digit strings are invalid") {
+TEST_CASE("presented is bounded, long digit strings are invalid") {
     const std::string huge(100000, '1');
     const NumberInfo n = classify(vn(), huge);
     CHECK(n.presented.size() == kMaxPresented);

@@ -79,7 +79,7 @@ TEST_CASE("answered call ends at BYE with its whole timeline") {
     CHECK(c.call->via_first->branch == "z9hG4bK776asdhds1");
 }
 
-TEST_CASE("rejected call ends at the final error; retransmitted INVITE is not a second call") {
+TEST_CASE("rejected call ends at the final error, retransmitted INVITE is not a second call") {
     Harness h;
     CallParties p;
     h.feed(testing::request(p, "INVITE", 1, false), 0);
@@ -170,8 +170,8 @@ TEST_CASE("a full table evicts the oldest call, which is still reported") {
     CHECK(h.sink.contacts[0].call->end == record::CallEnd::evicted);
     StatsReport stats;
     h.tracker.append_stats(stats);
-    CHECK(stats.get("calls.end.evicted") == 1);
-    CHECK(stats.get("calls.active") == 2);
+    CHECK(stats.at("calls.end.evicted") == 1);
+    CHECK(stats.at("calls.active") == 2);
 }
 
 TEST_CASE("identity headers, Privacy and Identity are carried into the record") {

@@ -226,9 +226,9 @@ TEST_CASE("tracker: parts out of order, each answered, join into one complete re
     CHECK(sms.smpp->sequence_number == 10);
     StatsReport stats;
     tracker.append_stats(stats);
-    CHECK(stats.get("sms.messages") == 1);
-    CHECK(stats.get("sms.parts") == 2);
-    CHECK(stats.get("sms.incomplete") == 0);
+    CHECK(stats.at("sms.messages") == 1);
+    CHECK(stats.at("sms.parts") == 2);
+    CHECK(stats.at("sms.incomplete") == 0);
 }
 
 TEST_CASE("tracker: a part that never comes makes an incomplete record at the timeout") {
@@ -254,7 +254,7 @@ TEST_CASE("tracker: a part that never comes makes an incomplete record at the ti
     CHECK(sink.contacts[0].sms->text == "13");
     StatsReport stats;
     tracker.append_stats(stats);
-    CHECK(stats.get("sms.incomplete") == 1);
+    CHECK(stats.at("sms.incomplete") == 1);
 }
 
 TEST_CASE("tracker: thousands of never-completed messages stay within the bound") {
@@ -271,8 +271,8 @@ TEST_CASE("tracker: thousands of never-completed messages stay within the bound"
     }
     StatsReport stats;
     tracker.append_stats(stats);
-    CHECK(stats.get("sms.concat_pending") == 100);
-    CHECK(stats.get("sms.concat_evicted") == 4900);
+    CHECK(stats.at("sms.concat_pending") == 100);
+    CHECK(stats.at("sms.concat_evicted") == 4900);
     CHECK(sink.contacts.size() == 4900);
     CHECK_FALSE(sink.contacts.front().sms->parts.complete);
     tracker.flush();
@@ -298,8 +298,8 @@ TEST_CASE("tracker: an unanswered request is recorded at the response timeout or
     tracker.on_response({1, net::Direction::from_originator, 1}, 0, "late");
     StatsReport stats;
     tracker.append_stats(stats);
-    CHECK(stats.get("sms.unanswered") == 2);
-    CHECK(stats.get("sms.unmatched_responses") == 1);
+    CHECK(stats.at("sms.unanswered") == 2);
+    CHECK(stats.at("sms.unmatched_responses") == 1);
 }
 
 TEST_CASE("SIP MESSAGE text/plain: charset honoured, parties from From and Request-URI") {
@@ -376,10 +376,10 @@ TEST_CASE("worker: an SMPP bind and submit on a non-SMPP port, split across segm
          5000, false, 0.4);
     worker.end_source();
     const auto stats = worker.stats();
-    CHECK(stats.get("smpp.pdus") == 4);
-    CHECK(stats.get("smpp.parse_errors") == 0);
-    CHECK(stats.get("smpp.tcp_streams") == 1);
-    CHECK(stats.get("sip.tcp_streams") == 0);
+    CHECK(stats.at("smpp.pdus") == 4);
+    CHECK(stats.at("smpp.parse_errors") == 0);
+    CHECK(stats.at("smpp.tcp_streams") == 1);
+    CHECK(stats.at("sip.tcp_streams") == 0);
     REQUIRE(sink.contacts.size() == 1);
     const auto& c = sink.contacts[0];
     CHECK(c.kind == record::ContactKind::sms);

@@ -67,13 +67,13 @@ TEST_CASE("worker: a UDP call becomes one call record with counters to match") {
     CHECK(h.sink.contacts[0].ingress.transport == "udp");
     CHECK(h.sink.contacts[0].source == "unit");
     auto stats = h.worker.stats();
-    CHECK(stats.get("packets") == 6);
-    CHECK(stats.get("sip.messages") == 6);
-    CHECK(stats.get("sip.requests") == 3);
-    CHECK(stats.get("sip.responses") == 3);
-    CHECK(stats.get("calls") == 1);
-    CHECK(stats.get("sip.parse_errors") == 0);
-    CHECK(stats.get("decode.errors") == 0);
+    CHECK(stats.at("packets") == 6);
+    CHECK(stats.at("sip.messages") == 6);
+    CHECK(stats.at("sip.requests") == 3);
+    CHECK(stats.at("sip.responses") == 3);
+    CHECK(stats.at("calls") == 1);
+    CHECK(stats.at("sip.parse_errors") == 0);
+    CHECK(stats.at("decode.errors") == 0);
 }
 
 TEST_CASE("worker: SIP on a port that is not configured is found by its start line") {
@@ -94,7 +94,7 @@ TEST_CASE("worker: with any-port detection off, only configured ports carry SIP"
     h.feed(udp_frame(testing::request(p, "INVITE", 1, false), 40000, 5080), 0);
     h.worker.end_source();
     CHECK(h.sink.contacts.empty());
-    CHECK(h.worker.stats().get("sip.messages") == 0);
+    CHECK(h.worker.stats().at("sip.messages") == 0);
 }
 
 TEST_CASE("worker: junk and keepalives on the SIP port are counted, not parsed as SIP") {
@@ -104,10 +104,10 @@ TEST_CASE("worker: junk and keepalives on the SIP port are counted, not parsed a
     h.feed(udp_frame("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 2);
     h.feed(udp_frame(std::string("\x80\x00\x01\x02", 4)), 3, pcapgen::linktype::ethernet);
     auto stats = h.worker.stats();
-    CHECK(stats.get("sip.messages") == 0);
-    CHECK(stats.get("sip.keepalives") == 1);
-    CHECK(stats.get("sip.non_sip_on_sip_port") == 3);
-    CHECK(stats.get("sip.parse_errors") == 0);
+    CHECK(stats.at("sip.messages") == 0);
+    CHECK(stats.at("sip.keepalives") == 1);
+    CHECK(stats.at("sip.non_sip_on_sip_port") == 3);
+    CHECK(stats.at("sip.parse_errors") == 0);
 }
 
 TEST_CASE("worker: a broken SIP message is a counted parse error and the next one still parses") {
@@ -117,8 +117,8 @@ TEST_CASE("worker: a broken SIP message is a counted parse error and the next on
     h.feed(udp_frame(testing::request(p, "INVITE", 1, false)), 1);
     h.worker.end_source();
     auto stats = h.worker.stats();
-    CHECK(stats.get("sip.parse_errors") == 1);
-    CHECK(stats.get("sip.messages") == 1);
+    CHECK(stats.at("sip.parse_errors") == 1);
+    CHECK(stats.at("sip.messages") == 1);
     CHECK(h.sink.contacts.size() == 1);
     CHECK(h.log_text.str().find("bad_content_length") != std::string::npos);
 }
@@ -153,8 +153,8 @@ TEST_CASE("worker: SIP over TCP split across segments and pipelined in one segme
     h.worker.end_source();
 
     auto stats = h.worker.stats();
-    CHECK(stats.get("sip.messages") == 3);
-    CHECK(stats.get("sip.tcp_streams") == 1);
+    CHECK(stats.at("sip.messages") == 3);
+    CHECK(stats.at("sip.tcp_streams") == 1);
     REQUIRE(h.sink.contacts.size() == 1);
     CHECK(h.sink.contacts[0].ingress.transport == "tcp");
     CHECK(h.sink.contacts[0].ingress.src_port == 40001);
@@ -171,6 +171,6 @@ TEST_CASE("worker: HTTP on TCP port 5060 is not SIP") {
     h.feed(PacketBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").tcp(spec)
                .payload("GET /index.html HTTP/1.1\r\nHost: example.com\r\n\r\n").build(), 0);
     h.worker.end_source();
-    CHECK(h.worker.stats().get("sip.messages") == 0);
-    CHECK(h.worker.stats().get("sip.tcp_streams") == 0);
+    CHECK(h.worker.stats().at("sip.messages") == 0);
+    CHECK(h.worker.stats().at("sip.tcp_streams") == 0);
 }

@@ -6,6 +6,7 @@
 
 #include "detect/detector.h"
 #include "policy/policy.h"
+#include "temp_files.h"
 
 using namespace scamgate;
 using namespace scamgate::policy;
@@ -14,10 +15,10 @@ namespace {
 
 const std::string kSource = SCAMGATE_SOURCE_DIR;
 
+// Loads `yaml` from a file of this case's own (cases run in parallel), removed once loaded.
 Policy policy_from(const std::string& yaml) {
-    const std::string path = "/tmp/scamgate-policy-test.yaml";
-    std::ofstream(path) << yaml;
-    return load_policy(path, detect::check_names());
+    const test_support::TempFile file("policy", ".yaml");
+    return load_policy(file.write(yaml), detect::check_names());
 }
 
 record::Contact sms_contact(std::string command = "submit_sm") {
@@ -41,7 +42,7 @@ record::Verdict verdict_with(int score, std::vector<std::string> categories = {}
 
 }  // namespace
 
-TEST_CASE("first matching rule decides; monitor mode decides but does not enforce") {
+TEST_CASE("first matching rule decides, monitor mode decides but does not enforce") {
     const auto p = policy_from(R"(
 mode: monitor
 rules:
@@ -176,7 +177,7 @@ TEST_CASE("bad policies are refused with file:line and the exact message") {
     CHECK(cases == 9);
 }
 
-TEST_CASE("tag: the policy's tag_headers are rendered with the verdict; the rule's display name prefix") {
+TEST_CASE("tag: the policy's tag_headers are rendered with the verdict, the rule's display name prefix") {
     const auto p = policy_from(R"(
 mode: enforce
 tag_headers:

@@ -87,7 +87,7 @@ TEST_CASE("submit_sm from a public capture: every mandatory field") {
     CHECK(m.tlvs.empty());
 }
 
-TEST_CASE("submit_sm_resp message_id; enquire_link and unbind have no body") {
+TEST_CASE("submit_sm_resp message_id, enquire_link and unbind have no body") {
     Pdu p;
     const auto resp = from_hex(ndpi_session()[5]);
     REQUIRE(parse_pdu(resp, p).ok);
