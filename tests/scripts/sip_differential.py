@@ -8,15 +8,20 @@ request, sends it, and compares three views of the same traffic:
   - scamgate's events written inline (`scamgate run --mode nfqueue`);
   - scamgate's events from `scamgate replay` of a capture of the same traffic.
 Every case Kamailio routes as an INVITE or a MESSAGE must have an event in both, with `action`
-set, for the same Call-ID, From user and Request-URI user Kamailio read.
+set, for the same Call-ID, From user and Request-URI user Kamailio read. Beside it the report says
+whether the inline gate decided the request on its own packet (scamgate's log line
+"nfqueue: call-id X: ACTION -> ..."), which is what enforcement needs; that column does not fail
+the test (a TCP request split across segments is never decided per packet, by design).
 
 Subcommands (python3 standard library only):
   show TABLE [NAME...]          print the requests as they will be sent (to write or check a case)
   send TABLE --src IP --dst IP --work DIR --kamailio-log FILE [--capture FILE]
                                 send every case (run inside the sender's network namespace) and
                                 wait until Kamailio has logged the end-of-run sentinels
-  report TABLE --work DIR --kamailio-log FILE --inline EVENTS --replay EVENTS
-                                print one row per case; exit 1 when a routed case is not judged
+  report TABLE --work DIR --kamailio-log FILE --inline EVENTS --replay EVENTS [--gate-log LOG]
+         [--action A]           print one row per case; exit 1 when a routed case is not judged
+  selftest TABLE                every case builds and changes the request; the report's rules
+                                say FAIL where they must (no root, no network)
 
 Table format: one case per line, `NAME TRANSPORT METHOD MUTATION... [# note]`; MUTATION `-` for
 none. Values use escapes so a case stays one line: \\s space, \\t tab, \\r, \\n, \\0, \\xNN, \\\\.
@@ -770,6 +775,7 @@ class Row:
     must_judge: bool
     inline: tuple[bool, str]
     replay: tuple[bool, str]
+    gate: str = "-"
     replies: str = "-"
 
     @property
@@ -808,9 +814,9 @@ def assess(cases: list[Case], routes: list[Route], inline: dict, replay: dict, s
 
 
 def print_report(rows: list[Row]) -> int:
-    header = ("case", "tr", "kamailio routed", "reply", "scamgate inline judged", "replay judged", "result")
-    table = [(r.case.name, r.case.transport, r.kamailio, r.replies, yes_no(*r.inline), yes_no(*r.replay), r.result)
-             for r in rows]
+    header = ("case", "tr", "kamailio routed", "reply", "inline event", "gate", "replay event", "result")
+    table = [(r.case.name, r.case.transport, r.kamailio, r.replies, yes_no(*r.inline), r.gate, yes_no(*r.replay),
+              r.result) for r in rows]
     widths = [max(len(str(t[i])) for t in table + [header]) for i in range(len(header))]
     for t in [header] + table:
         print("  ".join(str(v).ljust(w) for v, w in zip(t, widths)).rstrip())
@@ -820,6 +826,10 @@ def print_report(rows: list[Row]) -> int:
     print(f"\n{len(rows)} cases: Kamailio routed {sum(r.must_judge for r in rows)} as INVITE/MESSAGE; "
           f"{len(failures)} of them not judged by scamgate inline or in replay: {' '.join(failures) or 'none'}")
     print(f"Refused by Kamailio, judged by scamgate (fine): {' '.join(refused_judged) or 'none'}")
+    undecided = [r.case.name for r in rows if r.must_judge and not r.failed and r.gate == "no"]
+    if undecided:
+        print(f"Routed and judged, but not decided by the inline gate on its own packet, so not enforceable "
+              f"(reported, not a failure): {' '.join(undecided)}")
     if harness:
         print(f"HARNESS: the unchanged templates were not routed and judged everywhere: {' '.join(harness)}; "
               "the path, the oracle or scamgate as a whole is broken, so the other rows mean little")
@@ -833,9 +843,27 @@ def cmd_report(args) -> int:
     src = sent["src"]
     rows = assess(cases, read_routes(args.kamailio_log), read_events(args.inline), read_events(args.replay),
                   src, args.action)
+    decided = read_gate_decisions(args.gate_log) if args.gate_log else None
+    routes = read_routes(args.kamailio_log)
     for row in rows:
-        row.replies = ",".join(sent["cases"].get(row.case.name, {}).get("replies") or []) or "-"
+        if decided is not None:
+            route = route_of(row.case, routes, src)
+            row.gate = "yes" if (route.call_id if route else call_id(row.case.name, src)) in decided else "no"
+        info = sent["cases"].get(row.case.name, {})
+        row.replies = ",".join(info.get("replies") or []) or "-"
+        if row.case.transport == "tcp" and not info.get("peer_closed", True):
+            row.replies += " (Kamailio kept the connection open)"
     return print_report(rows)
+
+
+def read_gate_decisions(path: str) -> set[str]:
+    """Call-IDs the inline gate decided on a packet: scamgate logs "nfqueue: call-id X: ACTION ->
+    forwarded unchanged|forwarded changed|dropped" for every tag decision (and every changed one)."""
+    return gate_decisions(open(path, encoding="utf-8", errors="replace").read())
+
+
+def gate_decisions(log_text: str) -> set[str]:
+    return set(re.findall(r"nfqueue: call-id (\S+): \w+(?: \(enforced\))? -> ", log_text))
 
 
 def yes_no(ok: bool, detail: str) -> str:
@@ -874,14 +902,14 @@ def cmd_selftest(args) -> int:
     def route(name, method="INVITE", mid=1, fuser=None):
         i = ids[name]
         return Route("udp", method, mid, i["callid"], fuser or i["fuser"], i["ruser"], i["ftag"])
-    def event(name, fuser=None, action="alert"):
+    def event(name, fuser=None, action="tag"):
         i = ids[name]
         return {"kind": "call", "call_id": i["callid"], "caller": {"user": fuser or i["fuser"]},
                 "callee": {"user": i["ruser"]}, "action": action}
     routes = [route("plain"), route("bad"), route("swapped"), route("lower", "invite")]
     full = {ids[n]["callid"]: [event(n)] for n in ("plain", "refused", "lower")}
     full[ids["swapped"]["callid"]] = [event("swapped", fuser="+84912345678")]
-    rows = {r.case.name: r for r in assess(made, routes, full, dict(full), src, "alert")}
+    rows = {r.case.name: r for r in assess(made, routes, full, dict(full), src, "tag")}
     want = {"plain": "ok", "bad": "FAIL", "refused": "ok (refused, judged)", "swapped": "FAIL", "lower": "ok"}
     for name, result in want.items():
         if rows[name].result != result:
@@ -890,12 +918,16 @@ def cmd_selftest(args) -> int:
         problems.append(f"report rule: a different caller is not named: {rows['swapped'].inline[1]}")
     if rows["lower"].kamailio != "yes (invite)":
         problems.append(f"report rule: lower-case method shown as {rows['lower'].kamailio!r}")
-    wrong_action = assess(made[:1], routes, {ids["plain"]["callid"]: [event("plain", action="allow")]}, full, src, "alert")
+    wrong_action = assess(made[:1], routes, {ids["plain"]["callid"]: [event("plain", action="allow")]}, full, src, "tag")
     if wrong_action[0].result != "FAIL":
         problems.append("report rule: an event with another action than the policy's passes")
-    not_routed = assess(made[:1], [], full, full, src, "alert")
+    not_routed = assess(made[:1], [], full, full, src, "tag")
     if not not_routed[0].harness_broken:
         problems.append("report rule: an unchanged template Kamailio did not route is not a harness failure")
+    sample = ("scamgate: nfqueue: call-id a@b: tag -> forwarded unchanged\n"
+              "scamgate: nfqueue: call-id c@d: reject (enforced) -> dropped\nscamgate: nfqueue: bound queue 13\n")
+    if gate_decisions(sample) != {"a@b", "c@d"}:
+        problems.append(f"gate log lines read as {gate_decisions(sample)}")
     for p in problems:
         print(f"selftest: {p}", file=sys.stderr)
     print(f"selftest: {len(cases)} cases build; report rules checked; {len(problems)} problems", file=sys.stderr)
@@ -945,6 +977,7 @@ def main() -> int:
     s.add_argument("--inline", required=True)
     s.add_argument("--replay", required=True)
     s.add_argument("--action", help="the action the test's policy gives every call and SMS")
+    s.add_argument("--gate-log", help="scamgate run's log, for the gate's per-packet decisions")
     args = p.parse_args()
     return {"show": cmd_show, "selftest": cmd_selftest, "send": cmd_send, "report": cmd_report}[args.cmd](args)
 

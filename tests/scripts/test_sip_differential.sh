@@ -6,12 +6,15 @@
 #   uac (203.0.113.2: tests/scripts/sip_differential.py) --veth-- gw (routes; NFQUEUE on UDP and
 #   TCP 5060, both ways; scamgate run --mode nfqueue; dumpcap on the uac side) --veth-- proxy
 #   (192.0.2.2: Kamailio)
-# The policy is in enforce mode and alerts on every call and every SMS, so every judged request
-# gets action "alert" and every request reaches Kamailio. Afterwards the capture goes through
-# `scamgate replay`. For every case Kamailio routed as an INVITE or a MESSAGE, both scamgate's
-# inline events and the replay's must hold an event for the Call-ID, From user and Request-URI
-# user Kamailio read, with the action set; otherwise the test fails. A case Kamailio refuses is
-# reported, whether scamgate judges it or not. One row per case is printed.
+# The policy is in monitor mode and tags every call and every SMS: every judged request gets
+# action "tag" (not carried out, so every request reaches Kamailio unchanged), and the inline gate
+# logs each request it decides on its own packet ("nfqueue: call-id X: tag -> forwarded
+# unchanged"). Afterwards the capture goes through `scamgate replay`. For every case Kamailio
+# routed as an INVITE or a MESSAGE, both scamgate's inline events and the replay's must hold an
+# event for the Call-ID, From user and Request-URI user Kamailio read, with the policy's action;
+# otherwise the test fails. Whether the gate decided the request on its packet (what enforcement
+# needs) is reported beside it. A case Kamailio refuses is reported, whether scamgate judges it or
+# not. One row per case is printed.
 # Needs root, ip netns, iptables with NFQUEUE, ethtool, kamailio, dumpcap and python3; exits 77
 # (skipped) without.
 set -euo pipefail
@@ -71,20 +74,21 @@ DUMPCAP_PID=$!
 PIDS+=("$DUMPCAP_PID")
 wait_for 300 grep -q "Capturing on" "$WORK/dumpcap.log" || { cat "$WORK/dumpcap.log" >&2; fail "dumpcap did not start"; }
 
-# scamgate: the bundled configuration with a policy that alerts on every call and every SMS.
+# scamgate: the bundled configuration with a policy that tags every call and every SMS, in
+# monitor mode (decided and logged, never carried out).
 mkdir -p "$WORK/config"
 cp -r "$SRC"/config/. "$WORK/config/"
 ln -s "$SRC/signatures" "$WORK/signatures"
 cat >"$WORK/config/policy.yaml" <<'EOF'
-mode: enforce
+mode: monitor
 default: allow
 rules:
-  - name: alert-every-call
+  - name: tag-every-call
     when: {kind: call}
-    then: {action: alert}
-  - name: alert-every-sms
+    then: {action: tag, tags: [differential]}
+  - name: tag-every-sms
     when: {kind: sms}
-    then: {action: alert}
+    then: {action: tag, tags: [differential]}
 EOF
 ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" --mode nfqueue --queue "$QUEUE" \
     --control "$WORK/control.sock" --events "$WORK/inline.jsonl" --stats json --duration 300 \
@@ -121,7 +125,7 @@ PY
 
 rc=0
 python3 "$DRIVER" report "$TABLE" --work "$WORK" --kamailio-log "$WORK/kamailio.log" \
-    --inline "$WORK/inline.jsonl" --replay "$WORK/replay.jsonl" --action alert || rc=$?
+    --inline "$WORK/inline.jsonl" --replay "$WORK/replay.jsonl" --gate-log "$WORK/scamgate.log" --action tag || rc=$?
 log "$(python3 -c "print(round($(date +%s.%N) - $t_start, 1))") s"
 [[ $rc -eq 0 ]] || fail "scamgate did not judge every request Kamailio routed (table above; KEEP_WORK=1 keeps $WORK)"
 log "PASS"
