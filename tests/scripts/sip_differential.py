@@ -63,6 +63,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 # Kamailio's method ids ($rmid), from its parser/msg_parser.h.
 KAMAILIO_METHOD_KIND = {1: "call", 256: "sms"}
@@ -584,7 +585,7 @@ def tcp_exchange(src: str, dst: str, data_for_port, pieces: list[int], reply_wai
 
 def kamailio_routed_names(path: str) -> set[str]:
     try:
-        text = open(path, encoding="latin-1").read()
+        text = Path(path).read_text(encoding="latin-1")
     except FileNotFoundError:
         return set()
     return set(re.findall(r"SGDIFF\|[^|]*\|[^|]*\|[^|]*\|sgd-([a-z0-9-]+)@", text))
@@ -628,7 +629,7 @@ def cmd_send(args) -> int:
             return 2
         if args.capture:
             needle = call_id(warm.name, src).encode()
-            if not wait_until(lambda: os.path.exists(args.capture) and needle in open(args.capture, "rb").read(),
+            if not wait_until(lambda: os.path.exists(args.capture) and needle in Path(args.capture).read_bytes(),
                               args.ready_wait):
                 print(f"sip_differential: the capture {args.capture} never showed the {transport} warm-up", file=sys.stderr)
                 return 2
@@ -694,7 +695,7 @@ class Route:
 
 def read_routes(path: str) -> list[Route]:
     routes = []
-    for line in open(path, encoding="latin-1"):
+    for line in Path(path).read_text(encoding="latin-1").split("\n"):
         at = line.find("SGDIFF|")
         if at < 0:
             continue
@@ -726,7 +727,7 @@ def read_events(path: str) -> dict[str, list[dict]]:
     by_call_id: dict[str, list[dict]] = {}
     if not os.path.exists(path):
         return by_call_id
-    for line in open(path, encoding="utf-8"):
+    for line in Path(path).read_text(encoding="utf-8").split("\n"):
         if not line.strip():
             continue
         e = json.loads(line)
@@ -839,7 +840,7 @@ def print_report(rows: list[Row]) -> int:
 
 def cmd_report(args) -> int:
     cases = read_table(args.table)
-    sent = json.load(open(os.path.join(args.work, "sent.json")))
+    sent = json.loads(Path(args.work, "sent.json").read_text())
     src = sent["src"]
     rows = assess(cases, read_routes(args.kamailio_log), read_events(args.inline), read_events(args.replay),
                   src, args.action)
@@ -859,7 +860,7 @@ def cmd_report(args) -> int:
 def read_gate_decisions(path: str) -> set[str]:
     """Call-IDs the inline gate decided on a packet: scamgate logs "nfqueue: call-id X: ACTION ->
     forwarded unchanged|forwarded changed|dropped" for every tag decision (and every changed one)."""
-    return gate_decisions(open(path, encoding="utf-8", errors="replace").read())
+    return gate_decisions(Path(path).read_text(encoding="utf-8", errors="replace"))
 
 
 def gate_decisions(log_text: str) -> set[str]:
