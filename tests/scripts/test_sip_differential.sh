@@ -127,5 +127,5 @@ rc=0
 python3 "$DRIVER" report "$TABLE" --work "$WORK" --kamailio-log "$WORK/kamailio.log" \
     --inline "$WORK/inline.jsonl" --replay "$WORK/replay.jsonl" --gate-log "$WORK/scamgate.log" --action tag || rc=$?
 log "$(python3 -c "print(round($(date +%s.%N) - $t_start, 1))") s"
-[[ $rc -eq 0 ]] || fail "scamgate did not judge every request Kamailio routed (table above; KEEP_WORK=1 keeps $WORK)"
+[[ $rc -eq 0 ]] || fail "scamgate did not judge every request Kamailio routed (table above; KEEP_WORK=1 keeps the work folder)"
 log "PASS"
