@@ -1,16 +1,19 @@
-# Sourced by the inline TCP tests (test_inline_smpp.sh, test_inline_sip_tcp.sh): three network
-# namespaces in a row, LEFT -- GW -- RIGHT, GW routing between two /24s and queueing both
-# directions of one TCP port to an NFQUEUE (with --queue-bypass). Offloads are off on every veth
-# end: one real TCP segment per send, complete checksums, as on a real wire.
+# Sourced by the inline TCP tests (test_inline_smpp.sh, test_inline_sip_tcp.sh) and the SIP
+# differential test (test_sip_differential.sh): three network namespaces in a row,
+# LEFT -- GW -- RIGHT, GW routing between two /24s and queueing both directions of one TCP port
+# (and, when asked, the same UDP port) to an NFQUEUE (with --queue-bypass). Offloads are off on
+# every veth end: one real TCP segment per send, complete checksums, as on a real wire.
 # The caller defines fail() and WORK, and adds the PIDs it starts to PIDS.
 
 PIDS=()
 ROUTED_NAMESPACES=()
 
-# routed_tcp_netns LEFT_NS GW_NS RIGHT_NS LEFT_IP LEFT_GW_IP RIGHT_GW_IP RIGHT_IP PORT QUEUE
-# (addresses without a prefix length; each side is a /24)
+# routed_tcp_netns LEFT_NS GW_NS RIGHT_NS LEFT_IP LEFT_GW_IP RIGHT_GW_IP RIGHT_IP PORT QUEUE [PROTOCOLS]
+# (addresses without a prefix length; each side is a /24; PROTOCOLS is "tcp" (the default) or
+# "tcp udp")
 routed_tcp_netns() {
-    local left=$1 gw=$2 right=$3 left_ip=$4 left_gw=$5 right_gw=$6 right_ip=$7 port=$8 queue=$9 ns link
+    local left=$1 gw=$2 right=$3 left_ip=$4 left_gw=$5 right_gw=$6 right_ip=$7 port=$8 queue=$9 ns link proto
+    local protocols=${10:-tcp}
     ROUTED_NAMESPACES=("$left" "$gw" "$right")
     trap routed_cleanup EXIT
     for ns in "${ROUTED_NAMESPACES[@]}"; do
@@ -32,8 +35,10 @@ routed_tcp_netns() {
     ip -n "$left" route add default via "$left_gw"
     ip -n "$right" route add default via "$right_gw"
     ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
-    ip netns exec "$gw" iptables -A FORWARD -p tcp --dport "$port" -j NFQUEUE --queue-num "$queue" --queue-bypass
-    ip netns exec "$gw" iptables -A FORWARD -p tcp --sport "$port" -j NFQUEUE --queue-num "$queue" --queue-bypass
+    for proto in $protocols; do
+        ip netns exec "$gw" iptables -A FORWARD -p "$proto" --dport "$port" -j NFQUEUE --queue-num "$queue" --queue-bypass
+        ip netns exec "$gw" iptables -A FORWARD -p "$proto" --sport "$port" -j NFQUEUE --queue-num "$queue" --queue-bypass
+    done
 }
 
 # Stops what the test started, kills whatever else runs in the namespaces, deletes them and the
