@@ -173,6 +173,7 @@ struct InlineGate::Impl {
     InlineDecision on_packet(ByteView ip, Timestamp now) {
         InlineDecision decision;
         ++packets;
+        if (is_fragment(ip)) ++fragments;
         sweep(now);
         const bool decoded = decode(ip, now);
         if (catcher.closes_tcp()) forget_connection(catcher.tuple);
@@ -285,6 +286,14 @@ struct InlineGate::Impl {
         event.action = decision.action;
         event.enforced = dropping;
         reporter(event);
+    }
+
+    // An IPv4 fragment, or an IPv6 packet whose first extension header is a fragment header. The
+    // queue should only ever see whole datagrams (the kernel reassembles them when conntrack is
+    // used); a fragment here means the rest of the datagram may be going around scamgate.
+    static bool is_fragment(ByteView ip) {
+        if (ip.size() >= 20 && (ip[0] >> 4) == 4) return ((ip[6] & 0x3F) | ip[7]) != 0;
+        return ip.size() >= 40 && (ip[0] >> 4) == 6 && ip[6] == 44;
     }
 
     static bool looks_decidable(std::string_view text) { return text.starts_with("INVITE ") || text.starts_with("MESSAGE "); }
@@ -551,6 +560,7 @@ struct InlineGate::Impl {
     std::uint64_t not_applied = 0;
     std::uint64_t unparsed = 0;
     std::uint64_t unparsed_dropped = 0;
+    std::uint64_t fragments = 0;
 };
 
 InlineGate::InlineGate(const detect::Detector& detector, const policy::Policy& policy,
@@ -583,6 +593,9 @@ void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.not_applied", impl_->not_applied);
     report.add("inline.unparsed", impl_->unparsed);
     report.add("inline.unparsed_dropped", impl_->unparsed_dropped);
+    report.add("inline.fragments", impl_->fragments);
 }
+
+std::uint64_t InlineGate::fragments_seen() const { return impl_->fragments; }
 
 }  // namespace scamgate::app

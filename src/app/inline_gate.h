@@ -86,8 +86,10 @@ public:
     // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.tagged,
     // inline.remembered_drops, inline.tcp_rewritten, inline.tcp_responses_rewritten,
     // inline.tcp_unsafe, inline.smpp_rewritten, inline.smpp_responses_rewritten, inline.not_applied,
-    // inline.unparsed, inline.unparsed_dropped
+    // inline.unparsed, inline.unparsed_dropped, inline.fragments
     void append_stats(StatsReport& report) const;
+    // IP fragments handed to the gate: inline, the kernel should reassemble before the queue.
+    std::uint64_t fragments_seen() const;
 
 private:
     struct Impl;

@@ -83,6 +83,7 @@ struct LoopState {
     InlineGate* gate;
     Logger& log;
     NfqueueRun& run;
+    bool warned_fragments = false;
 };
 
 // The gate's verdict for one packet (accept when there is no gate), with its reply sent.
@@ -91,6 +92,16 @@ InlineDecision decide(LoopState& state, ByteView ip, Timestamp now) {
     InlineDecision decision = state.gate->on_packet(ip, now);
     log_decision(state.log, "nfqueue", decision);
     return decision;
+}
+
+// A fragment in the queue means the kernel does not reassemble before it: the NFQUEUE rule's
+// --dport matches only first fragments, so the rest of a fragmented datagram goes around us.
+void warn_fragments_once(LoopState& state) {
+    if (state.warned_fragments || state.gate == nullptr || state.gate->fragments_seen() == 0) return;
+    state.warned_fragments = true;
+    state.log.warn("nfqueue: an IP fragment reached the queue: the kernel is not reassembling before it, so the "
+                   "other fragments of a datagram may bypass scamgate; use conntrack in the rule (docs/operations.md, "
+                   "nfqueue mode); counted as inline.fragments");
 }
 
 void send_and_record(LoopState& state, const InlineDecision& decision, Timestamp now) {
@@ -122,6 +133,7 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     const ByteView ip(payload, static_cast<std::size_t>(length));
     const Timestamp now = wall_now();
     InlineDecision decision = decide(state, ip, now);
+    warn_fragments_once(state);
     int rc = 0;
     if (decision.verdict == PacketVerdict::drop) {
         ++state.run.dropped;

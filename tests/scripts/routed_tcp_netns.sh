@@ -35,9 +35,15 @@ routed_tcp_netns() {
     ip -n "$left" route add default via "$left_gw"
     ip -n "$right" route add default via "$right_gw"
     ip netns exec "$gw" sysctl -qw net.ipv4.ip_forward=1
+    # UDP rules match every conntrack state: using conntrack makes the kernel reassemble IP
+    # fragments before FORWARD, so a fragmented SIP datagram reaches the queue whole (without it
+    # only the first fragment matches --dport and the rest go around scamgate; docs/operations.md).
+    local ct
     for proto in $protocols; do
-        ip netns exec "$gw" iptables -A FORWARD -p "$proto" --dport "$port" -j NFQUEUE --queue-num "$queue" --queue-bypass
-        ip netns exec "$gw" iptables -A FORWARD -p "$proto" --sport "$port" -j NFQUEUE --queue-num "$queue" --queue-bypass
+        ct=()
+        [[ $proto == udp ]] && ct=(-m conntrack --ctstate NEW,ESTABLISHED,RELATED,INVALID,UNTRACKED)
+        ip netns exec "$gw" iptables -A FORWARD -p "$proto" --dport "$port" "${ct[@]}" -j NFQUEUE --queue-num "$queue" --queue-bypass
+        ip netns exec "$gw" iptables -A FORWARD -p "$proto" --sport "$port" "${ct[@]}" -j NFQUEUE --queue-num "$queue" --queue-bypass
     done
 }
 

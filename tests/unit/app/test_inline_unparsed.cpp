@@ -143,7 +143,7 @@ TEST_CASE("inline.unparsed: keepalives, STUN and other ports are not unparsed SI
     CHECK(counter(*gate, "inline.unparsed") == 0);
 }
 
-TEST_CASE("inline.unparsed: an INVITE without Call-ID is judged unparsed; on TCP it is never dropped") {
+TEST_CASE("inline.unparsed: an INVITE without Call-ID is judged unparsed, and on TCP it is never dropped") {
     UnparsedFixture f("enforce");
     auto gate = f.gate(UnparsedAction::drop);
     const auto over_udp = gate->on_packet(net::build_udp_datagram(udp(5060, 5060), kInviteWithoutCallId), seconds(1));
@@ -160,4 +160,19 @@ TEST_CASE("inline.unparsed: an INVITE without Call-ID is judged unparsed; on TCP
     CHECK(counter(*gate, "inline.unparsed") == 2);
     CHECK(counter(*gate, "inline.unparsed_dropped") == 1);
     CHECK(counter(*gate, "inline.not_applied") == 1);
+}
+
+TEST_CASE("inline gate: an IP fragment in the queue is counted (the kernel should reassemble before it)") {
+    UnparsedFixture f("enforce");
+    auto gate = f.gate(UnparsedAction::drop);
+    auto first = net::build_udp_datagram(udp(5060, 5060), kInviteWithoutCallId);
+    REQUIRE(first.size() > 20);
+    CHECK(counter(*gate, "inline.fragments") == 0);
+    gate->on_packet(first, seconds(1));
+    CHECK(counter(*gate, "inline.fragments") == 0);
+    first[6] |= 0x20;  // more fragments: the first fragment of a larger datagram
+    const auto d = gate->on_packet(first, seconds(2));
+    CHECK(d.verdict == PacketVerdict::accept);  // a fragment alone is never judged, nor dropped
+    CHECK(counter(*gate, "inline.fragments") == 1);
+    CHECK(gate->fragments_seen() == 1);
 }
