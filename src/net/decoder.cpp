@@ -11,7 +11,7 @@ namespace {
 namespace ethertype {
 constexpr std::uint16_t ipv4 = 0x0800, ipv6 = 0x86DD, vlan = 0x8100, qinq = 0x88A8,
                         qinq_old = 0x9100, transparent_ethernet = 0x6558, erspan12 = 0x88BE,
-                        erspan3 = 0x22EB, pppoe_discovery = 0x8863, pppoe_session = 0x8864,
+                        erspan3 = 0x22EB, pppoe_session = 0x8864,
                         ppp = 0x880B;  // the GRE protocol of PPTP's enhanced GRE
 }
 
