@@ -23,7 +23,9 @@ constexpr std::size_t kCommonHeader = 12;
 constexpr std::size_t kChunkHeader = 4;
 constexpr std::size_t kDataHeader = 16;   // chunk header, TSN, stream, SSN, PPID
 constexpr std::size_t kIDataHeader = 20;  // chunk header, TSN, stream, reserved, MID, PPID/FSN
-constexpr std::size_t kDuplicateWindow = 256;  // TSNs remembered per direction for retransmissions
+// TSNs remembered per direction to tell retransmissions (8 bytes each, filled as TSNs arrive). A
+// retransmission older than this is delivered again; the call tracker absorbs a repeated SIP message.
+constexpr std::size_t kDuplicateWindow = 128;
 
 constexpr std::array<std::uint32_t, 256> make_crc32c_table() {
     std::array<std::uint32_t, 256> table{};
@@ -43,10 +45,10 @@ std::uint32_t crc32c_update(std::uint32_t crc, ByteView data) {
 }
 
 // FNV-1a: a fingerprint of a chunk's user data, to tell a retransmission from a conflicting copy.
-std::uint64_t fingerprint(ByteView data) {
-    std::uint64_t hash = 0xcbf29ce484222325ULL;
-    for (std::uint8_t byte : data) hash = (hash ^ byte) * 0x100000001b3ULL;
-    return hash ^ data.size();
+std::uint32_t fingerprint(ByteView data) {
+    std::uint32_t hash = 0x811c9dc5u;
+    for (std::uint8_t byte : data) hash = (hash ^ byte) * 0x01000193u;
+    return hash ^ static_cast<std::uint32_t>(data.size());
 }
 
 std::size_t padded(std::size_t length) { return (length + 3) & ~std::size_t{3}; }
@@ -93,8 +95,7 @@ struct Fragment {
 
 struct SeenTsn {
     std::uint32_t tsn = 0;
-    std::uint64_t print = 0;
-    bool used = false;
+    std::uint32_t print = 0;
 };
 
 // One direction of an association: the verification tag its packets carry, the fragments held
@@ -104,22 +105,22 @@ struct Direction {
     std::uint32_t vtag = 0;
     std::vector<Fragment> pending;
     std::size_t pending_bytes = 0;
-    std::array<SeenTsn, kDuplicateWindow> seen{};
+    std::vector<SeenTsn> seen;  // a ring of up to kDuplicateWindow entries
     std::size_t seen_next = 0;
 
     const SeenTsn* find_seen(std::uint32_t tsn) const {
         for (const auto& s : seen) {
-            if (s.used && s.tsn == tsn) return &s;
+            if (s.tsn == tsn) return &s;
         }
         return nullptr;
     }
-    void remember(std::uint32_t tsn, std::uint64_t print) {
-        seen[seen_next] = SeenTsn{tsn, print, true};
+    void remember(std::uint32_t tsn, std::uint32_t print) {
+        if (seen.size() < kDuplicateWindow) {
+            seen.push_back(SeenTsn{tsn, print});
+            return;
+        }
+        seen[seen_next] = SeenTsn{tsn, print};
         seen_next = (seen_next + 1) % seen.size();
-    }
-    void drop_pending() {
-        pending.clear();
-        pending_bytes = 0;
     }
 };
 
@@ -154,6 +155,7 @@ AnomalyInfo describe(SctpAnomaly anomaly) {
         case SctpAnomaly::too_many_fragments: return {"sctp.too_many_fragments", "more fragments held for one direction than sctp.max_pending_fragments; dropped"};
         case SctpAnomaly::association_table_full: return {"sctp.association_table_full", "least recently active association evicted to stay within sctp.max_associations"};
         case SctpAnomaly::fragment_timeout: return {"sctp.fragment_timeout", "fragments of an incomplete user message dropped at sctp.fragment_timeout"};
+        case SctpAnomaly::total_pending_limit_exceeded: return {"sctp.total_pending_limit_exceeded", "fragment bytes held across all associations at their bound; the fragment is dropped"};
         case SctpAnomaly::incomplete_at_close: return {"sctp.incomplete_at_close", "ABORT, SHUTDOWN, eviction or the end of the capture left a user message incomplete"};
         case SctpAnomaly::count_: break;
     }
@@ -197,6 +199,7 @@ struct SctpAssembler::Impl {
 
     SctpLimits limits;
     SctpMessageSink& sink;
+    std::size_t pending_total = 0;  // fragment bytes held across all associations
     std::unordered_map<AssociationKey, Association, AssociationKeyHash> associations;
     std::list<AssociationKey> lru;  // most recently active first
     Counters counters;
@@ -331,11 +334,18 @@ struct SctpAssembler::Impl {
         return it == associations.end() ? nullptr : &it->second;
     }
 
+    void drop_pending(Direction& side) {
+        pending_total -= side.pending_bytes;
+        side.pending.clear();
+        side.pending_bytes = 0;
+    }
+
     void forget(const AssociationKey key) {
         auto it = associations.find(key);
         if (it == associations.end()) return;
         for (auto& side : it->second.sides) {
             if (!side.pending.empty()) count(SctpAnomaly::incomplete_at_close);
+            drop_pending(side);
         }
         lru.erase(it->second.lru);
         associations.erase(it);
@@ -361,7 +371,7 @@ struct SctpAssembler::Impl {
         Direction& side = a->sides[reversed ? 1 : 0];
         if (!side.active || side.vtag != vtag) return;
         if (!side.pending.empty()) count(SctpAnomaly::incomplete_at_close);
-        side.drop_pending();
+        drop_pending(side);
     }
 
     // ---- user data ----
@@ -381,7 +391,7 @@ struct SctpAssembler::Impl {
             side.active = true;
             side.vtag = vtag;
         }
-        const std::uint64_t print = fingerprint(chunk.user_data);
+        const std::uint32_t print = fingerprint(chunk.user_data);
         if (const SeenTsn* seen = side.find_seen(chunk.tsn)) {
             if (seen->print == print) {
                 ++counters.retransmissions;
@@ -399,16 +409,21 @@ struct SctpAssembler::Impl {
     void hold(Direction& side, const DataChunk& chunk) {
         if (side.pending.size() >= limits.max_pending_fragments) {
             count(SctpAnomaly::too_many_fragments);
-            side.drop_pending();
+            drop_pending(side);
         }
         if (side.pending_bytes + chunk.user_data.size() > limits.max_message_size) {
             count(SctpAnomaly::message_too_large);
-            side.drop_pending();
+            drop_pending(side);
             if (chunk.user_data.size() > limits.max_message_size) return;
+        }
+        if (pending_total + chunk.user_data.size() > limits.max_pending_bytes_total) {
+            count(SctpAnomaly::total_pending_limit_exceeded);
+            return;
         }
         if (!chunk.idata) {  // an older copy of this TSN that fell out of the duplicate window
             if (auto old = find_tsn(side, chunk.tsn)) {
                 side.pending_bytes -= side.pending[*old].bytes.size();
+                pending_total -= side.pending[*old].bytes.size();
                 side.pending.erase(side.pending.begin() + static_cast<std::ptrdiff_t>(*old));
             }
         }
@@ -423,6 +438,7 @@ struct SctpAssembler::Impl {
         f.bytes.assign(chunk.user_data.begin(), chunk.user_data.end());
         f.arrived = packet->ts;
         side.pending_bytes += f.bytes.size();
+        pending_total += f.bytes.size();
         side.pending.push_back(std::move(f));
         auto run = chunk.idata ? idata_run(side, side.pending.back()) : data_run(side, side.pending.back());
         if (run) assemble(side, *run);
@@ -508,6 +524,7 @@ struct SctpAssembler::Impl {
         }
         side.pending = std::move(rest);
         side.pending_bytes -= message.size();
+        pending_total -= message.size();
         ++counters.fragmented;
         deliver(ByteView(message.data(), message.size()), first, true);
     }
@@ -546,8 +563,10 @@ struct SctpAssembler::Impl {
         if (std::none_of(side.pending.begin(), side.pending.end(), old)) return;
         count(SctpAnomaly::fragment_timeout);
         std::erase_if(side.pending, old);
+        pending_total -= side.pending_bytes;
         side.pending_bytes = 0;
         for (const auto& f : side.pending) side.pending_bytes += f.bytes.size();
+        pending_total += side.pending_bytes;
     }
 
     void clear() {
@@ -563,6 +582,7 @@ struct SctpAssembler::Impl {
         report.add("sctp.zero_checksums", counters.zero_checksums);
         report.add("sctp.associations", counters.associations);
         report.add("sctp.active_associations", associations.size());
+        report.add("sctp.pending_bytes", pending_total);
         anomalies.append_to(report);
     }
 };

@@ -43,6 +43,7 @@ struct SctpLimits {
     std::size_t max_pending_fragments = 128;      // fragments held per association direction
     Timestamp fragment_timeout = seconds(30);     // an incomplete message is dropped after this
     Timestamp idle_timeout = seconds(600);        // a silent association is forgotten after this
+    std::size_t max_pending_bytes_total = 64u << 20;  // fragment bytes held across all associations
 };
 
 enum class SctpAnomaly : std::uint8_t {
@@ -58,6 +59,7 @@ enum class SctpAnomaly : std::uint8_t {
     association_table_full,
     fragment_timeout,
     incomplete_at_close,
+    total_pending_limit_exceeded,
     count_
 };
 
@@ -108,7 +110,7 @@ public:
     void clear();
     // sctp.chunks, sctp.data_chunks, sctp.messages, sctp.fragmented_messages,
     // sctp.retransmissions, sctp.zero_checksums, sctp.associations, sctp.control_chunks,
-    // sctp.active_associations plus every non-zero anomaly.
+    // sctp.active_associations, sctp.pending_bytes plus every non-zero anomaly.
     void append_stats(StatsReport& report) const;
 
 private:

@@ -393,6 +393,20 @@ TEST_CASE("bounds: fragments per direction, bytes per direction, associations, t
         REQUIRE(h.messages.size() == 4);
         CHECK(h.messages[3].bytes == "az");  // association 1 kept its fragment
     }
+    SUBCASE("max_pending_bytes_total: fragments held across associations") {
+        SctpHarness h(SctpLimits{.max_pending_bytes_total = 600});
+        auto from = [](const char* src, std::vector<SctpChunk> chunks) {
+            return PacketBuilder().ethernet().ipv4(src, "198.51.100.1").sctp({.verification_tag = 1, .chunks = std::move(chunks)}).build();
+        };
+        h.feed(from("203.0.113.1", {sctp_data(1, 0, 0, text(400), flags::begin)}));
+        CHECK(h.stat("sctp.pending_bytes") == 400);
+        h.feed(from("203.0.113.2", {sctp_data(1, 0, 0, text(400), flags::begin)}));
+        CHECK(h.stat("anomaly.sctp.total_pending_limit_exceeded") == 1);
+        CHECK(h.stat("sctp.pending_bytes") == 400);
+        h.feed(from("203.0.113.1", {sctp_data(2, 0, 0, "end", flags::end)}));
+        REQUIRE(h.messages.size() == 1);
+        CHECK(h.stat("sctp.pending_bytes") == 0);
+    }
     SUBCASE("fragment and idle timeouts") {
         SctpHarness h(SctpLimits{.fragment_timeout = seconds(5), .idle_timeout = seconds(60)});
         h.feed(packet({sctp_data(1, 0, 0, "a", flags::begin)}));
