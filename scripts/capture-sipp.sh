@@ -2,7 +2,14 @@
 # Captures scamgate's reference pcaps from real SIPp peers (Debian sip-tester) in private
 # network namespaces, with dumpcap on the gateway's interfaces.
 #
-# Usage: scripts/capture-sipp.sh [OUTDIR]        (default: <repo>/pcaps; needs root)
+# Usage: scripts/capture-sipp.sh [OUTDIR [CAPTURE...]]   (default: <repo>/pcaps, all captures; needs root)
+#   CAPTURE: domestic-udp intl-trunk tcp failures ipv6 identity service-numbers sctp
+#
+# SIP over SCTP (sipp -t s1) needs a kernel with SCTP. When the running kernel has none (no
+# CONFIG_IP_SCTP, no sctp module), the sctp capture runs the same namespaces inside a User-mode
+# Linux guest (Debian packages user-mode-linux and kmod, installed if missing): the guest's root is
+# the host's file system read-only (hostfs), it loads the UML kernel's own sctp and veth modules,
+# and writes the capture into OUTDIR through a hostfs mount. The traffic is the guest kernel's SCTP.
 #
 # Layout (all addresses are documentation ranges, inside namespaces this script creates
 # and deletes itself; nothing is sent anywhere else):
@@ -20,10 +27,41 @@ set -euo pipefail
 
 readonly REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly SCEN="$REPO/tests/sipp"
+readonly ALL_CAPTURES="domestic-udp intl-trunk tcp failures ipv6 identity service-numbers sctp"
+
+# Inside the User-mode Linux guest (PID 1, started by capture_sctp_in_uml below): the kernel
+# passes SCAMGATE_UML_OUTDIR in the environment. Mount what a booted system would have, load SCTP.
+uml_guest_setup() {
+  export PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp
+  guest_mount() { mountpoint -q "$3" || mount -t "$1" "$2" "$3"; }
+  guest_mount proc proc /proc; guest_mount sysfs sys /sys; guest_mount devtmpfs dev /dev
+  guest_mount tmpfs tmp /tmp; guest_mount tmpfs run /run; mkdir -p /dev/shm; guest_mount tmpfs shm /dev/shm
+  mkdir -p "$SCAMGATE_UML_OUTDIR" 2>/dev/null || true
+  mount -t hostfs none "$SCAMGATE_UML_OUTDIR" -o "$SCAMGATE_UML_OUTDIR"
+  local modules; modules=/usr/lib/uml/modules/$(uname -r)
+  uml_load() { # module name: its dependencies first (no modules.dep in the UML package)
+    grep -q "^$1 " /proc/modules && return 0
+    local path dep; path=$(find "$modules" -name "$1.ko" | head -1)
+    [ -n "$path" ] || { echo "capture-sipp (uml): no module $1" >&2; return 1; }
+    for dep in $(modinfo -F depends "$path" | tr ',' ' '); do uml_load "$dep"; done
+    insmod "$path"
+  }
+  # SCTP signs its state cookies with hmac(md5) (net.sctp.cookie_hmac_alg): without the hmac
+  # template loaded, listen() fails with ENOSYS (no module auto-loading in this guest).
+  uml_load hmac; uml_load sctp; uml_load sctp_diag; uml_load veth  # sctp_diag: ss -S
+}
+if [ "$$" -eq 1 ] && [ -n "${SCAMGATE_UML_OUTDIR:-}" ]; then
+  uml_guest_setup
+  set -- "$SCAMGATE_UML_OUTDIR" sctp
+fi
+
 OUTDIR=${1:-$REPO/pcaps}
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 readonly OUTDIR
+shift || true
+CAPTURES=${*:-$ALL_CAPTURES}
+readonly CAPTURES
 
 readonly NS_GW=sgcap-gw NS_INTL=sgcap-intl NS_DOM=sgcap-dom
 readonly GW_INTL4=203.0.113.1 INTL4=203.0.113.10
@@ -59,7 +97,14 @@ cleanup() {
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null || true; done
   done
   delete_netns
-  if [ "$rc" -ne 0 ]; then log "failed (rc=$rc); logs kept in $WORK"; else rm -rf "$WORK"; fi
+  if [ "$rc" -ne 0 ]; then
+    log "failed (rc=$rc); logs kept in $WORK"
+    if [ "$$" -eq 1 ]; then tail -n 20 "$WORK"/*.log "$WORK"/*.err >&2 2>/dev/null || true; fi
+  else
+    rm -rf "$WORK"
+  fi
+  # The UML guest's init must not exit: it powers the guest off (its status in a file on OUTDIR).
+  if [ "$$" -eq 1 ]; then echo "$rc" >"$OUTDIR/.uml-status"; sync; halt -f -p; fi
   exit "$rc"
 }
 
@@ -142,7 +187,7 @@ capture_stop() {
   chmod 0644 "$1"
 }
 
-uas_listening() { # proto(u|t) ip
+uas_listening() { # proto(u|t|S) ip
   in_ns "$NS_GW" ss -Hln"$1" "( sport = :5060 )" | grep -q "$2"
 }
 
@@ -152,7 +197,7 @@ uas_listening() { # proto(u|t) ip
 run_calls() {
   local name=$1 ns=$2 lip=$3 gip=$4 tr=$5 uas=$6 uac=$7 csv=$8 calls=$9 ua=${10}
   shift 10
-  local proto=u; [ "$tr" = u1 ] || proto=t
+  local proto=t; [ "$tr" = u1 ] && proto=u; [ "$tr" = s1 ] && proto=S
   local remote=$gip; [[ $gip == *:* ]] && remote="[$gip]"
   local csv_args=(); [ -n "$csv" ] && csv_args=(-inf "$SCEN/$csv")
   local dom=$lip; [[ $lip == *:* ]] && dom="[$lip]"
@@ -177,8 +222,8 @@ summarise() { # file -> "n packets, n SIP frames, n bad checksums"
   local pk sip bad
   pk=$(tshark -r "$1" 2>/dev/null | wc -l)
   sip=$(tshark -r "$1" -Y sip -T fields -e sip.Call-ID 2>/dev/null | wc -l)
-  bad=$(tshark -r "$1" -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
-        -Y 'udp.checksum.status==0 || tcp.checksum.status==0' 2>/dev/null | wc -l)
+  bad=$(tshark -r "$1" -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE -o sctp.checksum:CRC-32C \
+        -Y 'udp.checksum.status==0 || tcp.checksum.status==0 || sctp.checksum.status==0' 2>/dev/null | wc -l)
   log "$(basename "$1"): $pk packets, $sip SIP frames, $bad bad checksums"
   [ "$bad" -eq 0 ] || die "$(basename "$1") has bad checksums"
 }
@@ -251,17 +296,65 @@ capture_service_numbers() {
   capture_stop "$f"; summarise "$f"
 }
 
+# SIP over SCTP: 3 domestic calls over one association (sipp -t s1: one SCTP association per
+# UAC, each SIP message one user message, RFC 4168).
+capture_sctp() {
+  local f="$OUTDIR/sipp-domestic-sctp.pcap"
+  capture_start gw-dom "$f"
+  run_calls domestic-sctp "$NS_DOM" "$DOM4" "$GW_DOM4" s1 uas-answer.xml uac-call.xml \
+    domestic-calls.csv 3 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
+kernel_has_sctp() {
+  modprobe sctp 2>/dev/null || true
+  grep -q '^SCTP ' /proc/net/protocols
+}
+
+ensure_packages() { # debian-package...
+  local missing=() p
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null 2>&1; } \
+    || die "needs ${missing[*]} (apt-get install ${missing[*]})"
+}
+
+# The kernel has no SCTP: this script runs again as the init of a User-mode Linux guest.
+capture_sctp_in_uml() {
+  ensure_packages user-mode-linux kmod
+  log "this kernel has no SCTP: capturing SIP over SCTP inside a User-mode Linux guest"
+  rm -f "$OUTDIR/.uml-status"
+  ( cd "$WORK" && TMPDIR="$WORK" timeout $((RUN_TIMEOUT * 4)) linux.uml mem=768M rootfstype=hostfs rootflags=/ ro \
+      init="$REPO/scripts/capture-sipp.sh" SCAMGATE_UML_OUTDIR="$OUTDIR" con=null con0=null,fd:1 \
+      >"$WORK/uml.log" 2>&1 ) || true
+  local status; status=$(cat "$OUTDIR/.uml-status" 2>/dev/null || echo none)
+  rm -f "$OUTDIR/.uml-status"
+  [ "$status" = 0 ] || die "SCTP capture in the UML guest failed (status $status; see $WORK/uml.log)"
+  chmod 0644 "$OUTDIR/sipp-domestic-sctp.pcap"
+  summarise "$OUTDIR/sipp-domestic-sctp.pcap"
+}
+
+wants() { [[ " $CAPTURES " == *" $1 "* ]]; }
+
 main() {
-  ensure_ethtool
+  local c
+  for c in $CAPTURES; do [[ " $ALL_CAPTURES " == *" $c "* ]] || die "unknown capture $c (one of: $ALL_CAPTURES)"; done
+  [ "$$" -eq 1 ] || ensure_ethtool
+  if [ "$CAPTURES" = sctp ] && ! kernel_has_sctp; then capture_sctp_in_uml; log "written to $OUTDIR"; return; fi
   setup_netns
-  capture_domestic_udp
-  capture_intl_trunk
-  capture_tcp
-  capture_failures
-  capture_ipv6
-  capture_identity
-  capture_service_numbers
-  log "all captures written to $OUTDIR"
+  wants domestic-udp && capture_domestic_udp
+  wants intl-trunk && capture_intl_trunk
+  wants tcp && capture_tcp
+  wants failures && capture_failures
+  wants ipv6 && capture_ipv6
+  wants identity && capture_identity
+  wants service-numbers && capture_service_numbers
+  if wants sctp; then
+    if kernel_has_sctp; then capture_sctp; else delete_netns; capture_sctp_in_uml; fi
+  fi
+  log "captures written to $OUTDIR"
 }
 
 main

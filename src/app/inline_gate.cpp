@@ -9,6 +9,7 @@
 
 #include "capture/packet.h"
 #include "net/decoder.h"
+#include "net/sctp.h"
 #include "pipeline/call_tracker.h"
 #include "pipeline/sms_build.h"
 #include "sip/message.h"
@@ -26,6 +27,7 @@ public:
     void on_transport(const net::TransportPayload& payload) override {
         tuple = payload.tuple;
         tcp_flags = payload.tcp_flags;
+        truncated = payload.truncated;
         bytes.assign(reinterpret_cast<const char*>(payload.payload.data()), payload.payload.size());
         found = true;
     }
@@ -35,7 +37,17 @@ public:
     bool found = false;
     net::FlowTuple tuple;
     std::uint8_t tcp_flags = 0;
+    bool truncated = false;
     std::string bytes;
+};
+
+// The SIP messages (SCTP user messages) completed by one SCTP packet, copied out of the callback.
+class SctpCatcher final : public net::SctpMessageSink {
+public:
+    void on_sctp_message(const net::TransportPayload& message, const net::SctpMessageInfo& /*info*/) override {
+        messages.emplace_back(as_text(message.payload));
+    }
+    std::vector<std::string> messages;
 };
 
 // The IP datagram's layout when its transport payload is exactly `payload` (not a reassembled
@@ -166,9 +178,9 @@ struct InlineGate::Impl {
     };
 
     Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(d, p), config(c), settings(s), decoder(config.net, catcher) {}
+        : user(d, p), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher) {}
     Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(source), config(c), settings(s), decoder(config.net, catcher) {}
+        : user(source), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher) {}
 
     InlineDecision on_packet(ByteView ip, Timestamp now) {
         InlineDecision decision;
@@ -178,6 +190,10 @@ struct InlineGate::Impl {
         const bool decoded = decode(ip, now);
         if (catcher.closes_tcp()) forget_connection(catcher.tuple);
         if (!decoded) return decision;
+        if (catcher.tuple.proto == net::IpProto::sctp) {
+            on_sctp_packet(now, decision);
+            return decision;
+        }
         const std::string_view text = catcher.bytes;
         const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
         if (!sip::starts_with_start_line(text)) {
@@ -225,6 +241,37 @@ struct InlineGate::Impl {
         return decision;
     }
 
+    // SIP over SCTP: every user message the packet completes (the gate keeps its own association
+    // state, as the worker does) is judged like a UDP datagram. Nothing is enforced: dropping the
+    // packet would drop chunks the association then retransmits and finally aborts on, taking
+    // every other call on it along, and a same-length rewrite (Max-Forwards, as on TCP) is not
+    // done yet. An enforced drop, reject or tag is counted as inline.not_applied (an alert), and
+    // the call's event carries the verdict (docs/policy.md).
+    void on_sctp_packet(Timestamp now, InlineDecision& decision) {
+        net::TransportPayload packet;
+        packet.ts = now;
+        packet.packet_number = packets;
+        packet.tuple = catcher.tuple;
+        packet.payload = as_bytes(catcher.bytes);
+        packet.truncated = catcher.truncated;
+        sctp_catcher.messages.clear();
+        sctp.on_packet(packet);
+        for (const std::string& text : sctp_catcher.messages) decide_sctp_message(text, now, decision);
+    }
+
+    void decide_sctp_message(std::string_view text, Timestamp now, InlineDecision& decision) {
+        if (!sip::starts_with_start_line(text)) return;
+        if (sip::parse_message(text, sip::Framing::datagram, message, config.sip_parser).status != sip::ParseStatus::ok) return;
+        if (!message.is_request) return;
+        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
+        if (call_id.empty()) return;
+        auto contact = contact_of(call_id, now);
+        if (!contact) return;
+        ++sip_decided;
+        const record::Verdict verdict = judge(*contact, call_id, decision);
+        if (verdict.enforced && verdict.action != "allow" && verdict.action != "alert") ++not_applied;
+    }
+
     // The verdict on `contact` from the detection in force, with the decision's label, action and
     // enforcement filled in.
     record::Verdict judge(const record::Contact& contact, std::string label, InlineDecision& decision) {
@@ -237,7 +284,7 @@ struct InlineGate::Impl {
         return verdict;
     }
 
-    // Runs the decoder over `ip`; true when it produced a UDP datagram or TCP segment payload.
+    // Runs the decoder over `ip`; true when it produced a UDP datagram, TCP segment or SCTP packet.
     bool decode(ByteView ip, Timestamp now) {
         catcher.found = false;
         decoder.decode(capture::raw_ip_packet(ip, now, packets));
@@ -530,6 +577,7 @@ struct InlineGate::Impl {
         std::erase_if(tcp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
         std::erase_if(smpp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
         decoder.expire(now);
+        sctp.expire(now);
     }
 
     policy::SnapshotUser user;
@@ -538,6 +586,8 @@ struct InlineGate::Impl {
     UnparsedReporter reporter;
     PayloadCatcher catcher;
     net::PacketDecoder decoder;
+    SctpCatcher sctp_catcher;
+    net::SctpAssembler sctp;
     sip::Message message;  // the SIP message of the packet being decided
     std::unordered_map<std::string, Remembered> remembered;
     std::unordered_map<std::string, TcpReject> tcp_rejects;

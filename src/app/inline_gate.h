@@ -17,6 +17,9 @@
 //   invalid dest_addr_ton (same length) so the SMSC refuses it, and for reject its response (by
 //   sequence_number) gets the rule's smpp_status on the way back. Only PDUs wholly inside a
 //   segment that starts at a PDU boundary are decided; tag and submit_multi are alerts only.
+//   SIP over SCTP: each user message (reassembled from DATA chunks by the gate's own association
+//   state) is judged; every action is an alert only (a dropped chunk is retransmitted and then
+//   aborts the association), counted as inline.not_applied.
 // A packet on a SIP or SMPP port that cannot be parsed (a UDP datagram on a SIP port that is not
 // SIP and not a keepalive; a SIP message, UDP or TCP, the parser refuses; a decidable request
 // without Call-ID; an SMPP PDU that does not parse) is handled as `inline.unparsed` says: allowed,

@@ -55,7 +55,7 @@ void require_ok(int rc, const std::string& what, const std::string& interface) {
 std::string port_terms(const FilterPorts& ports) {
     std::string terms;
     const auto add = [&terms](const std::string& term) { terms += (terms.empty() ? "" : " or ") + term; };
-    for (auto port : ports.sip) add(fmt::format("udp port {} or tcp port {}", port, port));
+    for (auto port : ports.sip) add(fmt::format("udp port {0} or tcp port {0} or sctp port {0}", port));
     for (auto port : ports.smpp) add(fmt::format("tcp port {}", port));
     return terms;
 }
@@ -161,11 +161,19 @@ LiveStats LiveCapture::stats() const {
 
 std::string default_filter(const FilterPorts& ports, int linktype) {
     const bool vlan = !filter_error("vlan", linktype).has_value();
-    if (ports.sip_any_port) return vlan ? "ip or ip6 or vlan" : "ip or ip6";
+    // PPPoE session frames are kept whole: libpcap's `pppoes` would shift the offsets of everything
+    // after it in the filter (and refuses `vlan` after it), so their ports cannot be filtered here.
+    constexpr const char* kPppoeSession = "ether proto 0x8864";
+    const bool pppoe = !filter_error(kPppoeSession, linktype).has_value();
+    if (ports.sip_any_port) {
+        // `vlan` last: it shifts the offsets of whatever follows it.
+        return std::string("ip or ip6") + (pppoe ? std::string(" or ") + kPppoeSession : "") + (vlan ? " or vlan" : "");
+    }
     std::string base = port_terms(ports);
     // Fragments carry no ports past the first; keep them all (MF set or an offset) so reassembly
     // has every piece. IPv6: a fragment header right after the fixed header.
     base += std::string(base.empty() ? "" : " or ") + "(ip and ip[6:2] & 0x3fff != 0) or (ip6 and ip6[6] == 44)";
+    if (pppoe) base += std::string(" or ") + kPppoeSession;
     if (!vlan) return base;
     // The first `vlan` shifts the offsets for what follows it, so the plain form goes first,
     // then one tag, then two (QinQ).

@@ -96,10 +96,12 @@ struct FilterPorts {
     bool sip_any_port = false;        // SIP is also looked for on other ports: no port filter at all
 };
 
-// The default BPF filter: the SIP and SMPP ports, every IPv4 fragment and every IPv6 packet whose
-// first header is a fragment header (so fragmented SIP is not lost), the same inside one or two
-// VLAN tags. With sip_any_port: "ip or ip6 or vlan" (no port filter, so SIP on other ports stays).
-// The VLAN parts are left out on link types where libpcap has no `vlan` (Linux cooked: "any").
+// The default BPF filter: the SIP ports (UDP, TCP and SCTP) and SMPP ports, every IPv4 fragment and
+// every IPv6 packet whose first header is a fragment header (so fragmented SIP is not lost), every
+// PPPoE session frame (ethertype 0x8864: its ports cannot be filtered, see live.cpp), the same
+// inside one or two VLAN tags. With sip_any_port: "ip or ip6 or ether proto 0x8864 or vlan" (no
+// port filter, so SIP on other ports stays). The VLAN part is left out on link types where libpcap
+// has no `vlan` (Linux cooked: "any"), the PPPoE part where it has no `ether proto`.
 std::string default_filter(const FilterPorts& ports, int linktype = 1);
 
 // Why `filter` does not compile for `linktype` (DLT_EN10MB = 1 by default), or nullopt when it does.

@@ -11,7 +11,12 @@ namespace {
 namespace ethertype {
 constexpr std::uint16_t ipv4 = 0x0800, ipv6 = 0x86DD, vlan = 0x8100, qinq = 0x88A8,
                         qinq_old = 0x9100, transparent_ethernet = 0x6558, erspan12 = 0x88BE,
-                        erspan3 = 0x22EB;
+                        erspan3 = 0x22EB, pppoe_session = 0x8864,
+                        ppp = 0x880B;  // the GRE protocol of PPTP's enhanced GRE
+}
+
+namespace ppp_protocol {
+constexpr std::uint16_t ipv4 = 0x0021, ipv6 = 0x0057;
 }
 
 namespace dlt {
@@ -22,7 +27,7 @@ constexpr int null = 0, en10mb = 1, raw = 12, raw_openbsd = 14, linktype_raw = 1
 namespace ipproto {
 constexpr std::uint8_t hop_by_hop = 0, ipip = 4, tcp = 6, udp = 17, ipv6 = 41, routing = 43,
                        fragment = 44, gre = 47, ah = 51, no_next = 59, dest_options = 60,
-                       mobility = 135;
+                       sctp = 132, mobility = 135;
 }
 
 constexpr std::uint16_t kGtpuPort = 2152;
@@ -35,6 +40,8 @@ constexpr std::size_t kIpv4MinHeader = 20;
 constexpr std::size_t kIpv6Header = 40;
 constexpr std::size_t kUdpHeader = 8;
 constexpr std::size_t kTcpMinHeader = 20;
+constexpr std::size_t kSctpCommonHeader = 12;
+constexpr std::size_t kPppoeHeader = 6;
 
 bool is_vlan_tpid(std::uint16_t type) {
     return type == ethertype::vlan || type == ethertype::qinq || type == ethertype::qinq_old;
@@ -76,6 +83,11 @@ AnomalyInfo describe(NetAnomaly anomaly) {
         case NetAnomaly::snaplen_cut: return {"net.snaplen_cut", "IP length beyond the captured bytes; decoded what was captured"};
         case NetAnomaly::bad_ipv6_version: return {"ipv6.bad_version", "IPv6 header whose version is not 6"};
         case NetAnomaly::bad_ip_version: return {"ip.bad_version", "raw IP whose version is neither 4 nor 6"};
+        case NetAnomaly::bad_pppoe_header: return {"pppoe.bad_header", "PPPoE session header cut short, or version/type not 1/1, or code not 0"};
+        case NetAnomaly::bad_pppoe_length: return {"pppoe.bad_length", "PPPoE length beyond the frame; dropped as the access concentrator would"};
+        case NetAnomaly::truncated_ppp_header: return {"ppp.truncated_header", "PPP frame too short for its address/control and protocol fields"};
+        case NetAnomaly::bad_pptp_header: return {"tunnel.bad_pptp_header", "enhanced GRE (version 1) without its key, with checksum/routing/recursion set, not PPP, or a payload length beyond the packet"};
+        case NetAnomaly::truncated_sctp_header: return {"sctp.truncated_header", "SCTP packet shorter than its 12-byte common header"};
         case NetAnomaly::count_: break;
     }
     return {"net.unknown", "unknown network anomaly"};
@@ -99,7 +111,8 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
     struct Counters {
         std::uint64_t packets = 0, bytes = 0, errors = 0, ipv4 = 0, ipv6 = 0, udp = 0, tcp = 0,
                       fragments = 0, reassembled = 0, other = 0;
-        std::array<std::uint64_t, 7> tunnels{};  // indexed by TunnelKind
+        std::uint64_t sctp = 0, pppoe = 0;
+        std::array<std::uint64_t, 8> tunnels{};  // indexed by TunnelKind
     };
 
     // State of the packet being decoded; reset by decode().
@@ -224,6 +237,45 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
         }
         if (type == ethertype::ipv4) return decode_ipv4(data);
         if (type == ethertype::ipv6) return decode_ipv6(data);
+        if (type == ethertype::pppoe_session) return decode_pppoe_session(data);
+        ++counters.other;  // ARP, PPPoE discovery (0x8863), LLDP, ...: not IP, not an error
+    }
+
+    // RFC 2516 session stage: ver/type 0x11, code 0, session id, length, then a PPP frame without
+    // address/control fields. The length bounds the PPP frame (Ethernet padding follows); a length
+    // beyond the frame is dropped, as the Linux PPPoE driver drops it, unless the capture cut it.
+    void decode_pppoe_session(ByteView data) {
+        if (data.size() < kPppoeHeader || data[0] != 0x11 || data[1] != 0x00) {
+            return count(NetAnomaly::bad_pppoe_header);
+        }
+        ++counters.pppoe;
+        const std::size_t length = load_be16(data.data() + 4);
+        ByteView frame = data.subspan(kPppoeHeader);
+        if (length > frame.size()) {
+            if (!ctx.capture_cut) return count(NetAnomaly::bad_pppoe_length);
+        } else {
+            frame = frame.first(length);
+        }
+        decode_ppp(frame, false);
+    }
+
+    // A PPP frame: optional address/control 0xFF 0x03 (PPTP; absent when compressed, and never
+    // on PPPoE), then the protocol in 2 bytes or, compressed (RFC 1661 PFC), in 1 byte: an odd
+    // first byte is the whole protocol. IPv4 and IPv6 are followed; LCP, IPCP, CHAP, CCP, ... are
+    // "other" traffic.
+    void decode_ppp(ByteView data, bool may_have_address_control) {
+        if (may_have_address_control && data.size() >= 2 && data[0] == 0xFF && data[1] == 0x03) data = data.subspan(2);
+        if (data.empty()) return count(NetAnomaly::truncated_ppp_header);
+        std::uint16_t protocol = data[0];
+        if ((data[0] & 0x01) != 0) {
+            data = data.subspan(1);
+        } else {
+            if (data.size() < 2) return count(NetAnomaly::truncated_ppp_header);
+            protocol = load_be16(data.data());
+            data = data.subspan(2);
+        }
+        if (protocol == ppp_protocol::ipv4) return decode_ipv4(data);
+        if (protocol == ppp_protocol::ipv6) return decode_ipv6(data);
         ++counters.other;
     }
 
@@ -356,6 +408,7 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
             case ipproto::udp: return decode_udp(addresses, payload);
             case ipproto::tcp: return decode_tcp(addresses, payload);
             case ipproto::gre: return decode_gre(addresses, payload);
+            case ipproto::sctp: return decode_sctp(addresses, payload);
             case ipproto::ipip:
                 if (enter_tunnel(TunnelKind::ipip, addresses, 0)) decode_ipv4(payload);
                 return;
@@ -398,6 +451,14 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
                 load_be32(h + 8), flags);
     }
 
+    // Only the common header is checked here: the chunks, the checksum and the association state
+    // are net::SctpAssembler's (it needs the whole packet to verify the CRC32c).
+    void decode_sctp(const Addresses& addresses, ByteView data) {
+        if (data.size() < kSctpCommonHeader) return count(NetAnomaly::truncated_sctp_header);
+        ++counters.sctp;
+        deliver(addresses, load_be16(data.data()), load_be16(data.data() + 2), IpProto::sctp, data, 0, 0, 0);
+    }
+
     void deliver(const Addresses& addresses, std::uint16_t src_port, std::uint16_t dst_port,
                  IpProto proto, ByteView payload, std::uint32_t seq, std::uint32_t ack,
                  std::uint8_t flags) {
@@ -407,6 +468,7 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
         out.tuple = FlowTuple{addresses.src, addresses.dst, src_port, dst_port, proto};
         out.encap = ctx.encap;
         out.payload = payload;
+        out.truncated = ctx.ip_truncated;
         out.tcp_seq = seq;
         out.tcp_ack = ack;
         out.tcp_flags = flags;
@@ -436,6 +498,7 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
         if (data.size() < 4) return count(NetAnomaly::truncated_tunnel_header);
         const std::uint16_t flags = load_be16(data.data());
         const std::uint16_t protocol = load_be16(data.data() + 2);
+        if ((flags & 0x7) == 1) return decode_pptp(outer, data);
         if ((flags & 0x7) != 0 || (flags & kRouting) != 0) return count(NetAnomaly::unsupported_tunnel);
         ByteReader reader(data.subspan(4));
         if ((flags & kChecksum) != 0 && !reader.skip(4)) return count(NetAnomaly::truncated_tunnel_header);
@@ -465,6 +528,34 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
             default:
                 return count(NetAnomaly::unsupported_tunnel);
         }
+    }
+
+    // Enhanced GRE, version 1 (RFC 2637 4.1): flags C=0 R=0 K=1 s=0 recur=0, protocol 0x880B, the
+    // key split into payload length and call id, then a sequence number (S: the packet carries
+    // data) and an acknowledgment number (A). A packet without S is an acknowledgment only. The
+    // payload length bounds the PPP frame; a Linux PPTP peer drops a packet that is shorter.
+    void decode_pptp(const Addresses& outer, ByteView data) {
+        constexpr std::uint16_t kChecksum = 0x8000, kRouting = 0x4000, kKey = 0x2000, kSeq = 0x1000,
+                                kStrictRoute = 0x0800, kRecursion = 0x0700, kAck = 0x0080;
+        const std::uint16_t flags = load_be16(data.data());
+        if ((flags & (kChecksum | kRouting | kStrictRoute | kRecursion)) != 0 || (flags & kKey) == 0 ||
+            load_be16(data.data() + 2) != ethertype::ppp) {
+            return count(NetAnomaly::bad_pptp_header);
+        }
+        ByteReader reader(data.subspan(4));
+        const auto payload_length = reader.be16();
+        const auto call_id = reader.be16();
+        if (!call_id) return count(NetAnomaly::truncated_tunnel_header);
+        if ((flags & kSeq) != 0 && !reader.skip(4)) return count(NetAnomaly::truncated_tunnel_header);
+        if ((flags & kAck) != 0 && !reader.skip(4)) return count(NetAnomaly::truncated_tunnel_header);
+        if ((flags & kSeq) == 0) return;  // acknowledgment only: no PPP frame
+        ByteView frame = reader.rest();
+        if (*payload_length > frame.size()) {
+            if (!ctx.ip_truncated) return count(NetAnomaly::bad_pptp_header);
+        } else {
+            frame = frame.first(*payload_length);
+        }
+        if (enter_tunnel(TunnelKind::pptp, outer, *call_id)) decode_ppp(frame, true);
     }
 
     void decode_erspan1(const Addresses& outer, ByteView inner) {
@@ -555,11 +646,13 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
         report.add("ipv6.packets", counters.ipv6);
         report.add("udp.datagrams", counters.udp);
         report.add("tcp.segments", counters.tcp);
+        report.add("sctp.packets", counters.sctp);
+        report.add("pppoe.frames", counters.pppoe);
         report.add("ip.fragments", counters.fragments);
         report.add("ip.reassembled", counters.reassembled);
         report.add("net.other", counters.other);
         for (auto kind : {TunnelKind::gre, TunnelKind::erspan1, TunnelKind::erspan2,
-                          TunnelKind::erspan3, TunnelKind::ipip, TunnelKind::gtpu}) {
+                          TunnelKind::erspan3, TunnelKind::ipip, TunnelKind::gtpu, TunnelKind::pptp}) {
             std::string name = "tunnel.";
             name += tunnel_name(kind);
             report.add(name, counters.tunnels[static_cast<std::size_t>(kind)]);

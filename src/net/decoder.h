@@ -1,6 +1,8 @@
 #pragma once
-// Link layer -> IPv4/IPv6 (extension headers, fragment reassembly) -> tunnels -> UDP / TCP segment.
-// Stateless apart from the fragment tables; one decoder per worker.
+// Link layer (Ethernet, VLAN, PPPoE, cooked, loopback, raw) -> IPv4/IPv6 (extension headers,
+// fragment reassembly) -> tunnels (GRE, PPTP, ERSPAN, IP-in-IP, GTP-U) -> UDP datagram, TCP
+// segment or SCTP packet (whose chunks net::SctpAssembler reads). Stateless apart from the
+// fragment tables; one decoder per worker.
 #include <cstddef>
 #include <memory>
 
@@ -53,6 +55,11 @@ enum class NetAnomaly : std::uint8_t {
     snaplen_cut,
     bad_ipv6_version,
     bad_ip_version,  // raw-IP link (or GTP-U payload) whose first nibble is neither 4 nor 6
+    bad_pppoe_header,
+    bad_pppoe_length,
+    truncated_ppp_header,
+    bad_pptp_header,
+    truncated_sctp_header,
     count_
 };
 
@@ -69,7 +76,9 @@ public:
     // Drops fragment trains older than the timeout, counting each as fragment_timeout.
     void expire(Timestamp now);
     // packets, bytes, decode.errors, ipv4.packets, ipv6.packets, udp.datagrams, tcp.segments,
-    // ip.fragments, ip.reassembled, net.other, tunnel.<kind>, plus every non-zero anomaly.
+    // sctp.packets, pppoe.frames, ip.fragments, ip.reassembled, net.other, tunnel.<kind>, plus
+    // every non-zero anomaly. net.other counts frames that are not IP (ARP, PPPoE discovery, PPP
+    // control protocols, ...) and IP protocols not followed: not errors.
     // IP, UDP and TCP counters count headers decoded, so a tunneled packet counts its outer and
     // inner IP headers. decode.errors counts packets with at least one anomaly, except that
     // snaplen_cut alone does not make an error when the capture itself says the frame was cut

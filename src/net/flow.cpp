@@ -36,6 +36,16 @@ const char* tunnel_name(TunnelKind kind) {
         case TunnelKind::erspan3: return "erspan3";
         case TunnelKind::ipip: return "ipip";
         case TunnelKind::gtpu: return "gtpu";
+        case TunnelKind::pptp: return "pptp";
+    }
+    return "unknown";
+}
+
+const char* transport_name(IpProto proto) {
+    switch (proto) {
+        case IpProto::tcp: return "tcp";
+        case IpProto::udp: return "udp";
+        case IpProto::sctp: return "sctp";
     }
     return "unknown";
 }

@@ -10,7 +10,9 @@
 
 namespace scamgate::net {
 
-enum class IpProto : std::uint8_t { tcp = 6, udp = 17 };
+enum class IpProto : std::uint8_t { tcp = 6, udp = 17, sctp = 132 };
+
+const char* transport_name(IpProto proto);  // "tcp", "udp", "sctp"
 
 struct FlowTuple {
     IpAddress src;
@@ -26,7 +28,8 @@ struct FlowTuple {
     std::size_t symmetric_hash() const;
 };
 
-enum class TunnelKind : std::uint8_t { none, gre, erspan1, erspan2, erspan3, ipip, gtpu };
+// pptp: enhanced GRE version 1 (RFC 2637) carrying PPP; its id is the GRE call id.
+enum class TunnelKind : std::uint8_t { none, gre, erspan1, erspan2, erspan3, ipip, gtpu, pptp };
 
 const char* tunnel_name(TunnelKind kind);
 
@@ -38,20 +41,23 @@ struct Encapsulation {
     TunnelKind tunnel = TunnelKind::none;
     IpAddress tunnel_src;        // outer source address of the outermost tunnel
     IpAddress tunnel_dst;        // outer destination address of the outermost tunnel
-    std::uint32_t tunnel_id = 0; // GRE key, ERSPAN session id or GTP-U TEID (0 if none)
+    std::uint32_t tunnel_id = 0; // GRE key, ERSPAN session id, GTP-U TEID or PPTP call id (0 if none)
 };
 
 namespace tcp_flags {
 constexpr std::uint8_t fin = 0x01, syn = 0x02, rst = 0x04, psh = 0x08, ack = 0x10;
 }
 
-// A UDP datagram or a TCP segment after link, IP, tunnel and fragment decoding.
+// A UDP datagram or a TCP segment after link, IP, tunnel and fragment decoding. For SCTP the
+// decoder hands over the whole SCTP packet (common header and chunks) for net::SctpAssembler, and
+// the assembler hands each SCTP user message upward in the same struct (payload = the message).
 struct TransportPayload {
     Timestamp ts = 0;
     std::uint64_t packet_number = 0;
     FlowTuple tuple;
     Encapsulation encap;
     ByteView payload;  // valid only during the callback that receives it
+    bool truncated = false;  // the capture (snaplen) cut this payload short of its IP length
     // TCP only
     std::uint32_t tcp_seq = 0;
     std::uint32_t tcp_ack = 0;

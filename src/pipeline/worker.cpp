@@ -8,24 +8,32 @@
 
 namespace scamgate::pipeline {
 
-struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessageSink, AnomalyLog {
+struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::SctpMessageSink, SipMessageSink, AnomalyLog {
     Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger)
         : config(cfg),
           log(logger),
           sms(config.sms, contact_sink),
           decoder(config.net, *this),
           tcp(config.tcp, *this),
+          sctp(config.sctp, *this),
           calls(config.calls, contact_sink),
           datagrams(config.sip, config.sip_parser, sip_counters, *this) {}
 
     // net::DecodeSink
     void on_transport(const net::TransportPayload& payload) override {
-        if (payload.tuple.proto == net::IpProto::udp) {
-            datagrams.on_datagram(payload);
-        } else {
-            tcp.on_segment(payload);
+        switch (payload.tuple.proto) {
+            case net::IpProto::udp: datagrams.on_datagram(payload); break;
+            case net::IpProto::tcp: tcp.on_segment(payload); break;
+            case net::IpProto::sctp: sctp.on_packet(payload); break;
         }
     }
+
+    // net::SctpMessageSink: an SCTP user message is one SIP message, bounded like a UDP datagram
+    // (RFC 4168), so it takes the datagram path.
+    void on_sctp_message(const net::TransportPayload& message, const net::SctpMessageInfo& /*info*/) override {
+        datagrams.on_datagram(message);
+    }
+    void on_sctp_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
     void on_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
 
     // net::StreamHandlerFactory
@@ -84,6 +92,7 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessa
         next_housekeeping = now + config.housekeeping_interval;
         decoder.expire(now);
         tcp.expire(now);
+        sctp.expire(now);
         calls.expire(now);
         sms.expire(now);
     }
@@ -97,6 +106,7 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, SipMessa
     std::uint64_t sip_sms_requests = 0;
     net::PacketDecoder decoder;
     net::TcpReassembler tcp;
+    net::SctpAssembler sctp;
     CallTracker calls;
     SipCounters sip_counters;
     SipDatagramPath datagrams;
@@ -127,6 +137,7 @@ void Worker::on_packet(const capture::Packet& packet) {
 
 void Worker::end_source() {
     impl_->tcp.close_all();
+    impl_->sctp.clear();
     impl_->calls.flush(record::CallEnd::capture_end, impl_->last_ts);
     impl_->sms.flush();
     impl_->decoder.expire(impl_->last_ts + impl_->config.net.fragment_timeout + 1);
@@ -137,6 +148,7 @@ StatsReport Worker::stats() const {
     StatsReport report;
     impl_->decoder.append_stats(report);
     impl_->tcp.append_stats(report);
+    impl_->sctp.append_stats(report);
     impl_->sip_counters.append_to(report);
     impl_->calls.append_stats(report);
     impl_->smpp_counters.append_to(report);

@@ -1,5 +1,5 @@
 #pragma once
-// One worker owns all per-flow state (fragments, TCP streams, SIP dialogs, SMS in progress) for the flows sharded
+// One worker owns all per-flow state (fragments, TCP streams, SCTP associations, SIP dialogs, SMS in progress) for the flows sharded
 // to it, so nothing in it needs a lock. Replay runs one worker; live capture may run several,
 // each fed the packets whose flow hashes to it.
 #include <cstdint>
@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/stats.h"
 #include "net/decoder.h"
+#include "net/sctp.h"
 #include "net/tcp_reassembly.h"
 #include "pipeline/call_tracker.h"
 #include "pipeline/smpp_flow.h"
@@ -30,6 +31,7 @@ struct SipDetection {
 struct PipelineConfig {
     net::NetLimits net;
     net::TcpLimits tcp;
+    net::SctpLimits sctp;
     sip::ParserLimits sip_parser;
     SipDetection sip;
     CallTrackerLimits calls;

@@ -174,12 +174,12 @@ EOF
 
 write_marker "$WORK/marker.pcap"
 
-# 1. The default configuration (sip.detect_any_port: true, so the filter is "ip or ip6 or vlan").
+# 1. The default configuration (sip.detect_any_port: true, so the filter is "ip or ip6 or ether proto 0x8864 or vlan").
 start_live default
 sent=$(send_all)
 stop_live default
 check_counters default "$sent"
-grep -q "filter: ip or ip6 or vlan (the default" "$WORK/default.log" || fail "default: filter 'ip or ip6 or vlan' not logged"
+grep -q "filter: ip or ip6 or ether proto 0x8864 or vlan (the default" "$WORK/default.log" || fail "default: filter 'ip or ip6 or ether proto 0x8864 or vlan' not logged"
 "$BIN" replay --join --events "$WORK/replay.jsonl" "${PCAPS[@]}" 2>/dev/null
 compare_events "$WORK/default.jsonl" "$WORK/replay.jsonl" || fail "default: live events differ from replay --join"
 

@@ -2,6 +2,7 @@
 //   scamgate-pcapgen cases OUTDIR
 //   scamgate-pcapgen bench --messages N --out FILE [--tcp-share P] [--seed S] [--rate CPS]
 //   scamgate-pcapgen bench-smpp [--pdus N] --out FILE [--seed S] [--binds B]
+//   scamgate-pcapgen fuzz-seeds OUTDIR   (tests/fuzz/corpus: PPPoE/PPTP decoder seeds, SCTP seeds)
 // GCC 12 reports a false -Wnull-dereference inside libstdc++ strings inlined from CLI11's split().
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
+#include "pcapgen/fuzz_seeds.h"
 #include "pcapgen/scenarios.h"
 
 namespace {
@@ -84,9 +86,17 @@ int main(int argc, char** argv) {
     bench_smpp->add_option("--binds", smpp_options.binds, "concurrent ESME binds (TCP connections)")
         ->check(CLI::Range(1u, 10000u))->capture_default_str();
 
+    std::string seeds_dir;
+    auto* seeds = app.add_subcommand("fuzz-seeds", "seed inputs for fuzz_net_decoder (PPPoE, PPTP) and fuzz_sctp under OUTDIR/<target>/");
+    seeds->add_option("OUTDIR", seeds_dir, "output directory, e.g. tests/fuzz/corpus")->required();
+
     CLI11_PARSE(app, argc, argv);
     try {
         if (*cases) return run_cases(outdir);
+        if (*seeds) {
+            fmt::print("{} seeds written under {}\n", scamgate::pcapgen::write_fuzz_seeds(seeds_dir), seeds_dir);
+            return 0;
+        }
         if (*bench_smpp) return run_bench_smpp(smpp_options);
         return run_bench(bench_options);
     } catch (const std::exception& e) {

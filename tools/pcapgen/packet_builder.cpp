@@ -14,6 +14,8 @@ constexpr std::uint16_t kEthertypeTransparentEthernet = 0x6558;
 constexpr std::uint16_t kGreErspan12 = 0x88BE;
 constexpr std::uint16_t kGreErspan3 = 0x22EB;
 constexpr std::uint8_t kProtoNoNext = 59;
+constexpr std::uint16_t kEthertypePppoeSession = 0x8864;
+constexpr std::uint16_t kGrePpp = 0x880B;
 
 void put8(Bytes& out, std::uint8_t v) { out.push_back(v); }
 void put16(Bytes& out, std::uint16_t v) {
@@ -67,14 +69,29 @@ std::uint16_t ethertype_of(const LayerSpec* next) {
     if (std::holds_alternative<Ipv4Spec>(*next)) return kEthertypeIpv4;
     if (std::holds_alternative<Ipv6Spec>(*next)) return kEthertypeIpv6;
     if (std::holds_alternative<EthernetSpec>(*next)) return kEthertypeTransparentEthernet;
+    if (std::holds_alternative<PppoeSpec>(*next)) return kEthertypePppoeSession;
     return 0;
+}
+
+std::uint16_t ppp_protocol_of(const LayerSpec* next) {
+    if (next != nullptr && std::holds_alternative<Ipv6Spec>(*next)) return 0x0057;
+    return 0x0021;
+}
+
+void put_ppp_protocol(Bytes& out, std::uint16_t protocol, bool compress) {
+    if (compress && protocol < 0x100) put8(out, static_cast<std::uint8_t>(protocol));
+    else put16(out, protocol);
 }
 
 std::uint8_t ip_protocol_of(const LayerSpec* next) {
     if (next == nullptr) return kProtoNoNext;
     if (std::holds_alternative<UdpSpec>(*next)) return 17;
     if (std::holds_alternative<TcpSpec>(*next)) return 6;
-    if (std::holds_alternative<GreSpec>(*next) || std::holds_alternative<ErspanSpec>(*next)) return 47;
+    if (std::holds_alternative<GreSpec>(*next) || std::holds_alternative<ErspanSpec>(*next) ||
+        std::holds_alternative<PptpSpec>(*next)) {
+        return 47;
+    }
+    if (std::holds_alternative<SctpSpec>(*next)) return 132;
     if (std::holds_alternative<Ipv4Spec>(*next)) return 4;
     if (std::holds_alternative<Ipv6Spec>(*next)) return 41;
     return kProtoNoNext;
@@ -315,6 +332,61 @@ Bytes encode_gtpu(const GtpuSpec& s, const Bytes& inner) {
     return out;
 }
 
+Bytes encode_pppoe(const PppoeSpec& s, const Bytes& inner, const LayerSpec* next) {
+    Bytes ppp;
+    put_ppp_protocol(ppp, s.ppp_protocol.value_or(ppp_protocol_of(next)), s.compress_protocol);
+    append(ppp, inner);
+    Bytes out;
+    put8(out, s.ver_type);
+    put8(out, s.code);
+    put16(out, s.session_id);
+    put16(out, s.length.value_or(clamp16(ppp.size())));
+    append(out, ppp);
+    return out;
+}
+
+Bytes encode_pptp(const PptpSpec& s, const Bytes& inner, const LayerSpec* next) {
+    Bytes ppp;
+    if (s.address_control) {
+        put8(ppp, 0xFF);
+        put8(ppp, 0x03);
+    }
+    put_ppp_protocol(ppp, s.ppp_protocol.value_or(ppp_protocol_of(next)), s.compress_protocol);
+    append(ppp, inner);
+    if (!s.sequence) ppp.clear();  // an acknowledgment-only packet carries no PPP frame
+    std::uint16_t flags = 0x2000 | 0x0001;  // K, version 1
+    if (s.sequence) flags |= 0x1000;
+    if (s.ack) flags |= 0x0080;
+    Bytes out;
+    put16(out, flags);
+    put16(out, kGrePpp);
+    put16(out, s.payload_length.value_or(clamp16(ppp.size())));
+    put16(out, s.call_id);
+    if (s.sequence) put32(out, *s.sequence);
+    if (s.ack) put32(out, *s.ack);
+    append(out, ppp);
+    return out;
+}
+
+Bytes encode_sctp(const SctpSpec& s, const Bytes& inner) {
+    Bytes out;
+    put16(out, s.src_port);
+    put16(out, s.dst_port);
+    put32(out, s.verification_tag);
+    put32(out, 0);
+    for (const SctpChunk& c : s.chunks) {
+        put8(out, c.type);
+        put8(out, c.flags);
+        put16(out, c.length.value_or(clamp16(4 + c.value.size())));
+        append(out, c.value);
+        if (c.pad) while (out.size() % 4 != 0) out.push_back(0);
+    }
+    append(out, inner);
+    const std::uint32_t crc = s.checksum.value_or(crc32c_bitwise(out));
+    for (std::size_t i = 0; i < 4; ++i) out[8 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+    return out;
+}
+
 Bytes pad_option(std::size_t pad_bytes) {
     Bytes body;
     if (pad_bytes == 1) body.push_back(0);  // Pad1
@@ -335,6 +407,67 @@ IpAddress ip(std::string_view text) {
 }
 
 Bytes to_bytes(std::string_view text) { return Bytes(text.begin(), text.end()); }
+
+std::uint32_t crc32c_bitwise(ByteView data) {
+    std::uint32_t crc = 0xFFFFFFFFu;
+    for (std::uint8_t byte : data) {
+        crc ^= byte;
+        for (int bit = 0; bit < 8; ++bit) crc = (crc & 1u) != 0 ? (crc >> 1) ^ 0x82F63B78u : crc >> 1;
+    }
+    return ~crc;
+}
+
+SctpChunk sctp_data(std::uint32_t tsn, std::uint16_t stream, std::uint16_t ssn, std::string_view data,
+                    std::uint8_t flags, std::uint32_t ppid) {
+    Bytes value;
+    put32(value, tsn);
+    put16(value, stream);
+    put16(value, ssn);
+    put32(value, ppid);
+    append(value, to_bytes(data));
+    return SctpChunk{.type = 0, .flags = flags, .value = std::move(value)};
+}
+
+SctpChunk sctp_idata(std::uint32_t tsn, std::uint16_t stream, std::uint32_t mid, std::uint32_t ppid_or_fsn,
+                     std::string_view data, std::uint8_t flags) {
+    Bytes value;
+    put32(value, tsn);
+    put16(value, stream);
+    put16(value, 0);
+    put32(value, mid);
+    put32(value, ppid_or_fsn);
+    append(value, to_bytes(data));
+    return SctpChunk{.type = 64, .flags = flags, .value = std::move(value)};
+}
+
+SctpChunk sctp_sack(std::uint32_t cumulative_tsn, std::uint32_t window) {
+    Bytes value;
+    put32(value, cumulative_tsn);
+    put32(value, window);
+    put16(value, 0);  // gap ack blocks
+    put16(value, 0);  // duplicate TSNs
+    return SctpChunk{.type = 3, .flags = 0, .value = std::move(value)};
+}
+
+SctpChunk sctp_init(std::uint8_t type, std::uint32_t initiate_tag, std::uint32_t initial_tsn) {
+    Bytes value;
+    put32(value, initiate_tag);
+    put32(value, 106496);  // a_rwnd
+    put16(value, 10);      // outbound streams
+    put16(value, 10);      // inbound streams
+    put32(value, initial_tsn);
+    if (type == 2) {       // INIT ACK: a state cookie parameter
+        put16(value, 7);
+        put16(value, 12);
+        put32(value, 0x5ca1ab1e);
+        put32(value, initiate_tag);
+    }
+    return SctpChunk{.type = type, .flags = 0, .value = std::move(value)};
+}
+
+SctpChunk sctp_control(std::uint8_t type, std::uint8_t flags, Bytes value) {
+    return SctpChunk{.type = type, .flags = flags, .value = std::move(value)};
+}
 
 std::uint16_t internet_checksum(ByteView data, std::uint32_t sum) {
     std::uint64_t total = sum_words(data, 0) + std::uint64_t{sum};
@@ -392,6 +525,9 @@ PacketBuilder& PacketBuilder::tcp(TcpSpec spec) { layers_.emplace_back(std::move
 PacketBuilder& PacketBuilder::gre(GreSpec spec) { layers_.emplace_back(spec); return *this; }
 PacketBuilder& PacketBuilder::erspan(ErspanSpec spec) { layers_.emplace_back(spec); return *this; }
 PacketBuilder& PacketBuilder::gtpu(GtpuSpec spec) { layers_.emplace_back(std::move(spec)); return *this; }
+PacketBuilder& PacketBuilder::pppoe(PppoeSpec spec) { layers_.emplace_back(spec); return *this; }
+PacketBuilder& PacketBuilder::pptp(PptpSpec spec) { layers_.emplace_back(spec); return *this; }
+PacketBuilder& PacketBuilder::sctp(SctpSpec spec) { layers_.emplace_back(std::move(spec)); return *this; }
 PacketBuilder& PacketBuilder::payload(std::string_view text) { return payload(to_bytes(text)); }
 PacketBuilder& PacketBuilder::payload(Bytes bytes) {
     layers_.emplace_back(PayloadSpec{std::move(bytes)});
@@ -429,6 +565,9 @@ Bytes PacketBuilder::encode_range(std::size_t first, std::size_t end, Bytes inne
                 else if constexpr (std::is_same_v<T, GreSpec>) return encode_gre(spec, inner, next);
                 else if constexpr (std::is_same_v<T, ErspanSpec>) return encode_erspan(spec, inner);
                 else if constexpr (std::is_same_v<T, GtpuSpec>) return encode_gtpu(spec, inner);
+                else if constexpr (std::is_same_v<T, PppoeSpec>) return encode_pppoe(spec, inner, next);
+                else if constexpr (std::is_same_v<T, PptpSpec>) return encode_pptp(spec, inner, next);
+                else if constexpr (std::is_same_v<T, SctpSpec>) return encode_sctp(spec, inner);
                 else {
                     Bytes out = spec.bytes;
                     append(out, inner);

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
@@ -165,9 +166,68 @@ struct PayloadSpec {
     Bytes bytes{};
 };
 
+// PPPoE session stage (RFC 2516, ethertype 0x8864) with the PPP protocol field: 0x0021 before
+// IPv4, 0x0057 before IPv6 (compressed to one byte with compress_protocol).
+struct PppoeSpec {
+    std::uint16_t session_id = 1;
+    std::uint8_t ver_type = 0x11;
+    std::uint8_t code = 0;
+    bool compress_protocol = false;
+    std::optional<std::uint16_t> ppp_protocol{};
+    std::optional<std::uint16_t> length{};  // PPPoE length field (default: PPP frame length)
+};
+
+// Enhanced GRE version 1 (PPTP, RFC 2637): key = payload length + call id, sequence number when
+// the packet carries data, optional acknowledgment number, then PPP (address/control 0xFF 0x03
+// unless compressed, protocol in 2 bytes or 1 with compress_protocol).
+struct PptpSpec {
+    std::uint16_t call_id = 0;
+    std::optional<std::uint32_t> sequence = 1;
+    std::optional<std::uint32_t> ack{};
+    bool address_control = true;
+    bool compress_protocol = false;
+    std::optional<std::uint16_t> ppp_protocol{};
+    std::optional<std::uint16_t> payload_length{};
+};
+
+// One SCTP chunk: type, flags, the value after the 4-byte chunk header; padded to 4 bytes.
+struct SctpChunk {
+    std::uint8_t type = 0;
+    std::uint8_t flags = 0;
+    Bytes value{};
+    std::optional<std::uint16_t> length{};  // chunk length field (default: 4 + value size)
+    bool pad = true;
+};
+
+namespace sctp_flags {
+constexpr std::uint8_t end = 0x01, begin = 0x02, unordered = 0x04, whole = 0x03;
+}
+
+SctpChunk sctp_data(std::uint32_t tsn, std::uint16_t stream, std::uint16_t ssn, std::string_view data,
+                    std::uint8_t flags = sctp_flags::whole, std::uint32_t ppid = 0);
+// I-DATA (RFC 8260): message id and, with B, the PPID; otherwise the fragment sequence number.
+SctpChunk sctp_idata(std::uint32_t tsn, std::uint16_t stream, std::uint32_t mid, std::uint32_t ppid_or_fsn,
+                     std::string_view data, std::uint8_t flags = sctp_flags::whole);
+SctpChunk sctp_sack(std::uint32_t cumulative_tsn, std::uint32_t window = 65536);
+SctpChunk sctp_init(std::uint8_t type, std::uint32_t initiate_tag, std::uint32_t initial_tsn);  // 1 INIT, 2 INIT ACK
+SctpChunk sctp_control(std::uint8_t type, std::uint8_t flags = 0, Bytes value = {});
+
+// An SCTP packet: the common header and its chunks (a PayloadSpec after it is appended as raw
+// bytes after the chunks). The CRC32c is computed unless `checksum` is given.
+struct SctpSpec {
+    std::uint16_t src_port = 5060;
+    std::uint16_t dst_port = 5060;
+    std::uint32_t verification_tag = 0;
+    std::vector<SctpChunk> chunks{};
+    std::optional<std::uint32_t> checksum{};  // as stored little-endian (RFC 9260 Appendix B)
+};
+
+// CRC-32C computed bit by bit (independent of the decoder's table-driven one).
+std::uint32_t crc32c_bitwise(ByteView data);
+
 using LayerSpec = std::variant<EthernetSpec, VlanSpec, SllSpec, Sll2Spec, NullSpec, Ipv4Spec,
                                Ipv6Spec, UdpSpec, TcpSpec, GreSpec, ErspanSpec, GtpuSpec,
-                               PayloadSpec>;
+                               PayloadSpec, PppoeSpec, PptpSpec, SctpSpec>;
 
 class PacketBuilder {
 public:
@@ -189,6 +249,9 @@ public:
     PacketBuilder& gre(GreSpec spec = {});
     PacketBuilder& erspan(ErspanSpec spec);
     PacketBuilder& gtpu(GtpuSpec spec);
+    PacketBuilder& pppoe(PppoeSpec spec = {});
+    PacketBuilder& pptp(PptpSpec spec);
+    PacketBuilder& sctp(SctpSpec spec);
     PacketBuilder& payload(std::string_view text);
     PacketBuilder& payload(Bytes bytes);
 

@@ -20,6 +20,7 @@ struct SipCall {
     std::uint16_t caller_port = 5060;
     std::uint16_t gateway_port = 5060;
     bool tcp = false;
+    bool sctp = false;  // Via SIP/2.0/SCTP, Contact transport=sctp
     std::uint16_t media_port = 16000;
     std::size_t sdp_min_bytes = 0;  // pad the INVITE's SDP with ICE candidate lines up to this size
     std::string user_agent = "Trunk-SBC/5.1";
@@ -66,6 +67,9 @@ struct ExpectedSms {
     int parts_total = 1;
     int parts_received = 1;
 };
+
+// SIP over SCTP decoding cases (scenarios_sctp.cpp), appended to write_cases' list.
+std::vector<CaseInfo> write_sctp_cases(const std::string& outdir);
 
 // SMPP and SIP MESSAGE decoding cases (scenarios_sms.cpp), appended to write_cases' list.
 std::vector<CaseInfo> write_sms_cases(const std::string& outdir, std::vector<ExpectedSms>& expected);

@@ -21,7 +21,7 @@ constexpr std::string_view kCaller6 = "2001:db8:113::10", kGateway6 = "2001:db8:
 constexpr Mac kCallerMac{0x02, 0x00, 0xcb, 0x00, 0x71, 0x0a};
 constexpr Mac kGatewayMac{0x02, 0x00, 0xc6, 0x33, 0x64, 0x01};
 
-enum class Link { ethernet, vlan, qinq, sll, sll2, raw, null };
+enum class Link { ethernet, vlan, qinq, sll, sll2, raw, null, pppoe, vlan_pppoe };
 enum class Tunnel { none, gre, erspan2, erspan3, ipip, ipv6_in_ipv4, gtpu };
 
 // How a frame reaches the capture: link layer, optional tunnel, inner IP version.
@@ -54,6 +54,8 @@ void add_link(PacketBuilder& b, Link link, bool from_caller) {
         case Link::sll2: b.sll2({.packet_type = from_caller ? std::uint8_t{0} : std::uint8_t{4}}); break;
         case Link::raw: break;
         case Link::null: b.null_link(); break;
+        case Link::pppoe: add_ethernet(b, from_caller); b.pppoe({.session_id = 0x1a2b}); break;
+        case Link::vlan_pppoe: add_ethernet(b, from_caller); b.vlan(113); b.pppoe({.session_id = 0x0042}); break;
     }
 }
 
@@ -377,6 +379,57 @@ CaseInfo garbage_case(const CaseContext& ctx) {
                 "UDP 5060 garbage: 180 random bytes, CRLF/NUL keepalives, an HTTP GET, 1200 random bytes, around one call");
 }
 
+// ---- PPPoE and PPTP ----------------------------------------------------------------------
+
+// PPPoE discovery (PADI, PADO) and session-stage LCP frames before the call: not IP, not errors.
+CaseInfo pppoe_case(const CaseContext& ctx, const Path& p, std::string description) {
+    const SipCall c = make_call(ctx.name, p);
+    CaseWriter w(ctx.path(ctx.file()), linktype::ethernet);
+    const Bytes padi_tags{0x01, 0x01, 0x00, 0x00};  // Service-Name, empty
+    w.frame(PacketBuilder().ethernet({.dst = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, .src = kCallerMac, .ethertype = 0x8863})
+                .payload(Bytes{0x11, 0x09, 0x00, 0x00, 0x00, 0x04}).payload(padi_tags).build());
+    w.frame(PacketBuilder().ethernet({.dst = kCallerMac, .src = kGatewayMac, .ethertype = 0x8863})
+                .payload(Bytes{0x11, 0x07, 0x00, 0x00, 0x00, 0x04}).payload(padi_tags).build());
+    const Bytes lcp_echo{0x09, 0x01, 0x00, 0x08, 0x12, 0x34, 0x56, 0x78};  // Echo-Request, magic number
+    PacketBuilder lcp;
+    add_link(lcp, Link::ethernet, true);
+    lcp.pppoe({.session_id = 0x1a2b, .ppp_protocol = 0xC021}).payload(lcp_echo);
+    w.frame(lcp.build());
+    write_udp_call(w, p, c);
+    return info(ctx, linktype::ethernet, 7, c, std::move(description));
+}
+
+// Enhanced GRE (PPTP): data packets numbered per direction, each acknowledging the peer's last,
+// and an acknowledgment-only packet after every response.
+CaseInfo pptp_case(const CaseContext& ctx, bool compressed, std::string description) {
+    const SipCall c = make_call(ctx.name, {});
+    CaseWriter w(ctx.path(ctx.file()), linktype::ethernet);
+    std::uint32_t seq[2] = {1, 1};
+    for (SipStep step : call_steps(CallOutcome::answered)) {
+        const bool caller = sent_by_caller(step);
+        const std::size_t me = caller ? 0 : 1;
+        const std::string_view a = caller ? "192.0.2.10" : "192.0.2.20";
+        const std::string_view z = caller ? "192.0.2.20" : "192.0.2.10";
+        const std::uint16_t call_id = caller ? 0x0c01 : 0x0c02;  // the peer's call id
+        PacketBuilder b;
+        add_ethernet(b, caller);
+        b.ipv4(a, z).pptp({.call_id = call_id, .sequence = seq[me]++,
+                           .ack = seq[1 - me] > 1 ? std::optional<std::uint32_t>(seq[1 - me] - 1) : std::nullopt,
+                           .address_control = !compressed, .compress_protocol = compressed});
+        b.ipv4(caller ? c.caller_ip : c.gateway_ip, caller ? c.gateway_ip : c.caller_ip)
+            .udp(src_port(c, caller), dst_port(c, caller))
+            .payload(render_sip(c, step));
+        w.frame(b.build());
+        if (!caller) {
+            PacketBuilder ack;
+            add_ethernet(ack, true);
+            ack.ipv4("192.0.2.10", "192.0.2.20").pptp({.call_id = 0x0c01, .sequence = std::nullopt, .ack = seq[1] - 1});
+            w.frame(ack.build());
+        }
+    }
+    return info(ctx, linktype::ethernet, 7, c, std::move(description));
+}
+
 CaseInfo truncated_case(const CaseContext& ctx) {
     const SipCall c = make_call(ctx.name, {});
     const std::string path = ctx.path(ctx.file());
@@ -419,6 +472,14 @@ std::vector<std::pair<std::string, CaseFn>> all_cases() {
         {"ipip-v4-in-v4", udp(P{.tunnel = Tunnel::ipip}, "IPv4-in-IPv4 (protocol 4), inner UDP SIP")},
         {"ipip-v6-in-v4", udp(P{.tunnel = Tunnel::ipv6_in_ipv4, .ipv6 = true}, "IPv6-in-IPv4 (protocol 41), inner IPv6 UDP SIP")},
         {"gtpu", udp(P{.tunnel = Tunnel::gtpu}, "GTP-U (UDP 2152, G-PDU) carrying IPv4 UDP SIP")},
+        {"pppoe", [](const CaseContext& x) { return pppoe_case(x, P{.link = Link::pppoe},
+            "PPPoE session 0x1a2b (ethertype 0x8864, PPP 0x0021) carrying IPv4 UDP SIP; PADI, PADO and an LCP echo before"); }},
+        {"pppoe-vlan-ipv6", [](const CaseContext& x) { return pppoe_case(x, P{.link = Link::vlan_pppoe, .ipv6 = true},
+            "802.1Q VLAN 113, PPPoE session 0x0042, PPP 0x0057 carrying IPv6 UDP SIP; PADI, PADO and an LCP echo before"); }},
+        {"pptp", [](const CaseContext& x) { return pptp_case(x, false,
+            "PPTP enhanced GRE v1 (key = length + call id, sequence and ack numbers, PPP FF 03 0021) carrying IPv4 UDP SIP; ack-only packets between"); }},
+        {"pptp-compressed", [](const CaseContext& x) { return pptp_case(x, true,
+            "PPTP enhanced GRE v1 with PPP address/control compressed and a 1-byte protocol field (0x21) carrying IPv4 UDP SIP"); }},
         {"udp-port-5080", [](const CaseContext& x) { return udp_port_case(x, 5080, "SIP on UDP 5080 both ways"); }},
         {"udp-port-40000", [](const CaseContext& x) { return udp_port_case(x, 40000, "SIP on UDP 40002 -> 40000"); }},
         {"pcapng-nanosecond", pcapng_nano_case},
@@ -449,6 +510,7 @@ std::string cases_tsv_row(const CaseInfo& i) {
 std::vector<CaseInfo> write_cases(const std::string& outdir) {
     std::vector<CaseInfo> out;
     for (const auto& [name, fn] : all_cases()) out.push_back(fn(CaseContext{outdir, name}));
+    for (CaseInfo& i : write_sctp_cases(outdir)) out.push_back(std::move(i));
     std::vector<ExpectedSms> expected;
     for (CaseInfo& i : write_sms_cases(outdir, expected)) out.push_back(std::move(i));
     std::ofstream sms(outdir + "/sms_expected.jsonl", std::ios::trunc);

@@ -15,7 +15,7 @@ std::string host(std::string_view ip) {
     return is_v6(ip) ? "[" + std::string(ip) + "]" : std::string(ip);
 }
 
-std::string_view transport(const SipCall& c) { return c.tcp ? "TCP" : "UDP"; }
+std::string_view transport(const SipCall& c) { return c.sctp ? "SCTP" : c.tcp ? "TCP" : "UDP"; }
 
 // A short token derived from the Call-ID, for tags and branches.
 std::string token(const SipCall& c) {
@@ -41,7 +41,7 @@ std::string contact_uri(const SipCall& c, bool caller) {
     const std::uint16_t port = caller ? c.caller_port : c.gateway_port;
     const std::string user = caller ? c.caller : std::string("gw");
     return "sip:" + user + "@" + host(ip) + ":" + std::to_string(port) + ";transport=" +
-           (c.tcp ? "tcp" : "udp");
+           (c.sctp ? "sctp" : c.tcp ? "tcp" : "udp");
 }
 
 std::string via(const SipCall& c, std::string_view branch_suffix) {

@@ -64,12 +64,13 @@ TEST_CASE("default filters compile for every kind of port configuration") {
 
 TEST_CASE("the default filter names the ports, with detect_any_port there is no port filter") {
     const auto filter = default_filter(kDefaults);
-    CHECK(filter.rfind("udp port 5060 or tcp port 5060 or udp port 5061 or tcp port 5061 or tcp port 2775 or ", 0) == 0);
+    CHECK(filter.rfind("udp port 5060 or tcp port 5060 or sctp port 5060 or udp port 5061 or tcp port 5061 or "
+                       "sctp port 5061 or tcp port 2775 or ", 0) == 0);
     CHECK(filter.find("ip[6:2] & 0x3fff != 0") != std::string::npos);
     CHECK(filter.find("ip6[6] == 44") != std::string::npos);
     CHECK(filter.find("(vlan and (") != std::string::npos);
-    CHECK(default_filter({{5060}, {2775}, true}) == "ip or ip6 or vlan");
-    CHECK(default_filter({{5060}, {2775}, true}, DLT_LINUX_SLL) == "ip or ip6");
+    CHECK(default_filter({{5060}, {2775}, true}) == "ip or ip6 or ether proto 0x8864 or vlan");
+    CHECK(default_filter({{5060}, {2775}, true}, DLT_LINUX_SLL) == "ip or ip6 or ether proto 0x8864");
 }
 
 TEST_CASE("the default filter keeps SIP, SMPP, fragments and tagged frames, and drops other ports") {
@@ -83,6 +84,18 @@ TEST_CASE("the default filter keeps SIP, SMPP, fragments and tagged frames, and 
     CHECK(accepts(filter, PacketBuilder().ethernet().vlan(100).ipv4("192.0.2.1", "192.0.2.2").udp(40000, 5060).payload("x").build()));
     CHECK(accepts(filter, PacketBuilder().ethernet().qinq(200).vlan(100).ipv4("192.0.2.1", "192.0.2.2").udp(40000, 5060).payload("x").build()));
     CHECK_FALSE(accepts(filter, PacketBuilder().ethernet().vlan(100).ipv4("192.0.2.1", "192.0.2.2").udp(40000, 53).payload("x").build()));
+    // SIP over SCTP, and SIP inside PPPoE sessions (also behind a VLAN tag).
+    const auto sctp = [](std::uint16_t port) {
+        return PacketBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2")
+            .sctp({.src_port = 40000, .dst_port = port, .verification_tag = 1, .chunks = {pcapgen::sctp_data(1, 0, 0, "x")}})
+            .build();
+    };
+    CHECK(accepts(filter, sctp(5060)));
+    CHECK_FALSE(accepts(filter, sctp(2905)));
+    CHECK(accepts(filter, PacketBuilder().ethernet().pppoe().ipv4("100.64.0.7", "192.0.2.2").udp(40000, 5060).payload("x").build()));
+    CHECK(accepts(filter, PacketBuilder().ethernet().vlan(100).pppoe().ipv6("2001:db8::1", "2001:db8::2").udp(40000, 5060).payload("x").build()));
+    const auto any = default_filter({{5060}, {2775}, true});
+    CHECK(accepts(any, PacketBuilder().ethernet().pppoe().ipv4("100.64.0.7", "192.0.2.2").udp(40000, 40001).payload("x").build()));
 
     // Every fragment of a SIP datagram, IPv4 and IPv6, plain and tagged, even on a port the
     // filter does not name (only the first fragment carries it).
