@@ -28,7 +28,9 @@ record::Ingress ingress_from(const MessageOrigin& origin) {
     ingress.dst = origin.tuple.dst;
     ingress.src_port = origin.tuple.src_port;
     ingress.dst_port = origin.tuple.dst_port;
-    ingress.transport = origin.tuple.proto == net::IpProto::tcp ? "tcp" : "udp";
+    ingress.transport = origin.carrier == Carrier::websocket ? "ws"
+                        : origin.tuple.proto == net::IpProto::tcp ? "tcp"
+                                                                  : "udp";
     ingress.vlans.assign(origin.encap.vlan_ids.begin(), origin.encap.vlan_ids.begin() + origin.encap.vlan_count);
     ingress.tunnel = origin.encap.tunnel;
     ingress.tunnel_src = origin.encap.tunnel_src;
