@@ -208,7 +208,7 @@ struct InlineGate::Impl {
             decide_sip(ip, SipSpan{0, text, std::nullopt}, now, changed, decision);
         } else if (tcp && starts_smpp(text)) {
             on_smpp_segment(ip, now, changed, decision);
-        } else if (tcp && sip::probe_sip_frame(as_bytes(text)) != sip::ProbeResult::no) {
+        } else if (tcp && sip::probe_sip_frames(as_bytes(text)) != sip::ProbeResult::no) {
             on_websocket_segment(ip, now, changed, decision);
         }
         if (changed) {

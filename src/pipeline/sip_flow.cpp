@@ -193,7 +193,7 @@ std::optional<StreamProtocol> sip_stream_choice(std::string_view first_bytes, bo
         return status == sip::HeadStatus::ok && sip::is_sip_websocket_upgrade(head) ? StreamProtocol::websocket
                                                                                     : StreamProtocol::sip;
     }
-    switch (sip::probe_sip_frame(as_bytes(first_bytes))) {
+    switch (sip::probe_sip_frames(as_bytes(first_bytes))) {
         case sip::ProbeResult::yes: return StreamProtocol::websocket;
         case sip::ProbeResult::need_more: return final ? std::optional(StreamProtocol::sip) : std::nullopt;
         case sip::ProbeResult::no: break;

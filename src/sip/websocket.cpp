@@ -225,6 +225,22 @@ ProbeResult probe_sip_frame(ByteView bytes) {
     return may_be_start_line_prefix(prefix) ? ProbeResult::need_more : ProbeResult::no;
 }
 
+ProbeResult probe_sip_frames(ByteView bytes) {
+    constexpr int kMaxLeadingControlFrames = 8;
+    constexpr std::uint8_t kFinPing = 0x80 | opcode::ping, kFinPong = 0x80 | opcode::pong;
+    for (int skipped = 0; skipped < kMaxLeadingControlFrames; ++skipped) {
+        if (bytes.empty()) return ProbeResult::need_more;
+        if (bytes[0] != kFinPing && bytes[0] != kFinPong) break;
+        FrameHeader h;
+        const FrameParse parsed = read_frame_header(bytes, h);
+        if (parsed == FrameParse::incomplete) return ProbeResult::need_more;
+        if (parsed != FrameParse::ok || h.payload_length > 125) return ProbeResult::no;
+        if (h.header_length + h.payload_length > bytes.size()) return ProbeResult::need_more;
+        bytes = bytes.subspan(h.header_length + static_cast<std::size_t>(h.payload_length));
+    }
+    return probe_sip_frame(bytes);
+}
+
 WebSocketFramer::WebSocketFramer(const WebSocketLimits& limits) : limits_(limits) {}
 
 void WebSocketFramer::feed(ByteView bytes, Sink& sink) {

@@ -86,6 +86,8 @@ enum class ProbeResult : std::uint8_t { no, need_more, yes };
 // payload, unmasked, begins with a SIP start line. Used where the handshake was not seen (a
 // connection picked up mid-stream, resynchronising after a gap, one packet inline).
 ProbeResult probe_sip_frame(ByteView bytes);
+// The same after any whole control frames (ping, pong: up to 8) at the start of `bytes`.
+ProbeResult probe_sip_frames(ByteView bytes);
 
 // One frame's header (RFC 6455 5.2).
 struct FrameHeader {

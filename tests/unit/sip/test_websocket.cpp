@@ -230,3 +230,13 @@ TEST_CASE("websocket: anomaly names are stable") {
         CHECK(describe(static_cast<WebSocketAnomaly>(i)).name.starts_with("websocket."));
     }
 }
+
+TEST_CASE("websocket: probe past leading ping and pong frames") {
+    const std::string ping = websocket_frame("k", {.opcode = opcode::ping, .mask = kMask});
+    const std::string pong = websocket_frame("", {.opcode = opcode::pong});
+    CHECK(probe_sip_frames(as_bytes(ping + pong + websocket_frame(kInvite, {.mask = kMask}))) == ProbeResult::yes);
+    CHECK(probe_sip_frames(as_bytes(std::string_view(ping).substr(0, 3))) == ProbeResult::need_more);
+    CHECK(probe_sip_frames(as_bytes(ping + websocket_frame("not sip\r\n"))) == ProbeResult::no);
+    CHECK(probe_sip_frames(as_bytes(websocket_frame("x", {.opcode = opcode::close}) + websocket_frame(kInvite))) ==
+          ProbeResult::no);
+}
