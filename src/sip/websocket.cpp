@@ -93,15 +93,11 @@ bool read_start_line(std::string_view line, HttpHead& out) {
     return true;
 }
 
-// Whether a comma-separated header value lists `token` (parameters after ';' ignored).
-bool lists_token(std::string_view value, std::string_view token) {
-    std::size_t pos = 0;
-    while (pos <= value.size()) {
-        const std::size_t comma = std::min(value.find(',', pos), value.size());
-        auto item = value.substr(pos, comma - pos);
-        item = text::trim(item.substr(0, item.find(';')));
-        if (text::iequals(item, token)) return true;
-        pos = comma + 1;
+// Whether `value` contains `word` in any case. Kamailio's websocket module looks for "sip" and
+// "websocket" this way (a substring, not a token), so the filter does too.
+bool mentions(std::string_view value, std::string_view word) {
+    for (std::size_t at = 0; at + word.size() <= value.size(); ++at) {
+        if (text::iequals(value.substr(at, word.size()), word)) return true;
     }
     return false;
 }
@@ -112,11 +108,11 @@ void read_header_line(std::string_view line, HttpHead& out) {
     const auto name = text::trim(line.substr(0, colon));
     const auto value = line.substr(colon + 1);
     if (text::iequals(name, "upgrade")) {
-        out.upgrade_websocket |= lists_token(value, "websocket");
+        out.upgrade_websocket |= mentions(value, "websocket");
     } else if (text::iequals(name, "sec-websocket-protocol")) {
-        out.sip_protocol |= lists_token(value, "sip");
+        out.sip_protocol |= mentions(value, "sip");
     } else if (text::iequals(name, "sec-websocket-extensions")) {
-        out.permessage_deflate |= lists_token(value, "permessage-deflate");
+        out.permessage_deflate |= mentions(value, "permessage-deflate");
     }
 }
 

@@ -56,9 +56,10 @@ struct HttpHead {
     bool is_request = false;
     std::string_view method;      // request
     int status = 0;               // response
-    bool upgrade_websocket = false;  // Upgrade lists "websocket"
-    bool sip_protocol = false;       // Sec-WebSocket-Protocol lists "sip"
-    bool permessage_deflate = false; // Sec-WebSocket-Extensions lists "permessage-deflate"
+    // The values are searched for these words in any case, as Kamailio's websocket module does.
+    bool upgrade_websocket = false;  // Upgrade mentions "websocket"
+    bool sip_protocol = false;       // Sec-WebSocket-Protocol mentions "sip"
+    bool permessage_deflate = false; // Sec-WebSocket-Extensions mentions "permessage-deflate"
     std::size_t length = 0;          // bytes up to and including the empty line
 };
 

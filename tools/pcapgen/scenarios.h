@@ -20,6 +20,7 @@ struct SipCall {
     std::uint16_t caller_port = 5060;
     std::uint16_t gateway_port = 5060;
     bool tcp = false;
+    std::string transport;  // Via and Contact transport (e.g. "WS"); empty: TCP or UDP from `tcp`
     std::uint16_t media_port = 16000;
     std::size_t sdp_min_bytes = 0;  // pad the INVITE's SDP with ICE candidate lines up to this size
     std::string user_agent = "Trunk-SBC/5.1";
@@ -66,6 +67,11 @@ struct ExpectedSms {
     int parts_total = 1;
     int parts_received = 1;
 };
+
+// SIP over WebSocket and the malformed-but-routed SIP cases (scenarios_websocket.cpp): bad
+// Content-Length over UDP, a 64 KiB SDP over TCP, lenient header forms. Appended to write_cases'
+// list; their SIP MESSAGEs go to `expected`.
+std::vector<CaseInfo> write_websocket_cases(const std::string& outdir, std::vector<ExpectedSms>& expected);
 
 // SMPP and SIP MESSAGE decoding cases (scenarios_sms.cpp), appended to write_cases' list.
 std::vector<CaseInfo> write_sms_cases(const std::string& outdir, std::vector<ExpectedSms>& expected);
