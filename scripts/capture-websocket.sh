@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Captures a real SIP-over-WebSocket exchange (RFC 7118) for scamgate's reference pcaps: Kamailio 5.6
-# with its websocket module (Debian kamailio-websocket-modules) as the server on TCP 8089, and
+# with its websocket module (Debian kamailio-websocket-modules) as the server on TCP 5060, and
 # tests/kamailio/ws_sip_client.py (Python standard library; SIPp has no WebSocket transport) as the
 # client, in two network namespaces this script creates and deletes; dumpcap on the server side.
 #
@@ -16,7 +16,11 @@ OUTDIR=${1:-$REPO/pcaps}
 mkdir -p "$OUTDIR"
 OUTDIR=$(cd "$OUTDIR" && pwd)
 readonly OUTDIR
-readonly NS_GW=sgws-gw NS_PEER=sgws-peer GW=203.0.113.1 PEER=203.0.113.10 PORT=8089
+readonly NS_GW=sgws-gw NS_PEER=sgws-peer GW=203.0.113.1 PEER=203.0.113.10
+# TCP 5060, one listener for SIP and WebSocket as many Kamailio deployments have it; the generated
+# ws-* cases cover other ports. (tests/scripts/test_live_passive.sh replays pcaps/ through a filter
+# built from sip.ports, so every committed capture must be on a configured port.)
+readonly PORT=${SCAMGATE_WS_PORT:-5060}
 readonly RUN_TIMEOUT=30
 
 die() { echo "capture-websocket: $*" >&2; exit 1; }

@@ -16,6 +16,9 @@ from pathlib import Path
 # tshark options a file needs (SIP on a port tshark does not dissect as SIP by default).
 TSHARK_OPTIONS = {
     "heplify-sip_ipv4_tcp_fragmented.pcap": ["-d", "tcp.port==6060,sip"],
+    # SIP over WebSocket on TCP 5060: tshark's SIP dissector owns the port and never sees the HTTP
+    # Upgrade; decoded as HTTP, the Upgrade is followed and each WebSocket message goes to SIP.
+    "kamailio-ws-sip.pcap": ["-d", "tcp.port==5060,http"],
 }
 
 # Files where tshark's count is not the right answer: expected scamgate count and why.
@@ -103,8 +106,11 @@ def captures(source_dir: Path, corpus_dir: Path, cases_dir: Path):
 
 
 # ---- SIP over WebSocket (RFC 7118) --------------------------------------------------------------
-# tshark 4.0 follows an HTTP Upgrade by itself on any port and hands each WebSocket message to the
-# SIP dissector when Sec-WebSocket-Protocol is sip, so the generated ws-* captures need no options.
+# tshark 4.0 follows an HTTP Upgrade by itself on any port that no other dissector owns and hands
+# each WebSocket message to the SIP dissector when Sec-WebSocket-Protocol is sip, so the generated
+# ws-* captures (8089, 80, 9000) need no options. On TCP 5060 the SIP dissector takes the
+# connection and shows the GET and the frames as broken SIP: `-d tcp.port==5060,http` makes it
+# follow the Upgrade (TSHARK_OPTIONS, kamailio-ws-sip.pcap).
 # Without the handshake (a connection picked up mid-stream) `-d tcp.port==N,websocket` decodes the
 # frames but tshark has no way to hand their payload to SIP ("ws.port: Decode As not supported"),
 # so mid-stream WebSocket is checked by the unit tests only. tshark also inflates
@@ -115,7 +121,8 @@ def captures(source_dir: Path, corpus_dir: Path, cases_dir: Path):
 
 
 def tshark_websocket_call_ids(path: Path):
-    cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path), "-Y", "sip && websocket",
+    cmd = ["tshark", "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-r", str(path),
+           *TSHARK_OPTIONS.get(path.name, []), "-Y", "sip && websocket",
            "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|", "-e", "sip.Method", "-e", "sip.Call-ID"]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     call_ids = set()
