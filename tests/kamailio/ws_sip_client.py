@@ -10,9 +10,12 @@ fresh random key as RFC 6455 5.3 requires:
   3. an INVITE split into three continuation frames (expects 486), then its ACK;
   4. a MESSAGE with text/plain (expects 202);
   5. a close frame (expects the server's close).
+With --call CALLER:STATUS[:FRAMES] (repeatable) it runs only those calls instead, one after the
+other on the same connection: an INVITE from CALLER (in FRAMES continuation frames, default 1)
+that must be answered STATUS, then its ACK; then the close.
 Every wait is bounded (--timeout). Exit 0 when every answer came as expected, 1 otherwise.
 
-Usage: ws_sip_client.py --local IP --server IP --port N [--path /] [--timeout S]
+Usage: ws_sip_client.py --local IP --server IP --port N [--path /] [--timeout S] [--call C:S[:F]]...
 """
 import argparse
 import base64
@@ -122,14 +125,14 @@ def to_tag_of(answer):
     return ""
 
 
-def call(conn, args, caller, call_id, parts):
+def call(conn, args, caller, call_id, parts, status=486):
     invite = sip_request("INVITE", caller, "+842437001001", call_id, args, body=sdp(args),
                          content_type="application/sdp")
     step = -(-len(invite) // parts)
     chunks = [invite[i:i + step] for i in range(0, len(invite), step)]
     for i, chunk in enumerate(chunks):
         conn.sock.sendall(frame(chunk, opcode=1 if i == 0 else 0, fin=i == len(chunks) - 1))
-    answer = expect(conn, 486, f"INVITE {call_id} in {len(chunks)} frame(s)")
+    answer = expect(conn, status, f"INVITE {call_id} in {len(chunks)} frame(s)")
     ack = sip_request("ACK", caller, "+842437001001", call_id, args, to_tag=to_tag_of(answer))
     conn.sock.sendall(frame(ack))
 
@@ -141,6 +144,7 @@ def main():
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--path", default="/")
     parser.add_argument("--timeout", type=float, default=5.0)
+    parser.add_argument("--call", action="append", default=[], help="CALLER:STATUS[:FRAMES]")
     args = parser.parse_args()
 
     sock = socket.create_connection((args.server, args.port), timeout=args.timeout,
@@ -160,6 +164,13 @@ def main():
         raise RuntimeError(f"handshake refused: {head.splitlines()[0]!r}")
     print("handshake: " + head.splitlines()[0])
 
+    if args.call:
+        for n, spec in enumerate(args.call, 1):
+            caller, status, *frames = spec.split(":")
+            call(conn, args, caller, f"sgws-{n}", int(frames[0]) if frames else 1, int(status))
+        close(conn)
+        return 0
+
     call(conn, args, "+84912345678", "kamailio-ws-1", 1)
     sock.sendall(frame(b"scamgate", opcode=9))
     opcode, payload = conn.read_frame()
@@ -172,14 +183,18 @@ def main():
                           content_type="text/plain;charset=UTF-8")
     conn.sock.sendall(frame(message))
     expect(conn, 202, "MESSAGE kamailio-ws-sms")
-    sock.sendall(frame(struct.pack(">H", 1000), opcode=8))
+    close(conn)
+    return 0
+
+
+def close(conn):
+    conn.sock.sendall(frame(struct.pack(">H", 1000), opcode=8))
     while True:
         opcode, _ = conn.read_frame()
         if opcode == 8:
             print("close: server closed")
             break
-    sock.close()
-    return 0
+    conn.sock.close()
 
 
 if __name__ == "__main__":
