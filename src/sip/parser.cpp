@@ -173,12 +173,15 @@ bool fill_start_line(std::string_view line, Message& out) {
         return true;
     }
     out.is_request = true;
-    constexpr std::string_view kWsp = " \t";
-    const std::size_t method_end = line.find_first_of(kWsp);
+    // classify_request_line() checked the shape: token, SP/HTAB run, URI, SP/HTAB run, version.
+    std::size_t method_end = 0;
+    while (method_end < line.size() && !text::is_wsp(line[method_end])) ++method_end;
+    std::size_t uri_begin = method_end;
+    while (uri_begin < line.size() && text::is_wsp(line[uri_begin])) ++uri_begin;
+    std::size_t uri_end = uri_begin;
+    while (uri_end < line.size() && !text::is_wsp(line[uri_end])) ++uri_end;
     const std::string_view method = line.substr(0, method_end);
     out.method = text::canonical_method(method);
-    const std::size_t uri_begin = line.find_first_not_of(kWsp, method_end);
-    const std::size_t uri_end = line.find_first_of(kWsp, uri_begin);
     out.request_uri = line.substr(uri_begin, uri_end - uri_begin);
     return out.method.data() == method.data();
 }
@@ -275,8 +278,8 @@ private:
     }
 
     void add_header(std::string_view line) {
-        const std::size_t name_len = static_cast<std::size_t>(
-            std::find_if_not(line.begin(), line.end(), text::is_token_char) - line.begin());
+        std::size_t name_len = 0;
+        while (name_len < line.size() && text::is_token_char(line[name_len])) ++name_len;
         std::size_t colon = name_len;
         while (colon < line.size() && text::is_wsp(line[colon])) ++colon;
         if (name_len == 0 || colon >= line.size() || line[colon] != ':') {
@@ -419,6 +422,8 @@ namespace text {
 // Kamailio recognises its methods in any case ("invite" is routed as an INVITE), so the parser
 // does too; the RFC spelling is returned so every comparison downstream sees one name.
 std::string_view canonical_method(std::string_view token) {
+    // The usual case first: no lower-case letter, so nothing to canonicalise.
+    if (std::none_of(token.begin(), token.end(), [](char c) { return c >= 'a' && c <= 'z'; })) return token;
     for (auto method : kRfcMethods) {
         if (token.size() == method.size() && token != method && iequals(token, method)) return method;
     }
