@@ -14,6 +14,7 @@
 #include "pipeline/sms_build.h"
 #include "sip/message.h"
 #include "sip/rewrite.h"
+#include "sip/websocket.h"
 #include "smpp/pdu.h"
 #include "smpp/stream_framer.h"
 
@@ -103,6 +104,30 @@ net::PacketBytes copy_to_change(ByteView ip, const net::DatagramLayout& layout) 
 
 std::string to_tag_for(std::string_view call_id) {
     return fmt::format("sg{:016x}", std::hash<std::string_view>{}(call_id));
+}
+
+// Where one SIP message sits in the packet's transport payload: the payload itself (UDP, TCP), or
+// the payload of a WebSocket frame, unmasked here; changes are masked back when written.
+struct SipSpan {
+    std::size_t offset = 0;  // of the message's first byte in the transport payload
+    std::string_view text;   // the message as the next hop reads it (unmasked)
+    std::optional<sip::FrameHeader> frame;  // the WebSocket frame carrying it
+};
+
+// Writes `bytes` over the message's bytes at `pos` in `changed` (a copy of the packet laid out
+// as `layout`), applying the frame's mask so the next hop unmasks them to `bytes`.
+void write_into(net::PacketBytes& changed, const net::DatagramLayout& layout, const SipSpan& span, std::size_t pos,
+                std::string_view bytes) {
+    auto* out = changed.data() + layout.payload_offset + span.offset + pos;
+    for (std::size_t i = 0; i < bytes.size(); ++i) {
+        auto b = static_cast<std::uint8_t>(bytes[i]);
+        if (span.frame && span.frame->masked) b ^= span.frame->mask[(pos + i) % 4];
+        out[i] = b;
+    }
+}
+
+bool is_data_frame(const sip::FrameHeader& frame) {
+    return frame.opcode == sip::opcode::text || frame.opcode == sip::opcode::binary;
 }
 
 }  // namespace
@@ -196,47 +221,20 @@ struct InlineGate::Impl {
         }
         const std::string_view text = catcher.bytes;
         const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
-        if (!sip::starts_with_start_line(text)) {
-            if (tcp && starts_smpp(text)) {
-                on_smpp_segment(ip, now, decision);
-            } else if (!tcp && on_port(config.sip.ports) && !is_keepalive(text)) {
-                // Whatever else arrives on a SIP port may still be routed by a lenient next hop.
-                on_unparsed(describe(sip::SipAnomaly::bad_start_line).name, now, decision);
-            }
-            return decision;
+        std::optional<net::PacketBytes> changed;
+        if (sip::starts_with_start_line(text)) {
+            decide_sip(ip, SipSpan{0, text, std::nullopt}, now, changed, decision);
+        } else if (tcp && starts_smpp(text)) {
+            on_smpp_segment(ip, now, changed, decision);
+        } else if (tcp && sip::probe_sip_frames(as_bytes(text)) != sip::ProbeResult::no) {
+            on_websocket_segment(ip, now, changed, decision);
+        } else if (!tcp && on_port(config.sip.ports) && !is_keepalive(text)) {
+            // Whatever else arrives on a SIP port may still be routed by a lenient next hop.
+            on_unparsed(describe(sip::SipAnomaly::bad_start_line).name, now, decision);
         }
-        const auto parsed = sip::parse_message(text, tcp ? sip::Framing::stream : sip::Framing::datagram, message,
-                                               config.sip_parser);
-        if (parsed.status != sip::ParseStatus::ok) {
-            if (tcp && parsed.status == sip::ParseStatus::incomplete) {
-                if (looks_decidable(text)) ++tcp_unsafe;
-            } else {
-                on_unparsed(describe(parsed.anomaly).name, now, decision);
-            }
-            return decision;
-        }
-        if (!message.is_request) {
-            if (tcp) rewrite_tcp_response(ip, text, decision);
-            return decision;
-        }
-        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        if (call_id.empty()) {
-            if (message.method == "INVITE" || message.method == "MESSAGE") {
-                on_unparsed(describe(sip::SipAnomaly::missing_call_id).name, now, decision);
-            }
-            return decision;
-        }
-        if (!tcp && drop_remembered(call_id, decision)) return decision;
-
-        auto contact = contact_of(call_id, now);
-        if (!contact) return decision;
-        ++sip_decided;
-        const record::Verdict verdict = judge(*contact, call_id, decision);
-        if (!verdict.enforced) return decision;
-        if (tcp) {
-            apply_tcp(ip, text, call_id, verdict, now, decision);
-        } else {
-            apply_udp(ip, text, call_id, verdict, now, decision);
+        if (changed) {
+            net::fix_checksums(*changed);
+            decision.rewritten = std::move(changed);
         }
         return decision;
     }
@@ -260,16 +258,107 @@ struct InlineGate::Impl {
     }
 
     void decide_sctp_message(std::string_view text, Timestamp now, InlineDecision& decision) {
-        if (!sip::starts_with_start_line(text)) return;
-        if (sip::parse_message(text, sip::Framing::datagram, message, config.sip_parser).status != sip::ParseStatus::ok) return;
+        if (!sip::starts_with_start_line(text)) {
+            if (on_port(config.sip.ports)) on_unparsed(describe(sip::SipAnomaly::bad_start_line).name, now, decision);
+            return;
+        }
+        const auto parsed = sip::parse_message(text, sip::Framing::datagram, message, config.sip_parser);
+        if (parsed.status != sip::ParseStatus::ok) {
+            on_unparsed(describe(parsed.anomaly).name, now, decision);
+            return;
+        }
         if (!message.is_request) return;
         const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        if (call_id.empty()) return;
-        auto contact = contact_of(call_id, now);
+        if (call_id.empty()) {
+            if (message.method == "INVITE" || message.method == "MESSAGE") {
+                on_unparsed(describe(sip::SipAnomaly::missing_call_id).name, now, decision);
+            }
+            return;
+        }
+        auto contact = contact_of(call_id, now, pipeline::Carrier::direct);
         if (!contact) return;
         ++sip_decided;
         const record::Verdict verdict = judge(*contact, call_id, decision);
         if (verdict.enforced && verdict.action != "allow" && verdict.action != "alert") ++not_applied;
+    }
+
+    // One SIP message (a UDP datagram, a TCP segment's, or a WebSocket frame's).
+    void decide_sip(ByteView ip, const SipSpan& span, Timestamp now, std::optional<net::PacketBytes>& changed,
+                    InlineDecision& decision) {
+        const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
+        if (!parse_sip(span, tcp, now, decision)) return;
+        if (!message.is_request) {
+            if (tcp) rewrite_tcp_response(ip, span, changed, decision);
+            return;
+        }
+        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
+        if (call_id.empty()) {
+            // It cannot be tracked, so it cannot be decided: inline.unparsed says what happens.
+            if (message.method == "INVITE" || message.method == "MESSAGE") {
+                on_unparsed(describe(sip::SipAnomaly::missing_call_id).name, now, decision);
+            }
+            return;
+        }
+        if (!tcp && drop_remembered(call_id, decision)) return;
+
+        auto contact = contact_of(call_id, now, span.frame ? pipeline::Carrier::websocket : pipeline::Carrier::direct);
+        if (!contact) return;
+        ++sip_decided;
+        const record::Verdict verdict = judge(*contact, call_id, decision);
+        if (!verdict.enforced) return;
+        if (tcp) {
+            apply_tcp(ip, span, call_id, verdict, now, changed);
+        } else {
+            apply_udp(ip, span.text, call_id, verdict, now, decision);
+        }
+    }
+
+    // Parses the message into `message`. A TCP segment may hold a request whose body goes on in
+    // later segments (a large SDP): when its whole header block is here it is decided from it (the
+    // Max-Forwards digits to change are in this segment too); otherwise it is left alone, counted.
+    // A message the parser refuses goes to inline.unparsed.
+    bool parse_sip(const SipSpan& span, bool tcp, Timestamp now, InlineDecision& decision) {
+        const bool stream = tcp && !span.frame;  // a WebSocket frame bounds its message
+        const auto parsed =
+            sip::parse_message(span.text, stream ? sip::Framing::stream : sip::Framing::datagram, message, config.sip_parser);
+        if (parsed.status == sip::ParseStatus::ok) return true;
+        if (!stream || parsed.status != sip::ParseStatus::incomplete) {
+            on_unparsed(describe(parsed.anomaly).name, now, decision);
+            return false;
+        }
+        const auto headers = sip::parse_message(span.text, sip::Framing::datagram, message, config.sip_parser);
+        const bool whole_head = headers.status == sip::ParseStatus::ok &&
+                                std::find(headers.warnings.begin(), headers.warnings.end(),
+                                          sip::SipAnomaly::missing_header_end) == headers.warnings.end();
+        if (!whole_head && looks_decidable(span.text)) ++tcp_unsafe;
+        return whole_head;
+    }
+
+    // The WebSocket frames of a segment that starts at a frame boundary: each whole, unfragmented
+    // text or binary frame is one SIP message and is decided like one over TCP. A fragmented
+    // message or one cut across segments cannot be decided from one packet (counted tcp_unsafe
+    // when it is an INVITE or MESSAGE; the worker still records and judges it).
+    void on_websocket_segment(ByteView ip, Timestamp now, std::optional<net::PacketBytes>& changed,
+                              InlineDecision& decision) {
+        const ByteView bytes = as_bytes(catcher.bytes);
+        std::size_t offset = 0;
+        while (offset < bytes.size()) {
+            sip::FrameHeader frame;
+            if (sip::read_frame_header(bytes.subspan(offset), frame) != sip::FrameParse::ok) break;
+            const std::size_t room = bytes.size() - offset - frame.header_length;
+            const bool whole = frame.payload_length <= room;
+            const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(frame.payload_length, room));
+            std::string plain(as_text(bytes.subspan(offset + frame.header_length, length)));
+            if (frame.masked) sip::apply_mask(std::span<char>(plain.data(), plain.size()), frame.mask, 0);
+            const bool simple = is_data_frame(frame) && frame.fin && frame.rsv == 0;
+            if (whole && simple) {
+                decide_sip(ip, SipSpan{offset + frame.header_length, plain, frame}, now, changed, decision);
+            } else if (is_data_frame(frame) && looks_decidable(plain)) {
+                ++tcp_unsafe;
+            }
+            if (!whole) break;
+            offset += frame.header_length + length;
+        }
     }
 
     // The verdict on `contact` from the detection in force, with the decision's label, action and
@@ -305,14 +394,14 @@ struct InlineGate::Impl {
     }
 
     // inline.unparsed: the packet is counted, reported, and dropped when so configured (UDP only:
-    // a TCP segment is never dropped, the connection carries other messages; and never in
-    // monitor mode).
+    // a TCP segment or SCTP packet is never dropped, the connection or association carries other
+    // messages; and never in monitor mode).
     void on_unparsed(std::string_view anomaly, Timestamp now, InlineDecision& decision) {
         ++unparsed;
-        const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
+        const bool udp = catcher.tuple.proto == net::IpProto::udp;
         const bool wants_drop = settings.unparsed == UnparsedAction::drop;
         const bool enforce = user.refresh().policy->mode == policy::Mode::enforce;
-        const bool dropping = wants_drop && !tcp && enforce;
+        const bool dropping = wants_drop && udp && enforce;
         if (wants_drop && !dropping) ++not_applied;
         if (dropping) {
             decision.verdict = PacketVerdict::drop;
@@ -328,7 +417,7 @@ struct InlineGate::Impl {
         event.ingress.dst = catcher.tuple.dst;
         event.ingress.src_port = catcher.tuple.src_port;
         event.ingress.dst_port = catcher.tuple.dst_port;
-        event.ingress.transport = tcp ? "tcp" : "udp";
+        event.ingress.transport = net::transport_name(catcher.tuple.proto);
         event.anomaly = std::string(anomaly);
         event.action = decision.action;
         event.enforced = dropping;
@@ -343,7 +432,17 @@ struct InlineGate::Impl {
         return ip.size() >= 40 && (ip[0] >> 4) == 6 && ip[6] == 44;
     }
 
-    static bool looks_decidable(std::string_view text) { return text.starts_with("INVITE ") || text.starts_with("MESSAGE "); }
+    // An INVITE or MESSAGE request line begins here (any case: the parser takes "invite" too).
+    static bool looks_decidable(std::string_view text) {
+        auto begins = [text](std::string_view method) {
+            if (text.size() <= method.size()) return false;
+            for (std::size_t i = 0; i < method.size(); ++i) {
+                if ((text[i] | 0x20) != (method[i] | 0x20)) return false;
+            }
+            return text[method.size()] == ' ' || text[method.size()] == '\t';
+        };
+        return begins("invite") || begins("message");
+    }
 
     // A later request of a call we stopped: retransmissions, the ACK of our response, CANCEL.
     bool drop_remembered(const std::string& call_id, InlineDecision& decision) {
@@ -360,8 +459,8 @@ struct InlineGate::Impl {
     }
 
     // The provisional record of an initial INVITE or a MESSAGE; nullopt for anything else.
-    std::optional<record::Contact> contact_of(const std::string& call_id, Timestamp now) {
-        const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets};
+    std::optional<record::Contact> contact_of(const std::string& call_id, Timestamp now, pipeline::Carrier carrier) {
+        const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets, carrier};
         if (pipeline::is_initial_invite(message)) return pipeline::call_from_invite(message, origin, call_id, "inline");
         if (message.method != "MESSAGE") return std::nullopt;
         auto built = pipeline::sms_from_sip_message(message, origin);
@@ -408,23 +507,22 @@ struct InlineGate::Impl {
         decision.rewritten = std::move(datagram);
     }
 
-    // Drop and reject on TCP: Max-Forwards zeroed in place, the segment forwarded.
-    void apply_tcp(ByteView ip, std::string_view text, const std::string& call_id, const record::Verdict& verdict,
-                   Timestamp now, InlineDecision& decision) {
+    // Drop and reject on TCP: Max-Forwards zeroed in place (inside its WebSocket frame, masked
+    // like it, when there is one), the segment forwarded.
+    void apply_tcp(ByteView ip, const SipSpan& span, const std::string& call_id, const record::Verdict& verdict,
+                   Timestamp now, std::optional<net::PacketBytes>& changed) {
         if (!enforced_block(verdict)) {
             if (verdict.action == "tag") ++not_applied;
             return;
         }
-        auto layout = changeable_layout(ip, text);
-        auto digits = sip::max_forwards_digits(text, message);
+        auto layout = changeable_layout(ip, catcher.bytes);
+        auto digits = sip::max_forwards_digits(span.text, message);
         if (!layout || !digits) {
             ++tcp_unsafe;
             return;
         }
-        net::PacketBytes changed = copy_to_change(ip, *layout);
-        std::fill_n(changed.begin() + static_cast<std::ptrdiff_t>(layout->payload_offset + digits->first), digits->second, '0');
-        net::fix_checksums(changed);
-        decision.rewritten = std::move(changed);
+        if (!changed) changed = copy_to_change(ip, *layout);
+        write_into(*changed, *layout, span, digits->first, std::string(digits->second, '0'));
         ++tcp_rewritten;
         ++(verdict.action == "reject" ? rejected : dropped);
         if (verdict.action == "reject" && tcp_rejects.size() < config.calls.max_calls) {
@@ -434,26 +532,24 @@ struct InlineGate::Impl {
     }
 
     // The next hop's 483 for a request we zeroed: its status code and reason become the rule's.
-    void rewrite_tcp_response(ByteView ip, std::string_view text, InlineDecision& decision) {
+    void rewrite_tcp_response(ByteView ip, const SipSpan& span, std::optional<net::PacketBytes>& changed,
+                              InlineDecision& decision) {
         if (message.status_code != 483) return;
         const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
         auto it = tcp_rejects.find(call_id);
         if (it == tcp_rejects.end()) return;
-        auto layout = changeable_layout(ip, text);
+        auto layout = changeable_layout(ip, catcher.bytes);
+        const std::string_view text = span.text;
         const std::string_view reason = message.reason_phrase;
         const bool in_text = reason.data() >= text.data() && reason.data() + reason.size() <= text.data() + text.size();
         if (!layout || !in_text || !text.starts_with("SIP/2.0 483 ")) {
             ++tcp_unsafe;
             return;
         }
-        net::PacketBytes changed = copy_to_change(ip, *layout);
-        const std::string status = std::to_string(it->second.status);
-        auto* payload = changed.data() + layout->payload_offset;
-        std::copy(status.begin(), status.end(), payload + 8);
-        const std::string reason_text = fitted(it->second.reason, reason.size());
-        std::copy(reason_text.begin(), reason_text.end(), payload + (reason.data() - text.data()));
-        net::fix_checksums(changed);
-        decision.rewritten = std::move(changed);
+        if (!changed) changed = copy_to_change(ip, *layout);
+        write_into(*changed, *layout, span, 8, std::to_string(it->second.status));
+        write_into(*changed, *layout, span, static_cast<std::size_t>(reason.data() - text.data()),
+                   fitted(it->second.reason, reason.size()));
         decision.call_id = call_id;
         ++tcp_responses_rewritten;
         tcp_rejects.erase(it);
@@ -473,9 +569,8 @@ struct InlineGate::Impl {
 
     // Every whole PDU of a segment that starts at a PDU boundary: binds name the connection's
     // account, submit_sm / data_sm are decided, responses to rejected ones get the rule's status.
-    void on_smpp_segment(ByteView ip, Timestamp now, InlineDecision& decision) {
+    void on_smpp_segment(ByteView ip, Timestamp now, std::optional<net::PacketBytes>& changed, InlineDecision& decision) {
         const ByteView bytes = as_bytes(catcher.bytes);
-        std::optional<net::PacketBytes> changed;
         std::size_t offset = 0;
         while (bytes.size() - offset >= 16) {
             auto header = smpp::read_header(bytes.subspan(offset));
@@ -493,9 +588,6 @@ struct InlineGate::Impl {
             }
             offset += header->length;
         }
-        if (!changed) return;
-        net::fix_checksums(*changed);
-        decision.rewritten = std::move(changed);
     }
 
     void on_smpp_pdu(ByteView ip, std::size_t offset, Timestamp now, std::optional<net::PacketBytes>& changed,

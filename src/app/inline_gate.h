@@ -11,8 +11,14 @@
 //   SIP over TCP: a segment is never dropped (the connection carries other calls). drop and reject
 //   rewrite the request's Max-Forwards to zeros (same length) so the next hop refuses it with 483;
 //   for reject the 483 coming back on the connection gets the rule's status code and reason (fitted
-//   into the same length). tag is not applied (alert only). A request not wholly inside one
-//   segment is left alone (counted inline.tcp_unsafe).
+//   into the same length). tag is not applied (alert only). A request whose header block is not
+//   wholly inside one segment is left alone (counted inline.tcp_unsafe); one whose body goes on
+//   in later segments is decided from its headers.
+//   SIP over WebSocket (TCP, any port): a segment that starts with a WebSocket frame carrying SIP
+//   is read frame by frame without connection state; each whole unfragmented text or binary frame
+//   is one SIP message, decided as over TCP: Max-Forwards zeroed inside the frame (masked with the
+//   frame's key when the client masked it), the 483 coming back rewritten inside its frame. A
+//   fragmented message or a frame cut across segments is left alone (inline.tcp_unsafe).
 //   SMPP: binds name each connection's account; a submit_sm / data_sm dropped or rejected gets an
 //   invalid dest_addr_ton (same length) so the SMSC refuses it, and for reject its response (by
 //   sequence_number) gets the rule's smpp_status on the way back. Only PDUs wholly inside a

@@ -28,7 +28,7 @@ record::Ingress ingress_from(const MessageOrigin& origin) {
     ingress.dst = origin.tuple.dst;
     ingress.src_port = origin.tuple.src_port;
     ingress.dst_port = origin.tuple.dst_port;
-    ingress.transport = net::transport_name(origin.tuple.proto);
+    ingress.transport = origin.carrier == Carrier::websocket ? "ws" : net::transport_name(origin.tuple.proto);
     ingress.vlans.assign(origin.encap.vlan_ids.begin(), origin.encap.vlan_ids.begin() + origin.encap.vlan_count);
     ingress.tunnel = origin.encap.tunnel;
     ingress.tunnel_src = origin.encap.tunnel_src;

@@ -9,11 +9,15 @@
 
 namespace scamgate::pipeline {
 
+// What carried the message on top of the IP protocol: nothing (UDP, TCP) or a WebSocket (TCP).
+enum class Carrier : std::uint8_t { direct, websocket };
+
 struct MessageOrigin {
     Timestamp ts = 0;
     net::FlowTuple tuple;
     net::Encapsulation encap;
     std::uint64_t packet_number = 0;
+    Carrier carrier = Carrier::direct;
 };
 
 record::Ingress ingress_from(const MessageOrigin& origin);

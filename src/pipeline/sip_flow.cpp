@@ -14,7 +14,11 @@ void SipCounters::append_to(StatsReport& report) const {
     report.add("sip.keepalives", keepalives);
     report.add("sip.non_sip_on_sip_port", non_sip_on_sip_port);
     report.add("sip.tcp_streams", tcp_streams);
+    report.add("sip.websocket_streams", websocket_streams);
+    report.add("sip.websocket_messages", websocket_messages);
+    report.add("sip.websocket_non_sip", websocket_non_sip);
     anomalies.append_to(report);
+    websocket_anomalies.append_to(report);
 }
 
 namespace {
@@ -33,6 +37,26 @@ void count_warnings(const sip::ParseResult& result, SipCounters& counters, SipMe
         counters.anomalies.add(warning);
         sink.on_sip_anomaly(warning);
     }
+}
+
+void count_anomaly(sip::SipAnomaly anomaly, SipCounters& counters, SipMessageSink& sink) {
+    counters.anomalies.add(anomaly);
+    sink.on_sip_anomaly(anomaly);
+}
+
+// Parses one message bounded by its carrier (a UDP datagram, a WebSocket message) and hands it on.
+DatagramOutcome parse_bounded(std::string_view text, const sip::ParserLimits& limits, sip::Message& message,
+                              SipCounters& counters, SipMessageSink& sink, const MessageOrigin& origin) {
+    auto result = sip::parse_message(text, sip::Framing::datagram, message, limits);
+    if (result.status != sip::ParseStatus::ok) {
+        ++counters.parse_errors;
+        count_anomaly(result.anomaly, counters, sink);
+        return DatagramOutcome::parse_error;
+    }
+    count_message(message, counters);
+    count_warnings(result, counters, sink);
+    sink.on_sip_message(message, origin);
+    return DatagramOutcome::sip;
 }
 
 }  // namespace
@@ -63,21 +87,10 @@ DatagramOutcome SipDatagramPath::on_datagram(const net::TransportPayload& datagr
             return DatagramOutcome::not_sip;
         }
         start = *found;
-        counters_.anomalies.add(sip::SipAnomaly::junk_before_start_line);
-        sink_.on_sip_anomaly(sip::SipAnomaly::junk_before_start_line);
+        count_anomaly(sip::SipAnomaly::junk_before_start_line, counters_, sink_);
     }
-
-    auto result = sip::parse_message(text.substr(start), sip::Framing::datagram, message_, limits_);
-    if (result.status != sip::ParseStatus::ok) {
-        ++counters_.parse_errors;
-        counters_.anomalies.add(result.anomaly);
-        sink_.on_sip_anomaly(result.anomaly);
-        return DatagramOutcome::parse_error;
-    }
-    count_message(message_, counters_);
-    count_warnings(result, counters_, sink_);
-    sink_.on_sip_message(message_, MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number});
-    return DatagramOutcome::sip;
+    return parse_bounded(text.substr(start), limits_, message_, counters_, sink_,
+                         MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number});
 }
 
 // --- TCP -----------------------------------------------------------------------------------
@@ -91,14 +104,10 @@ struct SipStreamHandler::DirectionState final : sip::StreamFramer::Sink {
         count_message(message, counters_);
         sink_.on_sip_message(message, MessageOrigin{meta_.ts, tuple_, encap_, meta_.packet_number});
     }
-    void on_anomaly(sip::SipAnomaly anomaly) override {
-        if (anomaly == sip::SipAnomaly::message_too_large || anomaly == sip::SipAnomaly::bad_start_line ||
-            anomaly == sip::SipAnomaly::bad_content_length || anomaly == sip::SipAnomaly::too_many_headers ||
-            anomaly == sip::SipAnomaly::bad_header_line || anomaly == sip::SipAnomaly::missing_header_end) {
-            ++counters_.parse_errors;
-        }
-        counters_.anomalies.add(anomaly);
-        sink_.on_sip_anomaly(anomaly);
+    void on_anomaly(sip::SipAnomaly anomaly) override { count_anomaly(anomaly, counters_, sink_); }
+    void on_message_lost(sip::SipAnomaly anomaly) override {
+        ++counters_.parse_errors;
+        count_anomaly(anomaly, counters_, sink_);
     }
 
     Verdict verdict = Verdict::undecided;
@@ -170,6 +179,166 @@ void SipStreamHandler::on_gap(net::Direction dir, std::size_t /*missing*/) {
         side.framer.on_gap(side);
     } else if (side.verdict == Verdict::undecided) {
         side.probe_buffer.clear();
+    }
+}
+
+// --- WebSocket ------------------------------------------------------------------------------
+
+std::optional<StreamProtocol> sip_stream_choice(std::string_view first_bytes, bool final,
+                                                const sip::WebSocketLimits& limits) {
+    if (sip::may_be_http_get(first_bytes)) {
+        sip::HttpHead head;
+        const auto status = sip::read_http_head(first_bytes, limits.max_handshake_size, head);
+        if (status == sip::HeadStatus::incomplete && !final) return std::nullopt;
+        return status == sip::HeadStatus::ok && sip::is_sip_websocket_upgrade(head) ? StreamProtocol::websocket
+                                                                                    : StreamProtocol::sip;
+    }
+    switch (sip::probe_sip_frames(as_bytes(first_bytes))) {
+        case sip::ProbeResult::yes: return StreamProtocol::websocket;
+        case sip::ProbeResult::need_more: return final ? std::optional(StreamProtocol::sip) : std::nullopt;
+        case sip::ProbeResult::no: break;
+    }
+    return StreamProtocol::sip;
+}
+
+struct SipWebSocketHandler::Side final : sip::WebSocketFramer::Sink {
+    enum class Phase : std::uint8_t { first_bytes, head, frames, ignored };
+
+    Side(const SipDetection& detection, const sip::ParserLimits& limits, const sip::WebSocketLimits& websocket_limits,
+         SipCounters& counters, SipMessageSink& sink, net::FlowTuple tuple, const net::Encapsulation& encap)
+        : ws_limits(websocket_limits),
+          framer(websocket_limits),
+          detection_(detection),
+          limits_(limits),
+          counters_(counters),
+          sink_(sink),
+          tuple_(tuple),
+          encap_(encap) {}
+
+    void on_message(std::string_view payload, bool /*cut: counted by the framer*/) override {
+        ++counters_.websocket_messages;
+        if (is_keepalive(payload)) {  // RFC 7118 keeps RFC 5626's CRLF keepalives
+            ++counters_.keepalives;
+            return;
+        }
+        std::size_t start = 0;
+        if (!sip::starts_with_start_line(payload)) {
+            auto found = sip::find_start_line(payload, detection_.junk_window);
+            if (!found) {
+                ++counters_.websocket_non_sip;
+                return;
+            }
+            start = *found;
+            count_anomaly(sip::SipAnomaly::junk_before_start_line, counters_, sink_);
+        }
+        const MessageOrigin origin{meta.ts, tuple_, encap_, meta.packet_number, Carrier::websocket};
+        parse_bounded(payload.substr(start), limits_, message_, counters_, sink_, origin);
+    }
+    void on_anomaly(sip::WebSocketAnomaly anomaly) override {
+        counters_.websocket_anomalies.add(anomaly);
+        sink_.on_websocket_anomaly(anomaly);
+    }
+
+    Phase phase = Phase::first_bytes;
+    std::string head;
+    sip::WebSocketLimits ws_limits;
+    sip::WebSocketFramer framer;
+    net::SegmentMeta meta;
+
+private:
+    const SipDetection& detection_;
+    const sip::ParserLimits& limits_;
+    SipCounters& counters_;
+    SipMessageSink& sink_;
+    net::FlowTuple tuple_;
+    net::Encapsulation encap_;
+    sip::Message message_;
+};
+
+SipWebSocketHandler::SipWebSocketHandler(const SipDetection& detection, const sip::ParserLimits& limits,
+                                         const sip::WebSocketLimits& ws_limits, SipCounters& counters,
+                                         SipMessageSink& sink, const net::TcpConnectionInfo& info,
+                                         const net::Encapsulation& encap)
+    : counters_(counters) {
+    ++counters_.websocket_streams;
+    sides_[0] = std::make_unique<Side>(detection, limits, ws_limits, counters, sink, info.originator_tuple, encap);
+    sides_[1] = std::make_unique<Side>(detection, limits, ws_limits, counters, sink, info.originator_tuple.reversed(),
+                                       encap);
+}
+
+SipWebSocketHandler::~SipWebSocketHandler() = default;
+
+SipWebSocketHandler::Side& SipWebSocketHandler::side(net::Direction dir) {
+    return *sides_[dir == net::Direction::from_originator ? 0 : 1];
+}
+
+void SipWebSocketHandler::on_data(net::Direction dir, ByteView bytes, const net::SegmentMeta& meta) {
+    Side& s = side(dir);
+    s.meta = meta;
+    if (refused_) return;
+    if (s.phase == Side::Phase::first_bytes) {
+        // A direction seen from its start opens with its HTTP head; one picked up mid-stream
+        // opens with frames.
+        const std::string_view text = as_text(bytes);
+        const bool http = sip::may_be_http_get(text) || sip::may_be_http_response(text);
+        s.phase = http ? Side::Phase::head : Side::Phase::frames;
+    }
+    switch (s.phase) {
+        case Side::Phase::head: read_head(s, bytes); break;
+        case Side::Phase::frames: s.framer.feed(bytes, s); break;
+        case Side::Phase::first_bytes:
+        case Side::Phase::ignored: break;
+    }
+}
+
+// Collects a direction's HTTP head (bounded); the bytes after it are its first frames.
+void SipWebSocketHandler::read_head(Side& s, ByteView bytes) {
+    const std::size_t limit = s.ws_limits.max_handshake_size;
+    const std::size_t before = s.head.size();
+    s.head.append(as_text(bytes.first(std::min(bytes.size(), limit + 1 - std::min(before, limit + 1)))));
+    sip::HttpHead head;
+    const auto status = sip::read_http_head(s.head, limit, head);
+    if (status == sip::HeadStatus::incomplete) return;
+    if (status == sip::HeadStatus::invalid) {
+        s.on_anomaly(sip::WebSocketAnomaly::bad_handshake);
+        s.phase = Side::Phase::ignored;
+        s.head = std::string();
+        return;
+    }
+    s.head = std::string();
+    on_head(s, head);
+    if (s.phase != Side::Phase::frames) return;
+    const std::size_t used = head.length - before;  // of `bytes`
+    if (used < bytes.size()) s.framer.feed(bytes.subspan(used), s);
+}
+
+void SipWebSocketHandler::on_head(Side& s, const sip::HttpHead& head) {
+    if (head.is_request) {
+        // The client offers permessage-deflate; the server's 101 says whether it took it.
+        for (auto& each : sides_) each->framer.set_deflate_negotiated(head.permessage_deflate);
+        s.phase = Side::Phase::frames;
+        return;
+    }
+    if (head.status != 101) {
+        s.on_anomaly(sip::WebSocketAnomaly::upgrade_refused);
+        refused_ = true;
+        for (auto& each : sides_) each->phase = Side::Phase::ignored;
+        return;
+    }
+    if (!head.sip_protocol) s.on_anomaly(sip::WebSocketAnomaly::protocol_not_confirmed);
+    for (auto& each : sides_) each->framer.set_deflate_negotiated(head.permessage_deflate);
+    s.phase = Side::Phase::frames;
+}
+
+void SipWebSocketHandler::on_gap(net::Direction dir, std::size_t /*missing*/) {
+    Side& s = side(dir);
+    if (s.phase == Side::Phase::frames) {
+        s.framer.on_gap(s);
+    } else if (s.phase == Side::Phase::head) {
+        s.on_anomaly(sip::WebSocketAnomaly::bad_handshake);
+        s.head = std::string();
+        s.phase = Side::Phase::frames;  // the head is lost: look for frames (the framer resyncs)
+        s.framer.on_gap(s);
     }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// SIP on transports: the per-datagram probe and parse for UDP, and a per-connection handler that
-// probes a TCP stream for SIP and frames its messages.
+// SIP on transports: the per-datagram probe and parse for UDP, a per-connection handler that
+// probes a TCP stream for SIP and frames its messages, and one for SIP over WebSocket (RFC 7118)
+// that reads the Upgrade handshake and hands each WebSocket message on like a datagram.
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -11,8 +12,10 @@
 #include "common/stats.h"
 #include "net/tcp_reassembly.h"
 #include "pipeline/call_tracker.h"
+#include "pipeline/stream_probe.h"
 #include "sip/message.h"
 #include "sip/stream_framer.h"
+#include "sip/websocket.h"
 
 namespace scamgate::pipeline {
 
@@ -27,7 +30,11 @@ struct SipCounters {
     std::uint64_t keepalives = 0;
     std::uint64_t non_sip_on_sip_port = 0;
     std::uint64_t tcp_streams = 0;
+    std::uint64_t websocket_streams = 0;      // TCP connections read as SIP over WebSocket
+    std::uint64_t websocket_messages = 0;     // WebSocket messages handed to the SIP parser
+    std::uint64_t websocket_non_sip = 0;      // WebSocket messages without a SIP start line
     AnomalyCounts<sip::SipAnomaly> anomalies;
+    AnomalyCounts<sip::WebSocketAnomaly> websocket_anomalies;
 
     void append_to(StatsReport& report) const;
 };
@@ -38,6 +45,7 @@ public:
     virtual ~SipMessageSink() = default;
     virtual void on_sip_message(const sip::Message& message, const MessageOrigin& origin) = 0;
     virtual void on_sip_anomaly(sip::SipAnomaly anomaly) = 0;
+    virtual void on_websocket_anomaly(sip::WebSocketAnomaly anomaly) = 0;
 };
 
 enum class DatagramOutcome : std::uint8_t { sip, not_sip, keepalive, parse_error };
@@ -56,6 +64,13 @@ private:
     SipMessageSink& sink_;
     sip::Message message_;  // reused: keeps its header capacity between datagrams
 };
+
+// How a TCP connection's first bytes (one direction's) carry SIP: a WebSocket when they are an
+// HTTP GET asking for the Upgrade with Sec-WebSocket-Protocol sip, or (a connection picked up
+// mid-stream) a WebSocket frame carrying a SIP start line; plain SIP otherwise. nullopt: an HTTP
+// head or a frame not yet complete, unless `final`.
+std::optional<StreamProtocol> sip_stream_choice(std::string_view first_bytes, bool final,
+                                                const sip::WebSocketLimits& limits);
 
 // One TCP connection: each direction is probed for a SIP start line, then framed.
 class SipStreamHandler final : public net::StreamHandler {
@@ -79,6 +94,32 @@ private:
     SipCounters& counters_;
     std::array<std::unique_ptr<DirectionState>, 2> sides_;
     bool counted_as_sip_ = false;
+};
+
+// One TCP connection carrying SIP over WebSocket. Each direction starts with its HTTP head (the
+// client's GET, the server's 101) when it has one, then frames; every WebSocket message is parsed
+// as one SIP message (datagram framing: the WebSocket message bounds it). A refused Upgrade (a
+// status other than 101) ends both directions. Messages are recorded with transport "ws".
+class SipWebSocketHandler final : public net::StreamHandler {
+public:
+    SipWebSocketHandler(const SipDetection& detection, const sip::ParserLimits& limits,
+                        const sip::WebSocketLimits& ws_limits, SipCounters& counters, SipMessageSink& sink,
+                        const net::TcpConnectionInfo& info, const net::Encapsulation& encap);
+    ~SipWebSocketHandler() override;
+
+    void on_data(net::Direction dir, ByteView bytes, const net::SegmentMeta& meta) override;
+    void on_gap(net::Direction dir, std::size_t missing) override;
+
+private:
+    struct Side;
+
+    Side& side(net::Direction dir);
+    void read_head(Side& side, ByteView bytes);
+    void on_head(Side& side, const sip::HttpHead& head);
+
+    SipCounters& counters_;
+    std::array<std::unique_ptr<Side>, 2> sides_;
+    bool refused_ = false;
 };
 
 }  // namespace scamgate::pipeline

@@ -13,16 +13,28 @@ void StreamProbe::on_data(net::Direction dir, ByteView bytes, const net::Segment
     }
     auto& held = held_[index(dir)];
     if (held.bytes.empty() && bytes.size() >= kDecisionBytes) {
-        choose(bytes);
-        chosen_->on_data(dir, bytes, meta);
-        return;
+        if (auto protocol = decide_(bytes, false)) {
+            chosen_ = make_(*protocol);
+            replay_held();  // the other direction's few bytes first: they came earlier
+            chosen_->on_data(dir, bytes, meta);
+            return;
+        }
     }
+    hold(held, bytes, meta);
+    if (held.bytes.size() < kDecisionBytes) return;
+    const bool final = held.bytes.size() >= kMaxHeldBytes;
+    if (auto protocol = decide_(held.bytes, final)) {
+        chosen_ = make_(*protocol);
+        replay_held();
+    }
+}
+
+// Once kMaxHeldBytes are held the decision is forced, so a direction never holds more than that
+// plus the one delivery that crossed it.
+void StreamProbe::hold(Held& held, ByteView bytes, const net::SegmentMeta& meta) {
     held.bytes.insert(held.bytes.end(), bytes.begin(), bytes.end());
     held.meta = meta;
     held.meta.segment = nullptr;  // the bytes are now a copy
-    if (held.bytes.size() < kDecisionBytes) return;
-    choose(held.bytes);
-    replay_held();
 }
 
 // Hands what was held to the chosen handler, the other direction's few bytes included.
@@ -35,8 +47,6 @@ void StreamProbe::replay_held() {
         chosen_->on_data(d, copy, h.meta);
     }
 }
-
-void StreamProbe::choose(ByteView first_bytes) { chosen_ = make_(decide_(first_bytes)); }
 
 void StreamProbe::on_gap(net::Direction dir, std::size_t missing) {
     if (chosen_) {
@@ -52,7 +62,7 @@ void StreamProbe::on_close() {
         const auto& a = held_[0].bytes;
         const auto& b = held_[1].bytes;
         if (a.empty() && b.empty()) return;
-        choose(a.empty() ? b : a);
+        chosen_ = make_(decide_(a.empty() ? b : a, true).value_or(StreamProtocol::sip));
         replay_held();
     }
     chosen_->on_close();

@@ -40,13 +40,19 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
     std::unique_ptr<net::StreamHandler> open(const net::TcpConnectionInfo& info,
                                              const net::TransportPayload& first) override {
         const bool smpp_port = is_smpp_port(info.originator_tuple.src_port) || is_smpp_port(info.originator_tuple.dst_port);
-        auto decide = [this, smpp_port](ByteView bytes) {
-            return smpp_port || looks_like_smpp(bytes, config.smpp.framer).value_or(false) ? StreamProtocol::smpp
-                                                                                           : StreamProtocol::sip;
+        auto decide = [this, smpp_port](ByteView bytes, bool final) -> std::optional<StreamProtocol> {
+            if (smpp_port || looks_like_smpp(bytes, config.smpp.framer).value_or(false)) return StreamProtocol::smpp;
+            return sip_stream_choice(as_text(bytes), final, websocket);
         };
         auto make = [this, info, encap = first.encap](StreamProtocol protocol) -> std::unique_ptr<net::StreamHandler> {
-            if (protocol == StreamProtocol::smpp) {
-                return std::make_unique<SmppStreamHandler>(config.smpp, smpp_counters, sms, *this, info, encap);
+            switch (protocol) {
+                case StreamProtocol::smpp:
+                    return std::make_unique<SmppStreamHandler>(config.smpp, smpp_counters, sms, *this, info, encap);
+                case StreamProtocol::websocket:
+                    return std::make_unique<SipWebSocketHandler>(config.sip, config.sip_parser, websocket, sip_counters,
+                                                                 *this, info, encap);
+                case StreamProtocol::sip:
+                    break;
             }
             return std::make_unique<SipStreamHandler>(config.sip, config.sip_parser, sip_counters, *this, info, encap);
         };
@@ -80,6 +86,10 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
         auto info = describe(anomaly);
         log_anomaly(info.name, info.description);
     }
+    void on_websocket_anomaly(sip::WebSocketAnomaly anomaly) override {
+        auto info = describe(anomaly);
+        log_anomaly(info.name, info.description);
+    }
 
     void log_anomaly(std::string_view name, std::string_view description) {
         if (!log_limiter.allow(name)) return;
@@ -98,6 +108,7 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
     }
 
     PipelineConfig config;
+    sip::WebSocketLimits websocket = websocket_limits(config);
     Logger& log;
     LogLimiter log_limiter;
     // Before the TCP reassembler: stream handlers hold references to it until they are destroyed.
@@ -115,6 +126,12 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
     Timestamp last_ts = 0;
     Timestamp next_housekeeping = 0;
 };
+
+sip::WebSocketLimits websocket_limits(const PipelineConfig& config) {
+    sip::WebSocketLimits limits = config.websocket;
+    limits.max_message_size = config.sip_parser.max_message_size;
+    return limits;
+}
 
 Worker::Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log)
     : impl_(std::make_unique<Impl>(config, sink, log)) {}

@@ -18,6 +18,7 @@
 #include "pipeline/sms_tracker.h"
 #include "record/contact.h"
 #include "sip/message.h"
+#include "sip/websocket.h"
 
 namespace scamgate::pipeline {
 
@@ -34,11 +35,17 @@ struct PipelineConfig {
     net::SctpLimits sctp;
     sip::ParserLimits sip_parser;
     SipDetection sip;
+    // SIP over WebSocket: frames per message and the handshake's size (the message size is
+    // sip_parser.max_message_size; websocket_limits() below fills it in).
+    sip::WebSocketLimits websocket;
     CallTrackerLimits calls;
     SmppSettings smpp;
     SmsLimits sms;
     Timestamp housekeeping_interval = seconds(1);
 };
+
+// The WebSocket limits in force: `config.websocket` with sip_parser's max_message_size.
+sip::WebSocketLimits websocket_limits(const PipelineConfig& config);
 
 class Worker {
 public:

@@ -32,7 +32,7 @@ struct Ingress {
     IpAddress dst;
     std::uint16_t src_port = 0;
     std::uint16_t dst_port = 0;
-    std::string transport;  // "udp", "tcp" or "sctp"
+    std::string transport;  // "udp", "tcp", "sctp", or "ws" (SIP over WebSocket on TCP)
     std::vector<std::uint16_t> vlans;
     net::TunnelKind tunnel = net::TunnelKind::none;
     IpAddress tunnel_src;

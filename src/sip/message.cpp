@@ -78,9 +78,10 @@ AnomalyInfo describe(SipAnomaly anomaly) {
         {"sip.bad_start_line", "first line is neither a SIP request line nor a status line"},
         {"sip.bad_header_line", "header line without a name and colon (line skipped)"},
         {"sip.missing_header_end", "no empty line after the headers"},
-        {"sip.too_many_headers", "more header lines than the configured limit"},
-        {"sip.message_too_large", "message or header block larger than the configured limit"},
-        {"sip.bad_content_length", "Content-Length not a number, too large, or repeated with another value"},
+        {"sip.too_many_headers", "more header lines than sip.max_headers: past it only the first of each known header is kept"},
+        {"sip.message_too_large", "header block larger than sip.max_message_size (on a stream the message is lost)"},
+        {"sip.bad_content_length", "Content-Length not a number, negative, too large, or repeated with another value "
+                                   "(a datagram is still parsed, its body the rest of it; a stream resynchronises)"},
         {"sip.missing_content_length", "no Content-Length on a stream transport (taken as 0)"},
         {"sip.body_length_mismatch", "datagram body shorter than its Content-Length"},
         {"sip.missing_call_id", "mandatory Call-ID header missing"},
@@ -91,6 +92,9 @@ AnomalyInfo describe(SipAnomaly anomaly) {
         {"sip.missing_via", "mandatory Via header missing"},
         {"sip.junk_before_start_line", "bytes before the start line of a datagram"},
         {"sip.stream_resync", "bytes skipped on a stream to find the next start line"},
+        {"sip.body_too_large", "body beyond sip.max_message_size: the message is judged with its body cut there "
+                               "(the rest is skipped on a stream)"},
+        {"sip.method_case", "an RFC method in another case (\"invite\"): taken as that method, as Kamailio does"},
     }};
     const auto index = static_cast<std::size_t>(anomaly);
     if (index >= kInfo.size()) return {"sip.unknown", "unknown SIP anomaly"};

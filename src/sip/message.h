@@ -86,11 +86,13 @@ struct Message {
 
 // --- Parsing -------------------------------------------------------------------------------
 
+// Which of these stop a parse and which are warnings on a message that is still handed on depends
+// on the transport; parse_message() below says which for each.
 enum class SipAnomaly : std::uint8_t {
     bad_start_line,
     bad_header_line,
     missing_header_end,
-    too_many_headers,
+    too_many_headers,         // a warning: headers past the limit are not kept (but the first of each id)
     message_too_large,
     bad_content_length,
     missing_content_length,   // on a stream transport, where it frames the message
@@ -103,13 +105,20 @@ enum class SipAnomaly : std::uint8_t {
     missing_via,
     junk_before_start_line,
     stream_resync,            // bytes skipped on a TCP stream to find the next start line
+    body_too_large,           // a warning: the body was cut at max_message_size (the rest skipped on a stream)
+    method_case,              // a warning: "invite" taken as INVITE, as Kamailio does
     count_
 };
 
 AnomalyInfo describe(SipAnomaly anomaly);
 
 struct ParserLimits {
+    // Bytes of one message kept and parsed. A longer body is cut here (the message is still
+    // parsed, with body_too_large); a longer header block is message_too_large.
     std::size_t max_message_size = 65535;
+    // Header lines kept per message. Past it only the first header of each HeaderId other than
+    // `other` is still kept (too_many_headers, a warning), so From or Call-ID cannot be pushed out of
+    // view by filler headers; a message never holds more than max_headers + HeaderId::count_.
     std::size_t max_headers = 256;
 };
 
@@ -127,6 +136,9 @@ struct ParseResult {
     std::vector<SipAnomaly> warnings;
     // incomplete: total bytes the message needs once its header block is complete (0: unknown).
     std::size_t needed = 0;
+    // ok on a stream with body_too_large: bytes of the body beyond `consumed` that belong to this
+    // message and must be skipped before the next one starts.
+    std::uint64_t skip = 0;
 };
 
 enum class Framing : std::uint8_t {
@@ -134,7 +146,23 @@ enum class Framing : std::uint8_t {
     stream,    // TCP: Content-Length frames the message (missing -> 0, with a warning)
 };
 
-// Parses one message from the start of `data`. `out` is cleared first and refers into `data`.
+// Parses one message from the start of `data`. `out` is cleared first and refers into `data`
+// (except `method` and a CSeq's method for an RFC method written in another case: those are the
+// canonical upper-case spelling).
+//
+// As lenient as the SIP stacks that route what they receive (Kamailio 5.6 is the yardstick):
+// LF-only line ends, compact header names, any case in header names and in RFC method names,
+// white space before the colon, folded lines, repeated headers (the first one counts), several
+// SP or HTAB between the parts of a request line.
+//   Datagram (UDP, and one WebSocket message): the datagram bounds the message (RFC 3261 18.3).
+//   A Content-Length that is not a number, negative, too large, or repeated with another value
+//   is a bad_content_length warning and the body is the rest of the datagram; a larger one is a
+//   body_length_mismatch warning; a smaller one cuts the body. A datagram over max_message_size
+//   is parsed as its first max_message_size bytes (body_too_large, or message_too_large when the
+//   header block does not end before the limit).
+//   Stream (TCP): Content-Length frames the message, so a bad one is an error. A message whose
+//   header block fits but whose body does not is handed on cut at max_message_size, with `skip`
+//   saying how much of its body follows.
 ParseResult parse_message(std::string_view data, Framing framing, Message& out,
                           const ParserLimits& limits = {});
 
@@ -205,7 +233,7 @@ std::optional<NameAddr> parse_name_addr(std::string_view value);
 
 struct CSeq {
     std::uint32_t number = 0;
-    std::string_view method;
+    std::string_view method;  // an RFC method in its canonical case, like Message::method
 };
 
 std::optional<CSeq> parse_cseq(std::string_view value);

@@ -57,13 +57,14 @@ private:
     std::size_t pos_ = 0;
 };
 
-// Request-Line: token SP+ absoluteURI SP+ SIP/2.0 [WSP]. Extra SP between the elements and
-// trailing white space are tolerated (RFC 4475 3.1.2.9 / 3.1.2.10 allow being liberal).
+// Request-Line: token SP+ absoluteURI SP+ SIP/2.0 [WSP]. Extra SP (or HTAB, which Kamailio
+// takes between URI and version) between the elements and trailing white space are tolerated
+// (RFC 4475 3.1.2.9 / 3.1.2.10 allow being liberal).
 LineMatch classify_request_line(std::string_view line, bool complete) {
     LineCursor cur(line, complete);
     if (cur.skip_while(text::is_token_char) == 0) return cur.at_end() ? cur.end_result() : LineMatch::no;
     if (cur.at_end()) return cur.end_result();
-    if (cur.skip_while([](char c) { return c == ' '; }) == 0) return LineMatch::no;
+    if (cur.skip_while(text::is_wsp) == 0) return LineMatch::no;
     if (cur.at_end()) return cur.end_result();
     if (!text::is_alpha(cur.peek())) return LineMatch::no;
     cur.skip_while(is_scheme_char);
@@ -74,7 +75,7 @@ LineMatch classify_request_line(std::string_view line, bool complete) {
         return LineMatch::no;
     }
     if (cur.at_end()) return cur.end_result();
-    if (cur.skip_while([](char c) { return c == ' '; }) == 0) return LineMatch::no;
+    if (cur.skip_while(text::is_wsp) == 0) return LineMatch::no;
     if (cur.at_end()) return cur.end_result();
     const auto version = cur.expect(kVersion);
     if (version != LineMatch::yes) return version;
@@ -161,33 +162,41 @@ Line line_at(std::string_view data, std::size_t pos) {
     return line;
 }
 
-void fill_start_line(std::string_view line, Message& out) {
+// Fills the start line's fields; false when the method had to be taken in its canonical case.
+bool fill_start_line(std::string_view line, Message& out) {
     if (text::istarts_with(line, kVersion) && classify_status_line(line, true) == LineMatch::yes) {
         out.is_request = false;
         std::size_t pos = kVersion.size();
         while (line[pos] == ' ') ++pos;
         out.status_code = (line[pos] - '0') * 100 + (line[pos + 1] - '0') * 10 + (line[pos + 2] - '0');
         out.reason_phrase = text::trim(line.substr(pos + 3));
-        return;
+        return true;
     }
     out.is_request = true;
-    const std::size_t method_end = line.find(' ');
-    out.method = line.substr(0, method_end);
+    // classify_request_line() checked the shape: token, SP/HTAB run, URI, SP/HTAB run, version.
+    std::size_t method_end = 0;
+    while (method_end < line.size() && !text::is_wsp(line[method_end])) ++method_end;
     std::size_t uri_begin = method_end;
-    while (line[uri_begin] == ' ') ++uri_begin;
-    const std::size_t uri_end = line.find(' ', uri_begin);
+    while (uri_begin < line.size() && text::is_wsp(line[uri_begin])) ++uri_begin;
+    std::size_t uri_end = uri_begin;
+    while (uri_end < line.size() && !text::is_wsp(line[uri_end])) ++uri_end;
+    const std::string_view method = line.substr(0, method_end);
+    out.method = text::canonical_method(method);
     out.request_uri = line.substr(uri_begin, uri_end - uri_begin);
+    return out.method.data() == method.data();
 }
 
 class MessageParser {
 public:
     MessageParser(std::string_view data, Framing framing, Message& out, const ParserLimits& limits)
-        : data_(data), framing_(framing), out_(out), limits_(limits) {}
+        : data_(data), whole_size_(data.size()), framing_(framing), out_(out), limits_(limits) {}
 
     ParseResult run() {
         out_.clear();
-        if (framing_ == Framing::datagram && data_.size() > limits_.max_message_size) {
-            return fail(SipAnomaly::message_too_large);
+        if (!streaming() && data_.size() > limits_.max_message_size) {
+            // The datagram bounds the message, so what lies past the limit is only cut off.
+            data_ = data_.substr(0, limits_.max_message_size);
+            cut_ = true;
         }
         if (!parse_start_line()) return result_;
         if (!parse_headers()) return result_;
@@ -229,13 +238,12 @@ private:
             return need_more();
         }
         if (classify_start_line(line.text, true) != LineMatch::yes) return stop(SipAnomaly::bad_start_line);
-        fill_start_line(line.text, out_);
+        if (!fill_start_line(line.text, out_)) result_.warnings.push_back(SipAnomaly::method_case);
         pos_ = line.next;
         return true;
     }
 
     bool parse_headers() {
-        const char* value_begin = nullptr;  // of the last header, for folded lines
         while (true) {
             if (pos_ > limits_.max_message_size) return stop(SipAnomaly::message_too_large);
             if (pos_ >= data_.size()) return headers_ran_out();
@@ -244,108 +252,143 @@ private:
             pos_ = line.next;
             if (line.text.empty()) return true;
             if (text::is_wsp(line.text.front())) {
-                continue_folded_value(line.text, value_begin);
+                continue_folded_value(line.text);
                 continue;
             }
-            if (!add_header(line.text, value_begin)) return false;
+            add_header(line.text);
         }
     }
 
     bool headers_ran_out() {
         if (streaming()) return need_more();
-        result_.warnings.push_back(SipAnomaly::missing_header_end);
+        headers_unterminated_ = true;
+        result_.warnings.push_back(cut_ ? SipAnomaly::message_too_large : SipAnomaly::missing_header_end);
         return true;
     }
 
-    void continue_folded_value(std::string_view line, const char* value_begin) {
-        if (out_.headers.empty() || value_begin == nullptr) {
+    void continue_folded_value(std::string_view line) {
+        if (last_ == LastHeader::skipped) return;  // the rest of a header not kept
+        if (last_ == LastHeader::none) {
             result_.warnings.push_back(SipAnomaly::bad_header_line);
             return;
         }
         const char* end = line.data() + line.size();
-        out_.headers.back().value = text::trim(std::string_view(value_begin, static_cast<std::size_t>(end - value_begin)));
+        out_.headers.back().value =
+            text::trim(std::string_view(value_begin_, static_cast<std::size_t>(end - value_begin_)));
     }
 
-    bool add_header(std::string_view line, const char*& value_begin) {
-        const std::size_t name_len = static_cast<std::size_t>(
-            std::find_if_not(line.begin(), line.end(), text::is_token_char) - line.begin());
+    void add_header(std::string_view line) {
+        std::size_t name_len = 0;
+        while (name_len < line.size() && text::is_token_char(line[name_len])) ++name_len;
         std::size_t colon = name_len;
         while (colon < line.size() && text::is_wsp(line[colon])) ++colon;
         if (name_len == 0 || colon >= line.size() || line[colon] != ':') {
             result_.warnings.push_back(SipAnomaly::bad_header_line);
-            value_begin = nullptr;
-            return true;
+            last_ = LastHeader::none;
+            return;
         }
-        if (out_.headers.size() >= limits_.max_headers) return stop(SipAnomaly::too_many_headers);
-        std::size_t value_start = colon + 1;
-        while (value_start < line.size() && text::is_wsp(line[value_start])) ++value_start;
         Header header;
         header.name = line.substr(0, name_len);
         header.id = header_id(header.name);
+        if (!keep(header.id)) {
+            last_ = LastHeader::skipped;
+            return;
+        }
+        std::size_t value_start = colon + 1;
+        while (value_start < line.size() && text::is_wsp(line[value_start])) ++value_start;
         header.value = text::trim(line.substr(value_start));
-        value_begin = line.data() + value_start;
+        value_begin_ = line.data() + value_start;
         out_.headers.push_back(header);
-        return true;
+        seen_[static_cast<std::size_t>(header.id)] = true;
+        last_ = LastHeader::kept;
     }
 
-    // Every Content-Length must be a plain number and all of them must agree (RFC 4475 mcl01).
-    bool read_content_length(std::optional<std::uint64_t>& length) {
+    // Within max_headers every header is kept; past it only the first of each known id, so filler
+    // headers cannot hide From or Call-ID (the count stays under max_headers + HeaderId::count_).
+    bool keep(HeaderId id) {
+        if (out_.headers.size() < limits_.max_headers) return true;
+        if (!over_header_limit_) {
+            over_header_limit_ = true;
+            result_.warnings.push_back(SipAnomaly::too_many_headers);
+        }
+        return id != HeaderId::other && !seen_[static_cast<std::size_t>(id)];
+    }
+
+    // Every Content-Length must be a plain number and all of them must agree (RFC 4475 mcl01);
+    // nullopt otherwise. `present` says whether there was one at all.
+    std::optional<std::uint64_t> read_content_length(bool& present, bool& valid) const {
+        std::optional<std::uint64_t> length;
+        present = false;
+        valid = true;
         for (const auto& h : out_.headers) {
             if (h.id != HeaderId::content_length) continue;
+            present = true;
             const auto value = text::parse_decimal(h.value, kMaxContentLength);
-            if (!value || (length && *length != *value)) return stop(SipAnomaly::bad_content_length);
+            if (!value || (length && *length != *value)) {
+                valid = false;
+                return std::nullopt;
+            }
             length = value;
         }
-        return true;
+        return length;
     }
 
     bool frame_body() {
         const std::size_t header_end = std::min(pos_, data_.size());
-        std::optional<std::uint64_t> length;
-        if (!read_content_length(length)) return false;
-        return streaming() ? frame_stream_body(header_end, length) : frame_datagram_body(header_end, length);
+        bool present = false, valid = true;
+        const auto length = read_content_length(present, valid);
+        if (streaming()) {
+            if (!valid) return stop(SipAnomaly::bad_content_length);
+            return frame_stream_body(header_end, length);
+        }
+        // Over a datagram the framing does not need it, and Kamailio still routes the request.
+        if (!valid) result_.warnings.push_back(SipAnomaly::bad_content_length);
+        frame_datagram_body(header_end, length);
+        return true;
     }
 
-    bool frame_datagram_body(std::size_t header_end, std::optional<std::uint64_t> length) {
+    void frame_datagram_body(std::size_t header_end, std::optional<std::uint64_t> length) {
         const auto rest = data_.substr(header_end);
         out_.body = rest;
+        const std::uint64_t whole_body = whole_size_ - std::min(header_end, whole_size_);
         if (length && *length < rest.size()) out_.body = rest.substr(0, static_cast<std::size_t>(*length));
-        if (length && *length > rest.size()) result_.warnings.push_back(SipAnomaly::body_length_mismatch);
-        result_.consumed = data_.size();
-        return true;
+        if (cut_ && !headers_unterminated_ && (!length || *length > rest.size())) {
+            result_.warnings.push_back(SipAnomaly::body_too_large);
+        }
+        if (length && *length > whole_body) result_.warnings.push_back(SipAnomaly::body_length_mismatch);
+        result_.consumed = whole_size_;
     }
 
     bool frame_stream_body(std::size_t header_end, std::optional<std::uint64_t> length) {
         if (!length) result_.warnings.push_back(SipAnomaly::missing_content_length);
         const std::uint64_t total = header_end + length.value_or(0);
-        if (total > limits_.max_message_size) return stop(SipAnomaly::message_too_large);
-        if (data_.size() < total) {
+        // A body past the limit is cut there: the message is judged from its headers and the
+        // body's first bytes, and the rest of it is skipped by the framer (`skip`).
+        const std::uint64_t kept = std::min<std::uint64_t>(total, limits_.max_message_size);
+        if (data_.size() < kept) {
             result_.status = ParseStatus::incomplete;
-            result_.needed = static_cast<std::size_t>(total);
+            result_.needed = static_cast<std::size_t>(kept);
             result_.warnings.clear();
             return false;
         }
-        out_.body = data_.substr(header_end, static_cast<std::size_t>(length.value_or(0)));
-        result_.consumed = static_cast<std::size_t>(total);
+        out_.body = data_.substr(header_end, static_cast<std::size_t>(kept - header_end));
+        result_.consumed = static_cast<std::size_t>(kept);
+        if (kept < total) {
+            result_.skip = total - kept;
+            result_.warnings.push_back(SipAnomaly::body_too_large);
+        }
         return true;
     }
 
     void check_mandatory_headers() {
-        bool call_id = false, cseq = false, from = false, to = false, via = false;
-        for (const auto& h : out_.headers) {
-            call_id |= h.id == HeaderId::call_id;
-            cseq |= h.id == HeaderId::cseq;
-            from |= h.id == HeaderId::from;
-            to |= h.id == HeaderId::to;
-            via |= h.id == HeaderId::via;
-        }
         auto& w = result_.warnings;
-        if (!call_id) w.push_back(SipAnomaly::missing_call_id);
-        if (!cseq) w.push_back(SipAnomaly::missing_cseq);
-        if (!from) w.push_back(SipAnomaly::missing_from);
-        if (!to) w.push_back(SipAnomaly::missing_to);
-        if (!via) w.push_back(SipAnomaly::missing_via);
-        if (cseq) check_cseq();
+        const auto seen = [this](HeaderId id) { return seen_[static_cast<std::size_t>(id)]; };
+        if (!seen(HeaderId::call_id)) w.push_back(SipAnomaly::missing_call_id);
+        if (!seen(HeaderId::cseq)) w.push_back(SipAnomaly::missing_cseq);
+        if (!seen(HeaderId::from)) w.push_back(SipAnomaly::missing_from);
+        if (!seen(HeaderId::to)) w.push_back(SipAnomaly::missing_to);
+        if (!seen(HeaderId::via)) w.push_back(SipAnomaly::missing_via);
+        if (seen(HeaderId::cseq)) check_cseq();
     }
 
     void check_cseq() {
@@ -354,15 +397,40 @@ private:
         if (!cseq || method_mismatch) result_.warnings.push_back(SipAnomaly::bad_cseq);
     }
 
+    // What a folded continuation line belongs to.
+    enum class LastHeader : std::uint8_t { none, kept, skipped };
+
     std::string_view data_;
+    std::size_t whole_size_;  // the datagram's size before a cut at max_message_size
+    bool cut_ = false;
+    bool headers_unterminated_ = false;  // a datagram without the empty line after its headers
     Framing framing_;
     Message& out_;
     const ParserLimits& limits_;
     ParseResult result_;
     std::size_t pos_ = 0;
+    LastHeader last_ = LastHeader::none;
+    const char* value_begin_ = nullptr;  // of the last kept header, for folded lines
+    bool over_header_limit_ = false;
+    std::array<bool, static_cast<std::size_t>(HeaderId::count_)> seen_{};
 };
 
 }  // namespace
+
+namespace text {
+
+// Kamailio recognises its methods in any case ("invite" is routed as an INVITE), so the parser
+// does too; the RFC spelling is returned so every comparison downstream sees one name.
+std::string_view canonical_method(std::string_view token) {
+    // The usual case first: no lower-case letter, so nothing to canonicalise.
+    if (std::none_of(token.begin(), token.end(), [](char c) { return c >= 'a' && c <= 'z'; })) return token;
+    for (auto method : kRfcMethods) {
+        if (token.size() == method.size() && token != method && iequals(token, method)) return method;
+    }
+    return token;
+}
+
+}  // namespace text
 
 ParseResult parse_message(std::string_view data, Framing framing, Message& out, const ParserLimits& limits) {
     return MessageParser(data, framing, out, limits).run();

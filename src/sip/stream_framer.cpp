@@ -23,6 +23,11 @@ bool has_blank_line(std::string_view data, std::size_t from) {
 StreamFramer::StreamFramer(const ParserLimits& limits) : limits_(limits) {}
 
 void StreamFramer::feed(std::string_view bytes, Sink& sink) {
+    if (skipping_ > 0) {
+        const auto skipped = static_cast<std::size_t>(std::min<std::uint64_t>(skipping_, bytes.size()));
+        bytes.remove_prefix(skipped);
+        skipping_ -= skipped;
+    }
     if (bytes.empty()) return;
     if (buffer_.empty()) {
         const std::size_t used = drain(bytes, sink);
@@ -39,6 +44,7 @@ void StreamFramer::feed(std::string_view bytes, Sink& sink) {
 void StreamFramer::on_gap(Sink& /*sink*/) {
     buffer_.clear();
     resyncing_ = false;  // whatever follows the gap starts a new episode
+    skipping_ = 0;       // the gap may have eaten part of it: resynchronise instead
     waiting_ = Waiting::nothing;
 }
 
@@ -79,11 +85,14 @@ std::size_t StreamFramer::drain(std::string_view data, Sink& sink) {
         if (result.status == ParseStatus::ok) {
             deliver(result, rest, sink);
             pos += result.consumed;
+            const auto skipped = static_cast<std::size_t>(std::min<std::uint64_t>(result.skip, data.size() - pos));
+            pos += skipped;
+            skipping_ = result.skip - skipped;
         } else if (result.status == ParseStatus::incomplete) {
             remember_incomplete(result, rest);
             return pos;
         } else {
-            if (result.anomaly != SipAnomaly::bad_start_line) sink.on_anomaly(result.anomaly);
+            if (result.anomaly != SipAnomaly::bad_start_line) sink.on_message_lost(result.anomaly);
             pos += skip_junk(rest, sink);
         }
     }

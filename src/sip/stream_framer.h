@@ -20,17 +20,24 @@ public:
         // (missing_content_length, missing_via, ...) are passed to on_anomaly just before.
         virtual void on_message(const Message& m, std::string_view raw) = 0;
         virtual void on_anomaly(SipAnomaly a) = 0;
+        // A message with a valid start line was lost (message_too_large, bad_content_length, ...):
+        // by default just an anomaly.
+        virtual void on_message_lost(SipAnomaly a) { on_anomaly(a); }
     };
 
     explicit StreamFramer(const ParserLimits& limits = {});
 
     // May emit 0..n messages. CRLF keepalives between messages (RFC 5626) are skipped silently;
     // junk is skipped up to the next start line at a line start, counted as one stream_resync
-    // per episode (an error in a message that had a valid start line is reported first).
+    // per episode (an error in a message that had a valid start line is reported first). A message
+    // whose body goes past max_message_size is emitted cut there (body_too_large) and the rest of
+    // its body is skipped as it arrives, so the next message is framed where it starts.
     void feed(std::string_view bytes, Sink& sink);
     // Bytes were lost: the partial message is dropped and the framer resynchronises.
     void on_gap(Sink& sink);
     std::size_t buffered() const { return buffer_.size(); }
+    // Body bytes of a cut message still to be skipped.
+    std::uint64_t skipping() const { return skipping_; }
 
 private:
     std::size_t drain(std::string_view data, Sink& sink);
@@ -44,6 +51,7 @@ private:
     std::string buffer_;
     Message message_;
     bool resyncing_ = false;
+    std::uint64_t skipping_ = 0;
     // What the buffered incomplete message lacks, so a feed that cannot complete it costs no
     // reparse (byte-at-a-time feeding stays linear). wait_arg_: scan offset or total size.
     enum class Waiting : std::uint8_t { nothing, line_end, header_end, total_size };

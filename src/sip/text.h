@@ -58,6 +58,10 @@ inline std::optional<std::uint64_t> parse_decimal(std::string_view s, std::uint6
     return value;
 }
 
+// The RFC 3261 spelling of an RFC method written in another case ("invite" -> "INVITE"), or
+// `token` itself (parser.cpp).
+std::string_view canonical_method(std::string_view token);
+
 // Finds ;name[=value] in a parameter list such as ";tag=1;lr" (case-insensitive name).
 // Returns "" for a parameter without a value. Quoted values are returned with their quotes.
 std::optional<std::string_view> find_param(std::string_view params, std::string_view name);

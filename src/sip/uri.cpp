@@ -187,7 +187,7 @@ std::optional<CSeq> parse_cseq(std::string_view value) {
     if (rest.size() == v.size() - digits) return std::nullopt;  // no white space before method
     const std::size_t method_len = token_length(rest);
     if (method_len == 0 || method_len != rest.size()) return std::nullopt;
-    return CSeq{static_cast<std::uint32_t>(*number), rest};
+    return CSeq{static_cast<std::uint32_t>(*number), text::canonical_method(rest)};
 }
 
 std::optional<std::string_view> Via::param(std::string_view name) const {

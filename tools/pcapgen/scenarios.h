@@ -21,6 +21,7 @@ struct SipCall {
     std::uint16_t gateway_port = 5060;
     bool tcp = false;
     bool sctp = false;  // Via SIP/2.0/SCTP, Contact transport=sctp
+    std::string transport;  // Via and Contact transport (e.g. "WS"); empty: TCP or UDP from `tcp`
     std::uint16_t media_port = 16000;
     std::size_t sdp_min_bytes = 0;  // pad the INVITE's SDP with ICE candidate lines up to this size
     std::string user_agent = "Trunk-SBC/5.1";
@@ -70,6 +71,10 @@ struct ExpectedSms {
 
 // SIP over SCTP decoding cases (scenarios_sctp.cpp), appended to write_cases' list.
 std::vector<CaseInfo> write_sctp_cases(const std::string& outdir);
+// SIP over WebSocket and the malformed-but-routed SIP cases (scenarios_websocket.cpp): bad
+// Content-Length over UDP, a 64 KiB SDP over TCP, lenient header forms. Appended to write_cases'
+// list; their SIP MESSAGEs go to `expected`.
+std::vector<CaseInfo> write_websocket_cases(const std::string& outdir, std::vector<ExpectedSms>& expected);
 
 // SMPP and SIP MESSAGE decoding cases (scenarios_sms.cpp), appended to write_cases' list.
 std::vector<CaseInfo> write_sms_cases(const std::string& outdir, std::vector<ExpectedSms>& expected);

@@ -513,6 +513,7 @@ std::vector<CaseInfo> write_cases(const std::string& outdir) {
     for (CaseInfo& i : write_sctp_cases(outdir)) out.push_back(std::move(i));
     std::vector<ExpectedSms> expected;
     for (CaseInfo& i : write_sms_cases(outdir, expected)) out.push_back(std::move(i));
+    for (CaseInfo& i : write_websocket_cases(outdir, expected)) out.push_back(std::move(i));
     std::ofstream sms(outdir + "/sms_expected.jsonl", std::ios::trunc);
     for (const ExpectedSms& e : expected) sms << expected_sms_json(e) << '\n';
     if (!sms) throw std::runtime_error("cannot write " + outdir + "/sms_expected.jsonl");

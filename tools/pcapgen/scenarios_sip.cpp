@@ -15,7 +15,17 @@ std::string host(std::string_view ip) {
     return is_v6(ip) ? "[" + std::string(ip) + "]" : std::string(ip);
 }
 
-std::string_view transport(const SipCall& c) { return c.sctp ? "SCTP" : c.tcp ? "TCP" : "UDP"; }
+std::string_view transport(const SipCall& c) {
+    if (!c.transport.empty()) return c.transport;
+    return c.sctp ? "SCTP" : c.tcp ? "TCP" : "UDP";
+}
+
+// The Contact URI's ;transport= value (short: no allocation).
+std::string contact_transport(const SipCall& c) {
+    std::string out(transport(c));
+    for (char& ch : out) ch = static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+    return out;
+}
 
 // A short token derived from the Call-ID, for tags and branches.
 std::string token(const SipCall& c) {
@@ -40,8 +50,7 @@ std::string contact_uri(const SipCall& c, bool caller) {
     const std::string& ip = caller ? c.caller_ip : c.gateway_ip;
     const std::uint16_t port = caller ? c.caller_port : c.gateway_port;
     const std::string user = caller ? c.caller : std::string("gw");
-    return "sip:" + user + "@" + host(ip) + ":" + std::to_string(port) + ";transport=" +
-           (c.sctp ? "sctp" : c.tcp ? "tcp" : "udp");
+    return "sip:" + user + "@" + host(ip) + ":" + std::to_string(port) + ";transport=" + contact_transport(c);
 }
 
 std::string via(const SipCall& c, std::string_view branch_suffix) {

@@ -110,17 +110,40 @@ TEST_CASE("worker: junk and keepalives on the SIP port are counted, not parsed a
     CHECK(stats.at("sip.parse_errors") == 0);
 }
 
-TEST_CASE("worker: a broken SIP message is a counted parse error and the next one still parses") {
+TEST_CASE("worker: over UDP a bad Content-Length is a counted anomaly and the call is still recorded") {
     WorkerHarness h;
     CallParties p;
-    h.feed(udp_frame("INVITE sip:x@y SIP/2.0\r\nContent-Length: abc\r\n\r\n"), 0);
-    h.feed(udp_frame(testing::request(p, "INVITE", 1, false)), 1);
+    std::string bad = testing::request(p, "INVITE", 1, false, testing::sdp_body());
+    bad.replace(bad.find("Content-Length: "), std::string_view("Content-Length: ").size(), "Content-Length: -");
+    h.feed(udp_frame(bad), 0);
+    CallParties other;
+    other.call_id = "second-call@203.0.113.10";
+    h.feed(udp_frame(testing::request(other, "INVITE", 1, false)), 1);
+    h.worker.end_source();
+    auto stats = h.worker.stats();
+    CHECK(stats.get("sip.parse_errors") == 0);
+    CHECK(stats.get("sip.messages") == 2);
+    CHECK(stats.get("anomaly.sip.bad_content_length") == 1);
+    REQUIRE(h.sink.contacts.size() == 2);
+    CHECK(h.sink.contacts[0].call->call_id == p.call_id);
+    CHECK(h.sink.contacts[0].caller.user == p.from_user);
+    CHECK(h.sink.contacts[0].call->media.size() == 1);  // the body is the rest of the datagram
+    CHECK(h.log_text.str().find("bad_content_length") != std::string::npos);
+}
+
+TEST_CASE("worker: over TCP a bad Content-Length loses that message and the next one still parses") {
+    WorkerHarness h;
+    CallParties p;
+    pcapgen::TcpSpec spec{.src_port = 40001, .dst_port = 5060, .seq = 1000};
+    const std::string broken = "OPTIONS sip:x@y SIP/2.0\r\nContent-Length: abc\r\n\r\n";
+    h.feed(PacketBuilder().ethernet().ipv4("203.0.113.10", "198.51.100.1").tcp(spec)
+               .payload(broken + testing::request(p, "INVITE", 1, false)).build(), 0);
     h.worker.end_source();
     auto stats = h.worker.stats();
     CHECK(stats.at("sip.parse_errors") == 1);
     CHECK(stats.at("sip.messages") == 1);
+    CHECK(stats.at("anomaly.sip.bad_content_length") == 1);
     CHECK(h.sink.contacts.size() == 1);
-    CHECK(h.log_text.str().find("bad_content_length") != std::string::npos);
 }
 
 TEST_CASE("worker: SIP over TCP split across segments and pipelined in one segment") {

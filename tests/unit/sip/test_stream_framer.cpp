@@ -151,21 +151,29 @@ TEST_CASE("gap in the middle of a body, then resync on the next message") {
     CHECK(sink.anomaly_count(SipAnomaly::stream_resync) == 1);
 }
 
-TEST_CASE("oversize message is dropped and the stream resyncs") {
+TEST_CASE("a message with an oversize body is handed on cut, its excess skipped, the next framed") {
     ParserLimits limits;
     limits.max_message_size = 1024;
-    StreamFramer framer(limits);
-    RecordingSink sink;
     const auto big = message_with_body("big", std::string(4000, 'x'));
-    for (std::size_t pos = 0; pos < big.size(); pos += 100) {
-        framer.feed(std::string_view(big).substr(pos, 100), sink);
-        CHECK(framer.buffered() <= limits.max_message_size + 100);
+    const auto small = message_with_body("small", "fits");
+    for (std::size_t step : {std::size_t{100}, std::size_t{1}, big.size() + small.size()}) {
+        CAPTURE(step);
+        StreamFramer framer(limits);
+        RecordingSink sink;
+        const auto both = big + small;
+        for (std::size_t pos = 0; pos < both.size(); pos += step) {
+            framer.feed(std::string_view(both).substr(pos, step), sink);
+            CHECK(framer.buffered() <= limits.max_message_size + step);
+        }
+        REQUIRE(sink.messages.size() == 2);
+        CHECK(sink.messages[0].call_id == "big");
+        CHECK(sink.messages[0].raw.size() == limits.max_message_size);
+        CHECK(sink.messages[0].body == std::string(sink.messages[0].body.size(), 'x'));
+        CHECK(sink.messages[1].call_id == "small");
+        CHECK(sink.messages[1].body == "fits");
+        CHECK(sink.anomalies == std::vector{SipAnomaly::body_too_large});
+        CHECK(framer.skipping() == 0);
     }
-    framer.feed(message_with_body("small", "fits"), sink);
-    REQUIRE(sink.messages.size() == 1);
-    CHECK(sink.messages[0].call_id == "small");
-    CHECK(sink.anomaly_count(SipAnomaly::message_too_large) == 1);
-    CHECK(sink.anomaly_count(SipAnomaly::stream_resync) == 1);
 
     RecordingSink endless_sink;
     StreamFramer endless(limits);
