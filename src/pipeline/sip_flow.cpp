@@ -306,8 +306,8 @@ void SipWebSocketHandler::read_head(Side& s, ByteView bytes) {
         s.head = std::string();
         return;
     }
-    s.head = std::string();
     on_head(s, head);
+    s.head = std::string();  // `head` pointed into it
     if (s.phase != Side::Phase::frames) return;
     const std::size_t used = head.length - before;  // of `bytes`
     if (used < bytes.size()) s.framer.feed(bytes.subspan(used), s);
