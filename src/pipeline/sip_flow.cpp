@@ -186,12 +186,13 @@ void SipStreamHandler::on_gap(net::Direction dir, std::size_t /*missing*/) {
 
 std::optional<StreamProtocol> sip_stream_choice(std::string_view first_bytes, bool final,
                                                 const sip::WebSocketLimits& limits) {
-    if (sip::may_be_http_get(first_bytes)) {
+    // The client's GET, or (the capture began after it) the server's 101 naming sip.
+    if (sip::may_be_http_get(first_bytes) || sip::may_be_http_response(first_bytes)) {
         sip::HttpHead head;
         const auto status = sip::read_http_head(first_bytes, limits.max_handshake_size, head);
         if (status == sip::HeadStatus::incomplete && !final) return std::nullopt;
-        return status == sip::HeadStatus::ok && sip::is_sip_websocket_upgrade(head) ? StreamProtocol::websocket
-                                                                                    : StreamProtocol::sip;
+        const bool upgraded = sip::is_sip_websocket_upgrade(head) || (head.status == 101 && head.sip_protocol);
+        return status == sip::HeadStatus::ok && upgraded ? StreamProtocol::websocket : StreamProtocol::sip;
     }
     switch (sip::probe_sip_frames(as_bytes(first_bytes))) {
         case sip::ProbeResult::yes: return StreamProtocol::websocket;
@@ -305,8 +306,8 @@ void SipWebSocketHandler::read_head(Side& s, ByteView bytes) {
         s.head = std::string();
         return;
     }
-    s.head = std::string();
     on_head(s, head);
+    s.head = std::string();  // `head` pointed into it
     if (s.phase != Side::Phase::frames) return;
     const std::size_t used = head.length - before;  // of `bytes`
     if (used < bytes.size()) s.framer.feed(bytes.subspan(used), s);

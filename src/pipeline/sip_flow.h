@@ -66,9 +66,10 @@ private:
 };
 
 // How a TCP connection's first bytes (one direction's) carry SIP: a WebSocket when they are an
-// HTTP GET asking for the Upgrade with Sec-WebSocket-Protocol sip, or (a connection picked up
-// mid-stream) a WebSocket frame carrying a SIP start line; plain SIP otherwise. nullopt: an HTTP
-// head or a frame not yet complete, unless `final`.
+// HTTP GET asking for the Upgrade with Sec-WebSocket-Protocol sip (or the server's 101 naming sip,
+// when the capture began after the GET), or (a connection picked up mid-stream) a WebSocket frame
+// carrying a SIP start line; plain SIP otherwise. nullopt: an HTTP head or a frame not yet
+// complete, unless `final`.
 std::optional<StreamProtocol> sip_stream_choice(std::string_view first_bytes, bool final,
                                                 const sip::WebSocketLimits& limits);
 

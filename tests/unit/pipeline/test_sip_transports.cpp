@@ -152,6 +152,18 @@ TEST_CASE("websocket: a connection picked up mid-stream is found by its frames")
     CHECK(h.sink.contacts[0].call->final_status == 486);
 }
 
+TEST_CASE("websocket: a capture that begins with the server's 101 is read as WebSocket") {
+    Harness h;
+    Connection c(8088, h.worker);
+    const CallParties p = parties("ws-after-get@203.0.113.10");
+    c.send(false, pcapgen::websocket_upgrade_response());
+    c.send(true, ws(testing::request(p, "INVITE", 1, false), true));
+    h.worker.end_source();
+    CHECK(h.worker.stats().get("sip.websocket_streams") == 1);
+    REQUIRE(h.sink.contacts.size() == 1);
+    CHECK(h.sink.contacts[0].ingress.transport == "ws");
+}
+
 TEST_CASE("websocket: a refused Upgrade, and an Upgrade for another protocol, carry no SIP") {
     {
         Harness h;
