@@ -315,15 +315,19 @@ private:
     }
 
     // Every Content-Length must be a plain number and all of them must agree (RFC 4475 mcl01);
-    // nullopt otherwise. `present` says whether there was one at all.
-    std::optional<std::uint64_t> read_content_length(bool& present, bool& valid) const {
+    // nullopt otherwise. `present` says whether there was one at all; `first` is the first one's
+    // value when it is a plain number (what Kamailio frames a TCP message by when they disagree).
+    std::optional<std::uint64_t> read_content_length(bool& present, bool& valid,
+                                                     std::optional<std::uint64_t>& first) const {
         std::optional<std::uint64_t> length;
         present = false;
         valid = true;
+        first.reset();
         for (const auto& h : out_.headers) {
             if (h.id != HeaderId::content_length) continue;
-            present = true;
             const auto value = text::parse_decimal(h.value, kMaxContentLength);
+            if (!present) first = value;
+            present = true;
             if (!value || (length && *length != *value)) {
                 valid = false;
                 return std::nullopt;
@@ -336,10 +340,16 @@ private:
     bool frame_body() {
         const std::size_t header_end = std::min(pos_, data_.size());
         bool present = false, valid = true;
-        const auto length = read_content_length(present, valid);
+        std::optional<std::uint64_t> first;
+        const auto length = read_content_length(present, valid, first);
         if (streaming()) {
-            if (!valid) return stop(SipAnomaly::bad_content_length);
-            return frame_stream_body(header_end, length);
+            if (valid) return frame_stream_body(header_end, length);
+            // Repeated with other values after a plain first one: the next hop (Kamailio) frames
+            // the message by the first, so the same bytes are judged here. Without a plain first
+            // value the message cannot be framed (and Kamailio refuses it).
+            if (!first) return stop(SipAnomaly::bad_content_length);
+            result_.warnings.push_back(SipAnomaly::bad_content_length);
+            return frame_stream_body(header_end, first);
         }
         // Over a datagram the framing does not need it, and Kamailio still routes the request.
         if (!valid) result_.warnings.push_back(SipAnomaly::bad_content_length);

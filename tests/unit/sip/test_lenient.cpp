@@ -263,3 +263,21 @@ TEST_CASE("filler headers past max_headers cannot hide the ones the record needs
     CHECK(m.headers.size() == ParserLimits{}.max_headers + 6);
     CHECK(r.consumed == text.size());
 }
+
+TEST_CASE("TCP: Content-Length repeated with another value frames by the first, as Kamailio does") {
+    const std::string body = "v=0\r\n";
+    Message m;
+    // The first is a plain number: framed by it, the next message's bytes are not taken.
+    const std::string text = invite_with("Content-Length: 5\r\nContent-Length: 40", body) + "OPTIONS sip:x SIP/2.0\r\n";
+    const auto r = parse_message(text, Framing::stream, m);
+    REQUIRE(r.status == ParseStatus::ok);
+    CHECK(r.warnings == std::vector{SipAnomaly::bad_content_length});
+    check_invite_fields(m);
+    CHECK(m.body == body);
+    CHECK(r.consumed == text.find("OPTIONS"));
+    // The first is not a number: the message cannot be framed (Kamailio refuses it too).
+    const std::string bad = invite_with("Content-Length: x5\r\nContent-Length: 5", body);
+    const auto refused = parse_message(bad, Framing::stream, m);
+    CHECK(refused.status == ParseStatus::error);
+    CHECK(refused.anomaly == SipAnomaly::bad_content_length);
+}

@@ -431,7 +431,9 @@ TEST_CASE("header limits and odd header lines") {
     for (int i = 0; i < 5; ++i) text += "X-H: " + std::to_string(i) + "\r\n";
     ParserLimits limits;
     limits.max_headers = 4;
-    const auto r = parse_message(text + "Call-ID: after-the-limit\r\nX-H: 5\r\n\r\n", Framing::datagram, m, limits);
+    // The message refers into the text it was parsed from: keep the text alive while it is read.
+    const std::string whole = text + "Call-ID: after-the-limit\r\nX-H: 5\r\n\r\n";
+    const auto r = parse_message(whole, Framing::datagram, m, limits);
     REQUIRE(r.status == ParseStatus::ok);
     CHECK(has_warning(r, SipAnomaly::too_many_headers));
     CHECK(m.headers.size() == 5);  // the four X-H within the limit, then only the first Call-ID

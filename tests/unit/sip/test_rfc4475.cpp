@@ -525,9 +525,12 @@ TEST_CASE("3.1.2.? mcl01: multiple differing Content-Length values") {
     REQUIRE(datagram.status == ParseStatus::ok);
     CHECK(datagram.warnings == std::vector{SipAnomaly::bad_content_length});
     CHECK(m.body == "There's no way to know how many octets are supposed to be here.\r\n");
+    // RFC 4475 wants it refused; Kamailio frames a TCP message by the first value and routes it
+    // (tests/scripts/test_sip_differential.sh, dup-cl-differ-tcp), so scamgate judges the same bytes.
     const auto stream = parse_message(text, Framing::stream, m);
-    CHECK(stream.status == ParseStatus::error);
-    CHECK(stream.anomaly == SipAnomaly::bad_content_length);
+    REQUIRE(stream.status == ParseStatus::ok);
+    CHECK(stream.warnings == std::vector{SipAnomaly::bad_content_length});
+    CHECK(m.body == "There's no wa");
 }
 
 TEST_CASE("insuf, mismatch01 and novelsc: semantic problems are warnings") {
