@@ -310,7 +310,7 @@ for e in errors: print("  " + e, file=sys.stderr)
 sys.exit(1 if errors else 0)
 PY
 
-python3 - "$WORK/events.jsonl" "$CALLS" "sgload-$$-" "@$UAC_IP" "$NEW_RULE" "$broken_answered" "$good_asked" "$good_answered" <<'PY' || fail "events (see above)"
+python3 - "$WORK/events.jsonl" "$CALLS" "sgload-$$-" "@$UAC_IP" "$NEW_RULE" "$broken_answered" "$good_asked" "$good_answered" "$RATE" <<'PY' || fail "events (see above)"
 import json, sys
 from datetime import datetime, timezone
 path, calls, prefix, suffix, new_rule = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
@@ -367,7 +367,9 @@ for cid, evs in sorted(by_cid.items()):
 print(f"test_reload_load: events: {calls} calls, {calls - len([1 for x in errors if 'events, want 1' in x])} with one event; {before} decided before the new policy "
       f"({between} of them after the broken one was refused), {after} after it ({after_new} by {new_rule} alert), "
       f"{middle} during the swap ({sum(window)} new); {others} other events", file=sys.stderr)
-if before < 100 or between < 40 or after < 100:
+# Enough calls on each side to tell, in proportion to the rate (at 200 calls/s: 100, 40, 100).
+rate = int(sys.argv[9])
+if before < rate // 2 or between < rate // 5 or after < rate // 2:
     errors.append(f"too few calls on either side of the reloads to tell (before {before}, between {between}, after {after})")
 for e in errors[:20]: print("  " + e, file=sys.stderr)
 if len(errors) > 20: print(f"  ... {len(errors) - 20} more", file=sys.stderr)
