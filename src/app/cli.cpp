@@ -41,6 +41,15 @@ void add_common(CLI::App& cmd, CommonOptions& common) {
     cmd.add_flag("-q,--quiet", common.quiet, "log only errors to stderr");
 }
 
+// "model sms-text 2026.12.04 (weights checksum ok)" for each loaded model, or "no model".
+std::string models_summary(const detect::Detector& detector) {
+    std::vector<std::string> parts;
+    for (const auto& m : detector.models())
+        parts.push_back(fmt::format("model {} {} ({} weights, checksum ok)", m.header().name, m.header().version,
+                                    std::size_t{1} << m.header().features.hash_bits));
+    return parts.empty() ? std::string("no model") : fmt::format("{}", fmt::join(parts, ", "));
+}
+
 // `check`: everything loaded (or the error was already reported), then every signature example.
 int run_check(const AppConfig& config, const Detection& detection, std::ostream& out, Logger& log) {
     const auto failures = detect::run_examples(detection.detector);
@@ -57,10 +66,10 @@ int run_check(const AppConfig& config, const Detection& detection, std::ostream&
         return 1;
     }
     out << fmt::format("{}: configuration is valid; {} signatures in {} databases ({} compiled, {} from cache), {} examples "
-                       "pass; {} policy rules ({} mode); {} trunks\n",
+                       "pass; {}; {} policy rules ({} mode); {} trunks\n",
                        config.source_path.empty() ? "built-in defaults" : config.source_path, engine.signatures().size(),
                        engine.info().databases, engine.info().compiled, engine.info().from_cache, examples,
-                       detection.policy.rules.size(), policy::mode_name(detection.policy.mode),
+                       models_summary(detection.detector), detection.policy.rules.size(), policy::mode_name(detection.policy.mode),
                        detection.detector.trunks().trunks().size());
     return 0;
 }
@@ -198,6 +207,8 @@ int run_cli(int argc, char** argv) {
         "check", "validate the configuration, numbering plan, lists, signature packs (running every example) and "
                  "policy; exit non-zero with FILE:LINE messages");
     add_common(*check_cmd, common);
+    std::vector<std::string> model_override;
+    check_cmd->add_option("--model", model_override, "check this model file instead of detection.model (repeatable)");
 
     TryOptions try_options;
     auto* try_cmd = app.add_subcommand("try", "run one SMS text or call through detection and policy and show why");
@@ -213,7 +224,8 @@ int run_cli(int argc, char** argv) {
     try_cmd->add_option("--account", try_options.account, "SMPP account (system_id) that submits the SMS");
     try_cmd->add_option("--ingress", try_options.ingress, "a configured trunk's name, or a role (international, domestic, ...)");
     try_cmd->add_option("--trunk", trunk_options, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
-    try_cmd->add_flag("--json", try_options.json, "print one JSON object (score, hits, checks, action, ...)");
+    try_cmd->add_flag("--json", try_options.json, "print one JSON object (score, hits, checks, model, action, ...)");
+    try_cmd->add_option("--model", model_override, "use this model file instead of detection.model (repeatable)");
 
     // --help-config is allowed without a subcommand.
     app.require_subcommand(0, 1);
@@ -244,6 +256,10 @@ int run_cli(int argc, char** argv) {
                                  : !config.control_socket.empty() ? config.control_socket
                                                                   : default_control_path();
         return send_reload(path, std::cout, log);
+    }
+    if (!model_override.empty()) {
+        config.detection.models.clear();
+        for (const auto& m : model_override) config.detection.models.push_back(std::filesystem::absolute(m).string());
     }
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
     const std::string policy_override =

@@ -192,6 +192,30 @@ Param signatures_param() {
     return p;
 }
 
+// detection.model: one path or a list (one model per language or market; an SMS gets the
+// highest probability any of them gives).
+Param models_param() {
+    Param p{"detection.model", ParamType::path_list, 0, 0,
+            "trained text model files (one path or a list; [] for none), relative to the config file's folder", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        std::vector<std::string> paths;
+        if (n.IsScalar()) {
+            if (!n.Scalar().empty()) paths.push_back(absolute(c.loading_dir, n.Scalar()));
+        } else if (n.IsSequence()) {
+            for (const auto& item : n) {
+                if (!item.IsScalar() || item.Scalar().empty())
+                    throw ConfigError(fmt::format("{}: '{}' items must be paths", where, key));
+                paths.push_back(absolute(c.loading_dir, item.Scalar()));
+            }
+        } else if (!n.IsNull()) {
+            throw ConfigError(fmt::format("{}: '{}' must be a path or a list of paths, e.g. ../signatures/models/sms-text.model", where, key));
+        }
+        c.detection.models = std::move(paths);
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("[{}]", fmt::join(c.detection.models, ", ")); };
+    return p;
+}
+
 Param events_param() {
     Param p{"output.events", ParamType::path, 0, 0,
             "JSONL events destination: a file path, \"-\" for stdout, empty for none (--events overrides)", {}, {}};
@@ -362,6 +386,7 @@ const std::vector<Param>& parameters() {
         bool_param("detection.enabled", "run signatures, checks and the policy on every contact",
                    [](AppConfig& c) -> bool& { return c.detection_enabled; }),
         signatures_param(),
+        models_param(),
         path_param("detection.numbering_plan", "numbering plan (docs/numbering.md)",
                    [](AppConfig& c) -> std::string& { return c.detection.numbering_plan; }),
         path_param("detection.policy", "policy rules (docs/policy.md)",
@@ -489,6 +514,7 @@ std::vector<detect::Trunk> read_trunks(const std::string& file, const YAML::Node
 detect::DetectorConfig AppConfig::default_detection() {
     detect::DetectorConfig d;
     d.signatures = {"../signatures/*.yaml"};
+    d.models = {"../signatures/models/sms-text.model"};
     d.cache_dir = "auto";
     d.numbering_plan = "numbering/vn.yaml";
     d.lists.block_numbers = "lists/block-numbers.txt";
@@ -505,6 +531,7 @@ std::string AppConfig::bundled_config_dir() { return SCAMGATE_CONFIG_DIR; }
 detect::DetectorConfig AppConfig::resolved_detection() const {
     auto d = detection;
     for (auto& s : d.signatures) s = absolute(base_dir, s);
+    for (auto& m : d.models) m = absolute(base_dir, m);
     d.numbering_plan = absolute(base_dir, d.numbering_plan);
     d.cache_dir = d.cache_dir == "auto" ? user_cache_dir() : absolute(base_dir, d.cache_dir);
     d.public_suffix_list = absolute(base_dir, d.public_suffix_list);

@@ -93,6 +93,7 @@ json result_json(const record::Contact& contact, const detect::Features& f, cons
     j["hit_details"] = event["hits"];
     j["check_details"] = event["checks"];
     for (const char* key : {"categories", "lists", "trunk", "role", "rule", "action", "enforced"}) j[key] = event[key];
+    if (event.contains("model")) j["model"] = event["model"];
     if (event.contains("reject")) j["reject"] = event["reject"];
     return j;
 }
@@ -111,6 +112,10 @@ void print_human(std::ostream& out, const detect::Features& f, const record::Ver
     }
     for (const auto& c : v.checks) out << fmt::format("check:        {}: {} +{}\n", c.name, c.evidence, c.score);
     for (const auto& l : v.lists) out << fmt::format("list:         {}\n", l);
+    if (v.model) {
+        out << fmt::format("model:        {} {}: probability {:.4f} +{}\n", v.model->name, v.model->version,
+                           v.model->probability, v.model->score);
+    }
     out << fmt::format("score:        {}\nrule:         {}\naction:       {}{}\n", v.score, v.rule, v.action,
                        v.enforced ? " (enforced)" : v.action == "allow" ? "" : " (monitor mode: not enforced)");
 }

@@ -62,6 +62,7 @@ struct Detector::Data {
     std::optional<lists::BrandRegistry> brands;
     std::optional<lists::DomainList> block_domains;
     std::optional<lists::DomainList> allow_domains;
+    std::vector<TextModel> models;
 };
 
 Detector::Detector() = default;
@@ -71,6 +72,7 @@ Detector::~Detector() = default;
 
 const phone::NumberingPlan& Detector::plan() const { return data_->plan; }
 const text::PublicSuffixList& Detector::public_suffixes() const { return data_->psl; }
+const std::vector<TextModel>& Detector::models() const { return data_->models; }
 
 Detector Detector::load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn) {
     Detector d;
@@ -99,6 +101,11 @@ Detector Detector::load(const DetectorConfig& config, const std::function<void(c
         throw DetectError(e.what());
     }
     try {
+        for (const auto& path : config.models) d.data_->models.push_back(TextModel::load(path));
+    } catch (const ModelError& e) {
+        throw DetectError(load_error("detection.model", e));
+    }
+    try {
         d.engine_ = SignatureEngine::build(load_packs(config.signatures), EngineOptions{config.cache_dir}, warn);
     } catch (const SignatureError& e) {
         throw DetectError(e.what());
@@ -124,13 +131,23 @@ std::string valid_utf8(std::string_view value) { return text::raw_view(value).te
 
 }  // namespace
 
+Features sms_text_features(std::string_view text, const text::PublicSuffixList& psl) {
+    Features f;
+    f.text = text::make_views(text);
+    f.urls = text::extract_urls(f.text->raw, psl);
+    f.numbers = text::extract_phone_numbers(f.text->folded);
+    f.accounts = text::extract_account_numbers(f.text->folded);
+    return f;
+}
+
+ModelInput model_input(const Features& f) {
+    return ModelInput{f.text->folded, f.text->deobfuscated, f.urls, f.numbers, f.accounts};
+}
+
 Features Detector::features(const record::Contact& contact) const {
     Features f;
     if (contact.sms) {
-        f.text = text::make_views(contact.sms->text);
-        f.urls = text::extract_urls(f.text->raw, data_->psl);
-        f.numbers = text::extract_phone_numbers(f.text->folded);
-        f.accounts = text::extract_account_numbers(f.text->folded);
+        f = sms_text_features(contact.sms->text, data_->psl);
         f.sender = valid_utf8(contact.sms->sender.address);
     }
     if (contact.call) {
@@ -319,7 +336,33 @@ int score_of(const record::Verdict& verdict) {
     int score = 0;
     for (const auto& hit : verdict.hits) score += hit.score;
     for (const auto& check : verdict.checks) score += check.score;
+    if (verdict.model) score += verdict.model->score;
     return std::min(score, 100);
+}
+
+const std::vector<ModelBand>& default_model_bands() {
+    // Placeholder until measured: see docs/policy.md "Model bands" for the bundled policy's values.
+    static const std::vector<ModelBand> bands = {{0.9, 70}, {0.7, 45}, {0.5, 20}};
+    return bands;
+}
+
+int model_band_score(const std::vector<ModelBand>& bands, double probability) {
+    for (const auto& band : bands)
+        if (probability >= band.min_probability) return band.score;
+    return 0;
+}
+
+std::optional<record::ModelScore> Detector::model_score(const Features& f) const {
+    if (!f.text || data_->models.empty()) return std::nullopt;
+    const ModelInput input = model_input(f);
+    std::optional<record::ModelScore> best;
+    for (const auto& model : data_->models) {
+        const double p = model.probability(input);
+        if (!best || p > best->probability)
+            best = record::ModelScore{model.header().name, model.header().version, p, 0};
+    }
+    best->score = model_band_score(default_model_bands(), best->probability);
+    return best;
 }
 
 record::Verdict Detector::assess(const record::Contact& contact, const Features& f, Scratch& scratch,
@@ -349,6 +392,7 @@ record::Verdict Detector::assess(const record::Contact& contact, const Features&
         if (data_->block_domains && data_->block_domains->match(url.host)) add_list(verdict, "block_domains");
         if (data_->allow_domains && data_->allow_domains->match(url.host)) add_list(verdict, "allow_domains");
     }
+    verdict.model = model_score(f);
     finish_score(verdict);
     return verdict;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "detect/engine.h"
+#include "detect/text_model.h"
 #include "detect/trunks.h"
 #include "record/contact.h"
 #include "text/extract.h"
@@ -38,6 +39,7 @@ struct ListPaths {
 
 struct DetectorConfig {
     std::vector<std::string> signatures;  // pack paths or globs
+    std::vector<std::string> models;      // trained text model files (detection.model)
     std::string numbering_plan;
     std::string cache_dir;                // compiled signature databases; empty: none
     std::string public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
@@ -58,6 +60,12 @@ struct Features {
     std::string user_agent;
     std::string request_uri_user;
 };
+
+// The text part of Features for an SMS text (views, URLs, phone and account numbers). Detector
+// and the model trainer (tools/train) both use it, so a model trains on what it will see.
+Features sms_text_features(std::string_view text, const text::PublicSuffixList& psl);
+// What the text model reads from Features (which must hold a text).
+ModelInput model_input(const Features& features);
 
 class Detector {
 public:
@@ -80,6 +88,9 @@ public:
     phone::NumberInfo classify_number(std::string_view presented, std::optional<std::uint8_t> ton = {},
                                       std::optional<std::uint8_t> npi = {}) const;
     const text::PublicSuffixList& public_suffixes() const;
+    const std::vector<TextModel>& models() const;
+    // The model with the highest probability for this SMS text (none without text or models).
+    std::optional<record::ModelScore> model_score(const Features& features) const;
 
 private:
     Detector();
@@ -92,6 +103,16 @@ private:
 
 // The sum of the hits' and checks' scores, capped at 100: the one definition of a record's score.
 int score_of(const record::Verdict& verdict);
+
+// A band of model probability and the score it adds: the first band (highest min_probability
+// first) whose min_probability the probability reaches gives the score.
+struct ModelBand {
+    double min_probability = 0.0;
+    int score = 0;
+};
+// The bands used when the policy has no model_scores (docs/policy.md says how they were chosen).
+const std::vector<ModelBand>& default_model_bands();
+int model_band_score(const std::vector<ModelBand>& bands, double probability);
 
 // The default score of each named check (overridable per policy).
 int default_check_score(std::string_view check);

@@ -1,6 +1,7 @@
 #include "output/events.h"
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -200,6 +201,13 @@ void add_verdict_fields(json& j, const record::Verdict& v) {
     j["checks"] = checks;
     j["categories"] = v.categories;
     j["lists"] = v.lists;
+    if (v.model) {
+        // Four decimals: enough to compare with the policy's bands, stable across builds.
+        j["model"] = {{"name", v.model->name},
+                      {"version", v.model->version},
+                      {"probability", std::round(v.model->probability * 10000.0) / 10000.0},
+                      {"score", v.model->score}};
+    }
     j["rule"] = v.rule;
     j["action"] = v.action;
     j["enforced"] = v.enforced;

@@ -185,7 +185,35 @@ public:
         return out;
     }
 
+    // [{min_probability: 0.9, score: 70}, ...]: highest band first, each probability in 0..1.
+    std::vector<detect::ModelBand> model_scores(const YAML::Node& node) const {
+        if (!node) return detect::default_model_bands();
+        if (!node.IsSequence()) fail(node, "'model_scores' is a list of {min_probability: P, score: S}, highest P first");
+        std::vector<detect::ModelBand> bands;
+        for (const auto& item : node) {
+            only_keys(item, {"min_probability", "score"}, "model_scores");
+            if (!item["min_probability"] || !item["score"]) fail(item, "a model band needs min_probability and score");
+            detect::ModelBand band{probability(item["min_probability"]),
+                                   static_cast<int>(integer(item["score"], "score", 0, 100))};
+            if (!bands.empty() && band.min_probability >= bands.back().min_probability)
+                fail(item, "model_scores bands must go from the highest min_probability to the lowest");
+            bands.push_back(band);
+        }
+        return bands;
+    }
+
 private:
+    double probability(const YAML::Node& node) const {
+        double value = -1.0;
+        try {
+            value = node.as<double>();
+        } catch (const YAML::Exception&) {
+            fail(node, fmt::format("'min_probability' must be a number, got '{}'", node.Scalar()));
+        }
+        if (!(value > 0.0 && value <= 1.0)) fail(node, fmt::format("'min_probability' is {}, outside (0, 1]", value));
+        return value;
+    }
+
     TagHeader tag_header(const YAML::Node& item) const {
         const std::string text = item.IsScalar() ? item.Scalar() : std::string();
         const auto colon = text.find(':');
@@ -293,6 +321,7 @@ void rescore(const Policy& policy, record::Verdict& v) {
     for (auto& check : v.checks) {
         if (auto it = policy.check_scores.find(check.name); it != policy.check_scores.end()) check.score = it->second;
     }
+    if (v.model) v.model->score = detect::model_band_score(policy.model_scores, v.model->probability);
     v.score = detect::score_of(v);
 }
 
@@ -326,10 +355,11 @@ Policy load_policy(const std::string& path, const std::vector<std::string>& know
     Policy policy;
     policy.file = path;
     if (!root.IsMap()) throw PolicyError(fmt::format("{}:1: a policy is a mapping with 'mode' and 'rules'", path));
-    reader.only_keys(root, {"mode", "rules", "default", "check_scores", "tag_headers"}, "policy");
+    reader.only_keys(root, {"mode", "rules", "default", "check_scores", "model_scores", "tag_headers"}, "policy");
     if (root["mode"]) policy.mode = reader.mode(root["mode"]);
     if (root["default"]) policy.default_action = reader.action(root["default"]);
     policy.check_scores = reader.check_scores(root["check_scores"]);
+    policy.model_scores = reader.model_scores(root["model_scores"]);
     policy.tag_headers = reader.tag_headers(root["tag_headers"]);
     if (root["rules"]) {
         if (!root["rules"].IsSequence()) reader.fail(root["rules"], "'rules' must be a list");

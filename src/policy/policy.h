@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "detect/detector.h"
 #include "record/contact.h"
 
 namespace scamgate::policy {
@@ -65,6 +66,7 @@ struct Policy {
     std::vector<Rule> rules;
     Action default_action = Action::allow;
     std::map<std::string, int, std::less<>> check_scores;  // overrides of the checks' default scores
+    std::vector<detect::ModelBand> model_scores = detect::default_model_bands();  // model probability -> score
     std::string file;
 };
 

@@ -25,6 +25,15 @@ struct CheckFinding {
     int score = 0;
 };
 
+// The trained text model's opinion of an SMS (detect/text_model.h): its probability of scam, and
+// the score the policy's model bands give that probability.
+struct ModelScore {
+    std::string name;
+    std::string version;
+    double probability = 0.0;
+    int score = 0;
+};
+
 struct Verdict {
     std::string trunk;     // the ingress trunk's name; empty when no trunk matched
     std::string role;      // its role (international, domestic, customer, ...); "unknown" when none
@@ -32,7 +41,8 @@ struct Verdict {
     std::vector<CheckFinding> checks;
     std::vector<std::string> categories;  // distinct categories of the hits, sorted
     std::vector<std::string> lists;       // lists the contact is on: block_numbers, allow_domains, ...
-    int score = 0;                        // sum of distinct hits and checks, capped at 100
+    std::optional<ModelScore> model;      // SMS with text, when a model is loaded
+    int score = 0;                        // sum of distinct hits, checks and the model's band, capped at 100
     std::string rule;                     // the policy rule that decided ("default" when none matched)
     std::string action;                   // allow, alert, tag, drop, reject: decided in either mode
     bool enforced = false;                // false in monitor mode: what would have been done

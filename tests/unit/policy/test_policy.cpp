@@ -148,6 +148,33 @@ rules:
     CHECK(v.sip_status == 603);  // the default reject response
 }
 
+TEST_CASE("model_scores: the model's probability gets the first band it reaches, and counts in the score") {
+    const auto p = policy_from(R"(
+model_scores:
+  - {min_probability: 0.9, score: 45}
+  - {min_probability: 0.5, score: 20}
+rules:
+  - name: tag
+    when: {score_min: 40}
+    then: {action: tag}
+)");
+    REQUIRE(p.model_scores.size() == 2);
+    auto v = verdict_with(0);
+    v.model = record::ModelScore{"m", "1", 0.93, 0};
+    decide(p, sms_contact(), v);
+    CHECK(v.model->score == 45);
+    CHECK(v.score == 45);
+    CHECK(v.rule == "tag");
+    auto low = verdict_with(10);
+    low.model = record::ModelScore{"m", "1", 0.6, 0};
+    decide(p, sms_contact(), low);
+    CHECK(low.model->score == 20);
+    CHECK(low.score == 30);
+    CHECK(low.rule == "default");
+    // Without model_scores the documented defaults apply.
+    CHECK(policy_from("rules: []\n").model_scores.size() == detect::default_model_bands().size());
+}
+
 TEST_CASE("the shipped policy loads") {
     const auto p = load_policy(kSource + "/config/policy.yaml", detect::check_names());
     CHECK(p.mode == Mode::monitor);
@@ -174,7 +201,7 @@ TEST_CASE("bad policies are refused with file:line and the exact message") {
         CHECK(got == dir + message);
         ++cases;
     }
-    CHECK(cases == 9);
+    CHECK(cases == 11);
 }
 
 TEST_CASE("tag: the policy's tag_headers are rendered with the verdict, the rule's display name prefix") {
