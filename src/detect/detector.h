@@ -34,6 +34,7 @@ struct ListPaths {
     std::string brands;            // alphanumeric SMS senders and the accounts they are registered to
     std::string block_domains;
     std::string allow_domains;
+    std::string protected_brands;  // brands phishing hosts imitate (url.brand_lookalike); empty: none
 };
 
 struct DetectorConfig {
@@ -59,6 +60,8 @@ struct Features {
     std::string request_uri_user;
 };
 
+class LookalikeMatcher;
+
 class Detector {
 public:
     static Detector load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn = {});
@@ -80,6 +83,8 @@ public:
     phone::NumberInfo classify_number(std::string_view presented, std::optional<std::uint8_t> ton = {},
                                       std::optional<std::uint8_t> npi = {}) const;
     const text::PublicSuffixList& public_suffixes() const;
+    // The protected-brand look-alike matcher, or nullptr when lists.protected_brands is empty.
+    const LookalikeMatcher* lookalike() const;
 
 private:
     Detector();
