@@ -253,12 +253,16 @@ std::string LookalikeMatcher::action_word_in(const HostView& host) const {
     return {};
 }
 
-// A short token needs a known word elsewhere in the compared labels: "acb.vn-secure.xyz" has
-// "vn" and "secure", "mb.example.com" has none.
-bool LookalikeMatcher::has_companion_word(const HostView& host) const {
-    return std::any_of(host.parts.begin(), host.parts.end(), [&](const HostView::Part& part) {
-        return !std::all_of(part.text.begin(), part.text.end(), is_digit) && composed_of_words(part.text, false);
-    });
+// Which label parts are made of known words only ("vn", "secure", "digibank"): a short token
+// needs one of them in another part of the compared labels ("acb.vn-secure.xyz" has "vn" and
+// "secure"; "mb.example.com" has none).
+std::vector<bool> LookalikeMatcher::word_parts(const HostView& host) const {
+    std::vector<bool> out;
+    out.reserve(host.parts.size());
+    for (const auto& part : host.parts) {
+        out.push_back(!std::all_of(part.text.begin(), part.text.end(), is_digit) && composed_of_words(part.text, false));
+    }
+    return out;
 }
 
 std::optional<LookalikeMatch> LookalikeMatcher::official_prefix(const HostView& host) const {
@@ -302,11 +306,15 @@ std::optional<LookalikeTechnique> LookalikeMatcher::short_token_in(const Token& 
 }
 
 std::optional<LookalikeMatch> LookalikeMatcher::token_in_host(const HostView& host) const {
-    const bool companion = has_companion_word(host);
+    const auto words = word_parts(host);
+    const auto word_count = static_cast<std::size_t>(std::count(words.begin(), words.end(), true));
     for (const auto& t : tokens_) {
         if (t.is_short) {
-            for (const auto& part : host.parts) {
-                if (auto how = short_token_in(t, part.text, part.folded, companion)) return LookalikeMatch{t.brand, *how, t.text, {}, {}};
+            for (std::size_t p = 0; p < host.parts.size(); ++p) {
+                const bool companion = word_count > (words[p] ? 1U : 0U);  // a word part other than this one
+                if (auto how = short_token_in(t, host.parts[p].text, host.parts[p].folded, companion)) {
+                    return LookalikeMatch{t.brand, *how, t.text, {}, {}};
+                }
             }
             continue;
         }

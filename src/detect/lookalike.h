@@ -87,7 +87,7 @@ private:
     std::optional<LookalikeMatch> similar_label(const HostView& host) const;
     bool composed_of_words(std::string_view s, bool allow_empty) const;
     std::string action_word_in(const HostView& host) const;
-    bool has_companion_word(const HostView& host) const;
+    std::vector<bool> word_parts(const HostView& host) const;
 
     ProtectedBrandSet set_;
     std::vector<Token> tokens_;
