@@ -62,7 +62,9 @@ public:
         set.action_words = words(root, "action_words");
         set.brand_words = words(root, "brand_words");
         const auto brands = root["brands"];
-        if (!brands || !brands.IsSequence() || brands.size() == 0) fail(root, "'brands' must be a non-empty list of brands");
+        if (!brands || !brands.IsSequence() || brands.size() == 0) {
+            fail(brands ? brands : root, "'brands' must be a non-empty list of brands");
+        }
         if (brands.size() > ProtectedBrandSet::kMaxBrands) {
             fail(brands, fmt::format("more than {} brands; split the registry", ProtectedBrandSet::kMaxBrands));
         }
@@ -140,16 +142,16 @@ private:
     ProtectedBrand brand(const YAML::Node& node) {
         brand_.clear();
         if (!node.IsMap()) fail(node, "each brand must be a mapping (name, kind, domains, tokens, examples)");
+        const auto name = node["name"];
+        if (!name || !name.IsScalar() || name.Scalar().empty()) fail(node, "'name' is required");
+        ProtectedBrand b;
+        b.name = brand_ = name.Scalar();
         for (const auto& entry : node) {
             const std::string key = entry.first.Scalar();
             if (key != "name" && key != "kind" && key != "domains" && key != "tokens" && key != "examples") {
                 fail(entry.first, fmt::format("unknown key '{}'; known keys: name, kind, domains, tokens, examples", key));
             }
         }
-        const auto name = node["name"];
-        if (!name || !name.IsScalar() || name.Scalar().empty()) fail(node, "'name' is required");
-        ProtectedBrand b;
-        b.name = brand_ = name.Scalar();
         b.line = static_cast<std::size_t>(node.Mark().line) + 1;
         b.kind = kind(node);
         b.domains = scalar_list(node, "domains", ProtectedBrandSet::kMaxPerBrand);
