@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bitset>
 
 #include <fmt/format.h>
 
@@ -53,6 +54,30 @@ bool is_ipv4_like(std::string_view host) {
     return std::all_of(host.begin(), host.end(), [](char c) { return is_digit(c) || c == '.'; });
 }
 
+// Pairs of neighbouring characters: a token can be inside a string only if each of its pairs is,
+// which rules out most tokens for a host at the cost of a few bit tests.
+class Bigrams {
+public:
+    void add(std::string_view s) {
+        for (std::size_t i = 1; i < s.size(); ++i) bits_.set(index(s[i - 1], s[i]));
+    }
+    bool may_contain(std::string_view token) const {
+        for (std::size_t i = 1; i < token.size(); ++i) {
+            if (!bits_.test(index(token[i - 1], token[i]))) return false;
+        }
+        return true;
+    }
+
+private:
+    static std::size_t symbol(char c) {
+        if (c >= 'a' && c <= 'z') return static_cast<std::size_t>(c - 'a');
+        if (c >= '0' && c <= '9') return 26 + static_cast<std::size_t>(c - '0');
+        return 36;
+    }
+    static std::size_t index(char a, char b) { return symbol(a) * 37 + symbol(b); }
+    std::bitset<37 * 37> bits_;
+};
+
 bool is_transposition(std::string_view a, std::string_view b) {
     if (a.size() != b.size()) return false;
     std::size_t i = 0;
@@ -87,11 +112,29 @@ std::string fold_confusables(std::string_view s) {
     return out;
 }
 
+namespace {
+
+// Distance 0, 1 or 2 ("more than one") in one pass: the case every comparison on the packet path
+// asks for, without the table.
+std::size_t within_one_edit(std::string_view a, std::string_view b) {
+    if (a.size() < b.size()) std::swap(a, b);
+    std::size_t i = 0;
+    while (i < b.size() && a[i] == b[i]) ++i;
+    if (i == b.size()) return a.size() - b.size();  // equal, or one letter added at the end
+    if (a.size() > b.size()) return a.substr(i + 1) == b.substr(i) ? 1 : 2;  // one letter added
+    if (a.substr(i + 1) == b.substr(i + 1)) return 1;  // one letter changed
+    const bool swapped = i + 1 < a.size() && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2);
+    return swapped ? 1 : 2;
+}
+
+}  // namespace
+
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
     const std::size_t n = a.size(), m = b.size();
     if ((n > m ? n - m : m - n) > limit) return limit + 1;
     constexpr std::size_t kMax = 63;  // a DNS label: what is compared here
     if (n > kMax || m > kMax) return limit + 1;
+    if (limit <= 1) return std::min(within_one_edit(a, b), limit + 1);
     // Three rows of the optimal-string-alignment table, on the stack, rotated by index.
     std::array<std::array<std::size_t, kMax + 1>, 3> rows{};
     for (std::size_t j = 0; j <= m; ++j) rows[0][j] = j;
@@ -170,11 +213,15 @@ struct LookalikeMatcher::HostView {
             if (label.empty() || label.size() > 63) valid = false;
         }
         compared = labels.size() - registrable_labels + 1;  // subdomains and the registrable label
+        std::string all_joined;
         for (std::size_t i = 0; i < compared; ++i) {
             folded.push_back(fold_confusables(labels[i]));
             joined.push_back(without_hyphens(labels[i]));
+            all_joined += joined.back();
+            folded_bigrams.add(folded.back());
             for_each_part(labels[i], [&](std::string_view part) { parts.push_back({part, fold_confusables(part), i}); });
         }
+        joined_bigrams.add(all_joined);  // also across labels, for names split by dots
     }
     HostView(const HostView&) = delete;
     HostView& operator=(const HostView&) = delete;
@@ -185,6 +232,8 @@ struct LookalikeMatcher::HostView {
     std::vector<std::string> folded;       // fold_confusables of each compared label
     std::vector<std::string> joined;       // each compared label without its hyphens
     std::vector<Part> parts;               // the compared labels split at '-'
+    Bigrams joined_bigrams;                // of the compared labels without hyphens, joined
+    Bigrams folded_bigrams;                // of the folded labels
     bool valid = true;
 };
 
@@ -201,6 +250,14 @@ LookalikeMatcher::LookalikeMatcher(ProtectedBrandSet brands) : set_(std::move(br
     }
     // Longest token first: "viettelpost" names Viettel Post before "viettel" names Viettel.
     std::stable_sort(tokens_.begin(), tokens_.end(), [](const Token& a, const Token& b) { return a.text.size() > b.text.size(); });
+    // Names a label may be a misspelling of: tokens and domain labels of four letters or more.
+    for (const auto& t : tokens_) {
+        if (t.text.size() >= kMinFoldLength) names_.push_back({t.text, t.folded, t.brand});
+    }
+    for (const auto& d : domains_) {
+        if (d.label.size() >= kMinFoldLength) names_.push_back({d.label, d.folded, d.brand});
+    }
+    std::stable_sort(names_.begin(), names_.end(), [](const Name& a, const Name& b) { return a.folded.size() < b.folded.size(); });
     std::sort(domains_.begin(), domains_.end(), [](const Domain& a, const Domain& b) { return a.text < b.text; });
     words_ = set_.action_words;
     words_.insert(words_.end(), set_.brand_words.begin(), set_.brand_words.end());
@@ -237,7 +294,7 @@ bool LookalikeMatcher::composed_of_words(std::string_view s, bool allow_empty) c
             while (j < s.size() && is_digit(s[j])) reachable[++j] = true;
         }
         for (const auto& w : words_) {
-            if (s.compare(i, w.size(), w) == 0) reachable[i + w.size()] = true;
+            if (w.front() == s[i] && s.compare(i, w.size(), w) == 0) reachable[i + w.size()] = true;
         }
     }
     return reachable[s.size()];
@@ -310,6 +367,7 @@ std::optional<LookalikeMatch> LookalikeMatcher::token_in_host(const HostView& ho
     const auto word_count = static_cast<std::size_t>(std::count(words.begin(), words.end(), true));
     for (const auto& t : tokens_) {
         if (t.is_short) {
+            if (!host.joined_bigrams.may_contain(t.text) && !host.folded_bigrams.may_contain(t.folded)) continue;
             for (std::size_t p = 0; p < host.parts.size(); ++p) {
                 const bool companion = word_count > (words[p] ? 1U : 0U);  // a word part other than this one
                 if (auto how = short_token_in(t, host.parts[p].text, host.parts[p].folded, companion)) {
@@ -318,7 +376,15 @@ std::optional<LookalikeMatch> LookalikeMatcher::token_in_host(const HostView& ho
             }
             continue;
         }
+        const bool raw_possible = host.joined_bigrams.may_contain(t.text);
+        if (!raw_possible && !host.folded_bigrams.may_contain(t.folded)) continue;
         for (std::size_t i = 0; i < host.compared; ++i) {
+            if (!raw_possible) {
+                if (host.folded[i].find(t.folded) != std::string::npos) {
+                    return LookalikeMatch{t.brand, LookalikeTechnique::lookalike_characters, t.text, {}, {}};
+                }
+                continue;
+            }
             if (host.labels[i].find(t.text) != std::string_view::npos) {
                 return LookalikeMatch{t.brand, LookalikeTechnique::brand_token, t.text, {}, {}};
             }
@@ -336,30 +402,42 @@ std::optional<LookalikeMatch> LookalikeMatcher::split_token(const HostView& host
     std::string all;
     for (const auto& j : host.joined) all += j;
     for (const auto& t : tokens_) {
-        if (!t.is_short && all.find(t.text) != std::string::npos) return LookalikeMatch{t.brand, LookalikeTechnique::split_token, t.text, {}, {}};
+        if (t.is_short || !host.joined_bigrams.may_contain(t.text)) continue;
+        if (all.find(t.text) != std::string::npos) return LookalikeMatch{t.brand, LookalikeTechnique::split_token, t.text, {}, {}};
     }
     return std::nullopt;
 }
 
-// Each compared label part (and each label without its hyphens) against the brands' names (long
-// tokens and the first labels of their domains): equal once look-alike characters are folded, or
-// one edit or transposition away.
+// Each compared label part (and each label without its hyphens) against the brands' names (tokens
+// and the first labels of their domains): equal once look-alike characters are folded, or one edit
+// or transposition away. Names are sorted by folded length, so a candidate meets only the names
+// one letter shorter, as long or one letter longer.
 std::optional<LookalikeMatch> LookalikeMatcher::similar_label(const HostView& host) const {
     std::optional<LookalikeMatch> found;
+    auto names_of_length = [&](std::size_t length) {
+        const auto by_length = [](const Name& n, std::size_t l) { return n.folded.size() < l; };
+        const auto first = std::lower_bound(names_.begin(), names_.end(), length, by_length);
+        const auto last = std::lower_bound(first, names_.end(), length + 1, by_length);
+        return std::pair{first, last};
+    };
     auto compare = [&](std::string_view candidate, const std::string& folded) {
         if (found || candidate.size() < kMinFoldLength) return;
-        auto against = [&](const std::string& name, const std::string& name_folded, const ProtectedBrand* brand) {
-            if (found || name.size() < kMinFoldLength || candidate == name) return;
-            if (folded == name_folded) {
-                found = LookalikeMatch{brand, LookalikeTechnique::lookalike_characters, name, {}, {}};
-            } else if (name.size() >= kMinEditLength && candidate.size() >= kMinEditLength &&
-                       edit_distance(folded, name_folded, 1) == 1) {
-                const auto how = is_transposition(folded, name_folded) ? LookalikeTechnique::transposition : LookalikeTechnique::one_edit;
-                found = LookalikeMatch{brand, how, name, {}, {}};
+        const auto [same_first, same_last] = names_of_length(folded.size());
+        for (auto it = same_first; it != same_last && !found; ++it) {
+            if (candidate != it->text && folded == it->folded) {
+                found = LookalikeMatch{it->brand, LookalikeTechnique::lookalike_characters, it->text, {}, {}};
             }
-        };
-        for (const auto& t : tokens_) against(t.text, t.folded, t.brand);
-        for (const auto& d : domains_) against(d.label, d.folded, d.brand);
+        }
+        if (candidate.size() < kMinEditLength) return;
+        const auto [near_first, unused] = names_of_length(folded.size() - 1);
+        const auto [unused2, near_last] = names_of_length(folded.size() + 1);
+        for (auto it = near_first; it != near_last && !found; ++it) {
+            if (it->text.size() < kMinEditLength || candidate == it->text) continue;
+            if (edit_distance(folded, it->folded, 1) == 1) {
+                const auto how = is_transposition(folded, it->folded) ? LookalikeTechnique::transposition : LookalikeTechnique::one_edit;
+                found = LookalikeMatch{it->brand, how, it->text, {}, {}};
+            }
+        }
     };
     for (const auto& part : host.parts) compare(part.text, part.folded);
     for (std::size_t i = 0; i < host.compared && !found; ++i) {

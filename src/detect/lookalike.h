@@ -76,6 +76,11 @@ private:
         std::string folded;  // fold_confusables(label)
         const ProtectedBrand* brand = nullptr;
     };
+    struct Name {
+        std::string text;
+        std::string folded;
+        const ProtectedBrand* brand = nullptr;
+    };
     struct HostView;
 
     std::optional<LookalikeMatch> match_ascii(const HostView& host) const;
@@ -92,6 +97,7 @@ private:
     ProtectedBrandSet set_;
     std::vector<Token> tokens_;
     std::vector<Domain> domains_;             // every brand's, sorted by text
+    std::vector<Name> names_;                 // tokens and domain labels, sorted by folded length
     std::vector<std::string> words_;          // action and brand words, sorted
     HostSkeleton skeleton_;
 };

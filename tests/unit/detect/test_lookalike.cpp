@@ -204,6 +204,14 @@ TEST_CASE("lookalike: fold_confusables and edit_distance") {
     CHECK(edit_distance("vietcombank", "vitcmbank", 1) == 2);     // stops at limit + 1
     CHECK(edit_distance("abc", "xyz", 5) == 3);
     CHECK(edit_distance(std::string(70, 'a'), std::string(70, 'a'), 1) == 2);  // past a label: not compared
+    // The one-pass path (limit 1) agrees with the table (limit 2) on every kind of edit.
+    for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+             {"shopee", "shopee"}, {"shopee", "shoppee"}, {"shopee", "hopee"}, {"shopee", "shopea"}, {"shopee", "hsopee"},
+             {"shopee", "shopeee"}, {"shopee", "sohpea"}, {"shopee", "shope"}, {"shopee", "xshope"}, {"", "a"}, {"ab", "ba"}}) {
+        INFO(a, " / ", b);
+        CHECK(edit_distance(a, b, 1) == std::min<std::size_t>(edit_distance(a, b, 2), 2));
+        CHECK(edit_distance(b, a, 1) == edit_distance(a, b, 1));
+    }
 }
 
 TEST_CASE("protected brands: the bundled registry loads") {
