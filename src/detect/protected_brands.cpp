@@ -228,6 +228,10 @@ ProtectedBrandSet load_protected_brands(const std::string& path) {
     if (!in) throw BrandRegistryError(fmt::format("{}: cannot open the protected-brand registry (lists.protected_brands)", path));
     std::ostringstream text;
     text << in.rdbuf();
+    if (text.str().size() > ProtectedBrandSet::kMaxFileBytes) {
+        throw BrandRegistryError(fmt::format("{}: the protected-brand registry is larger than {} bytes; split it or check the path",
+                                             path, ProtectedBrandSet::kMaxFileBytes));
+    }
     return parse_protected_brands(text.str(), path);
 }
 

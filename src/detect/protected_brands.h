@@ -43,6 +43,7 @@ struct ProtectedBrandSet {
     static constexpr std::size_t kMaxWords = 500;     // action_words, brand_words each
     static constexpr std::size_t kMinToken = 2;
     static constexpr std::size_t kMaxToken = 63;      // a DNS label
+    static constexpr std::size_t kMaxFileBytes = 8 << 20;
 
     std::string source;  // the file, for FILE:LINE messages
     std::vector<std::string> action_words;

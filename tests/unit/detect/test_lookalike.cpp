@@ -205,9 +205,11 @@ TEST_CASE("lookalike: fold_confusables and edit_distance") {
     CHECK(edit_distance("abc", "xyz", 5) == 3);
     CHECK(edit_distance(std::string(70, 'a'), std::string(70, 'a'), 1) == 2);  // past a label: not compared
     // The one-pass path (limit 1) agrees with the table (limit 2) on every kind of edit.
-    for (const auto& [a, b] : std::vector<std::pair<std::string, std::string>>{
+    for (const auto& pair : std::vector<std::pair<std::string, std::string>>{
              {"shopee", "shopee"}, {"shopee", "shoppee"}, {"shopee", "hopee"}, {"shopee", "shopea"}, {"shopee", "hsopee"},
              {"shopee", "shopeee"}, {"shopee", "sohpea"}, {"shopee", "shope"}, {"shopee", "xshope"}, {"", "a"}, {"ab", "ba"}}) {
+        const std::string& a = pair.first;
+        const std::string& b = pair.second;
         INFO(a, " / ", b);
         CHECK(edit_distance(a, b, 1) == std::min<std::size_t>(edit_distance(a, b, 2), 2));
         CHECK(edit_distance(b, a, 1) == edit_distance(a, b, 1));
