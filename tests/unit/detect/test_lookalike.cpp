@@ -314,7 +314,7 @@ TEST_CASE("detector: url.brand_lookalike and url.brand_homoglyph are named check
     CHECK(v.checks.empty());
 }
 
-TEST_CASE("detector: an empty lists.protected_brands turns the checks off; a bad registry fails the load") {
+TEST_CASE("detector: an empty lists.protected_brands turns the checks off, a bad registry fails the load") {
     const auto off = Detector::load(lookalike_config(""));
     CHECK(off.lookalike() == nullptr);
     auto scratch = off.make_scratch();
@@ -326,7 +326,7 @@ TEST_CASE("detector: an empty lists.protected_brands turns the checks off; a bad
                          (bad.path() + ":3: 'brands' must be a non-empty list of brands").c_str(), DetectError);
 }
 
-TEST_CASE("examples: the bundled registry's examples pass; a failing one names its line") {
+TEST_CASE("examples: the bundled registry examples pass, a failing one names its line") {
     const auto d = Detector::load(lookalike_config(kRegistry));
     CHECK(run_lookalike_examples(d).empty());
     CHECK(lookalike_example_count(d) > 200);
