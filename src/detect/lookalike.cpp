@@ -180,8 +180,12 @@ std::string describe(const LookalikeMatch& m, std::string_view host) {
         case LookalikeTechnique::transposition: how = fmt::format("'{}' with two letters swapped", m.imitated); break;
     }
     std::string out = fmt::format("host {} imitates {} ({}): ", host, m.brand->name, brand_kind_name(m.brand->kind));
-    if (m.homoglyph()) out += fmt::format("internationalised name that reads as {}; ", m.reading);
-    out += how;
+    if (m.technique == LookalikeTechnique::reads_as_official_domain) {
+        out += fmt::format("internationalised name that reads as its domain {}", m.imitated);
+    } else {
+        if (m.homoglyph()) out += fmt::format("internationalised name that reads as {}; ", m.reading);
+        out += how;
+    }
     if (!m.action_word.empty()) out += fmt::format("; action word '{}'", m.action_word);
     return out;
 }

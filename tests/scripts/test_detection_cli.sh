@@ -101,7 +101,7 @@ check "try --json: the evidence names the host, the brand and the technique" \
 check "try --json: the check's default score counts" [ "$(json_get '["check_details"][0]["score"]' <<<"$out")" = 50 ]
 out=$("$bin" try -c "$work/lookalike.yaml" --sms "Dang nhap https://xn--vietcmbank-ivi.com.vn/ de nhan qua")
 check "try: a punycode homoglyph of the bank's domain is url.brand_homoglyph (+70)" \
-  grep -qF "check:        url.brand_homoglyph: host xn--vietcmbank-ivi.com.vn imitates Vietcombank (bank): internationalised name that reads as vietcombank.com.vn; reads as its domain vietcombank.com.vn +70" <<<"$out"
+  grep -qF "check:        url.brand_homoglyph: host xn--vietcmbank-ivi.com.vn imitates Vietcombank (bank): internationalised name that reads as its domain vietcombank.com.vn +70" <<<"$out"
 out=$("$bin" try -c "$work/lookalike.yaml" --sms "Vietcombank: xem sao ke tai https://vcbdigibank.vietcombank.com.vn/" --json)
 check "try --json: the bank's own subdomain raises no check" [ "$(json_get '["checks"]' <<<"$out")" = "[]" ]
 
