@@ -6,7 +6,7 @@
 //   brand_token             a brand token in a host outside the brand's domains: acb.vn-secure.xyz
 //   split_token             a brand name broken by dots or hyphens: vietcom.bank-online.xyz
 //   lookalike_characters    digits or letters that read alike: vietc0mbank, b1dv, mobiphone (ph/f)
-//   one_edit                one letter added, dropped or changed: vietcombamk, hdbanks is a token
+//   one_edit                one letter added, dropped or changed: vietcombamk, lazadda
 //   transposition           two neighbouring letters swapped: vietcombnak
 //   homoglyph               (url.brand_homoglyph) an internationalised host that reads as the
 //                           brand's own domain (reads_as_official_domain: xn--vietcmbank-ivi.com.vn)
@@ -72,7 +72,7 @@ private:
     };
     struct Domain {
         std::string text;
-        std::string label;   // its first label: what a typo-squatted registrable label is compared with
+        std::string label;   // its first label without hyphens: what a typo-squatted label is compared with
         std::string folded;  // fold_confusables(label)
         const ProtectedBrand* brand = nullptr;
     };
