@@ -13,6 +13,7 @@
 #include "app/run_cmd.h"
 #include "app/try_cmd.h"
 #include "detect/examples.h"
+#include "detect/lookalike.h"
 
 namespace scamgate::app {
 
@@ -50,7 +51,8 @@ std::string models_summary(const detect::Detector& detector) {
     return parts.empty() ? std::string("no model") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
-// `check`: everything loaded (or the error was already reported), then every signature example.
+// `check`: everything loaded (or the error was already reported), then every signature example
+// and every protected-brand example.
 int run_check(const AppConfig& config, const Detection& detection, std::ostream& out, Logger& log) {
     const auto failures = detect::run_examples(detection.detector);
     for (const auto& f : failures) {
@@ -58,13 +60,21 @@ int run_check(const AppConfig& config, const Detection& detection, std::ostream&
                   f.signature->name, f.should_match ? "must match but does not" : "must not match but does",
                   f.should_match ? "(examples.match)" : "(examples.no_match)", f.example);
     }
+    const auto brand_failures = detect::run_lookalike_examples(detection.detector);
+    const auto* lookalike = detection.detector.lookalike();
+    for (const auto& f : brand_failures) {
+        log.error("{}:{}: protected brand '{}': example {} {}: \"{}\"{}", lookalike->registry().source, f.example->line,
+                  f.brand->name, f.should_match ? "must match but does not" : "must not match but does",
+                  f.should_match ? "(examples.match)" : "(examples.no_match)", f.example->text,
+                  f.got.empty() ? "" : fmt::format(" ({})", f.got));
+    }
     const auto& engine = detection.detector.engine();
     std::size_t examples = 0;
     for (const auto& s : engine.signatures()) examples += s.examples.match.size() + s.examples.no_match.size();
-    if (!failures.empty()) {
-        log.error("{} of {} signature examples failed", failures.size(), examples);
-        return 1;
-    }
+    const std::size_t brand_examples = detect::lookalike_example_count(detection.detector);
+    if (!failures.empty()) log.error("{} of {} signature examples failed", failures.size(), examples);
+    if (!brand_failures.empty()) log.error("{} of {} protected-brand examples failed", brand_failures.size(), brand_examples);
+    if (!failures.empty() || !brand_failures.empty()) return 1;
     out << fmt::format("{}: configuration is valid; {} signatures in {} databases ({} compiled, {} from cache), {} examples "
                        "pass; {}; {} policy rules ({} mode); {} trunks\n",
                        config.source_path.empty() ? "built-in defaults" : config.source_path, engine.signatures().size(),

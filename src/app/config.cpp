@@ -409,6 +409,8 @@ const std::vector<Param>& parameters() {
                    [](AppConfig& c) -> std::string& { return c.detection.lists.block_domains; }),
         path_param("lists.allow_domains", "domains (and their subdomains) that are known good",
                    [](AppConfig& c) -> std::string& { return c.detection.lists.allow_domains; }),
+        path_param("lists.protected_brands", "brands phishing hosts imitate, with their own domains (url.brand_lookalike); empty: off",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.protected_brands; }),
         events_param(),
         bool_param("output.redact_text", "replace SMS text in events with its length and a hash (--redact-text sets it)",
                    [](AppConfig& c) -> bool& { return c.redact_text; }),
@@ -523,6 +525,7 @@ detect::DetectorConfig AppConfig::default_detection() {
     d.lists.brands = "lists/brands.txt";
     d.lists.block_domains = "lists/domains-block.txt";
     d.lists.allow_domains = "lists/domains-allow.txt";
+    d.lists.protected_brands = "lists/protected-brands.yaml";
     return d;
 }
 
@@ -536,7 +539,7 @@ detect::DetectorConfig AppConfig::resolved_detection() const {
     d.cache_dir = d.cache_dir == "auto" ? user_cache_dir() : absolute(base_dir, d.cache_dir);
     d.public_suffix_list = absolute(base_dir, d.public_suffix_list);
     for (auto* list : {&d.lists.block_numbers, &d.lists.allow_numbers, &d.lists.do_not_originate, &d.lists.brands,
-                       &d.lists.block_domains, &d.lists.allow_domains}) {
+                       &d.lists.block_domains, &d.lists.allow_domains, &d.lists.protected_brands}) {
         *list = absolute(base_dir, *list);
     }
     return d;

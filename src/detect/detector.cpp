@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "detect/lookalike.h"
 #include "lists/brand_registry.h"
 #include "lists/domain_list.h"
 #include "lists/number_prefix_list.h"
@@ -28,6 +29,7 @@ constexpr std::array kCheckScores = {
     CheckScore{"cli.equals_callee", 50},             CheckScore{"cli.neighbour", 30},
     CheckScore{"cli.anonymous", 40},                 CheckScore{"sms.brand_unregistered", 60},
     CheckScore{"sms.domestic_sender_international", 70},
+    CheckScore{"url.brand_lookalike", 50},           CheckScore{"url.brand_homoglyph", 70},
 };
 
 std::string load_error(const std::string& what, const std::exception& e) {
@@ -63,6 +65,7 @@ struct Detector::Data {
     std::optional<lists::DomainList> block_domains;
     std::optional<lists::DomainList> allow_domains;
     std::vector<TextModel> models;
+    std::optional<LookalikeMatcher> lookalike;
 };
 
 Detector::Detector() = default;
@@ -73,6 +76,7 @@ Detector::~Detector() = default;
 const phone::NumberingPlan& Detector::plan() const { return data_->plan; }
 const text::PublicSuffixList& Detector::public_suffixes() const { return data_->psl; }
 const std::vector<TextModel>& Detector::models() const { return data_->models; }
+const LookalikeMatcher* Detector::lookalike() const { return data_->lookalike ? &*data_->lookalike : nullptr; }
 
 Detector Detector::load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn) {
     Detector d;
@@ -104,6 +108,15 @@ Detector Detector::load(const DetectorConfig& config, const std::function<void(c
         for (const auto& path : config.models) d.data_->models.push_back(TextModel::load(path));
     } catch (const ModelError& e) {
         throw DetectError(load_error("detection.model", e));
+    }
+    try {
+        if (!config.lists.protected_brands.empty()) {
+            d.data_->lookalike.emplace(load_protected_brands(config.lists.protected_brands));
+        }
+    } catch (const BrandRegistryError& e) {
+        throw DetectError(e.what());
+    } catch (const std::runtime_error& e) {  // ICU data missing
+        throw DetectError(load_error("lists.protected_brands", e));
     }
     try {
         d.engine_ = SignatureEngine::build(load_packs(config.signatures), EngineOptions{config.cache_dir}, warn);
@@ -391,6 +404,10 @@ record::Verdict Detector::assess(const record::Contact& contact, const Features&
     for (const auto& url : f.urls) {
         if (data_->block_domains && data_->block_domains->match(url.host)) add_list(verdict, "block_domains");
         if (data_->allow_domains && data_->allow_domains->match(url.host)) add_list(verdict, "allow_domains");
+        const auto lookalike = data_->lookalike ? data_->lookalike->match(url.host, url.registrable_domain) : std::nullopt;
+        if (lookalike) {
+            found(c, lookalike->homoglyph() ? "url.brand_homoglyph" : "url.brand_lookalike", describe(*lookalike, url.host));
+        }
     }
     verdict.model = model_score(f);
     finish_score(verdict);

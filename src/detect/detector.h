@@ -35,6 +35,7 @@ struct ListPaths {
     std::string brands;            // alphanumeric SMS senders and the accounts they are registered to
     std::string block_domains;
     std::string allow_domains;
+    std::string protected_brands;  // brands phishing hosts imitate (url.brand_lookalike); empty: none
 };
 
 struct DetectorConfig {
@@ -67,6 +68,8 @@ Features sms_text_features(std::string_view text, const text::PublicSuffixList& 
 // What the text model reads from Features (which must hold a text).
 ModelInput model_input(const Features& features);
 
+class LookalikeMatcher;
+
 class Detector {
 public:
     static Detector load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn = {});
@@ -91,6 +94,8 @@ public:
     const std::vector<TextModel>& models() const;
     // The model with the highest probability for this SMS text (none without text or models).
     std::optional<record::ModelScore> model_score(const Features& features) const;
+    // The protected-brand look-alike matcher, or nullptr when lists.protected_brands is empty.
+    const LookalikeMatcher* lookalike() const;
 
 private:
     Detector();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "detect/lookalike.h"
+
 namespace scamgate::detect {
 
 record::Contact probe_contact(Field field, const std::string& example) {
@@ -41,6 +43,51 @@ std::vector<ExampleFailure> run_examples(const Detector& detector) {
         }
     }
     return failures;
+}
+
+std::string lookalike_example_text(const std::string& example) {
+    if (example.find(' ') != std::string::npos || example.find("://") != std::string::npos) return example;
+    return "http://" + example + "/";
+}
+
+namespace {
+
+// The evidence of the look-alike check the example raised; empty when none did.
+std::string lookalike_evidence(const Detector& detector, Scratch& scratch, const std::string& example) {
+    const auto verdict = detector.assess(probe_contact(Field::text_raw, lookalike_example_text(example)), scratch);
+    for (const auto& check : verdict.checks) {
+        if (check.name == "url.brand_lookalike" || check.name == "url.brand_homoglyph") return check.evidence;
+    }
+    return {};
+}
+
+}  // namespace
+
+std::vector<LookalikeExampleFailure> run_lookalike_examples(const Detector& detector) {
+    std::vector<LookalikeExampleFailure> failures;
+    const auto* matcher = detector.lookalike();
+    if (!matcher) return failures;
+    auto scratch = detector.make_scratch();
+    for (const auto& brand : matcher->registry().brands) {
+        const std::string names_brand = " imitates " + brand.name + " (";
+        for (const auto& example : brand.match) {
+            auto got = lookalike_evidence(detector, scratch, example.text);
+            if (got.find(names_brand) == std::string::npos) failures.push_back({&brand, &example, true, std::move(got)});
+        }
+        for (const auto& example : brand.no_match) {
+            auto got = lookalike_evidence(detector, scratch, example.text);
+            if (!got.empty()) failures.push_back({&brand, &example, false, std::move(got)});
+        }
+    }
+    return failures;
+}
+
+std::size_t lookalike_example_count(const Detector& detector) {
+    std::size_t n = 0;
+    if (const auto* matcher = detector.lookalike()) {
+        for (const auto& brand : matcher->registry().brands) n += brand.match.size() + brand.no_match.size();
+    }
+    return n;
 }
 
 }  // namespace scamgate::detect

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "detect/detector.h"
+#include "detect/protected_brands.h"
 
 namespace scamgate::detect {
 
@@ -20,5 +21,19 @@ struct ExampleFailure {
 record::Contact probe_contact(Field field, const std::string& example);
 
 std::vector<ExampleFailure> run_examples(const Detector& detector);
+
+// The protected-brand registry's examples (lists.protected_brands): each `match` example must
+// raise url.brand_lookalike or url.brand_homoglyph naming its brand, each `no_match` example
+// neither check. An example is an SMS text when it holds a space or "://", otherwise a host
+// sent as "http://HOST/".
+struct LookalikeExampleFailure {
+    const ProtectedBrand* brand = nullptr;
+    const BrandExample* example = nullptr;
+    bool should_match = false;
+    std::string got;  // the evidence that fired, if any
+};
+std::string lookalike_example_text(const std::string& example);
+std::vector<LookalikeExampleFailure> run_lookalike_examples(const Detector& detector);
+std::size_t lookalike_example_count(const Detector& detector);
 
 }  // namespace scamgate::detect

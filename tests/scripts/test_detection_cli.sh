@@ -80,6 +80,54 @@ bad_check "numbering plan with overlapping ranges" "[$packs/packs/small.yaml]" "
 bad_check "bad policy" "[$packs/packs/small.yaml]" "$plan" "$src/tests/configs/bad-policies/unknown-check.yaml" \
   "unknown-check.yaml:3: rule 'x': unknown check 'cli.made_up'"
 
+# Look-alike hosts of protected brands (lists.protected_brands), with the bundled registry.
+brand_cfg() {  # file, registry
+  cat >"$1" <<YAML
+detection:
+  signatures: [$packs/packs/small.yaml]
+  numbering_plan: $plan
+  policy: $packs/policy.yaml
+  cache_dir: ""
+lists:
+  protected_brands: $2
+YAML
+}
+brand_cfg "$work/lookalike.yaml" "$src/config/lists/protected-brands.yaml"
+out=$("$bin" try -c "$work/lookalike.yaml" --sms "Tai khoan cua quy khach bi tam khoa, xac thuc tai http://vietcombank.com.vn-xacthuc.top/ ngay" --json)
+check "try --json: url.brand_lookalike on a bank domain followed by more labels" \
+  [ "$(json_get '["checks"]' <<<"$out")" = "['url.brand_lookalike']" ]
+check "try --json: the evidence names the host, the brand and the technique" \
+  [ "$(json_get '["check_details"][0]["evidence"]' <<<"$out")" = "host vietcombank.com.vn-xacthuc.top imitates Vietcombank (bank): its domain vietcombank.com.vn followed by more labels; action word 'xacthuc'" ]
+check "try --json: the check's default score counts" [ "$(json_get '["check_details"][0]["score"]' <<<"$out")" = 50 ]
+out=$("$bin" try -c "$work/lookalike.yaml" --sms "Dang nhap https://xn--vietcmbank-ivi.com.vn/ de nhan qua")
+check "try: a punycode homoglyph of the bank's domain is url.brand_homoglyph (+70)" \
+  grep -qF "check:        url.brand_homoglyph: host xn--vietcmbank-ivi.com.vn imitates Vietcombank (bank): internationalised name that reads as its domain vietcombank.com.vn +70" <<<"$out"
+out=$("$bin" try -c "$work/lookalike.yaml" --sms "Vietcombank: xem sao ke tai https://vcbdigibank.vietcombank.com.vn/" --json)
+check "try --json: the bank's own subdomain raises no check" [ "$(json_get '["checks"]' <<<"$out")" = "[]" ]
+
+cat >"$work/brands.yaml" <<'YAML'
+action_words: [xacthuc]
+brand_words: [vn]
+brands:
+  - name: Example Bank
+    kind: bank
+    domains: [examplebank.vn]
+    tokens: [examplebank]
+    examples:
+      match: [examplebank-xacthuc.top, plain.example.org]
+      no_match: [examplebank.vn, www.examplebank.vn]
+YAML
+brand_cfg "$work/brand-cfg.yaml" "$work/brands.yaml"
+"$bin" check -c "$work/brand-cfg.yaml" >/dev/null 2>"$work/err"; rc=$?
+check "check: a failing protected-brand example: exit 1" [ $rc -eq 1 ]
+check "check: a failing protected-brand example: FILE:LINE message" \
+  grep -qF "$work/brands.yaml:9: protected brand 'Example Bank': example must match but does not (examples.match): \"plain.example.org\"" "$work/err"
+check "check: the count of failed protected-brand examples" grep -qF "1 of 4 protected-brand examples failed" "$work/err"
+sed -i 's/    tokens: \[examplebank\]/    tokens: [example-bank]/' "$work/brands.yaml"
+"$bin" check -c "$work/brand-cfg.yaml" >/dev/null 2>"$work/err"; rc=$?
+check "check: a bad protected-brand registry: exit 2 with FILE:LINE" \
+  bash -c "[ $rc -eq 2 ] && grep -qF \"$work/brands.yaml:7: brand 'Example Bank': token 'example-bank' must be\" '$work/err'"
+
 "$bin" replay -c "$cfg" --trunk "bad:international" "$src/pcaps/sipp-intl-trunk-cli.pcap" >/dev/null 2>"$work/err"; rc=$?
 check "--trunk without a CIDR: exit 2 with the expected form" bash -c "[ $rc -eq 2 ] && grep -q 'expected NAME:ROLE:CIDR' '$work/err'"
 make_cfg "$work/no-trunks.yaml" "[$packs/packs/small.yaml]" "$plan" "$packs/policy.yaml"
