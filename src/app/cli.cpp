@@ -76,9 +76,10 @@ int run_check(const AppConfig& config, const Detection& detection, std::ostream&
     if (!brand_failures.empty()) log.error("{} of {} protected-brand examples failed", brand_failures.size(), brand_examples);
     if (!failures.empty() || !brand_failures.empty()) return 1;
     out << fmt::format("{}: configuration is valid; {} signatures in {} databases ({} compiled, {} from cache), {} examples "
-                       "pass; {}; {} policy rules ({} mode); {} trunks\n",
+                       "pass; {} protected brands, {} look-alike examples pass; {}; {} policy rules ({} mode); {} trunks\n",
                        config.source_path.empty() ? "built-in defaults" : config.source_path, engine.signatures().size(),
                        engine.info().databases, engine.info().compiled, engine.info().from_cache, examples,
+                       lookalike ? lookalike->registry().brands.size() : 0, brand_examples,
                        models_summary(detection.detector), detection.policy.rules.size(), policy::mode_name(detection.policy.mode),
                        detection.detector.trunks().trunks().size());
     return 0;

@@ -30,11 +30,11 @@ public:
 inline constexpr int kModelFormatVersion = 1;
 
 struct ModelFeatureSettings {
-    unsigned char_min = 2;   // character n-grams of the de-obfuscated view, padded with one space
+    unsigned char_min = 3;   // character n-grams of the de-obfuscated view, padded with one space
     unsigned char_max = 5;
     unsigned word_min = 1;   // word n-grams of the folded view
     unsigned word_max = 2;
-    unsigned hash_bits = 18; // 2^hash_bits weights
+    unsigned hash_bits = 16; // 2^hash_bits weights
     bool markers = true;     // entity markers (see for_each_model_feature)
 };
 
@@ -109,15 +109,9 @@ inline std::uint32_t fnv(std::uint32_t seed, std::string_view bytes) {
     return hash;
 }
 
-// A final mix so that nearby FNV values spread over the table (murmur3's finaliser).
-inline std::uint32_t mix(std::uint32_t h) {
-    h ^= h >> 16;
-    h *= 0x85ebca6bU;
-    h ^= h >> 13;
-    h *= 0xc2b2ae35U;
-    h ^= h >> 16;
-    return h;
-}
+// The table index of a feature hash: Fibonacci hashing (multiply by 2^32 / golden ratio, keep the
+// top bits), one multiplication that spreads nearby FNV values over the whole table.
+inline std::uint32_t slot(std::uint32_t hash, unsigned shift) { return (hash * 0x9E3779B1U) >> shift; }
 
 // Digits all become '0': amounts, phone numbers and codes generalise by their shape.
 inline unsigned char shape(unsigned char c) { return (c >= '1' && c <= '9') ? '0' : c; }
@@ -145,13 +139,13 @@ inline bool is_amount(std::string_view previous, std::string_view word) {
 }
 
 template <typename Emit>
-std::size_t emit_marker(std::string_view name, std::uint32_t mask, Emit& emit) {
-    emit(mix(fnv(kMarkerSeed, name)) & mask);
+std::size_t emit_marker(std::string_view name, unsigned shift, Emit& emit) {
+    emit(slot(fnv(kMarkerSeed, name), shift));
     return 1;
 }
 
 template <typename Emit>
-std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, std::uint32_t mask, Emit& emit) {
+std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Emit& emit) {
     // Padded with one space either side so word starts and ends are n-grams of their own.
     const std::size_t length = text.size() + 2;
     auto at = [&](std::size_t i) -> unsigned char {
@@ -163,7 +157,7 @@ std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, st
         for (unsigned n = 1; n <= s.char_max && start + n <= length; ++n) {
             hash = fnv_step(hash, at(start + n - 1));
             if (n >= s.char_min) {
-                emit(mix(hash ^ n) & mask);
+                emit(slot(hash ^ n, shift));
                 ++count;
             }
         }
@@ -172,7 +166,7 @@ std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, st
 }
 
 template <typename Emit>
-std::size_t word_ngrams(const ModelFeatureSettings& s, std::string_view text, std::uint32_t mask, Emit& emit) {
+std::size_t word_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Emit& emit) {
     std::uint32_t recent[kMaxWordNgram] = {};  // hashes of the last words, newest first
     unsigned held = 0;
     std::size_t count = 0;
@@ -186,7 +180,7 @@ std::size_t word_ngrams(const ModelFeatureSettings& s, std::string_view text, st
             hash = fnv_step(hash, shape(static_cast<unsigned char>(text[i++])));
         if (i == begin) break;
         const std::string_view word = text.substr(begin, i - begin);
-        if (s.markers && is_amount(previous_word, word)) count += emit_marker("#money", mask, emit);
+        if (s.markers && is_amount(previous_word, word)) count += emit_marker("#money", shift, emit);
         previous_word = word;
         for (unsigned k = kMaxWordNgram - 1; k > 0; --k) recent[k] = recent[k - 1];
         recent[0] = hash;
@@ -195,7 +189,7 @@ std::size_t word_ngrams(const ModelFeatureSettings& s, std::string_view text, st
         for (unsigned n = 1; n <= s.word_max && n <= held; ++n) {
             gram = n == 1 ? recent[0] : (gram * kFnvPrime) ^ recent[n - 1];
             if (n >= s.word_min) {
-                emit(mix(gram ^ (n << 24)) & mask);
+                emit(slot(gram ^ (n << 24), shift));
                 ++count;
             }
         }
@@ -208,28 +202,28 @@ bool is_ip_host(std::string_view host);
 std::string_view top_label(std::string_view host);
 
 template <typename Emit>
-std::size_t markers(const ModelInput& in, std::uint32_t mask, Emit& emit) {
+std::size_t markers(const ModelInput& in, unsigned shift, Emit& emit) {
     std::size_t count = 0;
     for (const auto& url : in.urls) {
-        count += emit_marker("#url", mask, emit);
-        if (url.obfuscated) count += emit_marker("#url_obfuscated", mask, emit);
-        if (!url.had_scheme) count += emit_marker("#url_no_scheme", mask, emit);
+        count += emit_marker("#url", shift, emit);
+        if (url.obfuscated) count += emit_marker("#url_obfuscated", shift, emit);
+        if (!url.had_scheme) count += emit_marker("#url_no_scheme", shift, emit);
         if (is_ip_host(url.host)) {
-            count += emit_marker("#url_ip", mask, emit);
+            count += emit_marker("#url_ip", shift, emit);
             continue;
         }
         // The top-level label as a token: the model learns which ones carry scams.
         char tld[40] = "#tld=";
         const auto top = top_label(url.host).substr(0, sizeof tld - 6);
         top.copy(tld + 5, top.size());
-        count += emit_marker(std::string_view(tld, 5 + top.size()), mask, emit);
+        count += emit_marker(std::string_view(tld, 5 + top.size()), shift, emit);
         static constexpr std::string_view kDepth[] = {"#host_depth=0", "#host_depth=1", "#host_depth=2",
                                                       "#host_depth=3+"};
-        count += emit_marker(kDepth[std::min<std::size_t>(host_depth(url), 3)], mask, emit);
+        count += emit_marker(kDepth[std::min<std::size_t>(host_depth(url), 3)], shift, emit);
     }
     for (const auto& number : in.phone_numbers)
-        count += emit_marker(number.international ? "#phone_international" : "#phone", mask, emit);
-    for (std::size_t i = 0; i < in.accounts.size(); ++i) count += emit_marker("#account", mask, emit);
+        count += emit_marker(number.international ? "#phone_international" : "#phone", shift, emit);
+    for (std::size_t i = 0; i < in.accounts.size(); ++i) count += emit_marker("#account", shift, emit);
     return count;
 }
 
@@ -237,11 +231,11 @@ std::size_t markers(const ModelInput& in, std::uint32_t mask, Emit& emit) {
 
 template <typename Emit>
 std::size_t for_each_model_feature(const ModelFeatureSettings& settings, const ModelInput& input, Emit&& emit) {
-    const std::uint32_t mask = (std::uint32_t{1} << settings.hash_bits) - 1;
+    const unsigned shift = 32 - settings.hash_bits;
     std::size_t count = 0;
-    count += model_detail::char_ngrams(settings, input.deobfuscated.substr(0, kMaxModelTextBytes), mask, emit);
-    count += model_detail::word_ngrams(settings, input.folded.substr(0, kMaxModelTextBytes), mask, emit);
-    if (settings.markers) count += model_detail::markers(input, mask, emit);
+    count += model_detail::char_ngrams(settings, input.deobfuscated.substr(0, kMaxModelTextBytes), shift, emit);
+    count += model_detail::word_ngrams(settings, input.folded.substr(0, kMaxModelTextBytes), shift, emit);
+    if (settings.markers) count += model_detail::markers(input, shift, emit);
     return count;
 }
 

@@ -17,11 +17,23 @@ json_get() { python3 -c 'import json,sys; v=json.loads(sys.stdin.read()); print(
 cfg=$src/tests/golden/verdicts.yaml
 
 out=$("$bin" try -c "$cfg" --sms "CÔNG AN quận 1 triệu tập ông, tài khoản bị khóa, vào vcb-secure.top/x" --from 0912345678 --json)
-check "try --json: score" [ "$(json_get '["score"]' <<<"$out")" = 95 ]
+check "try --json: score (signatures 95, with the model's band, capped)" [ "$(json_get '["score"]' <<<"$out")" = 100 ]
+check "try --json: the model's name and version" [ "$(json_get '["model"]["name"]+" "+v["model"]["version"]' <<<"$out")" = "sms-text 2026.12.05" ]
+check "try --json: the model's probability is high for this scam" python3 -c 'import json,sys; p=json.loads(sys.argv[1])["model"]["probability"]; sys.exit(0 if 0.5 < p <= 1 else 1)' "$out"
 check "try --json: hits are signature ids" [ "$(json_get '["hits"]' <<<"$out")" = "[9000001, 9000002, 9000003]" ]
 check "try --json: action and rule" [ "$(json_get '["action"]+" "+v["rule"]' <<<"$out")" = "reject scam-sms" ]
 check "try --json: folded view" [ "$(json_get '["views"]["folded"]' <<<"$out")" = "cong an quan 1 trieu tap ong, tai khoan bi khoa, vao vcb-secure.top/x" ]
 check "try --json: URL host and domain" [ "$(json_get '["urls"][0]["domain"]' <<<"$out")" = "vcb-secure.top" ]
+out=$("$bin" try -c "$cfg" --sms "Chiều nay 5h mẹ đón con ở cổng sau nhé" --json)
+check "try --json: a family message: low model probability, no score" [ "$(json_get '["score"]' <<<"$out")" = 0 ]
+out=$("$bin" try -c "$cfg" --sms "xin chao" --json --model /nonexistent.model 2>&1)
+check "try --model: a missing model file is named" grep -q "/nonexistent.model: cannot open" <<<"$out"
+head -c 2000 "$src/signatures/models/sms-text.model" > "$work/truncated.model"
+out=$("$bin" check -c "$cfg" --model "$work/truncated.model" 2>&1); code=$?
+check "check --model: a truncated model: exit non-zero" [ "$code" -ne 0 ]
+check "check --model: a truncated model: FILE: reason" grep -q "$work/truncated.model: .*truncated" <<<"$out"
+out=$("$bin" check -c "$cfg" 2>&1)
+check "check: names the model and its checksum" grep -q "model sms-text 2026.12.05 (65536 weights, checksum ok)" <<<"$out"
 
 out=$("$bin" try -c "$cfg" --call --from +84912345678 --to +842437001001 --ingress international --json)
 check "try --call --ingress ROLE: the spoofing check" [ "$(json_get '["checks"]' <<<"$out")" = "['cli.domestic_on_international']" ]

@@ -41,9 +41,9 @@ struct Options {
     std::string name = "sms-text";
     std::string version;
     std::string languages = "vi, en";
-    std::string char_ngrams = "2-5";
+    std::string char_ngrams = "3-5";
     std::string word_ngrams = "1-2";
-    unsigned hash_bits = 18;
+    unsigned hash_bits = 16;
     double cost = 4.0;
     double positive_weight = 1.0;
     std::string public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -10,6 +12,7 @@
 #include "app/replay.h"
 #include "policy/stage.h"
 #include "record/contact.h"
+#include "temp_files.h"
 
 using namespace scamgate;
 using namespace scamgate::app;
@@ -142,4 +145,64 @@ TEST_CASE("ReloadActivity covers a reload and the second after it, and ServiceTi
         CHECK(outside.values().count(std::string("inline.service_") + key) == 1);
         CHECK(outside.values().count(std::string("inline.reload_service_") + key) == 1);
     }
+}
+
+TEST_CASE("Reloader: a corrupted or truncated model is refused by name and the set in force keeps its model") {
+    const test_support::TempDir dir("reload-model");
+    const std::string model = dir / "sms.model";
+    std::filesystem::copy_file(kSource + "/signatures/models/sms-text.model", model);
+    const std::string config = dir / "scamgate.yaml";
+    {
+        std::ifstream golden(kSource + "/tests/golden/verdicts.yaml");
+        std::ostringstream text;
+        text << golden.rdbuf();
+        // The golden config with absolute paths (it is read from another folder) and this model.
+        std::string yaml = text.str();
+        const std::string base = kSource + "/tests/golden/";
+        for (std::string::size_type at = 0; (at = yaml.find("../", at)) != std::string::npos; at += 3) {
+            if (at > 0 && (yaml[at - 1] == ' ' || yaml[at - 1] == '[')) {
+                yaml.insert(at, base);
+                at += base.size();
+            }
+        }
+        const auto model_line = yaml.find("  model: ");
+        REQUIRE(model_line != std::string::npos);
+        yaml.replace(model_line, yaml.find('\n', model_line) - model_line, "  model: " + model);
+        std::ofstream(config) << yaml;
+    }
+    std::ostringstream log_text;
+    Logger log{log_text};
+    auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
+    DetectionHolder holder(load());
+    const Detection* in_force = holder.get().get();
+    REQUIRE(in_force->detector.models().size() == 1);
+    Reloader reloader(holder, load, log);
+
+    // Truncated: the weights end early.
+    std::filesystem::resize_file(model, std::filesystem::file_size(model) - 100);
+    const ReloadResult truncated = reloader.reload("test");
+    CHECK_FALSE(truncated.ok);
+    CHECK(truncated.error.find(model + ": ") != std::string::npos);
+    CHECK(truncated.error.find("truncated") != std::string::npos);
+    CHECK(holder.get().get() == in_force);
+    CHECK(holder.get()->detector.models().size() == 1);
+
+    // Wrong format version.
+    std::filesystem::remove(model);
+    std::filesystem::copy_file(kSource + "/signatures/models/sms-text.model", model);
+    {
+        std::fstream edit(model, std::ios::in | std::ios::out | std::ios::binary);
+        edit.seekp(15);  // "scamgate-model 1" -> "scamgate-model 9"
+        edit.put('9');
+    }
+    const ReloadResult wrong_version = reloader.reload("test");
+    CHECK_FALSE(wrong_version.ok);
+    CHECK(wrong_version.error.find("model format version 9 is not supported") != std::string::npos);
+    CHECK(holder.get().get() == in_force);
+
+    std::filesystem::remove(model);
+    std::filesystem::copy_file(kSource + "/signatures/models/sms-text.model", model);
+    CHECK(reloader.reload("test").ok);
+    CHECK(holder.get().get() != in_force);
+    CHECK(holder.get()->detector.models().size() == 1);
 }

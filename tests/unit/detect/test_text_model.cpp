@@ -72,7 +72,7 @@ TEST_CASE("text model: a serialised model parses back with its header and scores
     CHECK(model.header().name == "unit");
     CHECK(model.header().version == "1.0");
     CHECK(model.header().languages == std::vector<std::string>{"vi", "en"});
-    CHECK(model.header().features.char_min == 2);
+    CHECK(model.header().features.char_min == 3);
     CHECK(model.header().features.char_max == 5);
     CHECK(model.header().features.hash_bits == 10);
     CHECK(model.header().bias == doctest::Approx(-1.5));
@@ -142,7 +142,7 @@ TEST_CASE("text model: bad files are refused with the file name and the reason")
     // Header fields.
     CHECK(error_of(replace(good, "name: unit\n", "")).find("header has no 'name'") != std::string::npos);
     CHECK(error_of(replace(good, "hash_bits: 10", "hash_bits: 30")).find("hash_bits") != std::string::npos);
-    CHECK(error_of(replace(good, "char_ngrams: 2-5", "char_ngrams: 5-2")).find("char_ngrams") != std::string::npos);
+    CHECK(error_of(replace(good, "char_ngrams: 3-5", "char_ngrams: 5-3")).find("char_ngrams") != std::string::npos);
     CHECK(error_of(replace(good, "bias: -1.5", "bias: nan")).find("bias") != std::string::npos);
     CHECK(error_of(replace(good, "markers: true", "markers: yes")).find("markers") != std::string::npos);
     CHECK(error_of(replace(good, "version: 1.0\n", "version: 1.0\nversion: 2\n")).find("given twice") != std::string::npos);
