@@ -91,13 +91,13 @@ READERS = {
 }
 
 
-def run_scamgate(binary, texts, config=None):
+def run_scamgate(binary, texts, config=None, extra_args=()):
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as tmp:
         for t in texts:
             tmp.write(flatten(t) + "\n")
         name = tmp.name
     try:
-        cmd = [binary, "try", "-q", "--sms-lines", name]
+        cmd = [binary, "try", "-q", "--sms-lines", name, *extra_args]
         if config:
             cmd[2:2] = ["-c", config]
         proc = subprocess.run(cmd, capture_output=True, text=True, encoding="utf-8", errors="replace")
