@@ -13,6 +13,7 @@
 #include "app/run_cmd.h"
 #include "app/try_cmd.h"
 #include "detect/examples.h"
+#include "detect/score_model.h"
 #include "detect/lookalike.h"
 
 namespace scamgate::app {
@@ -48,6 +49,10 @@ std::string models_summary(const detect::Detector& detector) {
     for (const auto& m : detector.models())
         parts.push_back(fmt::format("model {} {} ({} weights, checksum ok)", m.header().name, m.header().version,
                                     std::size_t{1} << m.header().features.hash_bits));
+    if (const auto* score = detector.score_model()) {
+        parts.push_back(fmt::format("score model {} {} ({} signals, fitted against {})", score->header().name,
+                                    score->header().version, score->signals().size(), score->header().model_name));
+    }
     return parts.empty() ? std::string("no model") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -220,6 +225,9 @@ int run_cli(int argc, char** argv) {
     add_common(*check_cmd, common);
     std::vector<std::string> model_override;
     check_cmd->add_option("--model", model_override, "check this model file instead of detection.model (repeatable)");
+    std::string score_model_override;
+    check_cmd->add_option("--score-model", score_model_override,
+                          "check this score model instead of detection.score_model (\"none\": the capped sum)");
 
     TryOptions try_options;
     auto* try_cmd = app.add_subcommand("try", "run one SMS text or call through detection and policy and show why");
@@ -237,6 +245,9 @@ int run_cli(int argc, char** argv) {
     try_cmd->add_option("--trunk", trunk_options, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
     try_cmd->add_flag("--json", try_options.json, "print one JSON object (score, hits, checks, model, action, ...)");
     try_cmd->add_option("--model", model_override, "use this model file instead of detection.model (repeatable)");
+    try_cmd->add_option("--score-model", score_model_override,
+                        "use this score model instead of detection.score_model (\"none\": the capped sum of hand-set "
+                        "scores; a --model needs the score model fitted against it, or none)");
 
     // --help-config is allowed without a subcommand.
     app.require_subcommand(0, 1);
@@ -271,6 +282,10 @@ int run_cli(int argc, char** argv) {
     if (!model_override.empty()) {
         config.detection.models.clear();
         for (const auto& m : model_override) config.detection.models.push_back(std::filesystem::absolute(m).string());
+    }
+    if (!score_model_override.empty()) {
+        config.detection.score_model =
+            score_model_override == "none" ? std::string() : std::filesystem::absolute(score_model_override).string();
     }
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
     const std::string policy_override =

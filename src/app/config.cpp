@@ -393,6 +393,10 @@ const std::vector<Param>& parameters() {
                    [](AppConfig& c) -> std::string& { return c.policy_path; }),
         path_param("detection.cache_dir", "compiled signature databases: a folder, auto ($XDG_CACHE_HOME or ~/.cache /scamgate), or empty for none",
                    [](AppConfig& c) -> std::string& { return c.detection.cache_dir; }),
+        path_param("detection.score_model",
+                   "calibrated SMS score: weights over the model, hits, checks and lists (docs/detection.md); empty: "
+                   "the capped sum of hand-set scores",
+                   [](AppConfig& c) -> std::string& { return c.detection.score_model; }),
         path_param("detection.public_suffix_list", "the public suffix list (Debian package publicsuffix)",
                    [](AppConfig& c) -> std::string& { return c.detection.public_suffix_list; }),
         count_param("detection.neighbour_digits", 1, 15, "cli.neighbour: leading digits of the national number caller and callee share",
@@ -517,6 +521,7 @@ detect::DetectorConfig AppConfig::default_detection() {
     detect::DetectorConfig d;
     d.signatures = {"../signatures/*.yaml"};
     d.models = {"../signatures/models/sms-text.model"};
+    d.score_model = "../signatures/models/sms-score.yaml";
     d.cache_dir = "auto";
     d.numbering_plan = "numbering/vn.yaml";
     d.lists.block_numbers = "lists/block-numbers.txt";
@@ -535,6 +540,7 @@ detect::DetectorConfig AppConfig::resolved_detection() const {
     auto d = detection;
     for (auto& s : d.signatures) s = absolute(base_dir, s);
     for (auto& m : d.models) m = absolute(base_dir, m);
+    d.score_model = absolute(base_dir, d.score_model);
     d.numbering_plan = absolute(base_dir, d.numbering_plan);
     d.cache_dir = d.cache_dir == "auto" ? user_cache_dir() : absolute(base_dir, d.cache_dir);
     d.public_suffix_list = absolute(base_dir, d.public_suffix_list);

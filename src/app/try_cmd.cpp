@@ -78,6 +78,18 @@ json features_json(const detect::Features& f) {
     return j;
 }
 
+// Each signal's part in the calibrated score, in log-odds (value x weight), four decimals.
+json calibration_json(const record::ScoreBreakdown& b) {
+    const auto round4 = [](double x) { return std::round(x * 10000.0) / 10000.0; };
+    json contributions = json::array();
+    for (const auto& c : b.contributions) {
+        contributions.push_back({{"signal", c.signal}, {"value", round4(c.value)}, {"weight", round4(c.weight)},
+                                 {"log_odds", round4(c.value * c.weight)}});
+    }
+    return {{"name", b.name}, {"version", b.version}, {"intercept", round4(b.intercept)},
+            {"contributions", contributions}, {"probability", round4(b.probability)}};
+}
+
 json result_json(const record::Contact& contact, const detect::Features& f, const record::Verdict& v) {
     record::Contact decided = contact;
     decided.verdict = v;
@@ -94,8 +106,17 @@ json result_json(const record::Contact& contact, const detect::Features& f, cons
     j["check_details"] = event["checks"];
     for (const char* key : {"categories", "lists", "trunk", "role", "rule", "action", "enforced"}) j[key] = event[key];
     if (event.contains("model")) j["model"] = event["model"];
+    if (v.calibration) j["calibration"] = calibration_json(*v.calibration);
     if (event.contains("reject")) j["reject"] = event["reject"];
     return j;
+}
+
+void print_calibration(std::ostream& out, const record::ScoreBreakdown& b) {
+    out << fmt::format("score model:  {} {}: intercept {:+.2f} log-odds\n", b.name, b.version, b.intercept);
+    for (const auto& c : b.contributions) {
+        out << fmt::format("  {:<32} {:7.3f} x {:+.3f} = {:+.2f}\n", c.signal, c.value, c.weight, c.value * c.weight);
+    }
+    out << fmt::format("  probability {:.4f}\n", b.probability);
 }
 
 void print_human(std::ostream& out, const detect::Features& f, const record::Verdict& v) {
@@ -113,9 +134,10 @@ void print_human(std::ostream& out, const detect::Features& f, const record::Ver
     for (const auto& c : v.checks) out << fmt::format("check:        {}: {} +{}\n", c.name, c.evidence, c.score);
     for (const auto& l : v.lists) out << fmt::format("list:         {}\n", l);
     if (v.model) {
-        out << fmt::format("model:        {} {}: probability {:.4f} +{}\n", v.model->name, v.model->version,
-                           v.model->probability, v.model->score);
+        out << fmt::format("model:        {} {}: probability {:.4f}{}\n", v.model->name, v.model->version,
+                           v.model->probability, v.calibration ? "" : fmt::format(" +{}", v.model->score));
     }
+    if (v.calibration) print_calibration(out, *v.calibration);
     out << fmt::format("score:        {}\nrule:         {}\naction:       {}{}\n", v.score, v.rule, v.action,
                        v.enforced ? " (enforced)" : v.action == "allow" ? "" : " (monitor mode: not enforced)");
 }

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "detect/lookalike.h"
+#include "detect/score_model.h"
 #include "lists/brand_registry.h"
 #include "lists/domain_list.h"
 #include "lists/number_prefix_list.h"
@@ -54,6 +55,12 @@ const std::vector<std::string>& check_names() {
     return names;
 }
 
+const std::vector<std::string>& list_names() {
+    static const std::vector<std::string> names = {"block_numbers", "allow_numbers", "do_not_originate",
+                                                   "block_domains", "allow_domains", "brands"};
+    return names;
+}
+
 struct Detector::Data {
     Data(phone::NumberingPlan p, text::PublicSuffixList l) : plan(std::move(p)), psl(std::move(l)) {}
     phone::NumberingPlan plan;
@@ -66,6 +73,8 @@ struct Detector::Data {
     std::optional<lists::DomainList> allow_domains;
     std::vector<TextModel> models;
     std::optional<LookalikeMatcher> lookalike;
+    std::optional<ScoreModel> score_model;
+    std::size_t score_model_text_model = 0;  // index into models of the model it was fitted against
 };
 
 Detector::Detector() = default;
@@ -77,6 +86,27 @@ const phone::NumberingPlan& Detector::plan() const { return data_->plan; }
 const text::PublicSuffixList& Detector::public_suffixes() const { return data_->psl; }
 const std::vector<TextModel>& Detector::models() const { return data_->models; }
 const LookalikeMatcher* Detector::lookalike() const { return data_->lookalike ? &*data_->lookalike : nullptr; }
+const ScoreModel* Detector::score_model() const { return data_->score_model ? &*data_->score_model : nullptr; }
+
+namespace {
+
+// The index of the text model a score model was fitted against; throws when it is not loaded or
+// its weights differ (a retrained model needs a refitted score model).
+std::size_t fitted_text_model(const ScoreModel& score, const std::vector<TextModel>& models) {
+    const auto& h = score.header();
+    for (std::size_t i = 0; i < models.size(); ++i) {
+        if (models[i].header().name != h.model_name) continue;
+        if (models[i].header().weights_sha256 == h.model_weights_sha256) return i;
+        throw ScoreModelError(fmt::format(
+            "{}: fitted against text model '{}' with weights sha256 {}, but {} has {}: refit the score model "
+            "(tools/train/fit-score) after retraining the text model",
+            score.path(), h.model_name, h.model_weights_sha256, models[i].path(), models[i].header().weights_sha256));
+    }
+    throw ScoreModelError(fmt::format("{}: fitted against text model '{}', which detection.model does not load",
+                                      score.path(), h.model_name));
+}
+
+}  // namespace
 
 Detector Detector::load(const DetectorConfig& config, const std::function<void(const std::string&)>& warn) {
     Detector d;
@@ -108,6 +138,15 @@ Detector Detector::load(const DetectorConfig& config, const std::function<void(c
         for (const auto& path : config.models) d.data_->models.push_back(TextModel::load(path));
     } catch (const ModelError& e) {
         throw DetectError(load_error("detection.model", e));
+    }
+    try {
+        if (!config.score_model.empty()) {
+            auto score = ScoreModel::load(config.score_model, KnownSignals{check_names(), list_names()});
+            d.data_->score_model_text_model = fitted_text_model(score, d.data_->models);
+            d.data_->score_model = std::move(score);
+        }
+    } catch (const ScoreModelError& e) {
+        throw DetectError(load_error("detection.score_model", e));
     }
     try {
         if (!config.lists.protected_brands.empty()) {
@@ -290,11 +329,19 @@ void call_checks(Context& c, const Detector& d, const Trunk* trunk, const phone:
     }
 }
 
+void add_list(record::Verdict& verdict, std::string_view name) {
+    if (std::find(verdict.lists.begin(), verdict.lists.end(), name) == verdict.lists.end()) verdict.lists.emplace_back(name);
+}
+
 void sms_checks(Context& c, const Trunk* trunk, const phone::NumberInfo* sender,
                 const lists::BrandRegistry* brands) {
     const auto& sms = *c.contact.sms;
     if (sms.sender.alphanumeric()) {
-        if (brands && !brands->is_allowed(sms.sender.address, sms.account)) {
+        // A brand sent by the account it is registered to: on the "brands" list, a strong
+        // legitimate signal for the score model.
+        if (brands && brands->is_allowed(sms.sender.address, sms.account)) {
+            add_list(c.verdict, "brands");
+        } else if (brands) {
             found(c, "sms.brand_unregistered",
                   fmt::format("sender '{}' is {} account '{}'", sms.sender.address,
                               brands->is_registered(sms.sender.address) ? "not registered to" : "registered to no",
@@ -332,10 +379,6 @@ std::optional<phone::NumberInfo> classify_originator(const Detector& d, const re
     return std::nullopt;
 }
 
-void add_list(record::Verdict& verdict, std::string_view name) {
-    if (std::find(verdict.lists.begin(), verdict.lists.end(), name) == verdict.lists.end()) verdict.lists.emplace_back(name);
-}
-
 void finish_score(record::Verdict& verdict) {
     std::set<std::string> categories;
     for (const auto& hit : verdict.hits) categories.insert(hit.category);
@@ -346,6 +389,7 @@ void finish_score(record::Verdict& verdict) {
 }  // namespace
 
 int score_of(const record::Verdict& verdict) {
+    if (verdict.calibration) return calibrated_score(*verdict.calibration);
     int score = 0;
     for (const auto& hit : verdict.hits) score += hit.score;
     for (const auto& check : verdict.checks) score += check.score;
@@ -377,6 +421,16 @@ std::optional<record::ModelScore> Detector::model_score(const Features& f) const
     }
     best->score = model_band_score(default_model_bands(), best->probability);
     return best;
+}
+
+record::ScoreBreakdown Detector::calibrate(const Features& f, const record::Verdict& verdict) const {
+    const auto& fitted = data_->models[data_->score_model_text_model];
+    if (verdict.model->name == fitted.header().name) return data_->score_model->explain(verdict);
+    // Several models are loaded and another one gave the higher probability: the score model
+    // weighs the one it was fitted against.
+    auto own = verdict;
+    own.model->probability = fitted.probability(model_input(f));
+    return data_->score_model->explain(own);
 }
 
 record::Verdict Detector::assess(const record::Contact& contact, const Features& f, Scratch& scratch,
@@ -412,6 +466,7 @@ record::Verdict Detector::assess(const record::Contact& contact, const Features&
     }
     // A delivery receipt's text is the SMSC's report ("id:... stat:DELIVRD"), not a message.
     if (!(contact.sms && contact.sms->receipt)) verdict.model = model_score(f);
+    if (verdict.model && data_->score_model) verdict.calibration = calibrate(f, verdict);
     finish_score(verdict);
     return verdict;
 }

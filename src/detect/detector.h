@@ -41,6 +41,7 @@ struct ListPaths {
 struct DetectorConfig {
     std::vector<std::string> signatures;  // pack paths or globs
     std::vector<std::string> models;      // trained text model files (detection.model)
+    std::string score_model;              // calibrated SMS score (detection.score_model); empty: none
     std::string numbering_plan;
     std::string cache_dir;                // compiled signature databases; empty: none
     std::string public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
@@ -69,6 +70,7 @@ Features sms_text_features(std::string_view text, const text::PublicSuffixList& 
 ModelInput model_input(const Features& features);
 
 class LookalikeMatcher;
+class ScoreModel;
 
 class Detector {
 public:
@@ -96,8 +98,11 @@ public:
     std::optional<record::ModelScore> model_score(const Features& features) const;
     // The protected-brand look-alike matcher, or nullptr when lists.protected_brands is empty.
     const LookalikeMatcher* lookalike() const;
+    // The calibrated SMS score model, or nullptr when detection.score_model is empty.
+    const ScoreModel* score_model() const;
 
 private:
+    record::ScoreBreakdown calibrate(const Features& features, const record::Verdict& verdict) const;
     Detector();
     struct Data;
     std::unique_ptr<Data> data_;
@@ -106,7 +111,9 @@ private:
     unsigned neighbour_digits_ = 6;
 };
 
-// The sum of the hits' and checks' scores, capped at 100: the one definition of a record's score.
+// The one definition of a record's score: the calibrated probability in percent when the verdict
+// has a calibration (an SMS with text and a score model), else the sum of the hits', checks' and
+// model band's scores, capped at 100.
 int score_of(const record::Verdict& verdict);
 
 // A band of model probability and the score it adds: the first band (highest min_probability
@@ -123,5 +130,7 @@ int model_band_score(const std::vector<ModelBand>& bands, double probability);
 int default_check_score(std::string_view check);
 // Every check name, in the order they are evaluated.
 const std::vector<std::string>& check_names();
+// Every list a verdict may name (Verdict::lists).
+const std::vector<std::string>& list_names();
 
 }  // namespace scamgate::detect

@@ -61,7 +61,7 @@ public:
         id_ = s.id;
         s.name = required_string(node, "name");
         s.category = required_string(node, "category");
-        s.score = read_score(node);
+        s.score = read_score(node, s.category);
         s.field = read_field(node);
         read_pattern(node, s);
         read_flags(node, s);
@@ -98,14 +98,20 @@ private:
         fail(value, fmt::format("'id' must be an integer 1..4294967295, got '{}'", value.Scalar()));
     }
 
-    int read_score(const YAML::Node& node) const {
+    // A `notice.*` signature recognises a legitimate notice (a scam warning, a balance change, a
+    // one-time code): it adds nothing to the capped sum (score 0), and the score model weighs it
+    // (docs/signatures.md, "Notices"). Every other signature is evidence of scam: 1..100.
+    int read_score(const YAML::Node& node, std::string_view category) const {
         auto value = need(node, "score");
+        const bool notice = category.starts_with("notice.");
         try {
             const auto score = value.as<int>();
-            if (score >= 1 && score <= 100) return score;
+            if (notice && score == 0) return score;
+            if (!notice && score >= 1 && score <= 100) return score;
         } catch (const YAML::Exception&) {
         }
-        fail(value, fmt::format("'score' must be an integer 1..100, got '{}'", value.Scalar()));
+        fail(value, notice ? fmt::format("'score' of a notice.* signature must be 0, got '{}'", value.Scalar())
+                           : fmt::format("'score' must be an integer 1..100, got '{}'", value.Scalar()));
     }
 
     Field read_field(const YAML::Node& node) const {

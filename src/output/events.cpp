@@ -205,9 +205,11 @@ void add_verdict_fields(json& j, const record::Verdict& v) {
         // Four decimals: enough to compare with the policy's bands, stable across builds.
         j["model"] = {{"name", v.model->name},
                       {"version", v.model->version},
-                      {"probability", std::round(v.model->probability * 10000.0) / 10000.0},
-                      {"score", v.model->score}};
+                      {"probability", std::round(v.model->probability * 10000.0) / 10000.0}};
+        // What the policy's model band added to the capped sum; a calibrated score has no such part.
+        if (!v.calibration) j["model"]["score"] = v.model->score;
     }
+    if (v.calibration) j["calibration"] = {{"name", v.calibration->name}, {"version", v.calibration->version}};
     j["rule"] = v.rule;
     j["action"] = v.action;
     j["enforced"] = v.enforced;

@@ -22,8 +22,6 @@ const std::set<std::string, std::less<>> kThenKeys = {"action",      "sip_status
                                                       "smpp_status", "tags",       "display_name_prefix"};
 constexpr std::array<std::string_view, 4> kTagPlaceholders = {"{score}", "{rule}", "{tags}", "{categories}"};
 const std::set<std::string, std::less<>> kRuleKeys = {"name", "when", "then", "mode"};
-const std::set<std::string, std::less<>> kLists = {"block_numbers", "allow_numbers", "do_not_originate",
-                                                   "block_domains", "allow_domains"};
 
 class Reader {
 public:
@@ -118,7 +116,9 @@ public:
             } else if (key == "lists") {
                 c.lists = strings(v, key);
                 for (const auto& l : c.lists) {
-                    if (!kLists.contains(l)) fail(v, fmt::format("unknown list '{}'; known: {}", l, fmt::join(kLists, ", ")));
+                    const auto& known = detect::list_names();
+                    if (std::find(known.begin(), known.end(), l) == known.end())
+                        fail(v, fmt::format("unknown list '{}'; known: {}", l, fmt::join(known, ", ")));
                 }
             } else if (key == "score_min") {
                 c.score_min = static_cast<int>(integer(v, key, 0, 100));
@@ -321,7 +321,8 @@ void rescore(const Policy& policy, record::Verdict& v) {
     for (auto& check : v.checks) {
         if (auto it = policy.check_scores.find(check.name); it != policy.check_scores.end()) check.score = it->second;
     }
-    if (v.model) v.model->score = detect::model_band_score(policy.model_scores, v.model->probability);
+    // A calibrated score weighs the model's probability itself; the bands are for the capped sum.
+    if (v.model && !v.calibration) v.model->score = detect::model_band_score(policy.model_scores, v.model->probability);
     v.score = detect::score_of(v);
 }
 

@@ -34,6 +34,23 @@ struct ModelScore {
     int score = 0;
 };
 
+// One signal's part in a calibrated score (detect/score_model.h): value x weight log-odds.
+struct ScoreContribution {
+    std::string signal;  // model_logit, signatures, category:NAME, check:NAME, list:NAME
+    double value = 0.0;
+    double weight = 0.0;
+};
+
+// How a calibrated score came about: the score model, its intercept, the signals present and the
+// resulting probability (the score is its percentage).
+struct ScoreBreakdown {
+    std::string name;
+    std::string version;
+    double intercept = 0.0;
+    std::vector<ScoreContribution> contributions;
+    double probability = 0.0;
+};
+
 struct Verdict {
     std::string trunk;     // the ingress trunk's name; empty when no trunk matched
     std::string role;      // its role (international, domestic, customer, ...); "unknown" when none
@@ -42,7 +59,10 @@ struct Verdict {
     std::vector<std::string> categories;  // distinct categories of the hits, sorted
     std::vector<std::string> lists;       // lists the contact is on: block_numbers, allow_domains, ...
     std::optional<ModelScore> model;      // SMS with text, when a model is loaded
-    int score = 0;                        // sum of distinct hits, checks and the model's band, capped at 100
+    std::optional<ScoreBreakdown> calibration;  // SMS with text, when a score model is loaded
+    // The calibrated probability in percent when `calibration` is set; otherwise the sum of the
+    // hits', checks' and the model band's scores, capped at 100.
+    int score = 0;
     std::string rule;                     // the policy rule that decided ("default" when none matched)
     std::string action;                   // allow, alert, tag, drop, reject: decided in either mode
     bool enforced = false;                // false in monitor mode: what would have been done

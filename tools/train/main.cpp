@@ -66,11 +66,17 @@ std::vector<Row> read_rows(const std::string& path) {
 }
 
 // Signature examples are texts the project wrote itself: each text signature's examples.match is
-// a scam text, its examples.no_match a legitimate one that looks close.
+// a scam text, its examples.no_match a legitimate one that looks close; a notice.* signature's
+// examples.match are legitimate notices.
 std::vector<Row> example_rows(const std::vector<std::string>& packs) {
     std::vector<Row> rows;
     for (const auto& s : sd::load_packs(packs)) {
         if (!sd::is_text_field(s.field)) continue;
+        if (s.category.starts_with("notice.")) {
+            // A notice's examples are legitimate texts; its no_match ones are merely other texts.
+            for (const auto& text : s.examples.match) rows.push_back({0, text});
+            continue;
+        }
         for (const auto& text : s.examples.match) rows.push_back({1, text});
         for (const auto& text : s.examples.no_match) rows.push_back({0, text});
     }
