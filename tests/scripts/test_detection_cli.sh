@@ -25,7 +25,23 @@ check "try --json: action and rule" [ "$(json_get '["action"]+" "+v["rule"]' <<<
 check "try --json: folded view" [ "$(json_get '["views"]["folded"]' <<<"$out")" = "cong an quan 1 trieu tap ong, tai khoan bi khoa, vao vcb-secure.top/x" ]
 check "try --json: URL host and domain" [ "$(json_get '["urls"][0]["domain"]' <<<"$out")" = "vcb-secure.top" ]
 out=$("$bin" try -c "$cfg" --sms "Chiều nay 5h mẹ đón con ở cổng sau nhé" --json)
-check "try --json: a family message: low model probability, no score" [ "$(json_get '["score"]' <<<"$out")" = 0 ]
+check "try --json: a family message: a calibrated score below the alert band" [ "$(json_get '["score"]' <<<"$out")" -lt 10 ]
+check "try --json: the score is the calibrated probability in percent" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); c = d["calibration"]
+assert c["name"] == "sms-score" and d["score"] == round(100 * c["probability"]), d
+assert any(x["signal"] == "model_logit" for x in c["contributions"]), c' "$out"
+out=$("$bin" try --sms "SD TK 0123456789 +1,500,000VND luc 10-03-2024 09:15. SD 2,340,000VND" --json)
+check "try --json: a balance notice hits notice.transaction with score 0" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1])
+hits = [h for h in d["hit_details"] if h["category"] == "notice.transaction"]
+assert hits and all(h["score"] == 0 for h in hits), d["hit_details"]
+assert any(x["signal"] == "category:notice.transaction" and x["weight"] < 0 for x in d["calibration"]["contributions"]), d' "$out"
+out=$("$bin" try -c "$cfg" --sms "Chiều nay 5h mẹ đón con ở cổng sau nhé" --json --score-model none)
+check "try --score-model none: the capped sum, no calibration" python3 -c '
+import json, sys
+d = json.loads(sys.argv[1]); assert "calibration" not in d and d["score"] == 0 and "score" in d["model"], d' "$out"
 out=$("$bin" try -c "$cfg" --sms "xin chao" --json --model /nonexistent.model 2>&1)
 check "try --model: a missing model file is named" grep -q "/nonexistent.model: cannot open" <<<"$out"
 head -c 2000 "$src/signatures/models/sms-text.model" > "$work/truncated.model"

@@ -28,7 +28,17 @@ check "the header names the trainer and its settings" grep -q "^trainer: scamgat
 python3 "$src/tools/train/train-model" --folds 5 --exclude-fold 0 -o "$work/fold0.model" 2>/dev/null
 check "a fold model differs" bash -c "! cmp -s '$work/fold0.model' '$shipped'"
 check "a fold model trained on fewer rows" [ "$(header training_rows "$work/fold0.model")" -lt "$(header training_rows "$shipped")" ]
-check "a fold model loads in scamgate" bash -c "'$bin' try --sms 'xin chao' --model '$work/fold0.model' --json | grep -q '\"name\":\"sms-text-cv5-fold0\"'"
+check "a fold model loads in scamgate" bash -c "'$bin' try --sms 'xin chao' --model '$work/fold0.model' --score-model none --json | grep -q '\"name\":\"sms-text-cv5-fold0\"'"
+out=$("$bin" try --sms 'xin chao' --model "$work/fold0.model" 2>&1); code=$?
+check "the shipped score model refuses a fold model: exit 2" [ "$code" -eq 2 ]
+check "the shipped score model refuses a fold model: names both files" \
+    grep -q "sms-score.yaml: fitted against text model 'sms-text'.*which detection.model does not load" <<<"$out"
+
+# The score model refits byte-identical from the repository (cross-validation folds included).
+python3 "$src/tools/train/fit-score" -o "$work/score.yaml" 2>/dev/null
+check "fit-score reproduces the shipped score model" cmp "$work/score.yaml" "$src/signatures/models/sms-score.yaml"
+check "the score model names the shipped text model's checksum" \
+    grep -q "weights_sha256: $(header weights_sha256 "$shipped")}" "$src/signatures/models/sms-score.yaml"
 
 echo "$passes passed, $fails failed"
 [ "$fails" -eq 0 ]

@@ -7,7 +7,7 @@ CORPUS/sms/vn_legit_domains_chongluadao_whitelist.part-A.txt (legitimate) become
 Reported per list:
 
   look-alike  url.brand_lookalike or url.brand_homoglyph fired
-  flagged     score >= 40 (the policy's tag band and above)
+  flagged     the policy's action is tag, drop or reject (the tag band and above)
   blocked     the policy's action is drop or reject
   alerted     any action but allow
 
@@ -28,6 +28,8 @@ import os
 import subprocess
 import sys
 import tempfile
+
+FLAGGED = ("tag", "drop", "reject")
 
 REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 LISTS = [("phishing", "vn_phishing_domains_chongluadao.part-A.txt"),
@@ -62,7 +64,7 @@ def run(binary, config, hosts, extra_config=None):
 def counts(rows):
     return {
         "look-alike": sum(1 for r in rows if any(c in LOOKALIKE for c in r["checks"])),
-        "flagged": sum(1 for r in rows if r["score"] >= 40),
+        "flagged": sum(1 for r in rows if r["action"] in FLAGGED),
         "blocked": sum(1 for r in rows if r["action"] in ("drop", "reject")),
         "alerted": sum(1 for r in rows if r["action"] != "allow"),
     }
@@ -80,7 +82,7 @@ def main():
     if len(found) != len(LISTS):
         print("SKIP: the host lists are not in", os.path.join(corpus, "sms"))
         return 77
-    print("| list | hosts | run | look-alike | flagged (score >= 40) | blocked (drop, reject) | alerted and up |")
+    print("| list | hosts | run | look-alike | flagged (tag, drop, reject) | blocked (drop, reject) | alerted and up |")
     print("|---|---:|---|---:|---:|---:|---:|")
     for name, path in found:
         with open(path, encoding="utf-8", errors="replace") as f:
@@ -101,7 +103,7 @@ def main():
             want_flagged = args.show == "fp"
             if (name == "legitimate") == want_flagged:
                 for h, r in zip(hosts, rows):
-                    if (r["score"] >= 40) == want_flagged:
+                    if (r["action"] in FLAGGED) == want_flagged:
                         detail = "; ".join(d["evidence"] for d in r.get("check_details", []))
                         print(f"{name}: {h} score {r['score']} {detail}", file=sys.stderr)
     return 0
