@@ -149,6 +149,20 @@ TEST_CASE("sms checks: unregistered brand, domestic sender on an international r
     CHECK(has_check(detector().assess(intl, scratch), "sms.domestic_sender_international"));
 }
 
+TEST_CASE("a brand sent by the account registered to it is on the brands list, and only then") {
+    auto scratch = detector().make_scratch();
+    const auto on = [](const record::Verdict& v, std::string_view list) {
+        return std::find(v.lists.begin(), v.lists.end(), list) != v.lists.end();
+    };
+    const auto registered = detector().assess(sms("Thong bao", "VCB", "esme-vcb"), scratch);
+    CHECK(on(registered, "brands"));
+    CHECK_FALSE(has_check(registered, "sms.brand_unregistered"));
+    const auto other = detector().assess(sms("Thong bao", "VCB", "esme-bidv"), scratch);
+    CHECK_FALSE(on(other, "brands"));
+    CHECK(has_check(other, "sms.brand_unregistered"));
+    CHECK_FALSE(on(detector().assess(sms("Thong bao", "84912345678"), scratch), "brands"));
+}
+
 TEST_CASE("lists: do-not-originate callers and blocked link domains") {
     auto scratch = detector().make_scratch();
     const auto hotline = detector().assess(call("+84113", "+84912345678", "198.51.100.20"), scratch);
@@ -182,6 +196,12 @@ TEST_CASE("bad packs fail the whole load with file:line, id and what to do") {
     CHECK(regex.starts_with(dir + "bad/bad-regex.yaml:3: signature 9200001 (Lookbehind is not Hyperscan): Hyperscan "
                                   "rejected the pattern: "));
     CHECK(error_of({dir + "packs/missing.yaml"}).find("cannot open the signature pack") != std::string::npos);
+    // Notices (score 0) and scam signatures (1..100) cannot trade places.
+    CHECK(error_of({dir + "bad/notice-with-score.yaml"}).find("notice-with-score.yaml:6: ") != std::string::npos);
+    CHECK(error_of({dir + "bad/notice-with-score.yaml"}).find("'score' of a notice.* signature must be 0, got '10'") !=
+          std::string::npos);
+    CHECK(error_of({dir + "bad/scam-with-score-zero.yaml"}).find("'score' must be an integer 1..100, got '0'") !=
+          std::string::npos);
 }
 
 TEST_CASE("engine: literal-only fields use the literal API, the cache serves a second load") {
