@@ -36,6 +36,26 @@ record::Contact sms_contact(const std::string& text) {
     return contact;
 }
 
+// The golden config with absolute paths (it is read from another folder), with `key` (an
+// indented "  key: ") set to `value`; written to `config`.
+void write_golden_config(const std::string& config, const std::string& key, const std::string& value) {
+    std::ifstream golden(kSource + "/tests/golden/verdicts.yaml");
+    std::ostringstream text;
+    text << golden.rdbuf();
+    std::string yaml = text.str();
+    const std::string base = kSource + "/tests/golden/";
+    for (std::string::size_type at = 0; (at = yaml.find("../", at)) != std::string::npos; at += 3) {
+        if (at > 0 && (yaml[at - 1] == ' ' || yaml[at - 1] == '[')) {
+            yaml.insert(at, base);
+            at += base.size();
+        }
+    }
+    const auto line = yaml.find("  " + key + ": ");
+    REQUIRE(line != std::string::npos);
+    yaml.replace(line, yaml.find('\n', line) - line, "  " + key + ": " + value);
+    std::ofstream(config) << yaml;
+}
+
 }  // namespace
 
 TEST_CASE("a replaced detection is freed by release_retired once no snapshot holds it, not by the packet thread") {
@@ -152,24 +172,7 @@ TEST_CASE("Reloader: a corrupted or truncated model is refused by name and the s
     const std::string model = dir / "sms.model";
     std::filesystem::copy_file(kSource + "/signatures/models/sms-text.model", model);
     const std::string config = dir / "scamgate.yaml";
-    {
-        std::ifstream golden(kSource + "/tests/golden/verdicts.yaml");
-        std::ostringstream text;
-        text << golden.rdbuf();
-        // The golden config with absolute paths (it is read from another folder) and this model.
-        std::string yaml = text.str();
-        const std::string base = kSource + "/tests/golden/";
-        for (std::string::size_type at = 0; (at = yaml.find("../", at)) != std::string::npos; at += 3) {
-            if (at > 0 && (yaml[at - 1] == ' ' || yaml[at - 1] == '[')) {
-                yaml.insert(at, base);
-                at += base.size();
-            }
-        }
-        const auto model_line = yaml.find("  model: ");
-        REQUIRE(model_line != std::string::npos);
-        yaml.replace(model_line, yaml.find('\n', model_line) - model_line, "  model: " + model);
-        std::ofstream(config) << yaml;
-    }
+    write_golden_config(config, "model", model);
     std::ostringstream log_text;
     Logger log{log_text};
     auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
@@ -205,4 +208,34 @@ TEST_CASE("Reloader: a corrupted or truncated model is refused by name and the s
     CHECK(reloader.reload("test").ok);
     CHECK(holder.get().get() != in_force);
     CHECK(holder.get()->detector.models().size() == 1);
+}
+
+TEST_CASE("Reloader: a bad score model is refused by FILE:LINE and the set in force keeps its calibration") {
+    const test_support::TempDir dir("reload-score");
+    const std::string score = dir / "sms-score.yaml";
+    std::filesystem::copy_file(kSource + "/signatures/models/sms-score.yaml", score);
+    const std::string config = dir / "scamgate.yaml";
+    write_golden_config(config, "score_model", score);
+    std::ostringstream log_text;
+    Logger log{log_text};
+    auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
+    DetectionHolder holder(load());
+    const Detection* in_force = holder.get().get();
+    REQUIRE(in_force->detector.score_model() != nullptr);
+    Reloader reloader(holder, load, log);
+
+    std::ofstream(score, std::ios::app) << "  'sender:unknown': 1.0\n";
+    const ReloadResult refused = reloader.reload("test");
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.error.find(score + ":") != std::string::npos);
+    CHECK(refused.error.find("unknown signal 'sender:unknown'") != std::string::npos);
+    CHECK(holder.get().get() == in_force);
+    auto scratch = holder.get()->detector.make_scratch();
+    const auto v = holder.get()->detector.assess(sms_contact("Tai khoan bi khoa, xac thuc tai http://vcb-xacthuc.top"), scratch);
+    CHECK(v.calibration.has_value());
+
+    std::filesystem::remove(score);
+    std::filesystem::copy_file(kSource + "/signatures/models/sms-score.yaml", score);
+    CHECK(reloader.reload("test").ok);
+    CHECK(holder.get().get() != in_force);
 }
