@@ -1,6 +1,7 @@
 // The SMS text model (detect::TextModel) with the shipped model file: inference alone, on the
 // views and extraction results the detector has already made (as Detector::model_score calls
-// it), and, for comparison, the views and extraction that feed it. Items are SMS.
+// it), and, for comparison, the views and extraction that feed it; and the calibrated score
+// (detect::ScoreModel) over a verdict. Items are SMS.
 // Texts: invented 160-character SMS (scam and ordinary, Vietnamese with and without accents,
 // English), the length of one GSM-7 SMS part.
 // Run: SCAMGATE_SOURCE_DIR=$PWD build/bench/model_bench --benchmark_min_time=2
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "detect/detector.h"
+#include "detect/score_model.h"
 #include "detect/text_model.h"
 
 using namespace scamgate;
@@ -83,6 +85,26 @@ void BM_ViewsExtractionAndInference(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ViewsExtractionAndInference);
+
+// The calibrated score (detect::ScoreModel::explain) of the shipped score model on a verdict with
+// the model's probability, three hits of two categories, a check and a list: what it costs on top
+// of detection for each SMS.
+void BM_CalibratedScore(benchmark::State& state) {
+    const auto score = detect::ScoreModel::load((repo_dir() / "signatures/models/sms-score.yaml").string(),
+                                                detect::KnownSignals{detect::check_names(), detect::list_names()});
+    record::Verdict v;
+    v.model = record::ModelScore{"sms-text", "bench", 0.83, 0};
+    v.hits.push_back({3000026, "login words", "phishing.bank", "url_domain", "", "", 40});
+    v.hits.push_back({3000028, "risky tld", "phishing.url", "url_domain", "", "", 10});
+    v.hits.push_back({1010001, "account locked", "phishing.bank", "text", "folded", "", 50});
+    v.checks.push_back({"url.brand_lookalike", "vcb-xacthuc.example", 50});
+    v.lists.push_back("allow_domains");
+    double sum = 0;
+    for (auto _ : state) sum += score.explain(v).probability;
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CalibratedScore);
 
 }  // namespace
 
