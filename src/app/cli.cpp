@@ -48,6 +48,9 @@ std::string models_summary(const detect::Detector& detector) {
     for (const auto& m : detector.models())
         parts.push_back(fmt::format("model {} {} ({} weights, checksum ok)", m.header().name, m.header().version,
                                     std::size_t{1} << m.header().features.hash_bits));
+    if (const auto* host = detector.host_model())
+        parts.push_back(fmt::format("host model {} {} ({} weights, checksum ok)", host->header().name,
+                                    host->header().version, std::size_t{1} << host->header().features.hash_bits));
     return parts.empty() ? std::string("no model") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -220,6 +223,8 @@ int run_cli(int argc, char** argv) {
     add_common(*check_cmd, common);
     std::vector<std::string> model_override;
     check_cmd->add_option("--model", model_override, "check this model file instead of detection.model (repeatable)");
+    std::string host_model_override;
+    check_cmd->add_option("--host-model", host_model_override, "check this URL host model file instead of detection.host_model");
 
     TryOptions try_options;
     auto* try_cmd = app.add_subcommand("try", "run one SMS text or call through detection and policy and show why");
@@ -237,6 +242,7 @@ int run_cli(int argc, char** argv) {
     try_cmd->add_option("--trunk", trunk_options, "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable)");
     try_cmd->add_flag("--json", try_options.json, "print one JSON object (score, hits, checks, model, action, ...)");
     try_cmd->add_option("--model", model_override, "use this model file instead of detection.model (repeatable)");
+    try_cmd->add_option("--host-model", host_model_override, "use this URL host model file instead of detection.host_model");
 
     // --help-config is allowed without a subcommand.
     app.require_subcommand(0, 1);
@@ -272,6 +278,7 @@ int run_cli(int argc, char** argv) {
         config.detection.models.clear();
         for (const auto& m : model_override) config.detection.models.push_back(std::filesystem::absolute(m).string());
     }
+    if (!host_model_override.empty()) config.detection.host_model = std::filesystem::absolute(host_model_override).string();
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
     const std::string policy_override =
         run_args.policy.empty() ? std::string() : std::filesystem::absolute(run_args.policy).string();

@@ -94,6 +94,7 @@ json result_json(const record::Contact& contact, const detect::Features& f, cons
     j["check_details"] = event["checks"];
     for (const char* key : {"categories", "lists", "trunk", "role", "rule", "action", "enforced"}) j[key] = event[key];
     if (event.contains("model")) j["model"] = event["model"];
+    if (event.contains("host_model")) j["host_model"] = event["host_model"];
     if (event.contains("reject")) j["reject"] = event["reject"];
     return j;
 }
@@ -115,6 +116,10 @@ void print_human(std::ostream& out, const detect::Features& f, const record::Ver
     if (v.model) {
         out << fmt::format("model:        {} {}: probability {:.4f} +{}\n", v.model->name, v.model->version,
                            v.model->probability, v.model->score);
+    }
+    if (v.host_model) {
+        out << fmt::format("host model:   {} {}: probability {:.4f} for host {}\n", v.host_model->name,
+                           v.host_model->version, v.host_model->probability, v.host_model->host);
     }
     out << fmt::format("score:        {}\nrule:         {}\naction:       {}{}\n", v.score, v.rule, v.action,
                        v.enforced ? " (enforced)" : v.action == "allow" ? "" : " (monitor mode: not enforced)");

@@ -208,6 +208,12 @@ void add_verdict_fields(json& j, const record::Verdict& v) {
                       {"probability", std::round(v.model->probability * 10000.0) / 10000.0},
                       {"score", v.model->score}};
     }
+    if (v.host_model) {
+        j["host_model"] = {{"name", v.host_model->name},
+                           {"version", v.host_model->version},
+                           {"probability", std::round(v.host_model->probability * 10000.0) / 10000.0},
+                           {"host", v.host_model->host}};
+    }
     j["rule"] = v.rule;
     j["action"] = v.action;
     j["enforced"] = v.enforced;

@@ -34,6 +34,15 @@ struct ModelScore {
     int score = 0;
 };
 
+// The URL host model's opinion of an SMS's links (detect/text_model.h, kind url_host): the host
+// with the highest probability of serving phishing, and that probability.
+struct HostModelScore {
+    std::string name;
+    std::string version;
+    double probability = 0.0;
+    std::string host;
+};
+
 struct Verdict {
     std::string trunk;     // the ingress trunk's name; empty when no trunk matched
     std::string role;      // its role (international, domestic, customer, ...); "unknown" when none
@@ -42,6 +51,7 @@ struct Verdict {
     std::vector<std::string> categories;  // distinct categories of the hits, sorted
     std::vector<std::string> lists;       // lists the contact is on: block_numbers, allow_domains, ...
     std::optional<ModelScore> model;      // SMS with text, when a model is loaded
+    std::optional<HostModelScore> host_model;  // SMS with a URL, when a host model is loaded
     int score = 0;                        // sum of distinct hits, checks and the model's band, capped at 100
     std::string rule;                     // the policy rule that decided ("default" when none matched)
     std::string action;                   // allow, alert, tag, drop, reject: decided in either mode
