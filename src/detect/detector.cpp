@@ -30,9 +30,9 @@ constexpr std::array kCheckScores = {
     CheckScore{"cli.anonymous", 40},                 CheckScore{"sms.brand_unregistered", 60},
     CheckScore{"sms.domestic_sender_international", 70},
     CheckScore{"url.brand_lookalike", 50},           CheckScore{"url.brand_homoglyph", 70},
-    // The host model alone reaches the tag band (40), never a block: its false positives are
-    // hosts, and a host the model merely resembles to phishing should be marked, not stopped.
-    CheckScore{"url.phishing_host", 40},
+    // Below the tag band on its own (the policy's tag-phishing-host-links rule tags it): a host
+    // that merely resembles phishing hosts should be marked, and blocked only with other evidence.
+    CheckScore{"url.phishing_host", 30},
 };
 
 std::string load_error(const std::string& what, const std::exception& e) {

@@ -233,7 +233,7 @@ TEST_CASE("url.phishing_host fires at the threshold on a link's host and not bel
     const auto v = strict.assess(sms("xac thuc tai http://vcb-xacthuc.top/"), strict_scratch);
     REQUIRE(v.host_model);
     CHECK_FALSE(fired(v));
-    CHECK(default_check_score("url.phishing_host") == 40);
+    CHECK(default_check_score("url.phishing_host") == 30);
 }
 
 TEST_CASE("detector: a text model as detection.host_model, or a host model as detection.model, fails the load by name") {
