@@ -67,7 +67,11 @@ def read_hosts(path):
     hosts = []
     with open(path, encoding="utf-8", errors="replace") as f:
         for line in f:
-            host = line.split("#", 1)[0].strip().lower().rstrip(".")
+            # A few list entries are URLs: keep the host (as UrlMention.host would be), less any
+            # scheme, path, query or port.
+            entry = line.split("#", 1)[0].strip().lower()
+            entry = entry.split("://", 1)[-1]
+            host = re.split(r"[/?]", entry, maxsplit=1)[0].split(":", 1)[0].rstrip(".")
             if host and "\t" not in host and " " not in host:
                 hosts.append(host)
     return hosts
