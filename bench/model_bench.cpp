@@ -4,6 +4,7 @@
 // (detect::ScoreModel) over a verdict. Items are SMS.
 // Texts: invented 160-character SMS (scam and ordinary, Vietnamese with and without accents,
 // English), the length of one GSM-7 SMS part.
+// BM_HostModelInference: the URL host model on invented hosts (items are hosts).
 // Run: SCAMGATE_SOURCE_DIR=$PWD build/bench/model_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
 
@@ -105,6 +106,39 @@ void BM_CalibratedScore(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_CalibratedScore);
+// The URL host model (kind url_host) on hosts as UrlMention gives them (lower-case, registrable
+// domain already found), as Detector::host_model_score calls it. Items are hosts.
+// SCAMGATE_HOST_MODEL picks another host model file; else the shipped one.
+std::string host_model_path() {
+    if (const char* env = std::getenv("SCAMGATE_HOST_MODEL"); env && *env) return env;
+    return (repo_dir() / "signatures/models/url-host.model").string();
+}
+
+struct HostFixture {
+    detect::TextModel model = detect::TextModel::load(host_model_path(), detect::ModelKind::url_host);
+    // Invented hosts: look-alikes, deep subdomains, a punycode host, an IP, real brand and news sites.
+    std::vector<std::pair<std::string, std::string>> hosts;
+    HostFixture() {
+        const auto psl = text::PublicSuffixList::load();
+        for (const char* host : {"vietcombank-xacthuc-taikhoan.top", "secure.login.acb-online24h.xyz",
+                                 "xn--vietcmbank-xyz.com", "203.0.113.7", "online.mbbank.com.vn", "vnexpress.net",
+                                 "www.shopee.vn", "nhanqua-tet2026.example.com"})
+            hosts.emplace_back(host, psl.registrable_domain(host));
+    }
+};
+
+void BM_HostModelInference(benchmark::State& state) {
+    static const HostFixture f;
+    std::size_t i = 0;
+    double sum = 0;
+    for (auto _ : state) {
+        const auto& [host, domain] = f.hosts[i++ % f.hosts.size()];
+        sum += f.model.probability(detect::HostInput{host, domain});
+    }
+    benchmark::DoNotOptimize(sum);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_HostModelInference);
 
 }  // namespace
 

@@ -53,6 +53,9 @@ std::string models_summary(const detect::Detector& detector) {
         parts.push_back(fmt::format("score model {} {} ({} signals, fitted against {})", score->header().name,
                                     score->header().version, score->signals().size(), score->header().model_name));
     }
+    if (const auto* host = detector.host_model())
+        parts.push_back(fmt::format("host model {} {} ({} weights, checksum ok)", host->header().name,
+                                    host->header().version, std::size_t{1} << host->header().features.hash_bits));
     return parts.empty() ? std::string("no model") : fmt::format("{}", fmt::join(parts, ", "));
 }
 
@@ -228,6 +231,8 @@ int run_cli(int argc, char** argv) {
     std::string score_model_override;
     check_cmd->add_option("--score-model", score_model_override,
                           "check this score model instead of detection.score_model (\"none\": the capped sum)");
+    std::string host_model_override;
+    check_cmd->add_option("--host-model", host_model_override, "check this URL host model file instead of detection.host_model");
 
     TryOptions try_options;
     auto* try_cmd = app.add_subcommand("try", "run one SMS text or call through detection and policy and show why");
@@ -248,6 +253,7 @@ int run_cli(int argc, char** argv) {
     try_cmd->add_option("--score-model", score_model_override,
                         "use this score model instead of detection.score_model (\"none\": the capped sum of hand-set "
                         "scores; a --model needs the score model fitted against it, or none)");
+    try_cmd->add_option("--host-model", host_model_override, "use this URL host model file instead of detection.host_model");
 
     // --help-config is allowed without a subcommand.
     app.require_subcommand(0, 1);
@@ -287,6 +293,7 @@ int run_cli(int argc, char** argv) {
         config.detection.score_model =
             score_model_override == "none" ? std::string() : std::filesystem::absolute(score_model_override).string();
     }
+    if (!host_model_override.empty()) config.detection.host_model = std::filesystem::absolute(host_model_override).string();
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
     const std::string policy_override =
         run_args.policy.empty() ? std::string() : std::filesystem::absolute(run_args.policy).string();

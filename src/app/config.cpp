@@ -16,7 +16,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action };
+enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action };
 
 struct Param {
     std::string key;  // "section.name"
@@ -80,6 +80,14 @@ Param seconds_param(std::string key, double min, double max, std::string help, A
     p.show = [access](AppConfig c) {
         return fmt::format("{}", static_cast<double>(access(c)) / kNanosPerSecond);
     };
+    return p;
+}
+
+template <typename Access>
+Param probability_param(std::string key, std::string help, Access access) {
+    Param p{std::move(key), ParamType::probability, 0, 1, std::move(help), {}, {}};
+    p.set = [access, p](AppConfig& c, const YAML::Node& n, const std::string& where) { access(c) = read_number(n, p, where); };
+    p.show = [access](AppConfig c) { return fmt::format("{}", access(c)); };
     return p;
 }
 
@@ -387,6 +395,12 @@ const std::vector<Param>& parameters() {
                    [](AppConfig& c) -> bool& { return c.detection_enabled; }),
         signatures_param(),
         models_param(),
+        path_param("detection.host_model", "trained URL host model file (url.phishing_host), relative to the config file's folder; empty: none",
+                   [](AppConfig& c) -> std::string& { return c.detection.host_model; }),
+        probability_param("detection.host_model_threshold",
+                          "url.phishing_host fires when the host model's probability for a link's host reaches this "
+                          "(chosen by cross-validation: docs/detection.md, \"The host model\")",
+                          [](AppConfig& c) -> double& { return c.detection.host_model_threshold; }),
         path_param("detection.numbering_plan", "numbering plan (docs/numbering.md)",
                    [](AppConfig& c) -> std::string& { return c.detection.numbering_plan; }),
         path_param("detection.policy", "policy rules (docs/policy.md)",
@@ -413,6 +427,8 @@ const std::vector<Param>& parameters() {
                    [](AppConfig& c) -> std::string& { return c.detection.lists.block_domains; }),
         path_param("lists.allow_domains", "domains (and their subdomains) that are known good",
                    [](AppConfig& c) -> std::string& { return c.detection.lists.allow_domains; }),
+        path_param("lists.link_services", "URL shorteners and deep-link services: hosts the host model does not score",
+                   [](AppConfig& c) -> std::string& { return c.detection.lists.link_services; }),
         path_param("lists.protected_brands", "brands phishing hosts imitate, with their own domains (url.brand_lookalike); empty: off",
                    [](AppConfig& c) -> std::string& { return c.detection.lists.protected_brands; }),
         events_param(),
@@ -530,7 +546,12 @@ detect::DetectorConfig AppConfig::default_detection() {
     d.lists.brands = "lists/brands.txt";
     d.lists.block_domains = "lists/domains-block.txt";
     d.lists.allow_domains = "lists/domains-allow.txt";
+    d.lists.link_services = "lists/link-services.txt";
     d.lists.protected_brands = "lists/protected-brands.yaml";
+    d.host_model = "../signatures/models/url-host.model";
+    // The pooled out-of-fold threshold at 0.5% legitimate-host FPR, rounded (docs/detection.md,
+    // "The host model"); config/scamgate.yaml carries the same value.
+    d.host_model_threshold = 0.9;
     return d;
 }
 
@@ -541,11 +562,13 @@ detect::DetectorConfig AppConfig::resolved_detection() const {
     for (auto& s : d.signatures) s = absolute(base_dir, s);
     for (auto& m : d.models) m = absolute(base_dir, m);
     d.score_model = absolute(base_dir, d.score_model);
+    d.host_model = absolute(base_dir, d.host_model);
     d.numbering_plan = absolute(base_dir, d.numbering_plan);
     d.cache_dir = d.cache_dir == "auto" ? user_cache_dir() : absolute(base_dir, d.cache_dir);
     d.public_suffix_list = absolute(base_dir, d.public_suffix_list);
     for (auto* list : {&d.lists.block_numbers, &d.lists.allow_numbers, &d.lists.do_not_originate, &d.lists.brands,
-                       &d.lists.block_domains, &d.lists.allow_domains, &d.lists.protected_brands}) {
+                       &d.lists.block_domains, &d.lists.allow_domains, &d.lists.link_services,
+                       &d.lists.protected_brands}) {
         *list = absolute(base_dir, *list);
     }
     return d;
@@ -590,6 +613,7 @@ std::string describe_parameters() {
         switch (p.type) {
             case ParamType::count: range = fmt::format("integer {}..{}", p.min, p.max); break;
             case ParamType::seconds: range = fmt::format("seconds {}..{}", p.min, p.max); break;
+            case ParamType::probability: range = fmt::format("number {}..{}", p.min, p.max); break;
             case ParamType::boolean: range = "true|false"; break;
             case ParamType::port_list: range = "list of ports 1..65535"; break;
             case ParamType::path: range = "path"; break;

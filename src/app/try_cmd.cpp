@@ -107,6 +107,7 @@ json result_json(const record::Contact& contact, const detect::Features& f, cons
     for (const char* key : {"categories", "lists", "trunk", "role", "rule", "action", "enforced"}) j[key] = event[key];
     if (event.contains("model")) j["model"] = event["model"];
     if (v.calibration) j["calibration"] = calibration_json(*v.calibration);
+    if (event.contains("host_model")) j["host_model"] = event["host_model"];
     if (event.contains("reject")) j["reject"] = event["reject"];
     return j;
 }
@@ -136,6 +137,10 @@ void print_human(std::ostream& out, const detect::Features& f, const record::Ver
     if (v.model) {
         out << fmt::format("model:        {} {}: probability {:.4f}{}\n", v.model->name, v.model->version,
                            v.model->probability, v.calibration ? "" : fmt::format(" +{}", v.model->score));
+    }
+    if (v.host_model) {
+        out << fmt::format("host model:   {} {}: probability {:.4f} for host {}\n", v.host_model->name,
+                           v.host_model->version, v.host_model->probability, v.host_model->host);
     }
     if (v.calibration) print_calibration(out, *v.calibration);
     out << fmt::format("score:        {}\nrule:         {}\naction:       {}{}\n", v.score, v.rule, v.action,

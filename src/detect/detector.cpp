@@ -31,6 +31,9 @@ constexpr std::array kCheckScores = {
     CheckScore{"cli.anonymous", 40},                 CheckScore{"sms.brand_unregistered", 60},
     CheckScore{"sms.domestic_sender_international", 70},
     CheckScore{"url.brand_lookalike", 50},           CheckScore{"url.brand_homoglyph", 70},
+    // Below the tag band on its own (the policy's tag-phishing-host-links rule tags it): a host
+    // that merely resembles phishing hosts should be marked, and blocked only with other evidence.
+    CheckScore{"url.phishing_host", 30},
 };
 
 std::string load_error(const std::string& what, const std::exception& e) {
@@ -71,7 +74,9 @@ struct Detector::Data {
     std::optional<lists::BrandRegistry> brands;
     std::optional<lists::DomainList> block_domains;
     std::optional<lists::DomainList> allow_domains;
+    std::optional<lists::DomainList> link_services;
     std::vector<TextModel> models;
+    std::optional<TextModel> host_model;
     std::optional<LookalikeMatcher> lookalike;
     std::optional<ScoreModel> score_model;
     std::size_t score_model_text_model = 0;  // index into models of the model it was fitted against
@@ -85,6 +90,7 @@ Detector::~Detector() = default;
 const phone::NumberingPlan& Detector::plan() const { return data_->plan; }
 const text::PublicSuffixList& Detector::public_suffixes() const { return data_->psl; }
 const std::vector<TextModel>& Detector::models() const { return data_->models; }
+const TextModel* Detector::host_model() const { return data_->host_model ? &*data_->host_model : nullptr; }
 const LookalikeMatcher* Detector::lookalike() const { return data_->lookalike ? &*data_->lookalike : nullptr; }
 const ScoreModel* Detector::score_model() const { return data_->score_model ? &*data_->score_model : nullptr; }
 
@@ -131,6 +137,7 @@ Detector Detector::load(const DetectorConfig& config, const std::function<void(c
         if (!l.brands.empty()) d.data_->brands = lists::BrandRegistry::load(l.brands);
         if (!l.block_domains.empty()) d.data_->block_domains = lists::DomainList::load(l.block_domains);
         if (!l.allow_domains.empty()) d.data_->allow_domains = lists::DomainList::load(l.allow_domains);
+        if (!l.link_services.empty()) d.data_->link_services = lists::DomainList::load(l.link_services);
     } catch (const lists::ListError& e) {
         throw DetectError(e.what());
     }
@@ -138,6 +145,11 @@ Detector Detector::load(const DetectorConfig& config, const std::function<void(c
         for (const auto& path : config.models) d.data_->models.push_back(TextModel::load(path));
     } catch (const ModelError& e) {
         throw DetectError(load_error("detection.model", e));
+    }
+    try {
+        if (!config.host_model.empty()) d.data_->host_model = TextModel::load(config.host_model, ModelKind::url_host);
+    } catch (const ModelError& e) {
+        throw DetectError(load_error("detection.host_model", e));
     }
     try {
         if (!config.score_model.empty()) {
@@ -166,6 +178,7 @@ Detector Detector::load(const DetectorConfig& config, const std::function<void(c
     }
     d.trunks_ = TrunkTable(config.trunks);
     d.neighbour_digits_ = config.neighbour_digits;
+    d.host_model_threshold_ = config.host_model_threshold;
     return d;
 }
 
@@ -433,6 +446,33 @@ record::ScoreBreakdown Detector::calibrate(const Features& f, const record::Verd
     return data_->score_model->explain(own);
 }
 
+namespace {
+
+// "2day.love" or "again.Call" in running text are words the extractor reads as hosts (both are
+// real TLDs); a scheme, a path or "www." makes a mention a link someone meant to send.
+bool is_unambiguous_link(const text::UrlMention& url) {
+    return url.had_scheme || url.host.starts_with("www.") || url.found.find('/') != std::string::npos;
+}
+
+}  // namespace
+
+std::optional<record::HostModelScore> Detector::host_model_score(const Features& f) const {
+    if (!data_->host_model || f.urls.empty()) return std::nullopt;
+    const auto& model = *data_->host_model;
+    std::optional<record::HostModelScore> best;
+    for (const auto& url : f.urls) {
+        // A link service's host name says nothing about the link, and a known-good domain is
+        // known: neither is the host model's to judge.
+        if (data_->link_services && data_->link_services->match(url.host)) continue;
+        if (data_->allow_domains && data_->allow_domains->match(url.host)) continue;
+        if (!is_unambiguous_link(url)) continue;
+        const double p = model.probability(HostInput{url.host, url.registrable_domain});
+        if (!best || p > best->probability)
+            best = record::HostModelScore{model.header().name, model.header().version, p, url.host};
+    }
+    return best;
+}
+
 record::Verdict Detector::assess(const record::Contact& contact, const Features& f, Scratch& scratch,
                                  const std::vector<Trunk>& ingress) const {
     record::Verdict verdict;
@@ -465,7 +505,15 @@ record::Verdict Detector::assess(const record::Contact& contact, const Features&
         }
     }
     // A delivery receipt's text is the SMSC's report ("id:... stat:DELIVRD"), not a message.
-    if (!(contact.sms && contact.sms->receipt)) verdict.model = model_score(f);
+    if (!(contact.sms && contact.sms->receipt)) {
+        verdict.model = model_score(f);
+        verdict.host_model = host_model_score(f);
+        if (verdict.host_model && verdict.host_model->probability >= host_model_threshold_) {
+            found(c, "url.phishing_host", fmt::format("host {}: host model {} probability {:.4f} >= {}", verdict.host_model->host,
+                                                      verdict.host_model->name, verdict.host_model->probability,
+                                                      host_model_threshold_));
+        }
+    }
     if (verdict.model && data_->score_model) verdict.calibration = calibrate(f, verdict);
     finish_score(verdict);
     return verdict;

@@ -35,6 +35,7 @@ struct ListPaths {
     std::string brands;            // alphanumeric SMS senders and the accounts they are registered to
     std::string block_domains;
     std::string allow_domains;
+    std::string link_services;     // shorteners and deep-link services: hosts the host model skips
     std::string protected_brands;  // brands phishing hosts imitate (url.brand_lookalike); empty: none
 };
 
@@ -42,6 +43,8 @@ struct DetectorConfig {
     std::vector<std::string> signatures;  // pack paths or globs
     std::vector<std::string> models;      // trained text model files (detection.model)
     std::string score_model;              // calibrated SMS score (detection.score_model); empty: none
+    std::string host_model;               // trained URL host model file (detection.host_model); empty: none
+    double host_model_threshold = 1.0;    // url.phishing_host fires at this probability and above
     std::string numbering_plan;
     std::string cache_dir;                // compiled signature databases; empty: none
     std::string public_suffix_list = "/usr/share/publicsuffix/public_suffix_list.dat";
@@ -96,6 +99,10 @@ public:
     const std::vector<TextModel>& models() const;
     // The model with the highest probability for this SMS text (none without text or models).
     std::optional<record::ModelScore> model_score(const Features& features) const;
+    // The URL host model (detection.host_model), or nullptr when none is configured.
+    const TextModel* host_model() const;
+    // The host model's highest probability over the SMS's URL hosts (none without URLs or model).
+    std::optional<record::HostModelScore> host_model_score(const Features& features) const;
     // The protected-brand look-alike matcher, or nullptr when lists.protected_brands is empty.
     const LookalikeMatcher* lookalike() const;
     // The calibrated SMS score model, or nullptr when detection.score_model is empty.
@@ -109,6 +116,7 @@ private:
     SignatureEngine engine_;
     TrunkTable trunks_;
     unsigned neighbour_digits_ = 6;
+    double host_model_threshold_ = 1.0;
 };
 
 // The one definition of a record's score: the calibrated probability in percent when the verdict

@@ -43,6 +43,14 @@ std::size_t host_depth(const text::UrlMention& url) {
 
 }  // namespace model_detail
 
+std::string_view kind_name(ModelKind kind) {
+    switch (kind) {
+        case ModelKind::sms_text: return "sms_text";
+        case ModelKind::url_host: return "url_host";
+    }
+    return "sms_text";
+}
+
 namespace {
 
 constexpr std::string_view kMagic = "scamgate-model";
@@ -146,8 +154,17 @@ const std::string& required(const HeaderFields& fields, const std::string& origi
     return it->second;
 }
 
+ModelKind kind_of(const HeaderFields& fields, const std::string& origin) {
+    const auto it = fields.values.find("kind");
+    if (it == fields.values.end()) return ModelKind::sms_text;  // files written before host models
+    for (auto kind : {ModelKind::sms_text, ModelKind::url_host})
+        if (it->second == kind_name(kind)) return kind;
+    fail(origin, fmt::format("kind: '{}' is not a model kind (sms_text or url_host)", it->second));
+}
+
 ModelHeader header_of(const HeaderFields& fields, const std::string& origin) {
     ModelHeader h;
+    h.kind = kind_of(fields, origin);
     h.name = required(fields, origin, "name");
     h.version = required(fields, origin, "version");
     h.languages = split_list(required(fields, origin, "languages"));
@@ -185,10 +202,13 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TextModel TextModel::parse(std::string_view bytes, const std::string& origin) {
+TextModel TextModel::parse(std::string_view bytes, const std::string& origin, ModelKind expected) {
     const auto fields = read_header_lines(bytes, origin);
     TextModel model;
     model.header_ = header_of(fields, origin);
+    if (model.header_.kind != expected)
+        fail(origin, fmt::format("kind: {} where a model of kind {} is needed", kind_name(model.header_.kind),
+                                 kind_name(expected)));
     model.path_ = origin;
     const std::size_t count = std::size_t{1} << model.header_.features.hash_bits;
     const auto body = bytes.substr(fields.body_offset);
@@ -206,7 +226,7 @@ TextModel TextModel::parse(std::string_view bytes, const std::string& origin) {
     return model;
 }
 
-TextModel TextModel::load(const std::string& path) { return parse(read_file(path), path); }
+TextModel TextModel::load(const std::string& path, ModelKind expected) { return parse(read_file(path), path, expected); }
 
 double TextModel::decision(const ModelInput& input) const {
     // Each occurrence counts 1/sqrt(n): the feature vector is scaled to unit length when every
@@ -220,6 +240,17 @@ double TextModel::decision(const ModelInput& input) const {
 
 double TextModel::probability(const ModelInput& input) const { return 1.0 / (1.0 + std::exp(-decision(input))); }
 
+double TextModel::decision(const HostInput& input) const {
+    // The same 1/sqrt(n) scaling as for texts (the trainer applies it too).
+    double sum = 0.0;
+    const float* weights = weights_.data();
+    const auto n = for_each_host_feature(header_.features, input, [&](std::uint32_t index) { sum += weights[index]; });
+    if (n == 0) return header_.bias;
+    return header_.bias + sum / std::sqrt(static_cast<double>(n));
+}
+
+double TextModel::probability(const HostInput& input) const { return 1.0 / (1.0 + std::exp(-decision(input))); }
+
 std::string serialize_model(ModelHeader h, std::span<const float> weights) {
     if (weights.size() != (std::size_t{1} << h.features.hash_bits))
         throw ModelError(fmt::format("serialize_model: {} weights for hash_bits {}", weights.size(), h.features.hash_bits));
@@ -228,6 +259,8 @@ std::string serialize_model(ModelHeader h, std::span<const float> weights) {
     std::string languages;
     for (const auto& language : h.languages) languages += (languages.empty() ? "" : ", ") + language;
     std::string out = fmt::format("{} {}\n", kMagic, kModelFormatVersion);
+    // sms_text files carry no kind line: they stay byte-identical to those written before it.
+    if (h.kind != ModelKind::sms_text) out += fmt::format("kind: {}\n", kind_name(h.kind));
     out += fmt::format("name: {}\nversion: {}\nlanguages: {}\n", h.name, h.version, languages);
     out += fmt::format("char_ngrams: {}-{}\nword_ngrams: {}-{}\nhash_bits: {}\nmarkers: {}\n", h.features.char_min,
                        h.features.char_max, h.features.word_min, h.features.word_max, h.features.hash_bits,

@@ -4,10 +4,16 @@
 // account numbers, amounts of money). It turns one SMS into a probability of scam, one signal
 // beside the signatures; the policy turns the probability into a score (docs/policy.md).
 //
+// The same file format and loader carry a second kind of model, on URL host names (kind
+// url_host): character n-grams of the host, its labels as tokens and markers of its shape (TLD,
+// depth, digits, hyphens, length, IP, punycode). It gives the probability that a host serves
+// phishing (check url.phishing_host, docs/detection.md "The host model").
+//
 // The features are defined once, here, and used by both inference and the trainer
 // (tools/train), so a model can never be scored on features it was not trained on.
 // File format: docs/detection.md, "Model file". A TextModel is immutable once loaded: share it
 // between threads. Inference allocates nothing.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +35,11 @@ public:
 // The file format version this build reads and writes (first line "scamgate-model 1").
 inline constexpr int kModelFormatVersion = 1;
 
+// What a model reads: an SMS text, or one URL host. The header's optional "kind" line names it;
+// files without one (all written before host models existed) are sms_text.
+enum class ModelKind { sms_text, url_host };
+std::string_view kind_name(ModelKind kind);
+
 struct ModelFeatureSettings {
     unsigned char_min = 3;   // character n-grams of the de-obfuscated view, padded with one space
     unsigned char_max = 5;
@@ -45,6 +56,7 @@ inline constexpr unsigned kMinHashBits = 10;
 inline constexpr unsigned kMaxHashBits = 24;
 
 struct ModelHeader {
+    ModelKind kind = ModelKind::sms_text;
     std::string name;
     std::string version;
     std::vector<std::string> languages;
@@ -71,18 +83,35 @@ inline constexpr std::size_t kMaxModelTextBytes = 2048;
 template <typename Emit>
 std::size_t for_each_model_feature(const ModelFeatureSettings& settings, const ModelInput& input, Emit&& emit);
 
+// What the host model reads: one lower-case URL host and its registrable domain (UrlMention).
+struct HostInput {
+    std::string_view host;
+    std::string_view registrable_domain;
+};
+// The longest DNS name; longer hosts are read up to this length.
+inline constexpr std::size_t kMaxModelHostBytes = 253;
+// The url_host features of one host (less a leading "www."): character n-grams (char_ngrams) of
+// the host padded with one space, its labels split on '.' and '-' as tokens and token n-grams (word_ngrams), and markers
+// (markers: true) of its TLD, public suffix, depth, digits, hyphens, length, IP and punycode.
+template <typename Emit>
+std::size_t for_each_host_feature(const ModelFeatureSettings& settings, const HostInput& input, Emit&& emit);
+
 class TextModel {
 public:
     // Throws ModelError "PATH: what is wrong" for a missing, malformed, truncated, wrong-version
-    // or corrupted (checksum) file.
-    static TextModel load(const std::string& path);
-    static TextModel parse(std::string_view bytes, const std::string& origin);
+    // or corrupted (checksum) file, and for a model of another kind than `expected`.
+    static TextModel load(const std::string& path, ModelKind expected = ModelKind::sms_text);
+    static TextModel parse(std::string_view bytes, const std::string& origin, ModelKind expected = ModelKind::sms_text);
 
     const ModelHeader& header() const { return header_; }
     const std::string& path() const { return path_; }
+    // sms_text models.
     double probability(const ModelInput& input) const;
     // The raw decision value (log-odds) before the logistic function.
     double decision(const ModelInput& input) const;
+    // url_host models.
+    double probability(const HostInput& input) const;
+    double decision(const HostInput& input) const;
 
 private:
     ModelHeader header_;
@@ -227,7 +256,126 @@ std::size_t markers(const ModelInput& in, unsigned shift, Emit& emit) {
     return count;
 }
 
+// --- host features ---
+
+inline unsigned char lower(unsigned char c) { return (c >= 'A' && c <= 'Z') ? static_cast<unsigned char>(c - 'A' + 'a') : c; }
+
+// "#name=" + value (bounded) as one marker.
+template <typename Emit>
+std::size_t emit_valued_marker(std::string_view name, std::string_view value, unsigned shift, Emit& emit) {
+    char buffer[64];
+    const auto head = name.substr(0, 16);
+    const auto tail = value.substr(0, sizeof buffer - head.size());
+    head.copy(buffer, head.size());
+    for (std::size_t i = 0; i < tail.size(); ++i) buffer[head.size() + i] = static_cast<char>(lower(static_cast<unsigned char>(tail[i])));
+    return emit_marker(std::string_view(buffer, head.size() + tail.size()), shift, emit);
+}
+
+// The bucket of `value` in ascending upper bounds, as "#name=I".
+template <typename Emit, std::size_t N>
+std::size_t emit_bucket(std::string_view name, std::size_t value, const std::size_t (&bounds)[N], unsigned shift, Emit& emit) {
+    std::size_t bucket = 0;
+    while (bucket < N && value > bounds[bucket]) ++bucket;
+    const char digit[1] = {static_cast<char>('0' + bucket)};
+    return emit_valued_marker(name, std::string_view(digit, 1), shift, emit);
+}
+
+// Labels split on '.' and '-' (any byte not a letter, digit or UTF-8 byte), lower-cased, digits
+// shaped, as tokens and token n-grams up to s.word_max.
+template <typename Emit>
+std::size_t host_tokens(const ModelFeatureSettings& s, std::string_view host, unsigned shift, Emit& emit) {
+    std::uint32_t recent[kMaxWordNgram] = {};
+    unsigned held = 0;
+    std::size_t count = 0;
+    std::size_t i = 0;
+    auto token_byte = [](unsigned char c) { return word_byte(lower(c)); };
+    while (i < host.size()) {
+        while (i < host.size() && !token_byte(static_cast<unsigned char>(host[i]))) ++i;
+        const std::size_t begin = i;
+        std::uint32_t hash = kWordSeed;
+        while (i < host.size() && token_byte(static_cast<unsigned char>(host[i])))
+            hash = fnv_step(hash, shape(lower(static_cast<unsigned char>(host[i++]))));
+        if (i == begin) break;
+        for (unsigned k = kMaxWordNgram - 1; k > 0; --k) recent[k] = recent[k - 1];
+        recent[0] = hash;
+        held = std::min(held + 1, kMaxWordNgram);
+        std::uint32_t gram = 0;
+        for (unsigned n = 1; n <= s.word_max && n <= held; ++n) {
+            gram = n == 1 ? recent[0] : (gram * kFnvPrime) ^ recent[n - 1];
+            if (n >= s.word_min) {
+                emit(slot(gram ^ (n << 24), shift));
+                ++count;
+            }
+        }
+    }
+    return count;
+}
+
+template <typename Emit>
+std::size_t host_char_ngrams(const ModelFeatureSettings& s, std::string_view host, unsigned shift, Emit& emit) {
+    const std::size_t length = host.size() + 2;
+    auto at = [&](std::size_t i) -> unsigned char {
+        return (i == 0 || i == length - 1) ? ' ' : shape(lower(static_cast<unsigned char>(host[i - 1])));
+    };
+    std::size_t count = 0;
+    for (std::size_t start = 0; start < length; ++start) {
+        std::uint32_t hash = kCharSeed;
+        for (unsigned n = 1; n <= s.char_max && start + n <= length; ++n) {
+            hash = fnv_step(hash, at(start + n - 1));
+            if (n >= s.char_min) {
+                emit(slot(hash ^ n, shift));
+                ++count;
+            }
+        }
+    }
+    return count;
+}
+
+template <typename Emit>
+std::size_t host_markers(const HostInput& in, unsigned shift, Emit& emit) {
+    const auto host = in.host;
+    if (is_ip_host(host)) return emit_marker("#host_ip", shift, emit);
+    std::size_t count = emit_valued_marker("#tld=", top_label(host), shift, emit);
+    // The public suffix ("com.vn", "top"): what follows the registrable domain's first label.
+    const auto rd = in.registrable_domain.size() <= host.size() ? in.registrable_domain : std::string_view();
+    const auto suffix_dot = rd.find('.');
+    if (suffix_dot != std::string_view::npos) count += emit_valued_marker("#suffix=", rd.substr(suffix_dot + 1), shift, emit);
+    // Labels in front of the registrable domain ("secure.login.vcb-x.top" -> 2).
+    std::size_t depth = 0;
+    if (!rd.empty() && host.size() > rd.size())
+        depth = static_cast<std::size_t>(std::count(host.begin(), host.end() - static_cast<std::ptrdiff_t>(rd.size()), '.'));
+    static constexpr std::size_t kDepth[] = {0, 1, 2};
+    static constexpr std::size_t kDigits[] = {0, 2, 5};
+    static constexpr std::size_t kHyphens[] = {0, 1, 2};
+    static constexpr std::size_t kLength[] = {8, 12, 16, 22, 30, 45};
+    count += emit_bucket("#depth=", depth, kDepth, shift, emit);
+    count += emit_bucket("#digits=", static_cast<std::size_t>(std::count_if(host.begin(), host.end(), [](char c) { return is_digit(c); })),
+                         kDigits, shift, emit);
+    count += emit_bucket("#hyphens=", static_cast<std::size_t>(std::count(host.begin(), host.end(), '-')), kHyphens, shift, emit);
+    count += emit_bucket("#length=", host.size(), kLength, shift, emit);
+    if (host.starts_with("xn--") || host.find(".xn--") != std::string_view::npos) count += emit_marker("#punycode", shift, emit);
+    if (std::any_of(host.begin(), host.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+        count += emit_marker("#host_utf8", shift, emit);
+    return count;
+}
+
 }  // namespace model_detail
+
+template <typename Emit>
+std::size_t for_each_host_feature(const ModelFeatureSettings& settings, const HostInput& input, Emit&& emit) {
+    const unsigned shift = 32 - settings.hash_bits;
+    // A leading "www." is read as absent: legitimate sites answer with and without it, and the
+    // training lists write it for phishing hosts far more often than for legitimate ones (a trait
+    // of how they were collected, not of phishing), so it must teach the model nothing.
+    auto host = input.host.substr(0, kMaxModelHostBytes);
+    if (host.size() > 4 && (host.starts_with("www.") || host.starts_with("WWW."))) host.remove_prefix(4);
+    const HostInput bounded{host, input.registrable_domain.substr(0, kMaxModelHostBytes)};
+    std::size_t count = 0;
+    count += model_detail::host_char_ngrams(settings, bounded.host, shift, emit);
+    count += model_detail::host_tokens(settings, bounded.host, shift, emit);
+    if (settings.markers) count += model_detail::host_markers(bounded, shift, emit);
+    return count;
+}
 
 template <typename Emit>
 std::size_t for_each_model_feature(const ModelFeatureSettings& settings, const ModelInput& input, Emit&& emit) {

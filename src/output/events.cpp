@@ -210,6 +210,12 @@ void add_verdict_fields(json& j, const record::Verdict& v) {
         if (!v.calibration) j["model"]["score"] = v.model->score;
     }
     if (v.calibration) j["calibration"] = {{"name", v.calibration->name}, {"version", v.calibration->version}};
+    if (v.host_model) {
+        j["host_model"] = {{"name", v.host_model->name},
+                           {"version", v.host_model->version},
+                           {"probability", std::round(v.host_model->probability * 10000.0) / 10000.0},
+                           {"host", v.host_model->host}};
+    }
     j["rule"] = v.rule;
     j["action"] = v.action;
     j["enforced"] = v.enforced;

@@ -51,6 +51,15 @@ struct ScoreBreakdown {
     double probability = 0.0;
 };
 
+// The URL host model's opinion of an SMS's links (detect/text_model.h, kind url_host): the host
+// with the highest probability of serving phishing, and that probability.
+struct HostModelScore {
+    std::string name;
+    std::string version;
+    double probability = 0.0;
+    std::string host;
+};
+
 struct Verdict {
     std::string trunk;     // the ingress trunk's name; empty when no trunk matched
     std::string role;      // its role (international, domestic, customer, ...); "unknown" when none
@@ -59,6 +68,7 @@ struct Verdict {
     std::vector<std::string> categories;  // distinct categories of the hits, sorted
     std::vector<std::string> lists;       // lists the contact is on: block_numbers, allow_domains, ...
     std::optional<ModelScore> model;      // SMS with text, when a model is loaded
+    std::optional<HostModelScore> host_model;   // SMS with a URL, when a host model is loaded
     std::optional<ScoreBreakdown> calibration;  // SMS with text, when a score model is loaded
     // The calibrated probability in percent when `calibration` is set; otherwise the sum of the
     // hits', checks' and the model band's scores, capped at 100.

@@ -18,7 +18,7 @@ cfg=$src/tests/golden/verdicts.yaml
 
 out=$("$bin" try -c "$cfg" --sms "CÔNG AN quận 1 triệu tập ông, tài khoản bị khóa, vào vcb-secure.top/x" --from 0912345678 --json)
 check "try --json: score (signatures 95, with the model's band, capped)" [ "$(json_get '["score"]' <<<"$out")" = 100 ]
-check "try --json: the model's name and version" [ "$(json_get '["model"]["name"]+" "+v["model"]["version"]' <<<"$out")" = "sms-text 2026.12.05" ]
+check "try --json: the model's name and version" [ "$(json_get '["model"]["name"]+" "+v["model"]["version"]' <<<"$out")" = "sms-text 2026.12.05.2" ]
 check "try --json: the model's probability is high for this scam" python3 -c 'import json,sys; p=json.loads(sys.argv[1])["model"]["probability"]; sys.exit(0 if 0.5 < p <= 1 else 1)' "$out"
 check "try --json: hits are signature ids" [ "$(json_get '["hits"]' <<<"$out")" = "[9000001, 9000002, 9000003]" ]
 check "try --json: action and rule" [ "$(json_get '["action"]+" "+v["rule"]' <<<"$out")" = "reject scam-sms" ]
@@ -49,7 +49,28 @@ out=$("$bin" check -c "$cfg" --model "$work/truncated.model" 2>&1); code=$?
 check "check --model: a truncated model: exit non-zero" [ "$code" -ne 0 ]
 check "check --model: a truncated model: FILE: reason" grep -q "$work/truncated.model: .*truncated" <<<"$out"
 out=$("$bin" check -c "$cfg" 2>&1)
-check "check: names the model and its checksum" grep -q "model sms-text 2026.12.05 (65536 weights, checksum ok)" <<<"$out"
+check "check: names the model and its checksum" grep -q "model sms-text 2026.12.05.2 (65536 weights, checksum ok)" <<<"$out"
+check "check: names the host model and its checksum" grep -q "host model url-host 2026.12.05 (262144 weights, checksum ok)" <<<"$out"
+
+# The URL host model, with the bundled config and policy: a link whose host reads as a phishing host
+# is tagged by tag-phishing-host-links; try shows the host model.
+out=$("$bin" try --sms "xem ket qua tai http://xoso-dudoan88.net/" --json)
+check "try --json: host_model names the host" [ "$(json_get '["host_model"]["name"]+" "+v["host_model"]["host"]' <<<"$out")" = "url-host xoso-dudoan88.net" ]
+check "try --json: url.phishing_host fires" [ "$(json_get '["checks"]' <<<"$out")" = "['url.phishing_host']" ]
+check "try --json: tag-phishing-host-links tags it" [ "$(json_get '["rule"]+" "+v["action"]' <<<"$out")" = "tag-phishing-host-links tag" ]
+out=$("$bin" try --sms "Lich hop tuan sau: https://www.vnexpress.net/lich" --json)
+check "try --json: a news link: host model below the threshold, no check" [ "$(json_get '["checks"]' <<<"$out")" = "[]" ]
+check "try --json: a news link: host_model still reported" python3 -c 'import json,sys; p=json.loads(sys.argv[1])["host_model"]["probability"]; sys.exit(0 if 0 <= p < 0.9 else 1)' "$out"
+out=$("$bin" try --sms "xem http://xoso-dudoan88.net/")
+check "try: prints the host model" grep -q "^host model:   url-host 2026.12.05: probability 0.9[0-9]* for host xoso-dudoan88.net" <<<"$out"
+out=$("$bin" try --sms "xin chao" --host-model /nonexistent-host.model 2>&1)
+check "try --host-model: a missing file is named" grep -q "/nonexistent-host.model: cannot open" <<<"$out"
+out=$("$bin" check --host-model "$src/signatures/models/sms-text.model" 2>&1); code=$?
+check "check --host-model: an SMS text model: exit non-zero" [ "$code" -ne 0 ]
+check "check --host-model: an SMS text model: FILE: kind" grep -q "sms-text.model: kind: sms_text where a model of kind url_host is needed (detection.host_model)" <<<"$out"
+head -c 5000 "$src/signatures/models/url-host.model" > "$work/truncated-host.model"
+out=$("$bin" check --host-model "$work/truncated-host.model" 2>&1)
+check "check --host-model: a truncated host model: FILE: reason" grep -q "$work/truncated-host.model: .*truncated" <<<"$out"
 
 out=$("$bin" try -c "$cfg" --call --from +84912345678 --to +842437001001 --ingress international --json)
 check "try --call --ingress ROLE: the spoofing check" [ "$(json_get '["checks"]' <<<"$out")" = "['cli.domestic_on_international']" ]

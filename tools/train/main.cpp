@@ -1,11 +1,13 @@
-// scamgate-train: fits the SMS text model (detect/text_model.h) on labelled rows and writes the
-// model file. Logistic regression (L2-regularised, primal trust-region Newton) from liblinear
+// scamgate-train: fits the SMS text model or the URL host model (detect/text_model.h, --kind) on
+// labelled rows and writes the model file. Logistic regression (L2-regularised, primal trust-region Newton) from liblinear
 // (Debian liblinear-dev): a small, deterministic, well-tested solver, so the same rows always
 // give the same model. The features come from the same code that scores them in scamgate.
 //
 // Input: TSV rows "LABEL<TAB>TEXT" (LABEL 1 = scam, 0 = legitimate), from --rows files, plus the
 // examples of the signature packs given with --examples (text signatures only: examples.match
 // as scam, examples.no_match as legitimate). tools/train/train-model prepares the rows.
+// With --kind url_host the rows are "LABEL<TAB>HOST" (1 = phishing host) and --examples is not
+// used; tools/train/train-host-model prepares them.
 #include <linear.h>
 
 #include <CLI/CLI.hpp>
@@ -38,6 +40,7 @@ struct Options {
     std::vector<std::string> rows;
     std::vector<std::string> examples;
     std::string out;
+    std::string kind = "sms_text";
     std::string name = "sms-text";
     std::string version;
     std::string languages = "vi, en";
@@ -92,12 +95,24 @@ std::string canonical(const std::vector<Row>& rows) {
 
 // One row's features as liblinear wants them: sorted unique 1-based indices, count/sqrt(n)
 // (the scaling TextModel::decision applies), then the bias node and the terminator.
-std::vector<feature_node> features_of(const Row& row, const sd::ModelFeatureSettings& settings,
-                                      const scamgate::text::PublicSuffixList& psl, int bias_index) {
+std::size_t row_indices(const Row& row, sd::ModelKind kind, const sd::ModelFeatureSettings& settings,
+                        const scamgate::text::PublicSuffixList& psl, std::vector<std::uint32_t>& indices) {
+    auto add = [&](std::uint32_t index) { indices.push_back(index); };
+    if (kind == sd::ModelKind::url_host) {
+        std::string host = row.text;
+        std::transform(host.begin(), host.end(), host.begin(),
+                       [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+        const auto domain = psl.registrable_domain(host);
+        return sd::for_each_host_feature(settings, sd::HostInput{host, domain}, add);
+    }
     const auto features = sd::sms_text_features(row.text, psl);
+    return sd::for_each_model_feature(settings, sd::model_input(features), add);
+}
+
+std::vector<feature_node> features_of(const Row& row, sd::ModelKind kind, const sd::ModelFeatureSettings& settings,
+                                      const scamgate::text::PublicSuffixList& psl, int bias_index) {
     std::vector<std::uint32_t> indices;
-    const auto n = sd::for_each_model_feature(settings, sd::model_input(features),
-                                              [&](std::uint32_t index) { indices.push_back(index); });
+    const auto n = row_indices(row, kind, settings, psl, indices);
     std::sort(indices.begin(), indices.end());
     std::vector<feature_node> nodes;
     const double scale = n == 0 ? 0.0 : 1.0 / std::sqrt(static_cast<double>(n));
@@ -138,6 +153,8 @@ int train(const Options& o) {
         throw std::runtime_error("training needs both labels");
 
     sd::ModelHeader header;
+    if (o.kind == "url_host") header.kind = sd::ModelKind::url_host;
+    else if (o.kind != "sms_text") throw std::runtime_error(fmt::format("--kind '{}': use sms_text or url_host", o.kind));
     header.name = o.name;
     header.version = o.version;
     std::istringstream languages(o.languages);
@@ -158,7 +175,7 @@ int train(const Options& o) {
     std::vector<feature_node*> x;
     std::vector<double> y;
     for (const auto& row : rows) {
-        nodes.push_back(features_of(row, header.features, psl, dimensions + 1));
+        nodes.push_back(features_of(row, header.kind, header.features, psl, dimensions + 1));
         y.push_back(row.label == 1 ? 1.0 : -1.0);
     }
     for (auto& n : nodes) x.push_back(n.data());
@@ -196,8 +213,8 @@ int train(const Options& o) {
     out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     if (!out) throw std::runtime_error(fmt::format("{}: cannot write", o.out));
     out.close();
-    sd::TextModel::load(o.out);  // what was written must load
-    std::cerr << fmt::format("scamgate-train: {} rows ({} scam), {} weights -> {}\n", rows.size(), positives,
+    sd::TextModel::load(o.out, header.kind);  // what was written must load
+    std::cerr << fmt::format("scamgate-train: {} {} rows ({} positive), {} weights -> {}\n", rows.size(), o.kind, positives,
                              weights.size(), o.out);
     return 0;
 }
@@ -205,11 +222,14 @@ int train(const Options& o) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    CLI::App app{"Trains scamgate's SMS text model (logistic regression, liblinear) and writes the model file"};
+    CLI::App app{"Trains scamgate's SMS text or URL host model (logistic regression, liblinear) and writes the model file"};
     Options o;
     app.add_option("--rows", o.rows, "TSV files of 'LABEL<TAB>TEXT' rows (1 = scam)");
     app.add_option("--examples", o.examples, "signature packs (paths or globs) whose text examples are added");
     app.add_option("-o,--out", o.out, "model file to write")->required();
+    app.add_option("--kind", o.kind, "sms_text (rows are SMS texts) or url_host (rows are URL hosts)")
+        ->check(CLI::IsMember({"sms_text", "url_host"}))
+        ->capture_default_str();
     app.add_option("--name", o.name, "model name")->capture_default_str();
     app.add_option("--version", o.version, "model version")->required();
     app.add_option("--languages", o.languages, "languages it was trained on, comma-separated")->capture_default_str();

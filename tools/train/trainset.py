@@ -67,6 +67,21 @@ def project_rows():
                 if not sep or label not in ("0", "1"):
                     sys.exit(f"train-model: {name}:{n}: expected 'LABEL<TAB>TEXT' with LABEL 0 or 1")
                 rows.append((label == "1", text))
+    rows.extend(bare_link_rows())
+    return rows
+
+
+def bare_link_rows():
+    """A message that is only a link to a well-known legitimate site (tools/train/hosts/legit-hosts.txt,
+    written by the project), label 0: without them the corpus teaches that a bare link is a scam
+    (legitimate SMS in it rarely consist of a link alone), and the text model then flags any bare
+    link whatever its host. What the host says is the URL host model's job."""
+    rows = []
+    with open(os.path.join(REPO, "tools", "train", "hosts", "legit-hosts.txt"), encoding="utf-8") as f:
+        for line in f:
+            host = line.split("#", 1)[0].strip()
+            if host:
+                rows.append((False, f"http://{host}/"))
     return rows
 
 

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -134,4 +135,32 @@ TEST_CASE("a missing file says so and names the path") {
         CHECK(std::string(e.what()) ==
               "/nonexistent/scamgate.yaml: cannot open the configuration file; check the path given to -c");
     }
+}
+
+TEST_CASE("detection.host_model and detection.host_model_threshold: defaults, overrides and bad values") {
+    const AppConfig defaults;
+    CHECK(defaults.resolved_detection().host_model ==
+          (std::filesystem::path(AppConfig::bundled_config_dir()) / "../signatures/models/url-host.model").lexically_normal().string());
+    CHECK(defaults.detection.host_model_threshold == doctest::Approx(0.9));
+    CHECK(defaults.resolved_detection().lists.link_services == AppConfig::bundled_config_dir() + "/lists/link-services.txt");
+
+    const test_support::TempFile file("config", ".yaml");
+    const auto config = load_config(file.write("detection:\n  host_model: models/h.model\n  host_model_threshold: 0.75\n"));
+    const std::string folder = file.path().substr(0, file.path().rfind('/'));
+    CHECK(config.resolved_detection().host_model == folder + "/models/h.model");
+    CHECK(config.detection.host_model_threshold == doctest::Approx(0.75));
+    CHECK(load_config(file.write("detection:\n  host_model: \"\"\n")).resolved_detection().host_model.empty());
+
+    auto error_of = [&](const std::string& yaml) {
+        try {
+            load_config(file.write(yaml));
+        } catch (const ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string();
+    };
+    CHECK(error_of("detection:\n  host_model_threshold: 1.5\n") ==
+          file.path() + ":2: 'detection.host_model_threshold' is 1.5, outside 0..1; use a value in that range");
+    CHECK(error_of("detection:\n  host_model_threshold: high\n") ==
+          file.path() + ":2: 'detection.host_model_threshold' must be a number, got 'high'");
 }

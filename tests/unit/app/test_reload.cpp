@@ -239,3 +239,44 @@ TEST_CASE("Reloader: a bad score model is refused by FILE:LINE and the set in fo
     CHECK(reloader.reload("test").ok);
     CHECK(holder.get().get() != in_force);
 }
+
+TEST_CASE("Reloader: a bad host model (truncated, or an SMS text model) is refused by name and the set in force keeps its host model") {
+    const test_support::TempDir dir("reload-host-model");
+    const std::string host_model = dir / "host.model";
+    const std::string shipped = kSource + "/signatures/models/url-host.model";
+    std::filesystem::copy_file(shipped, host_model);
+    const std::string config = dir / "scamgate.yaml";
+    write_golden_config(config, "host_model", host_model);
+    std::ostringstream log_text;
+    Logger log{log_text};
+    auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
+    DetectionHolder holder(load());
+    const Detection* in_force = holder.get().get();
+    REQUIRE(in_force->detector.host_model() != nullptr);
+    CHECK(in_force->detector.host_model()->path() == host_model);
+    Reloader reloader(holder, load, log);
+
+    std::filesystem::resize_file(host_model, std::filesystem::file_size(host_model) - 100);
+    const ReloadResult truncated = reloader.reload("test");
+    CHECK_FALSE(truncated.ok);
+    CHECK(truncated.error.find(host_model + ": ") != std::string::npos);
+    CHECK(truncated.error.find("truncated") != std::string::npos);
+    CHECK(truncated.error.find("detection.host_model") != std::string::npos);
+    CHECK(holder.get().get() == in_force);
+    REQUIRE(holder.get()->detector.host_model() != nullptr);
+
+    // An SMS text model where the host model belongs.
+    std::filesystem::remove(host_model);
+    std::filesystem::copy_file(kSource + "/signatures/models/sms-text.model", host_model);
+    const ReloadResult wrong_kind = reloader.reload("test");
+    CHECK_FALSE(wrong_kind.ok);
+    CHECK(wrong_kind.error.find(host_model + ": kind: sms_text where a model of kind url_host is needed") !=
+          std::string::npos);
+    CHECK(holder.get().get() == in_force);
+
+    std::filesystem::remove(host_model);
+    std::filesystem::copy_file(shipped, host_model);
+    CHECK(reloader.reload("test").ok);
+    CHECK(holder.get().get() != in_force);
+    CHECK(holder.get()->detector.host_model() != nullptr);
+}
