@@ -219,6 +219,7 @@ void add_verdict_fields(json& j, const record::Verdict& v) {
     j["rule"] = v.rule;
     j["action"] = v.action;
     j["enforced"] = v.enforced;
+    if (v.not_enforced_reason) j["not_enforced_reason"] = record::not_enforced_reason_name(*v.not_enforced_reason);
     if (v.action == "reject") {
         j["reject"] = {{"sip_status", v.sip_status.value_or(0)}, {"sip_reason", v.sip_reason},
                        {"smpp_status", v.smpp_status.value_or(0)}};
@@ -329,12 +330,13 @@ std::string sms_outcome(const record::SmsDetails& sms) {
     return text;
 }
 
-// "drop 85 (monitor)": the decided action, the score, and whether it would only have been done.
+// "drop 85 (monitor)": the decided action, the score, and why it was not carried out on the wire
+// (offline for a replay in enforce mode); nothing after allow, alert or an enforced action.
 std::string verdict_text(const record::Contact& contact) {
     if (!contact.verdict) return "-";
     const auto& v = *contact.verdict;
     std::string text = fmt::format("{} {}", v.action, v.score);
-    if (!v.enforced && v.action != "allow") text += " (monitor)";
+    if (v.not_enforced_reason) text += fmt::format(" ({})", record::not_enforced_reason_name(*v.not_enforced_reason));
     return text;
 }
 
