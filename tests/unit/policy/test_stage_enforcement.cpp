@@ -135,3 +135,16 @@ TEST_CASE("reason names are the JSON values") {
     CHECK(not_enforced_reason_name(NotEnforcedReason::partial) == "partial");
     CHECK(not_enforced_reason_name(NotEnforcedReason::fail_open) == "fail_open");
 }
+
+TEST_CASE("message keys: a call by its Call-ID, an SMS by its parts, anything else none") {
+    scamgate::record::Contact call;
+    call.call.emplace();
+    call.call->call_id = "abc@host";
+    CHECK(scamgate::record::message_keys(call) == std::vector<std::string>{"sip abc@host"});
+    scamgate::record::Contact sms;
+    sms.kind = scamgate::record::ContactKind::sms;
+    sms.sms.emplace();
+    sms.sms->part_keys = {"k1", "k2"};
+    CHECK(scamgate::record::message_keys(sms) == std::vector<std::string>{"k1", "k2"});
+    CHECK(scamgate::record::message_keys(scamgate::record::Contact{}).empty());
+}
