@@ -379,9 +379,12 @@ void SummaryTable::print(std::ostream& out, const StatsReport& stats) const {
     if (!policy_loaded_) {
         out << "verdicts: detection is off (detection.enabled: false), so no contact has one\n";
     } else {
-        out << fmt::format("verdicts: {} allow, {} alert, {} tag, {} drop, {} reject; {} enforced\n",
+        // The policy's enforce mode, and what of it was carried out on the wire (none in a replay).
+        out << fmt::format("verdicts: {} allow, {} alert, {} tag, {} drop, {} reject; {} enforced by the policy, {} "
+                           "carried out\n",
                            stats.get("policy.action.allow"), stats.get("policy.action.alert"), stats.get("policy.action.tag"),
-                           stats.get("policy.action.drop"), stats.get("policy.action.reject"), stats.get("policy.enforced"));
+                           stats.get("policy.action.drop"), stats.get("policy.action.reject"), stats.get("policy.enforced"),
+                           stats.get("policy.applied"));
     }
 }
 
