@@ -382,10 +382,9 @@ struct InlineGate::Impl {
         }
     }
 
-    // The verdict on `contact` from the detection in force, with the decision's label, action and
-    // enforcement filled in.
-    // The decision is also listed in `decision.decided` under the message's key: carried out
-    // unless the policy does not enforce it (monitor) or not_carried_out() says why not.
+    // The verdict on `contact` from the detection in force, with the decision's label and action
+    // filled in. The decision is also listed in `decision.decided` under the message's key: carried
+    // out unless the policy does not enforce it (monitor) or not_carried_out() says why not.
     record::Verdict judge(const record::Contact& contact, std::string label, InlineDecision& decision) {
         const policy::DetectionSnapshot& snapshot = user.refresh();
         record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());

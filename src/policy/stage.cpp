@@ -40,6 +40,10 @@ void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>
                         AppliedLookup* applied) {
     verdict.enforced = false;
     verdict.not_enforced_reason.reset();
+    // Inline, the gate's entries are taken whatever the outcome, so none waits for an event that
+    // has already been written (allow, alert, monitor).
+    const auto from_gate = context == WireContext::inline_gate ? inline_outcome(verdict.action, keys, applied)
+                                                                : std::optional<NotEnforcedReason>();
     if (!record::acts_on_wire(verdict.action)) return;
     std::optional<NotEnforcedReason> reason;
     if (!verdict.policy_enforces) {
@@ -49,7 +53,7 @@ void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>
     } else if (context == WireContext::passive) {
         reason = NotEnforcedReason::passive;
     } else {
-        reason = inline_outcome(verdict.action, keys, applied);
+        reason = from_gate;
     }
     verdict.enforced = !reason;
     verdict.not_enforced_reason = reason;

@@ -46,13 +46,15 @@ std::optional<NotEnforcedReason> settled(Verdict v, const std::vector<std::strin
 
 TEST_CASE("allow and alert: never enforced, no reason, in any context") {
     FakeLedger ledger;
-    ledger.entries["sip a"] = {"alert", std::nullopt};
     for (const char* action : {"allow", "alert"}) {
         for (auto context : {WireContext::offline, WireContext::passive, WireContext::inline_gate}) {
+            ledger.entries["sip a"] = {action, std::nullopt};
             Verdict v = verdict(action);
             settle_enforcement(v, {"sip a"}, context, &ledger);
             CHECK_FALSE(v.enforced);
             CHECK_FALSE(v.not_enforced_reason);
+            // Inline, the gate's entry is used up even though the event needs nothing from it.
+            CHECK(ledger.entries.contains("sip a") == (context != WireContext::inline_gate));
         }
     }
 }
@@ -117,6 +119,8 @@ TEST_CASE("precedence: monitor over offline/passive over the gate's ledger") {
     ledger.entries["sip a"] = {"drop", std::nullopt};
     // Monitor wins even where the gate says it applied the action (it does not, in monitor mode).
     CHECK(settled(verdict("drop", false), {"sip a"}, WireContext::inline_gate, &ledger) == NotEnforcedReason::monitor);
+    CHECK_FALSE(ledger.entries.contains("sip a"));  // taken all the same
+    ledger.entries["sip a"] = {"drop", std::nullopt};
     CHECK(settled(verdict("drop", false), {"sip a"}, WireContext::offline, &ledger) == NotEnforcedReason::monitor);
     CHECK(settled(verdict("drop", false), {"sip a"}, WireContext::passive, &ledger) == NotEnforcedReason::monitor);
     // Offline and passive never read the ledger.
