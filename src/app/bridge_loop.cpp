@@ -64,28 +64,31 @@ private:
         const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
         if (gate_ != nullptr && ip_offset) decision = gate_->on_packet(packet.data.subspan(*ip_offset), packet.ts);
         log_decision(log_, "bridge", decision);
+        bool as_decided = true;
         if (decision.verdict == PacketVerdict::drop) {
             ++run_.dropped;
         } else if (decision.rewritten) {
             ++run_.rewritten;
-            send(out, net::reframe(packet.data, *ip_offset, *decision.rewritten, false, packet.linktype), packet.data);
+            as_decided = send(out, net::reframe(packet.data, *ip_offset, *decision.rewritten, false, packet.linktype), packet.data);
         } else {
             send(out, {}, packet.data);
         }
         run_.latency.record_since(started);
+        // Before the worker sees the frame: a SIP MESSAGE's event is written while it does.
+        if (gate_ != nullptr) gate_->settle(decision, as_decided);
         worker_.on_packet(packet);
         if (decision.reply && ip_offset) reply(sides_[from], packet, *ip_offset, *decision.reply);
         run_.service.record_since(started);
     }
 
     // Injects `changed` (or `original` when empty); a changed frame the interface refuses (larger
-    // than its MTU) is sent unchanged rather than lost.
-    void send(capture::LiveCapture& out, const net::PacketBytes& changed, ByteView original) {
+    // than its MTU) is sent unchanged rather than lost. False when `changed` was not sent.
+    bool send(capture::LiveCapture& out, const net::PacketBytes& changed, ByteView original) {
         if (!changed.empty()) {
             const std::string error = out.inject(changed);
             if (error.empty()) {
                 ++run_.forwarded;
-                return;
+                return true;
             }
             ++run_.inject_errors;
             log_.warn("bridge: a changed frame could not be sent ({}); forwarding the original", error);
@@ -97,6 +100,7 @@ private:
             ++run_.inject_errors;
             if (run_.inject_errors <= 10) log_.warn("bridge: cannot forward a frame: {}", error);
         }
+        return changed.empty();
     }
 
     void reply(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset, const InlineReply& answer) {

@@ -88,7 +88,7 @@ std::size_t dest_ton_offset(const smpp::ShortMessage& message) {
 }
 
 bool enforced_block(const record::Verdict& verdict) {
-    return verdict.enforced && (verdict.action == "drop" || verdict.action == "reject");
+    return verdict.policy_enforces && (verdict.action == "drop" || verdict.action == "reject");
 }
 
 // The SIP answer of a reject: the rule's status and reason (decide() fills both for a reject; the
@@ -203,11 +203,25 @@ struct InlineGate::Impl {
     };
 
     Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(d, p), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher) {}
+        : user(d, p), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher),
+          ledger(config.calls.max_calls) {}
     Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(source), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher) {}
+        : user(source), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher),
+          ledger(config.calls.max_calls) {}
 
+    // The decision with `enforced` made true only when the message decided last in the packet has
+    // its action carried out by the verdict (or it is a later packet of a call already blocked, or
+    // an unparsed packet dropped).
     InlineDecision on_packet(ByteView ip, Timestamp now) {
+        InlineDecision decision = decide_packet(ip, now);
+        if (!decision.decided.empty()) {
+            const DecidedMessage& last = decision.decided.back();
+            decision.enforced = record::acts_on_wire(last.action) && !last.not_enforced;
+        }
+        return decision;
+    }
+
+    InlineDecision decide_packet(ByteView ip, Timestamp now) {
         InlineDecision decision;
         ++packets;
         if (is_fragment(ip)) ++fragments;
@@ -279,7 +293,10 @@ struct InlineGate::Impl {
         if (!contact) return;
         ++sip_decided;
         const record::Verdict verdict = judge(*contact, call_id, decision);
-        if (verdict.enforced && verdict.action != "allow" && verdict.action != "alert") ++not_applied;
+        if (verdict.policy_enforces && record::acts_on_wire(verdict.action)) {
+            ++not_applied;
+            not_carried_out(decision, record::NotEnforcedReason::sctp);
+        }
     }
 
     // One SIP message (a UDP datagram, a TCP segment's, or a WebSocket frame's).
@@ -305,9 +322,9 @@ struct InlineGate::Impl {
         if (!contact) return;
         ++sip_decided;
         const record::Verdict verdict = judge(*contact, call_id, decision);
-        if (!verdict.enforced) return;
+        if (!verdict.policy_enforces) return;
         if (tcp) {
-            apply_tcp(ip, span, call_id, verdict, now, changed);
+            apply_tcp(ip, span, call_id, verdict, now, changed, decision);
         } else {
             apply_udp(ip, span.text, call_id, verdict, now, decision);
         }
@@ -330,7 +347,10 @@ struct InlineGate::Impl {
         const bool whole_head = headers.status == sip::ParseStatus::ok &&
                                 std::find(headers.warnings.begin(), headers.warnings.end(),
                                           sip::SipAnomaly::missing_header_end) == headers.warnings.end();
-        if (!whole_head && looks_decidable(span.text)) ++tcp_unsafe;
+        if (!whole_head && looks_decidable(span.text)) {
+            ++tcp_unsafe;
+            note_unsafe(span.text, decision);
+        }
         return whole_head;
     }
 
@@ -355,22 +375,43 @@ struct InlineGate::Impl {
                 decide_sip(ip, SipSpan{offset + frame.header_length, plain, frame}, now, changed, decision);
             } else if (is_data_frame(frame) && looks_decidable(plain)) {
                 ++tcp_unsafe;
+                note_unsafe(plain, decision);
             }
             if (!whole) break;
             offset += frame.header_length + length;
         }
     }
 
-    // The verdict on `contact` from the detection in force, with the decision's label, action and
-    // enforcement filled in.
+    // The verdict on `contact` from the detection in force, with the decision's label and action
+    // filled in. The decision is also listed in `decision.decided` under the message's key: carried
+    // out unless the policy does not enforce it (monitor) or not_carried_out() says why not.
     record::Verdict judge(const record::Contact& contact, std::string label, InlineDecision& decision) {
         const policy::DetectionSnapshot& snapshot = user.refresh();
         record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());
         policy::decide(*snapshot.policy, contact, verdict);
         decision.call_id = std::move(label);
         decision.action = verdict.action;
-        decision.enforced = verdict.enforced;
+        const auto keys = record::message_keys(contact);
+        if (!keys.empty()) {
+            std::optional<record::NotEnforcedReason> reason;
+            if (record::acts_on_wire(verdict.action) && !verdict.policy_enforces) reason = record::NotEnforcedReason::monitor;
+            decision.decided.push_back(DecidedMessage{keys.front(), verdict.action, reason});
+        }
         return verdict;
+    }
+
+    // An INVITE or MESSAGE the gate cannot act on (its head or frame is not all in this packet):
+    // listed as tcp_unsafe for whatever the worker decides, when its Call-ID can be read here.
+    void note_unsafe(std::string_view text, InlineDecision& decision) {
+        if (sip::parse_message(text, sip::Framing::datagram, message, config.sip_parser).status != sip::ParseStatus::ok) return;
+        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
+        if (call_id.empty()) return;
+        decision.decided.push_back(DecidedMessage{record::sip_message_key(call_id), {}, record::NotEnforcedReason::tcp_unsafe});
+    }
+
+    // The message judged last in this packet was not carried out, for `reason`.
+    static void not_carried_out(InlineDecision& decision, record::NotEnforcedReason reason) {
+        if (!decision.decided.empty() && !decision.decided.back().not_enforced) decision.decided.back().not_enforced = reason;
     }
 
     // Runs the decoder over `ip`; true when it produced a UDP datagram, TCP segment or SCTP packet.
@@ -501,6 +542,7 @@ struct InlineGate::Impl {
         if (tagged && changeable_layout(ip, text)) datagram = net::replace_udp_payload(ip, *tagged);
         if (!datagram) {
             ++not_applied;
+            not_carried_out(decision, record::NotEnforcedReason::not_changeable);
             return;
         }
         ++tagged_count;
@@ -510,15 +552,19 @@ struct InlineGate::Impl {
     // Drop and reject on TCP: Max-Forwards zeroed in place (inside its WebSocket frame, masked
     // like it, when there is one), the segment forwarded.
     void apply_tcp(ByteView ip, const SipSpan& span, const std::string& call_id, const record::Verdict& verdict,
-                   Timestamp now, std::optional<net::PacketBytes>& changed) {
+                   Timestamp now, std::optional<net::PacketBytes>& changed, InlineDecision& decision) {
         if (!enforced_block(verdict)) {
-            if (verdict.action == "tag") ++not_applied;
+            if (verdict.action == "tag") {
+                ++not_applied;
+                not_carried_out(decision, record::NotEnforcedReason::tcp_tag_unsupported);
+            }
             return;
         }
         auto layout = changeable_layout(ip, catcher.bytes);
         auto digits = sip::max_forwards_digits(span.text, message);
         if (!layout || !digits) {
             ++tcp_unsafe;
+            not_carried_out(decision, record::NotEnforcedReason::tcp_unsafe);
             return;
         }
         if (!changed) changed = copy_to_change(ip, *layout);
@@ -628,10 +674,13 @@ struct InlineGate::Impl {
         const record::Verdict verdict =
             judge(built.part->contact, fmt::format("smpp {} seq {}", account.empty() ? "?" : account, pdu.header.sequence),
                   decision);
-        if (!verdict.enforced || verdict.action == "allow" || verdict.action == "alert") return;
+        if (!verdict.policy_enforces || !record::acts_on_wire(verdict.action)) return;
         auto layout = changeable_layout(ip, catcher.bytes);
         if (!enforced_block(verdict) || pdu.header.id == smpp::command::submit_multi || !layout) {
             ++not_applied;  // tag, submit_multi, or a segment that cannot be changed: alert only
+            not_carried_out(decision, pdu.header.id == smpp::command::submit_multi ? record::NotEnforcedReason::submit_multi
+                                      : verdict.action == "tag"                    ? record::NotEnforcedReason::smpp_tag_unsupported
+                                                                                   : record::NotEnforcedReason::tcp_unsafe);
             return;
         }
         if (!changed) changed = copy_to_change(ip, *layout);
@@ -703,6 +752,7 @@ struct InlineGate::Impl {
     std::uint64_t unparsed = 0;
     std::uint64_t unparsed_dropped = 0;
     std::uint64_t fragments = 0;
+    EnforcementLedger ledger;  // after `config`, which sizes it
 };
 
 InlineGate::InlineGate(const detect::Detector& detector, const policy::Policy& policy,
@@ -718,6 +768,10 @@ void InlineGate::report_unparsed_to(UnparsedReporter reporter) { impl_->reporter
 InlineGate::~InlineGate() = default;
 
 InlineDecision InlineGate::on_packet(ByteView ip, Timestamp now) { return impl_->on_packet(ip, now); }
+
+void InlineGate::settle(const InlineDecision& decision, bool wire_ok) { impl_->ledger.record(decision.decided, wire_ok); }
+
+policy::AppliedLookup& InlineGate::applied() { return impl_->ledger; }
 
 void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.packets", impl_->packets);
@@ -736,6 +790,7 @@ void InlineGate::append_stats(StatsReport& report) const {
     report.add("inline.unparsed", impl_->unparsed);
     report.add("inline.unparsed_dropped", impl_->unparsed_dropped);
     report.add("inline.fragments", impl_->fragments);
+    impl_->ledger.append_stats(report);
 }
 
 std::uint64_t InlineGate::fragments_seen() const { return impl_->fragments; }

@@ -38,7 +38,9 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
+#include "app/enforcement_ledger.h"
 #include "app/inline_settings.h"
 #include "common/bytes.h"
 #include "common/latency.h"
@@ -69,7 +71,10 @@ struct InlineDecision {
     std::optional<InlineReply> reply;
     std::string call_id;   // set when SIP was decided on (new decision or a remembered one)
     std::string action;    // the decided action ("" when nothing was decided for this packet)
-    bool enforced = false;
+    bool enforced = false;    // the action was carried out by this packet's verdict (as the gate decided it)
+    // Each message newly decided in this packet, with why its action was not carried out (if so);
+    // the loop hands them to settle() once the verdict is set.
+    std::vector<DecidedMessage> decided;
     bool remembered = false;  // a later packet of a call already decided
     std::string unparsed;     // the anomaly when the packet was handled by inline.unparsed
 };
@@ -92,10 +97,15 @@ public:
 
     // `ip` is a whole IPv4 or IPv6 datagram (no link header).
     InlineDecision on_packet(ByteView ip, Timestamp now);
+    // After the packet's verdict is set or its frame sent: `wire_ok` false when that failed (the
+    // packet went on unchanged). Records the decisions in the ledger the detection stage reads.
+    void settle(const InlineDecision& decision, bool wire_ok);
+    // What was applied per message, for the detection stage (policy::DetectionStage::set_wire).
+    policy::AppliedLookup& applied();
     // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.tagged,
     // inline.remembered_drops, inline.tcp_rewritten, inline.tcp_responses_rewritten,
     // inline.tcp_unsafe, inline.smpp_rewritten, inline.smpp_responses_rewritten, inline.not_applied,
-    // inline.unparsed, inline.unparsed_dropped, inline.fragments
+    // inline.unparsed, inline.unparsed_dropped, inline.fragments, inline.ledger_evicted
     void append_stats(StatsReport& report) const;
     // IP fragments handed to the gate: inline, the kernel should reassemble before the queue.
     std::uint64_t fragments_seen() const;

@@ -336,6 +336,13 @@ struct Daemon {
         }
     }
 
+    // Tells the detection stage where the traffic comes from: inline, events read what the gate
+    // actually applied (its ledger); passive, nothing is carried out on the wire.
+    void wire(policy::WireContext context) {
+        if (!detection) return;
+        detection->set_wire(context, context == policy::WireContext::inline_gate && gate ? &gate->applied() : nullptr);
+    }
+
     // Names the capture source for the worker's records and the gate's events.
     void begin_source(std::string name) {
         source = std::move(name);
@@ -389,6 +396,7 @@ int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture
                 std::ostream& out) {
     if (!d.gate) d.log.warn("nfqueue mode without detection: every packet is accepted");
     d.begin_source(fmt::format("nfqueue:{}", capture.queue));
+    d.wire(policy::WireContext::inline_gate);
     // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too.
     static constexpr std::array kKeep{Capability::net_admin};
     const auto after_bind = [&] { return become_user(config, options, kKeep, d.log); };
@@ -412,6 +420,7 @@ int run_bridge(Daemon& d, std::vector<capture::LiveCapture>& sides, const Captur
                const RunOptions& options, std::ostream& out) {
     if (!d.gate) d.log.warn("bridge mode without detection: every frame is forwarded");
     d.begin_source(join(capture.interfaces));
+    d.wire(policy::WireContext::inline_gate);
     const BridgeRun run = run_bridge_loop(sides, *d.worker, d.gate ? &*d.gate : nullptr, d.stop,
                                           deadline_of(options.duration_s), d.log,
                                           d.reloader ? &d.reloader->activity() : nullptr);
@@ -433,6 +442,7 @@ int run_passive(Daemon& d, std::vector<capture::LiveCapture>& captures, const Ca
     InlineGate* replies = capture.active_replies && d.gate ? &*d.gate : nullptr;
     if (capture.active_replies && !d.gate) d.log.warn("active replies need detection; none in this run");
     d.begin_source(join(capture.interfaces));
+    d.wire(policy::WireContext::passive);
     CaptureLoop loop(captures, *d.worker, replies, d.log);
     const std::string failure = loop.run(d.stop, deadline_of(options.duration_s));
     if (!failure.empty()) d.log.error("capture failed: {}; stopping", failure);

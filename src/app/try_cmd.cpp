@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "output/events.h"
+#include "policy/stage.h"
 #include "phone/number.h"
 
 namespace scamgate::app {
@@ -60,6 +61,7 @@ record::Verdict evaluate(const Detection& d, const record::Contact& contact, con
                          const TryOptions& o, detect::Scratch& scratch) {
     auto verdict = d.detector.assess(contact, features, scratch, ingress_trunks(d, o.ingress));
     policy::decide(d.policy, contact, verdict);
+    policy::settle_enforcement(verdict, record::message_keys(contact), policy::WireContext::offline, nullptr);
     return verdict;
 }
 
@@ -105,6 +107,7 @@ json result_json(const record::Contact& contact, const detect::Features& f, cons
     j["hit_details"] = event["hits"];
     j["check_details"] = event["checks"];
     for (const char* key : {"categories", "lists", "trunk", "role", "rule", "action", "enforced"}) j[key] = event[key];
+    if (event.contains("not_enforced_reason")) j["not_enforced_reason"] = event["not_enforced_reason"];
     if (event.contains("model")) j["model"] = event["model"];
     if (v.calibration) j["calibration"] = calibration_json(*v.calibration);
     if (event.contains("host_model")) j["host_model"] = event["host_model"];
@@ -144,7 +147,9 @@ void print_human(std::ostream& out, const detect::Features& f, const record::Ver
     }
     if (v.calibration) print_calibration(out, *v.calibration);
     out << fmt::format("score:        {}\nrule:         {}\naction:       {}{}\n", v.score, v.rule, v.action,
-                       v.enforced ? " (enforced)" : v.action == "allow" ? "" : " (monitor mode: not enforced)");
+                       v.enforced                ? std::string(" (enforced)")
+                       : v.not_enforced_reason ? fmt::format(" (not enforced: {})", record::not_enforced_reason_name(*v.not_enforced_reason))
+                                               : std::string());
 }
 
 }  // namespace

@@ -219,6 +219,7 @@ void add_verdict_fields(json& j, const record::Verdict& v) {
     j["rule"] = v.rule;
     j["action"] = v.action;
     j["enforced"] = v.enforced;
+    if (v.not_enforced_reason) j["not_enforced_reason"] = record::not_enforced_reason_name(*v.not_enforced_reason);
     if (v.action == "reject") {
         j["reject"] = {{"sip_status", v.sip_status.value_or(0)}, {"sip_reason", v.sip_reason},
                        {"smpp_status", v.smpp_status.value_or(0)}};
@@ -329,12 +330,13 @@ std::string sms_outcome(const record::SmsDetails& sms) {
     return text;
 }
 
-// "drop 85 (monitor)": the decided action, the score, and whether it would only have been done.
+// "drop 85 (monitor)": the decided action, the score, and why it was not carried out on the wire
+// (offline for a replay in enforce mode); nothing after allow, alert or an enforced action.
 std::string verdict_text(const record::Contact& contact) {
     if (!contact.verdict) return "-";
     const auto& v = *contact.verdict;
     std::string text = fmt::format("{} {}", v.action, v.score);
-    if (!v.enforced && v.action != "allow") text += " (monitor)";
+    if (v.not_enforced_reason) text += fmt::format(" ({})", record::not_enforced_reason_name(*v.not_enforced_reason));
     return text;
 }
 
@@ -377,9 +379,12 @@ void SummaryTable::print(std::ostream& out, const StatsReport& stats) const {
     if (!policy_loaded_) {
         out << "verdicts: detection is off (detection.enabled: false), so no contact has one\n";
     } else {
-        out << fmt::format("verdicts: {} allow, {} alert, {} tag, {} drop, {} reject; {} enforced\n",
+        // The policy's enforce mode, and what of it was carried out on the wire (none in a replay).
+        out << fmt::format("verdicts: {} allow, {} alert, {} tag, {} drop, {} reject; {} enforced by the policy, {} "
+                           "carried out\n",
                            stats.get("policy.action.allow"), stats.get("policy.action.alert"), stats.get("policy.action.tag"),
-                           stats.get("policy.action.drop"), stats.get("policy.action.reject"), stats.get("policy.enforced"));
+                           stats.get("policy.action.drop"), stats.get("policy.action.reject"), stats.get("policy.enforced"),
+                           stats.get("policy.applied"));
     }
 }
 

@@ -163,6 +163,7 @@ SmsBuild sms_from_smpp(const smpp::Header& header, const smpp::ShortMessage& m, 
     for (const auto& d : m.destinations) sms.recipients.push_back(smpp_address(d));
     for (auto list : m.distribution_lists) sms.recipients.push_back({"list:" + std::string(list), {}, {}});
     sms.smpp = smpp_facts(header, m);
+    sms.part_keys = {record::smpp_message_key(origin.tuple, header.sequence)};
 
     ByteView user_data = m.payload();
     if (m.has_udh()) {
@@ -315,6 +316,7 @@ SmsBuild sms_from_sip_message(const sip::Message& message, const MessageOrigin& 
     auto& sms = *contact.sms;
     sms.protocol = "sip";
     sms.sip = sip_facts(message, content_type);
+    sms.part_keys = {record::sip_message_key(sip::unfold(message.first(sip::HeaderId::call_id)))};
     const auto from = party_from(message.first(sip::HeaderId::from));
     auto to = party_from(message.request_uri);
     if (to.user.empty()) to = party_from(message.first(sip::HeaderId::to));

@@ -45,6 +45,7 @@ void merge_part(record::Contact& into, const record::Contact& part) {
         if (!sms.smpp->command_status) sms.smpp->command_status = more.smpp->command_status;
     }
     if (!sms.receipt && more.receipt) sms.receipt = more.receipt;
+    sms.part_keys.insert(sms.part_keys.end(), more.part_keys.begin(), more.part_keys.end());
 }
 
 }  // namespace

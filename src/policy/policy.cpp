@@ -380,7 +380,7 @@ void decide(const Policy& policy, const record::Contact& contact, record::Verdic
         if (!matches(rule.when, contact, verdict)) continue;
         verdict.rule = rule.name;
         verdict.action = std::string(action_name(rule.action));
-        verdict.enforced = rule.mode.value_or(policy.mode) == Mode::enforce && rule.action != Action::allow;
+        verdict.policy_enforces = rule.mode.value_or(policy.mode) == Mode::enforce && rule.action != Action::allow;
         if (rule.action == Action::reject) {
             verdict.sip_status = rule.sip_status;
             verdict.sip_reason = rule.sip_reason;
@@ -397,7 +397,7 @@ void decide(const Policy& policy, const record::Contact& contact, record::Verdic
     }
     verdict.rule = "default";
     verdict.action = std::string(action_name(policy.default_action));
-    verdict.enforced = policy.mode == Mode::enforce && policy.default_action != Action::allow;
+    verdict.policy_enforces = policy.mode == Mode::enforce && policy.default_action != Action::allow;
 }
 
 }  // namespace scamgate::policy

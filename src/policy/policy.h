@@ -82,7 +82,7 @@ Policy load_policy(const std::string& path, const std::vector<std::string>& know
 // network, deliver_sm and SMS-DELIVER come from it; calls go to the network.
 std::string_view direction_of(const record::Contact& contact);
 
-// Re-scores the checks with the policy's overrides, then fills rule, action, enforced and the
+// Re-scores the checks with the policy's overrides, then fills rule, action, policy_enforces and the
 // reject/tag details of `verdict` from the first rule that matches.
 void decide(const Policy& policy, const record::Contact& contact, record::Verdict& verdict);
 

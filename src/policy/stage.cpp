@@ -2,6 +2,63 @@
 
 namespace scamgate::policy {
 
+namespace {
+
+using record::NotEnforcedReason;
+
+// One message's outcome from the gate's ledger: nullopt when the event's action was carried out.
+std::optional<NotEnforcedReason> gate_outcome(const std::string& action, const std::string& key, AppliedLookup& applied) {
+    const auto entry = applied.take(key);
+    if (!entry) return NotEnforcedReason::not_seen_inline;
+    // An empty action: the gate saw the message but could not decide on it (its reason says why).
+    if (!entry->action.empty() && entry->action != action) return NotEnforcedReason::decided_otherwise;
+    return entry->not_enforced;
+}
+
+// Inline: every message of the contact must have been applied; a multi-part SMS with some parts
+// applied and some not is partial, one with none applied carries its first part's reason.
+std::optional<NotEnforcedReason> inline_outcome(const std::string& action, const std::vector<std::string>& keys,
+                                                AppliedLookup* applied) {
+    if (applied == nullptr || keys.empty()) return NotEnforcedReason::not_seen_inline;
+    std::optional<NotEnforcedReason> first_reason;
+    std::size_t carried_out = 0;
+    for (const auto& key : keys) {
+        const auto outcome = gate_outcome(action, key, *applied);
+        if (!outcome) {
+            ++carried_out;
+        } else if (!first_reason) {
+            first_reason = outcome;
+        }
+    }
+    if (carried_out == keys.size()) return std::nullopt;
+    return carried_out == 0 ? first_reason : NotEnforcedReason::partial;
+}
+
+}  // namespace
+
+void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>& keys, WireContext context,
+                        AppliedLookup* applied) {
+    verdict.enforced = false;
+    verdict.not_enforced_reason.reset();
+    // Inline, the gate's entries are taken whatever the outcome, so none waits for an event that
+    // has already been written (allow, alert, monitor).
+    const auto from_gate = context == WireContext::inline_gate ? inline_outcome(verdict.action, keys, applied)
+                                                                : std::optional<NotEnforcedReason>();
+    if (!record::acts_on_wire(verdict.action)) return;
+    std::optional<NotEnforcedReason> reason;
+    if (!verdict.policy_enforces) {
+        reason = NotEnforcedReason::monitor;
+    } else if (context == WireContext::offline) {
+        reason = NotEnforcedReason::offline;
+    } else if (context == WireContext::passive) {
+        reason = NotEnforcedReason::passive;
+    } else {
+        reason = from_gate;
+    }
+    verdict.enforced = !reason;
+    verdict.not_enforced_reason = reason;
+}
+
 SnapshotUser::SnapshotUser(const detect::Detector& detector, const Policy& policy)
     : current_{nullptr, &detector, &policy}, scratch_(detector.make_scratch()) {}
 
@@ -24,16 +81,26 @@ DetectionStage::DetectionStage(const detect::Detector& detector, const Policy& p
 
 DetectionStage::DetectionStage(const SnapshotSource& source, record::ContactSink& next) : user_(source), next_(next) {}
 
+void DetectionStage::set_wire(WireContext context, AppliedLookup* applied) {
+    context_ = context;
+    applied_ = applied;
+}
+
 void DetectionStage::on_contact(const record::Contact& contact) {
     const DetectionSnapshot& snapshot = user_.refresh();
     record::Contact decided = contact;
     decided.verdict = snapshot.detector->assess(contact, user_.scratch());
     decide(*snapshot.policy, decided, *decided.verdict);
+    settle_enforcement(*decided.verdict, record::message_keys(decided), context_, applied_);
     ++contacts_;
     hits_ += decided.verdict->hits.size();
     for (const auto& check : decided.verdict->checks) ++checks_[check.name];
     ++actions_[decided.verdict->action];
-    enforced_ += decided.verdict->enforced;
+    enforced_ += decided.verdict->policy_enforces;
+    applied_count_ += decided.verdict->enforced;
+    if (const auto& reason = decided.verdict->not_enforced_reason) {
+        ++not_enforced_[std::string(record::not_enforced_reason_name(*reason))];
+    }
     next_.on_contact(decided);
 }
 
@@ -43,6 +110,8 @@ void DetectionStage::append_stats(StatsReport& report) const {
     for (const auto& [name, count] : checks_) report.add("detect.checks." + name, count);
     for (const auto& [name, count] : actions_) report.add("policy.action." + name, count);
     report.add("policy.enforced", enforced_);
+    report.add("policy.applied", applied_count_);
+    for (const auto& [reason, count] : not_enforced_) report.add("policy.not_enforced." + reason, count);
 }
 
 }  // namespace scamgate::policy

@@ -5,7 +5,9 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/stats.h"
 #include "detect/detector.h"
@@ -45,13 +47,48 @@ private:
     detect::Scratch scratch_;
 };
 
+// Where the traffic a stage judges came from, which says whether a decided action could have been
+// carried out on the wire.
+enum class WireContext : std::uint8_t {
+    offline,      // replay, try: there is no wire
+    passive,      // a copy of the traffic (active replies answer, the original goes on)
+    inline_gate,  // nfqueue or bridge: the gate's ledger says what was applied
+};
+
+// What the inline gate did with one message (by record::message_key_*): the action it decided and
+// why it was not carried out (nullopt: carried out on the wire). An empty action: the gate saw the
+// message but could not decide on it; `not_enforced` then says why, whatever the action.
+struct AppliedMessage {
+    std::string action;
+    std::optional<record::NotEnforcedReason> not_enforced;
+};
+
+// The gate's record of applied decisions; take() hands out (and forgets) one message's entry.
+class AppliedLookup {
+public:
+    virtual ~AppliedLookup() = default;
+    virtual std::optional<AppliedMessage> take(const std::string& key) = 0;
+};
+
+// Fills `verdict.enforced` and `verdict.not_enforced_reason` from its action and policy_enforces,
+// the wire context and (inline) the gate's ledger entries for `keys` (the contact's messages).
+// Precedence: allow/alert (nothing to do) > monitor > offline/passive > the gate's own reason
+// (not_seen_inline, decided_otherwise, a transport reason, fail_open) > partial.
+void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>& keys, WireContext context,
+                        AppliedLookup* applied);
+
 class DetectionStage final : public record::ContactSink {
 public:
     DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next);
     // The detector and policy are taken from `source` for every contact (reloadable).
     DetectionStage(const SnapshotSource& source, record::ContactSink& next);
+    // Where the contacts come from (offline until told); `applied` (inline_gate only, not owned)
+    // must outlive the stage's use.
+    void set_wire(WireContext context, AppliedLookup* applied = nullptr);
     void on_contact(const record::Contact& contact) override;
     // detect.contacts, detect.hits, detect.checks.<name>, policy.action.<action>, policy.enforced
+    // (the policy would enforce), policy.applied (carried out on the wire),
+    // policy.not_enforced.<reason>
     void append_stats(StatsReport& report) const;
 
 private:
@@ -59,7 +96,11 @@ private:
     record::ContactSink& next_;
     std::uint64_t contacts_ = 0;
     std::uint64_t hits_ = 0;
+    WireContext context_ = WireContext::offline;
+    AppliedLookup* applied_ = nullptr;
     std::uint64_t enforced_ = 0;
+    std::uint64_t applied_count_ = 0;
+    std::map<std::string, std::uint64_t> not_enforced_;
     std::map<std::string, std::uint64_t> checks_;
     std::map<std::string, std::uint64_t> actions_;
 };

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_address.h"
@@ -181,6 +182,9 @@ struct SmsDetails {
     std::optional<SmppFacts> smpp;
     std::optional<SipSmsFacts> sip;
     Timestamp first_seen = 0;             // first part
+    // Internal, not written: each part's message key (message_key_*), in the order the parts were
+    // joined, so the inline gate's decision on every part can be looked up.
+    std::vector<std::string> part_keys;
 };
 
 struct Contact {
@@ -194,6 +198,14 @@ struct Contact {
     std::optional<SmsDetails> sms;
     std::optional<Verdict> verdict;  // set by the detection stage when one is configured
 };
+
+// The key naming one decided message on both sides of the inline gate: a SIP INVITE or MESSAGE by
+// its Call-ID, an SMPP submit by its connection direction and sequence_number.
+std::string sip_message_key(std::string_view call_id);
+std::string smpp_message_key(const net::FlowTuple& tuple, std::uint32_t sequence);
+// The keys of the messages a contact was decided from: its Call-ID for a call, its parts' keys for
+// an SMS (several for a multi-part SMS).
+std::vector<std::string> message_keys(const Contact& contact);
 
 // Where finished records go (the output stage implements it; the pipeline only knows this).
 class ContactSink {

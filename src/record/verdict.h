@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -60,6 +61,29 @@ struct HostModelScore {
     std::string host;
 };
 
+// Why a tag, drop or reject was not carried out on the wire (the event's not_enforced_reason).
+// A closed set; the names are the JSON values (docs/events.md).
+enum class NotEnforcedReason : std::uint8_t {
+    monitor,               // the policy or the rule is in monitor mode
+    offline,               // replay, try: there is no wire
+    passive,               // passive capture: traffic is only copied (an active reply answers only)
+    tcp_tag_unsupported,   // tag on SIP over TCP or WebSocket
+    smpp_tag_unsupported,  // tag on SMPP
+    submit_multi,          // an SMPP submit_multi is never changed inline
+    sctp,                  // SIP over SCTP: every action is an alert inline
+    tcp_unsafe,            // the bytes to change are not all in the packet being verdicted
+    not_changeable,        // a UDP tag that cannot be built (reassembled, tunnelled)
+    fail_open,             // decided and acted on, but the packet went on unchanged (verdict or inject failed)
+    not_seen_inline,       // the inline gate never decided on this message
+    decided_otherwise,     // the inline gate applied a different action
+    partial,               // a multi-part SMS: some parts were applied, some not
+};
+
+std::string_view not_enforced_reason_name(NotEnforcedReason reason);
+
+// allow and alert have nothing to carry out on the wire; tag, drop and reject do.
+inline bool acts_on_wire(std::string_view action) { return action == "tag" || action == "drop" || action == "reject"; }
+
 struct Verdict {
     std::string trunk;     // the ingress trunk's name; empty when no trunk matched
     std::string role;      // its role (international, domestic, customer, ...); "unknown" when none
@@ -75,7 +99,12 @@ struct Verdict {
     int score = 0;
     std::string rule;                     // the policy rule that decided ("default" when none matched)
     std::string action;                   // allow, alert, tag, drop, reject: decided in either mode
-    bool enforced = false;                // false in monitor mode: what would have been done
+    bool policy_enforces = false;         // the policy (or rule) is in enforce mode and the action is not allow
+    // True only when the action was carried out on the wire; false for allow and alert (nothing to
+    // do), and with `not_enforced_reason` set for a tag, drop or reject that was not carried out.
+    // Filled by the detection stage (policy/stage.h), which knows where the traffic came from.
+    bool enforced = false;
+    std::optional<NotEnforcedReason> not_enforced_reason;
     std::optional<int> sip_status;        // reject: the SIP final response to send
     std::string sip_reason;
     std::optional<std::uint32_t> smpp_status;  // reject: the command_status to answer with

@@ -2,7 +2,8 @@
 // display-name prefix, or drop, all enforced) and how the rest is carried (as a whole IP datagram,
 // or as the payload of a UDP/IPv4, UDP/IPv6 or TCP/IPv4 datagram to port 5060 or 2775). Whatever
 // the gate decides must be well formed: a rewritten packet has a plain layout and valid checksums
-// (and, on TCP, its original length); a reply parses as a SIP response. Also runs the Ethernet
+// (and, on TCP, its original length); a reply parses as a SIP response; every message it decided
+// goes into its enforcement ledger and comes back out exactly once. Also runs the Ethernet
 // offset finder and the UDP payload replacement on the raw input.
 #include <stdlib.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -121,7 +123,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     static Timestamp now = seconds(1000);
     now += 1'000'000;
-    check(gate.on_packet(packet, now), packet.size(), tcp);
+    const auto decision = gate.on_packet(packet, now);
+    check(decision, packet.size(), tcp);
+    // The ledger: recorded as the loops do (the verdict failing on odd packets), every message taken
+    // back once with the reason invariant intact.
+    gate.settle(decision, (now / 1'000'000) % 2 == 0);
+    std::set<std::string> taken;  // a key decided twice in one packet is one entry (the latest)
+    for (const auto& decided : decision.decided) {
+        if (!taken.insert(decided.key).second) continue;
+        auto applied = gate.applied().take(decided.key);
+        if (!applied || gate.applied().take(decided.key)) __builtin_trap();
+        if (applied->action.empty() && !applied->not_enforced) __builtin_trap();  // seen, not decided: always why
+    }
 
     (void)net::ip_offset_in_frame(rest, 1);
     if (auto replaced = net::replace_udp_payload(rest, "X")) {

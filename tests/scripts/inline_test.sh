@@ -177,10 +177,11 @@ rows = [l.rstrip("\n").split(";") for l in open(sys.argv[1]) if l.strip()]
 print(rows[-1][rows[0].index(sys.argv[2])])
 PY
 }
-check_event() {  # events call-id action enforced
+check_event() {  # events call-id action enforced [not_enforced_reason]
     python3 - "$@" <<'PY' || fail "event check failed for $2 (see above)"
 import json, sys
 path, call_id, action, enforced = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "true"
+want_reason = sys.argv[5] if len(sys.argv) > 5 else None
 events = [json.loads(l) for l in open(path) if l.strip()]
 def find(obj, key):
     if isinstance(obj, dict):
@@ -193,9 +194,14 @@ mine = [e for e in events if find(e, "call_id") == call_id]
 if len(mine) != 1:
     sys.exit(f"{call_id}: {len(mine)} events (want 1) in {path}")
 got_action, got_enforced = find(mine[0], "action"), find(mine[0], "enforced")
-if got_action != action or bool(got_enforced) != enforced:
+if got_action != action or got_enforced is not enforced:
     sys.exit(f"{call_id}: action {got_action} enforced {got_enforced}, want {action} {enforced}")
-print(f"{call_id}: action {got_action}, enforced {got_enforced}", file=sys.stderr)
+# not_enforced_reason: present iff a tag, drop or reject was not carried out on the wire.
+got_reason = mine[0].get("not_enforced_reason")
+needs_reason = not enforced and action in ("tag", "drop", "reject")
+if (got_reason is not None) != needs_reason or (want_reason is not None and got_reason != want_reason):
+    sys.exit(f"{call_id}: not_enforced_reason {got_reason}, want {want_reason if needs_reason else 'none'}")
+print(f"{call_id}: action {got_action}, enforced {got_enforced}, not_enforced_reason {got_reason}", file=sys.stderr)
 PY
 }
 

@@ -102,7 +102,7 @@ assert proxy.count("next-hop: 486 to") == 2, "the proxy did not answer both fore
 events = {e["call_id"]: e for e in (json.loads(l) for l in open(f"{work}/events.jsonl") if l.strip()) if "call_id" in e}
 calls = [events[f"sgtcp-{i}@{uac}"] for i in (1, 2, 3)]
 assert [c["action"] for c in calls] == ["allow", "reject", "allow"], [c["action"] for c in calls]
-assert calls[1]["enforced"] is True
+assert calls[1]["enforced"] is True and "not_enforced_reason" not in calls[1], calls[1]
 ports = {c["ingress"]["src_port"] for c in calls}
 assert len(ports) == 1 and all(c["ingress"]["transport"] == "tcp" for c in calls), ports
 stats = json.load(open(f"{work}/scamgate.stats"))

@@ -13,7 +13,9 @@
 #     '0' XOR the frame's key), Kamailio answers 483, and scamgate turns that 483, inside Kamailio's
 #     frame, into "606 Not Acceptabl";
 #   - the fragmented one cannot be changed from one packet: it reaches Kamailio (486) and is counted
-#     inline.tcp_unsafe, while its event still carries the verdict;
+#     inline.tcp_unsafe, and its event says reject, enforced false, not_seen_inline (its first frame
+#     ends before the Call-ID, so the gate cannot name the message it could not decide on);
+#     the tagged calls' events say enforced false, tcp_tag_unsupported;
 #   - the foreign calls reach Kamailio intact, before and after, on the same connection.
 # Needs root, ip netns, iptables with NFQUEUE, ethtool, python3, kamailio and its websocket module;
 # exits 77 (skipped) without.
@@ -110,6 +112,12 @@ calls = [events[f"sgws-{i}@{client}"] for i in (1, 2, 3, 4)]
 # over WebSocket, as over TCP, a tag is an alert only (inline.not_applied).
 assert [c["action"] for c in calls] == ["tag", "reject", "tag", "reject"], [c["action"] for c in calls]
 assert all(c["ingress"]["transport"] == "ws" for c in calls), [c["ingress"] for c in calls]
+# enforced is true only for what was carried out: the tags are never applied on a connection, the
+# fragmented reject could not be changed from one packet.
+enforcement = [(c["enforced"], c.get("not_enforced_reason")) for c in calls]
+print(f"enforcement: {enforcement}", file=sys.stderr)
+assert enforcement == [(False, "tcp_tag_unsupported"), (True, None), (False, "tcp_tag_unsupported"),
+                       (False, "not_seen_inline")], enforcement
 # The worker is fed each packet as it arrived (before the gate's change), so the refused call's
 # event records Kamailio's 483, as for SIP over TCP; the client got 606 (checked above).
 assert [c["final_status"] for c in calls] == [486, 483, 486, 486], [c["final_status"] for c in calls]

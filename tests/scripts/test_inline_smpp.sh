@@ -142,6 +142,7 @@ assert sum(1 for v in verdicts if v[2] == "allow") == 2, verdicts
 # Events describe the traffic as it arrived at scamgate: the SMSC's own refusal (0x50) is
 # recorded; what the ESME was told (0x0A) is the verdict's reject.smpp_status.
 scam = next(e for e in sms if e["action"] == "reject")
+assert "not_enforced_reason" not in scam, scam
 assert scam["smpp"]["command_status"] == 0x50 and scam["reject"]["smpp_status"] == 0x0A, (scam["smpp"], scam["reject"])
 stats = json.load(open(f"{work}/scamgate.stats"))
 assert stats["inline.smpp_rewritten"] == 1 and stats["inline.smpp_responses_rewritten"] == 1, stats

@@ -7,7 +7,8 @@
 #   - a call presenting a domestic number (+849..., rule set to reject 606) gets the 606: the UAC
 #     scenario (tests/sipp/uac-inline-reject.xml) succeeds only then;
 #   - a call presenting a foreign number gets nothing and times out (nothing to answer for);
-#   - the events say reject/enforced for the first and allow for the second, and
+#   - the events say reject (enforced false, not_enforced_reason passive: the INVITE still went on)
+#     for the first and allow for the second, and
 #     passive.replies_sent is 1 (plus re-sends for retransmissions: at least 1).
 # Needs root, ip netns, sipp and ethtool; exits 77 (skipped) without.
 set -euo pipefail
@@ -107,7 +108,9 @@ stats = json.load(open(f"{work}/stats.json"))
 assert stats.get("passive.replies_sent", 0) >= 1, stats.get("passive.replies_sent")
 events = {e["call_id"]: e for e in (json.loads(l) for l in open(f"{work}/events.jsonl") if l.strip()) if "call_id" in e}
 rejected, foreign = events[f"sipp-rejected-1@{uac}"], events[f"sipp-foreign-1@{uac}"]
-assert rejected["action"] == "reject" and rejected["enforced"] is True, rejected
+# Passive: the caller got our answer, but the INVITE went on to the callee: not enforced.
+assert rejected["action"] == "reject" and rejected["enforced"] is False, rejected
+assert rejected["not_enforced_reason"] == "passive", rejected
 assert rejected["final_status"] == 606 and rejected["end_reason"] == "rejected", (rejected["final_status"], rejected["end_reason"])
 assert foreign["action"] == "allow" and foreign["final_status"] is None, foreign
 print(f"replies_sent {stats['passive.replies_sent']}; rejected call final_status {rejected['final_status']}; foreign call {foreign['end_reason']}", file=sys.stderr)

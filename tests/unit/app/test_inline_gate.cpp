@@ -111,9 +111,16 @@ TEST_CASE("inline gate, SIP over UDP: reject answers for the callee, retransmiss
     CHECK(reply.first(sip::HeaderId::call_id) == "rej-1");
     CHECK(sip::parse_name_addr(reply.first(sip::HeaderId::to))->tag().starts_with("sg"));
 
+    // Recorded as carried out once the verdict is set; a retransmission is not a new decision.
+    gate.settle(d, true);
     auto again = gate.on_packet(packet, seconds(100) + 500 * 1'000'000);
     CHECK(again.verdict == PacketVerdict::drop);
     CHECK(again.remembered);
+    CHECK(again.decided.empty());
+    const auto applied = gate.applied().take(record::sip_message_key("rej-1"));
+    REQUIRE(applied);
+    CHECK(applied->action == "reject");
+    CHECK_FALSE(applied->not_enforced);
     REQUIRE(again.reply);
     CHECK(again.reply->payload == d.reply->payload);
 
@@ -121,8 +128,75 @@ TEST_CASE("inline gate, SIP over UDP: reject answers for the callee, retransmiss
     auto ok = gate.on_packet(clean, seconds(101));
     CHECK(ok.verdict == PacketVerdict::accept);
     CHECK(ok.action == "allow");
+    CHECK_FALSE(ok.enforced);
     CHECK_FALSE(ok.rewritten);
     CHECK_FALSE(ok.reply);
+}
+
+TEST_CASE("inline gate: what the ledger records per message (fail_open, TCP tag, submit_multi, monitor)") {
+    namespace sb = pcapgen::smpp;
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    auto take = [&gate](const std::string& key) {
+        auto entry = gate.applied().take(key);
+        REQUIRE(entry);
+        return *entry;
+    };
+    // A drop whose verdict could not be set: fail_open.
+    auto d = gate.on_packet(net::build_udp_datagram(tuple("203.0.113.2", "192.0.2.2"), invite("+84912345678", "fo-1")),
+                            seconds(100));
+    CHECK(d.enforced);
+    gate.settle(d, false);
+    auto failed = take(record::sip_message_key("fo-1"));
+    CHECK(failed.action == "reject");
+    CHECK(failed.not_enforced == record::NotEnforcedReason::fail_open);
+
+    // A tag on SIP over TCP is never applied.
+    const net::FlowTuple domestic_tcp{*IpAddress::parse("198.51.100.7"), *IpAddress::parse("192.0.2.2"), 45000, 5060,
+                                      net::IpProto::tcp};
+    d = gate.on_packet(tcp_segment(domestic_tcp, invite("+84912345678", "tcp-tag-1", "TCP")), seconds(101));
+    CHECK(d.action == "tag");
+    CHECK_FALSE(d.enforced);
+    CHECK_FALSE(d.rewritten);
+    gate.settle(d, true);
+    auto tcp_tag = take(record::sip_message_key("tcp-tag-1"));
+    CHECK(tcp_tag.action == "tag");
+    CHECK(tcp_tag.not_enforced == record::NotEnforcedReason::tcp_tag_unsupported);
+
+    // A submit_multi from the bulk customer: rejected by the rule, never changed inline.
+    auto as_text_bytes = [](const pcapgen::Bytes& b) { return std::string(b.begin(), b.end()); };
+    const auto esme = tuple("192.0.2.2", "198.51.100.2", net::IpProto::tcp);
+    gate.settle(gate.on_packet(tcp_segment(esme, as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 1, "scamgate-esme1", "pw"))),
+                               seconds(102)),
+                true);
+    sb::SubmitMulti multi;
+    multi.message.source = {"VCB", 5, 0};
+    const std::string text = "Tai khoan cua ban da bi khoa";
+    multi.message.short_message.assign(text.begin(), text.end());
+    multi.destinations.push_back({false, {"84912345678", 1, 1}, {}});
+    d = gate.on_packet(tcp_segment(esme, as_text_bytes(sb::submit_multi(5, multi))), seconds(103));
+    CHECK(d.action == "reject");
+    CHECK_FALSE(d.enforced);
+    CHECK_FALSE(d.rewritten);
+    gate.settle(d, true);
+    auto submit_multi = take(record::smpp_message_key(esme, 5));
+    CHECK(submit_multi.action == "reject");
+    CHECK(submit_multi.not_enforced == record::NotEnforcedReason::submit_multi);
+}
+
+TEST_CASE("inline gate, monitor mode: the decision is recorded as not carried out (monitor)") {
+    GateFixture f;
+    f.detection->policy.mode = policy::Mode::monitor;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    auto d = gate.on_packet(net::build_udp_datagram(tuple("203.0.113.2", "192.0.2.2"), invite("+84912345678", "mon-1")),
+                            seconds(100));
+    CHECK(d.action == "reject");
+    CHECK(d.verdict == PacketVerdict::accept);
+    CHECK_FALSE(d.enforced);
+    gate.settle(d, true);
+    const auto applied = gate.applied().take(record::sip_message_key("mon-1"));
+    REQUIRE(applied);
+    CHECK(applied->not_enforced == record::NotEnforcedReason::monitor);
 }
 
 TEST_CASE("inline gate, SIP over UDP: tag inserts the headers and prefixes the display name") {

@@ -157,10 +157,20 @@ TEST_CASE("inline gate, SIP over WebSocket: fragmented or cut frames are left al
     const auto parts = pcapgen::websocket_fragments(invite("+84912345678", "ws-frag", "WS"), 2, 0x1, kMask);
     auto d = gate.on_packet(tcp_segment(kClientToServer, parts[0]), seconds(100));
     CHECK_FALSE(d.rewritten);
+    CHECK_FALSE(d.enforced);
+    gate.settle(d, true);
     const std::string whole = pcapgen::websocket_frame(invite("+84912345678", "ws-cut", "WS"), {.mask = kMask});
-    d = gate.on_packet(tcp_segment(kClientToServer, whole.substr(0, 200)), seconds(101));
+    d = gate.on_packet(tcp_segment(kClientToServer, whole.substr(0, whole.size() - 10)), seconds(101));
     CHECK_FALSE(d.rewritten);
+    gate.settle(d, true);
     CHECK(stat(gate, "inline.tcp_unsafe") == 2);
+    // The first fragment ends before its Call-ID: nothing names it, its event says not_seen_inline.
+    CHECK_FALSE(gate.applied().take(record::sip_message_key("ws-frag")));
+    // The cut frame's part names its Call-ID: the event will say tcp_unsafe, whatever its action.
+    const auto cut = gate.applied().take(record::sip_message_key("ws-cut"));
+    REQUIRE(cut);
+    CHECK(cut->action.empty());
+    CHECK(cut->not_enforced == record::NotEnforcedReason::tcp_unsafe);
 
     const net::FlowTuple domestic{*IpAddress::parse("198.51.100.7"), *IpAddress::parse("192.0.2.2"), 45000, 8089,
                                   net::IpProto::tcp};
@@ -169,7 +179,13 @@ TEST_CASE("inline gate, SIP over WebSocket: fragmented or cut frames are left al
                        seconds(102));
     CHECK(d.action == "tag");
     CHECK_FALSE(d.rewritten);
+    CHECK_FALSE(d.enforced);
     CHECK(stat(gate, "inline.not_applied") == 1);
+    gate.settle(d, true);
+    const auto tagged = gate.applied().take(record::sip_message_key("ws-tag"));
+    REQUIRE(tagged);
+    CHECK(tagged->action == "tag");
+    CHECK(tagged->not_enforced == record::NotEnforcedReason::tcp_tag_unsupported);
 }
 
 TEST_CASE("inline gate, TCP: a request whose body goes on in later segments is decided from its headers") {

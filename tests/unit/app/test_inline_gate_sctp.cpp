@@ -82,8 +82,13 @@ TEST_CASE("inline gate, SIP over SCTP: a reject is judged and left as an alert (
     const auto packet = sctp_packet("203.0.113.2", {pcapgen::sctp_sack(1), pcapgen::sctp_data(7, 0, 0, invite("+84912345678", "sctp-rej-1"))});
     const auto d = gate.on_packet(packet, seconds(100));
     CHECK(d.action == "reject");
-    CHECK(d.enforced);
+    CHECK_FALSE(d.enforced);  // judged, not carried out
     CHECK(d.call_id == "sctp-rej-1");
+    gate.settle(d, true);
+    const auto applied = gate.applied().take(record::sip_message_key("sctp-rej-1"));
+    REQUIRE(applied);
+    CHECK(applied->action == "reject");
+    CHECK(applied->not_enforced == record::NotEnforcedReason::sctp);
     CHECK(d.verdict == PacketVerdict::accept);
     CHECK_FALSE(d.rewritten);
     CHECK_FALSE(d.reply);

@@ -70,3 +70,26 @@ TEST_CASE("redaction replaces the text with its length in characters and a stabl
     CHECK(table_out.str().find("khoản") == std::string::npos);
     CHECK(table_out.str().find("smpp:esme-1") != std::string::npos);
 }
+
+TEST_CASE("enforced and not_enforced_reason: the reason is written iff the action was not carried out") {
+    record::Contact c = sms_contact();
+    c.verdict.emplace();
+    c.verdict->action = "drop";
+    c.verdict->policy_enforces = true;
+    c.verdict->enforced = true;
+    auto j = output::to_json(c);
+    CHECK(j["enforced"] == true);
+    CHECK_FALSE(j.contains("not_enforced_reason"));
+
+    c.verdict->enforced = false;
+    c.verdict->not_enforced_reason = record::NotEnforcedReason::submit_multi;
+    j = output::to_json(c);
+    CHECK(j["enforced"] == false);
+    CHECK(j["not_enforced_reason"] == "submit_multi");
+
+    c.verdict->action = "alert";
+    c.verdict->not_enforced_reason.reset();
+    j = output::to_json(c);
+    CHECK(j["enforced"] == false);
+    CHECK_FALSE(j.contains("not_enforced_reason"));
+}

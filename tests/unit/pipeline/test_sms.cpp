@@ -224,6 +224,10 @@ TEST_CASE("tracker: parts out of order, each answered, join into one complete re
     CHECK(sms.smpp->message_ids == std::vector<std::string>{"m-1", "m-2"});
     CHECK(sms.smpp->command_status == 0u);
     CHECK(sms.smpp->sequence_number == 10);
+    // Each part's message key, in part order, for the inline gate's ledger (multi-part: partial).
+    const net::FlowTuple none{};
+    CHECK(sms.part_keys == std::vector<std::string>{record::smpp_message_key(none, 10), record::smpp_message_key(none, 11)});
+    CHECK(record::message_keys(sink.contacts[0]) == sms.part_keys);
     StatsReport stats;
     tracker.append_stats(stats);
     CHECK(stats.at("sms.messages") == 1);
@@ -323,6 +327,7 @@ TEST_CASE("SIP MESSAGE text/plain: charset honoured, parties from From and Reque
     CHECK(sms.sender.address == "+84987654321");
     CHECK(sms.recipients.at(0).address == "+84912345678");
     CHECK(sms.sip->call_id == "msg-1@192.0.2.5");
+    CHECK(sms.part_keys == std::vector<std::string>{record::sip_message_key("msg-1@192.0.2.5")});
     CHECK(built.part->contact.caller.tag == "49583");
 }
 

@@ -57,7 +57,7 @@ rules:
     decide(p, sms_contact(), v);
     CHECK(v.rule == "high");
     CHECK(v.action == "reject");
-    CHECK_FALSE(v.enforced);
+    CHECK_FALSE(v.policy_enforces);
     CHECK(v.smpp_status == 0x45u);
     CHECK(v.sip_status == 403);
     CHECK(v.sip_reason == "Forbidden");
@@ -87,11 +87,11 @@ rules:
     auto police = verdict_with(30, {"impersonation.police"});
     decide(p, sms_contact(), police);
     CHECK(police.rule == "watch-only");
-    CHECK_FALSE(police.enforced);
+    CHECK_FALSE(police.policy_enforces);
     auto lottery = verdict_with(30, {"lottery"});
     decide(p, sms_contact(), lottery);
     CHECK(lottery.rule == "drop-lottery");
-    CHECK(lottery.enforced);
+    CHECK(lottery.policy_enforces);
 }
 
 TEST_CASE("conditions: checks, lists, trunk/role, direction, protocol, signature ids") {
@@ -221,7 +221,7 @@ rules:
     auto v = verdict_with(55, {"impersonation.police"});
     decide(p, sms_contact(), v);
     CHECK(v.action == "tag");
-    CHECK(v.enforced);
+    CHECK(v.policy_enforces);
     REQUIRE(v.tag_headers.size() == 2);
     CHECK(v.tag_headers[0] == std::pair<std::string, std::string>{"X-Scam-Score", "55"});
     CHECK(v.tag_headers[1] ==
