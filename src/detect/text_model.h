@@ -173,12 +173,15 @@ std::size_t emit_marker(std::string_view name, unsigned shift, Emit& emit) {
     return 1;
 }
 
-template <typename Emit>
-std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Emit& emit) {
-    // Padded with one space either side so word starts and ends are n-grams of their own.
+// Character n-grams of `text` with every byte read through `read` (digit shapes, case), padded
+// with one space either side so word and host starts and ends are n-grams of their own. Shared
+// by the SMS text features and the host features: one hashing for both.
+template <typename Read, typename Emit>
+std::size_t padded_char_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Read read,
+                               Emit& emit) {
     const std::size_t length = text.size() + 2;
     auto at = [&](std::size_t i) -> unsigned char {
-        return (i == 0 || i == length - 1) ? ' ' : shape(static_cast<unsigned char>(text[i - 1]));
+        return (i == 0 || i == length - 1) ? ' ' : read(static_cast<unsigned char>(text[i - 1]));
     };
     std::size_t count = 0;
     for (std::size_t start = 0; start < length; ++start) {
@@ -192,6 +195,11 @@ std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, un
         }
     }
     return count;
+}
+
+template <typename Emit>
+std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Emit& emit) {
+    return padded_char_ngrams(s, text, shift, shape, emit);
 }
 
 template <typename Emit>
@@ -313,22 +321,7 @@ std::size_t host_tokens(const ModelFeatureSettings& s, std::string_view host, un
 
 template <typename Emit>
 std::size_t host_char_ngrams(const ModelFeatureSettings& s, std::string_view host, unsigned shift, Emit& emit) {
-    const std::size_t length = host.size() + 2;
-    auto at = [&](std::size_t i) -> unsigned char {
-        return (i == 0 || i == length - 1) ? ' ' : shape(lower(static_cast<unsigned char>(host[i - 1])));
-    };
-    std::size_t count = 0;
-    for (std::size_t start = 0; start < length; ++start) {
-        std::uint32_t hash = kCharSeed;
-        for (unsigned n = 1; n <= s.char_max && start + n <= length; ++n) {
-            hash = fnv_step(hash, at(start + n - 1));
-            if (n >= s.char_min) {
-                emit(slot(hash ^ n, shift));
-                ++count;
-            }
-        }
-    }
-    return count;
+    return padded_char_ngrams(s, host, shift, [](unsigned char c) { return shape(lower(c)); }, emit);
 }
 
 template <typename Emit>
