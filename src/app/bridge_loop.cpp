@@ -62,7 +62,8 @@ private:
         capture::LiveCapture& out = sides_[1 - from];
         InlineDecision decision;
         const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
-        if (gate_ != nullptr && ip_offset) decision = gate_->on_packet(packet.data.subspan(*ip_offset), packet.ts);
+        // The whole frame: the decision sees its VLAN tags (a trunk defined by `vlans:`).
+        if (gate_ != nullptr && ip_offset) decision = gate_->on_packet(packet);
         log_decision(log_, "bridge", decision);
         bool as_decided = true;
         if (decision.verdict == PacketVerdict::drop) {
@@ -154,7 +155,7 @@ bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, 
                   pipeline::Worker& worker, Logger& log) {
     const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
     if (!ip_offset) return false;
-    const InlineDecision decision = gate.on_packet(packet.data.subspan(*ip_offset), packet.ts);
+    const InlineDecision decision = gate.on_packet(packet);
     if (!decision.reply) return false;
     const std::string error = inject_answer(capture, packet, *ip_offset, *decision.reply, worker);
     if (!error.empty()) {

@@ -27,6 +27,7 @@ class PayloadCatcher final : public net::DecodeSink {
 public:
     void on_transport(const net::TransportPayload& payload) override {
         tuple = payload.tuple;
+        encap = payload.encap;
         tcp_flags = payload.tcp_flags;
         truncated = payload.truncated;
         bytes.assign(reinterpret_cast<const char*>(payload.payload.data()), payload.payload.size());
@@ -37,6 +38,7 @@ public:
     }
     bool found = false;
     net::FlowTuple tuple;
+    net::Encapsulation encap;  // the frame's VLAN tags and tunnel, as the worker's records have them
     std::uint8_t tcp_flags = 0;
     bool truncated = false;
     std::string bytes;
@@ -212,8 +214,10 @@ struct InlineGate::Impl {
     // The decision with `enforced` made true only when the message decided last in the packet has
     // its action carried out by the verdict (or it is a later packet of a call already blocked, or
     // an unparsed packet dropped).
-    InlineDecision on_packet(ByteView ip, Timestamp now) {
-        InlineDecision decision = decide_packet(ip, now);
+    InlineDecision on_packet(const capture::Packet& frame) {
+        const auto ip_offset = net::ip_offset_in_frame(frame.data, frame.linktype);
+        if (!ip_offset) return {};
+        InlineDecision decision = decide_packet(frame, frame.data.subspan(*ip_offset), frame.ts);
         if (!decision.decided.empty()) {
             const DecidedMessage& last = decision.decided.back();
             decision.enforced = record::acts_on_wire(last.action) && !last.not_enforced;
@@ -221,12 +225,13 @@ struct InlineGate::Impl {
         return decision;
     }
 
-    InlineDecision decide_packet(ByteView ip, Timestamp now) {
+    // `ip` is the IP datagram inside `frame`: what a decision may change.
+    InlineDecision decide_packet(const capture::Packet& frame, ByteView ip, Timestamp now) {
         InlineDecision decision;
         ++packets;
         if (is_fragment(ip)) ++fragments;
         sweep(now);
-        const bool decoded = decode(ip, now);
+        const bool decoded = decode(frame);
         if (catcher.closes_tcp()) forget_connection(catcher.tuple);
         if (!decoded) return decision;
         if (catcher.tuple.proto == net::IpProto::sctp) {
@@ -264,6 +269,7 @@ struct InlineGate::Impl {
         packet.ts = now;
         packet.packet_number = packets;
         packet.tuple = catcher.tuple;
+        packet.encap = catcher.encap;
         packet.payload = as_bytes(catcher.bytes);
         packet.truncated = catcher.truncated;
         sctp_catcher.messages.clear();
@@ -414,10 +420,13 @@ struct InlineGate::Impl {
         if (!decision.decided.empty() && !decision.decided.back().not_enforced) decision.decided.back().not_enforced = reason;
     }
 
-    // Runs the decoder over `ip`; true when it produced a UDP datagram, TCP segment or SCTP packet.
-    bool decode(ByteView ip, Timestamp now) {
+    // Runs the decoder over the whole frame (its link layer too, so the catcher gets the VLAN
+    // tags); true when it produced a UDP datagram, TCP segment or SCTP packet.
+    bool decode(const capture::Packet& frame) {
         catcher.found = false;
-        decoder.decode(capture::raw_ip_packet(ip, now, packets));
+        capture::Packet numbered = frame;
+        numbered.number = packets;
+        decoder.decode(numbered);
         return catcher.found && !catcher.bytes.empty();
     }
 
@@ -501,7 +510,7 @@ struct InlineGate::Impl {
 
     // The provisional record of an initial INVITE or a MESSAGE; nullopt for anything else.
     std::optional<record::Contact> contact_of(const std::string& call_id, Timestamp now, pipeline::Carrier carrier) {
-        const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets, carrier};
+        const pipeline::MessageOrigin origin{now, catcher.tuple, catcher.encap, packets, carrier};
         if (pipeline::is_initial_invite(message)) return pipeline::call_from_invite(message, origin, call_id, "inline");
         if (message.method != "MESSAGE") return std::nullopt;
         auto built = pipeline::sms_from_sip_message(message, origin);
@@ -667,7 +676,7 @@ struct InlineGate::Impl {
         const auto alphabet_it = config.smpp.account_alphabet.find(account);
         const auto alphabet = alphabet_it == config.smpp.account_alphabet.end() ? config.smpp.default_alphabet
                                                                                 : alphabet_it->second;
-        const pipeline::MessageOrigin origin{now, catcher.tuple, {}, packets};
+        const pipeline::MessageOrigin origin{now, catcher.tuple, catcher.encap, packets};
         auto built = pipeline::sms_from_smpp(pdu.header, submitted, account, alphabet, origin);
         if (!built.part) return;
         ++smpp_decided;
@@ -767,7 +776,11 @@ void InlineGate::report_unparsed_to(UnparsedReporter reporter) { impl_->reporter
 
 InlineGate::~InlineGate() = default;
 
-InlineDecision InlineGate::on_packet(ByteView ip, Timestamp now) { return impl_->on_packet(ip, now); }
+InlineDecision InlineGate::on_packet(const capture::Packet& frame) { return impl_->on_packet(frame); }
+
+InlineDecision InlineGate::on_packet(ByteView ip, Timestamp now) {
+    return impl_->on_packet(capture::raw_ip_packet(ip, now, 0));
+}
 
 void InlineGate::settle(const InlineDecision& decision, bool wire_ok) { impl_->ledger.record(decision.decided, wire_ok); }
 

@@ -42,6 +42,7 @@
 
 #include "app/enforcement_ledger.h"
 #include "app/inline_settings.h"
+#include "capture/packet.h"
 #include "common/bytes.h"
 #include "common/latency.h"
 #include "common/log.h"
@@ -95,7 +96,12 @@ public:
     InlineGate(const InlineGate&) = delete;
     InlineGate& operator=(const InlineGate&) = delete;
 
-    // `ip` is a whole IPv4 or IPv6 datagram (no link header).
+    // `frame` is a whole frame of its link type (Ethernet with its VLAN tags, raw IP, ...): the
+    // decision sees its encapsulation (a trunk defined by `vlans:` matches as it does for the
+    // worker). `rewritten` is the IP datagram only; the caller puts it back in the frame. A frame
+    // whose IP header cannot be located (net::ip_offset_in_frame) is accepted unchanged.
+    InlineDecision on_packet(const capture::Packet& frame);
+    // `ip` is a whole IPv4 or IPv6 datagram (no link header, no VLAN): NFQUEUE's packets.
     InlineDecision on_packet(ByteView ip, Timestamp now);
     // After the packet's verdict is set or its frame sent: `wire_ok` false when that failed (the
     // packet went on unchanged). Records the decisions in the ledger the detection stage reads.

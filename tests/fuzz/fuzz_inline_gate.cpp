@@ -3,8 +3,9 @@
 // or as the payload of a UDP/IPv4, UDP/IPv6 or TCP/IPv4 datagram to port 5060 or 2775). Whatever
 // the gate decides must be well formed: a rewritten packet has a plain layout and valid checksums
 // (and, on TCP, its original length); a reply parses as a SIP response; every message it decided
-// goes into its enforcement ledger and comes back out exactly once. Also runs the Ethernet
-// offset finder and the UDP payload replacement on the raw input.
+// goes into its enforcement ledger and comes back out exactly once. The raw input is also decided
+// as a whole Ethernet frame (VLAN tags and all, as the bridge hands it over). Also runs the
+// Ethernet offset finder and the UDP payload replacement on the raw input.
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -89,6 +90,19 @@ void check(const app::InlineDecision& d, std::size_t original_size, bool tcp) {
     }
 }
 
+// The ledger: recorded as the loops do (the verdict failing on odd packets), every message taken
+// back once with the reason invariant intact.
+void settle_and_take(app::InlineGate& gate, const app::InlineDecision& decision, bool wire_ok) {
+    gate.settle(decision, wire_ok);
+    std::set<std::string> taken;  // a key decided twice in one packet is one entry (the latest)
+    for (const auto& decided : decision.decided) {
+        if (!taken.insert(decided.key).second) continue;
+        auto applied = gate.applied().take(decided.key);
+        if (!applied || gate.applied().take(decided.key)) __builtin_trap();
+        if (applied->action.empty() && !applied->not_enforced) __builtin_trap();  // seen, not decided: always why
+    }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -125,16 +139,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     now += 1'000'000;
     const auto decision = gate.on_packet(packet, now);
     check(decision, packet.size(), tcp);
-    // The ledger: recorded as the loops do (the verdict failing on odd packets), every message taken
-    // back once with the reason invariant intact.
-    gate.settle(decision, (now / 1'000'000) % 2 == 0);
-    std::set<std::string> taken;  // a key decided twice in one packet is one entry (the latest)
-    for (const auto& decided : decision.decided) {
-        if (!taken.insert(decided.key).second) continue;
-        auto applied = gate.applied().take(decided.key);
-        if (!applied || gate.applied().take(decided.key)) __builtin_trap();
-        if (applied->action.empty() && !applied->not_enforced) __builtin_trap();  // seen, not decided: always why
-    }
+    settle_and_take(gate, decision, (now / 1'000'000) % 2 == 0);
+    const capture::Packet frame{now, pcapgen::linktype::ethernet, rest, static_cast<std::uint32_t>(rest.size()), 1};
+    const auto framed = gate.on_packet(frame);
+    check(framed, 0, false);
+    settle_and_take(gate, framed, true);
 
     (void)net::ip_offset_in_frame(rest, 1);
     if (auto replaced = net::replace_udp_payload(rest, "X")) {

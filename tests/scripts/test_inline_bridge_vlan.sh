@@ -7,11 +7,11 @@
 # no 8021q for a VLAN sub-interface); a raw socket on the uas side captures what crosses. The
 # policy is in enforce mode with drop for cli.domestic_on_international. 3 INVITEs present a
 # domestic number (spoofed), 3 a foreign one.
-# Stage 1 of issue 13 (truthful events): the inline gate does not see the VLAN yet, so it lets the
-# spoofed INVITEs through while the worker, which sees the tag, decides drop. The test asserts what
-# the far side captured and that every event's `enforced` matches it: all 6 INVITEs cross; the
-# spoofed calls' events say drop, enforced false, not_enforced_reason decided_otherwise; the
-# foreign ones allow, enforced false. (Stage 2 makes the spoofed ones stop at the gate.)
+# The bridge hands the inline gate the whole frame, so its decision sees the VLAN tag and matches
+# the trunk as the worker does (issue 13, stage 2). The test asserts what the far side captured and
+# that every event's `enforced` matches it: the 3 spoofed INVITEs never cross and their events say
+# drop, enforced true, no not_enforced_reason; the 3 foreign ones cross and say allow, enforced
+# false.
 # Needs root, `ip netns`, tcpreplay, ethtool, python3; exits 77 (skipped) without.
 set -euo pipefail
 
@@ -181,11 +181,11 @@ spoofed = [f"vlan-spoofed-{i}" for i in (1, 2, 3)]
 foreign = [f"vlan-foreign-{i}" for i in (1, 2, 3)]
 assert set(events) == set(spoofed + foreign), sorted(events)
 assert all(events[c]["trunk"] == "intl-vlan" for c in spoofed + foreign), "the worker did not match the VLAN trunk"
-# Stage 1: the gate cannot see the VLAN, so everything crosses.
-assert crossed == set(spoofed + foreign), sorted(crossed)
+# The gate sees the VLAN: the spoofed INVITEs stop at the bridge, the foreign ones cross.
+assert crossed == set(foreign), sorted(crossed)
 for c in spoofed:
     e = events[c]
-    assert e["action"] == "drop" and e["enforced"] is False and e["not_enforced_reason"] == "decided_otherwise", e
+    assert e["action"] == "drop" and e["enforced"] is True and "not_enforced_reason" not in e, e
 for c in foreign:
     e = events[c]
     assert e["action"] == "allow" and e["enforced"] is False and "not_enforced_reason" not in e, e
@@ -193,6 +193,7 @@ for c in foreign:
 for c, e in events.items():
     assert e["enforced"] == (c not in crossed) or e["action"] in ("allow", "alert"), (c, e["enforced"])
 stats = json.load(open(f"{work}/stats.json"))
-assert stats["policy.not_enforced.decided_otherwise"] == 3 and stats["policy.applied"] == 0, stats
+assert stats.get("policy.not_enforced.decided_otherwise", 0) == 0 and stats["policy.applied"] == 3, stats
+assert stats["inline.dropped"] == 3 and stats["bridge.dropped"] == 3, stats
 PY
 log "PASS"

@@ -355,3 +355,50 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
     CHECK(stats.at("inline.smpp_decided") == 3);
     CHECK(stats.at("inline.sip_decided") == 0);
 }
+
+TEST_CASE("inline gate: a VLAN-tagged frame matches a vlans: trunk") {
+    // The international trunk is defined only by its VLAN; 10.99.0.2 is on no trunk by address.
+    GateFixture f;
+    detect::Trunk by_vlan;
+    by_vlan.name = "intl-vlan";
+    by_vlan.role = "international";
+    by_vlan.vlans = {100};
+    Detection detection = load_detection(f.config, {by_vlan}, f.log);
+    InlineGate gate(detection.detector, detection.policy, f.config.pipeline);
+    auto frame = [](std::optional<std::uint16_t> vlan, std::string_view call_id) {
+        pcapgen::PacketBuilder builder;
+        builder.ethernet();
+        if (vlan) builder.vlan(*vlan);
+        return builder.ipv4("10.99.0.2", "192.0.2.2").udp(5060, 5060).payload(invite("+84912345678", call_id)).build();
+    };
+    auto ethernet = [](const pcapgen::Bytes& bytes) {
+        return capture::Packet{seconds(100), pcapgen::linktype::ethernet, ByteView(bytes),
+                               static_cast<std::uint32_t>(bytes.size()), 1};
+    };
+
+    // On VLAN 100: the trunk is international, the domestic CLI is spoofed: the rule's reject.
+    const auto tagged = frame(100, "vlan-1");
+    auto d = gate.on_packet(ethernet(tagged));
+    CHECK(d.action == "reject");
+    CHECK(d.verdict == PacketVerdict::drop);
+    CHECK(d.enforced);
+    REQUIRE(d.reply);
+    CHECK(d.reply->tuple == tuple("192.0.2.2", "10.99.0.2"));
+    REQUIRE(d.decided.size() == 1);
+    CHECK(d.decided.front().key == record::sip_message_key("vlan-1"));
+    CHECK_FALSE(d.decided.front().not_enforced);
+
+    // The same INVITE on another VLAN, untagged, or handed over as bare IP (no link layer, so no
+    // VLAN) is on no trunk: allowed.
+    const auto other_vlan = frame(200, "vlan-2");
+    const auto untagged = frame(std::nullopt, "vlan-3");
+    for (const auto* bytes : {&other_vlan, &untagged}) {
+        auto allowed = gate.on_packet(ethernet(*bytes));
+        CHECK(allowed.action == "allow");
+        CHECK(allowed.verdict == PacketVerdict::accept);
+    }
+    auto bare = gate.on_packet(net::build_udp_datagram(tuple("10.99.0.2", "192.0.2.2"), invite("+84912345678", "vlan-4")),
+                               seconds(100));
+    CHECK(bare.action == "allow");
+    CHECK(bare.verdict == PacketVerdict::accept);
+}
