@@ -99,7 +99,7 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     std::optional<policy::DetectionStage> detection;
     if (options.detection) detection.emplace(options.detection->detector, options.detection->policy, sinks);
     record::ContactSink& first_sink = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
-    pipeline::Worker worker(config.pipeline, first_sink, log);
+    pipeline::Worker worker(config.pipeline, first_sink, log, detection ? &*detection : nullptr);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
     for (const auto& file : files) {

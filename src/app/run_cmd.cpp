@@ -315,7 +315,7 @@ struct Daemon {
             detection.emplace(*holder, sinks);
         }
         record::ContactSink& first = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
-        worker.emplace(config.pipeline, first, log);
+        worker.emplace(config.pipeline, first, log, detection ? &*detection : nullptr);
         if (holder && options.reload) {
             reloader.emplace(*holder, options.reload, log);
             control.emplace(*reloader, options.control_path.empty() ? default_control_path() : options.control_path,

@@ -133,8 +133,9 @@ struct CallTracker::Call {
     record::CallDetails& details() { return *contact.call; }
 };
 
-CallTracker::CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name)
-    : limits_(limits), sink_(sink), source_name_(std::move(source_name)) {}
+CallTracker::CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name,
+                         record::ContactDecider* decider)
+    : limits_(limits), sink_(sink), source_name_(std::move(source_name)), decider_(decider) {}
 
 CallTracker::~CallTracker() = default;
 
@@ -202,6 +203,8 @@ void CallTracker::on_initial_invite(const sip::Message& message, const MessageOr
     auto call = std::make_unique<Call>();
     call->invite_cseq = cseq;
     call->contact = call_from_invite(message, origin, call_id, source_name_);
+    // Judged once, here: retransmissions, the retry with credentials and re-INVITEs keep it.
+    if (decider_) decider_->decide(call->contact);
     const auto& d = *call->contact.call;
 
     Call& stored = *call;

@@ -35,7 +35,9 @@ bool is_initial_invite(const sip::Message& message);
 
 class CallTracker {
 public:
-    CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name = {});
+    // `decider` (optional, not owned) judges each call at its initial INVITE.
+    CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name = {},
+                record::ContactDecider* decider = nullptr);
     ~CallTracker();
 
     void set_source_name(std::string name) { source_name_ = std::move(name); }
@@ -65,6 +67,7 @@ private:
     CallTrackerLimits limits_;
     record::ContactSink& sink_;
     std::string source_name_;
+    record::ContactDecider* decider_ = nullptr;
     CallMap calls_;
     std::list<std::string> creation_order_;  // oldest first, for eviction
     struct Deadline {

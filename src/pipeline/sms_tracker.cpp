@@ -9,6 +9,8 @@ namespace scamgate::pipeline {
 
 namespace {
 
+bool is_concatenated(const SmsPart& part) { return part.concat && part.concat->total > 1; }
+
 std::string concat_key(const SmsPart& part) {
     const auto& sms = *part.contact.sms;
     const auto& c = *part.concat;
@@ -74,10 +76,16 @@ record::Contact join_parts(std::vector<std::optional<SmsPart>>& parts, const Con
     return std::move(*joined);
 }
 
-SmsTracker::SmsTracker(const SmsLimits& limits, record::ContactSink& sink) : limits_(limits), sink_(sink) {}
+SmsTracker::SmsTracker(const SmsLimits& limits, record::ContactSink& sink, record::ContactDecider* decider)
+    : limits_(limits), sink_(sink), decider_(decider) {}
+
+void SmsTracker::decide_if_single(SmsPart& part) {
+    if (decider_ != nullptr && !is_concatenated(part)) decider_->decide(part.contact);
+}
 
 void SmsTracker::on_request(const PendingKey& key, SmsPart part) {
     ++parts_;
+    decide_if_single(part);
     // A full table: the oldest request by deadline gives way and is recorded without its response.
     while (pending_.size() >= limits_.max_pending_responses) {
         auto oldest = pop_due_pending(std::numeric_limits<Timestamp>::max());
@@ -114,6 +122,7 @@ void SmsTracker::on_response(const PendingKey& key, std::uint32_t command_status
 
 void SmsTracker::on_part(SmsPart part) {
     ++parts_;
+    decide_if_single(part);
     release(std::move(part));
 }
 
@@ -124,7 +133,7 @@ void SmsTracker::end_connection(std::uint64_t connection) {
 
 void SmsTracker::release(SmsPart part) {
     if (part.contact.sms->receipt) ++receipts_;
-    if (part.concat && part.concat->total > 1) {
+    if (is_concatenated(part)) {
         add_to_concat(std::move(part));
         return;
     }

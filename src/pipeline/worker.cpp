@@ -9,14 +9,14 @@
 namespace scamgate::pipeline {
 
 struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::SctpMessageSink, SipMessageSink, AnomalyLog {
-    Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger)
+    Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger, record::ContactDecider* decider)
         : config(cfg),
           log(logger),
-          sms(config.sms, contact_sink),
+          sms(config.sms, contact_sink, decider),
           decoder(config.net, *this),
           tcp(config.tcp, *this),
           sctp(config.sctp, *this),
-          calls(config.calls, contact_sink),
+          calls(config.calls, contact_sink, {}, decider),
           datagrams(config.sip, config.sip_parser, sip_counters, *this) {}
 
     // net::DecodeSink
@@ -133,8 +133,8 @@ sip::WebSocketLimits websocket_limits(const PipelineConfig& config) {
     return limits;
 }
 
-Worker::Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log)
-    : impl_(std::make_unique<Impl>(config, sink, log)) {}
+Worker::Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log, record::ContactDecider* decider)
+    : impl_(std::make_unique<Impl>(config, sink, log, decider)) {}
 
 Worker::~Worker() = default;
 

@@ -49,7 +49,11 @@ sip::WebSocketLimits websocket_limits(const PipelineConfig& config);
 
 class Worker {
 public:
-    Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log);
+    // `decider` (optional, not owned, must outlive the worker) judges each call at its initial
+    // INVITE and each single-part SMS at its PDU or MESSAGE; the records reach `sink` with that
+    // verdict. Without one, records reach `sink` undecided.
+    Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log,
+           record::ContactDecider* decider = nullptr);
     ~Worker();
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;

@@ -86,11 +86,15 @@ void DetectionStage::set_wire(WireContext context, AppliedLookup* applied) {
     applied_ = applied;
 }
 
-void DetectionStage::on_contact(const record::Contact& contact) {
+void DetectionStage::decide(record::Contact& contact) {
     const DetectionSnapshot& snapshot = user_.refresh();
+    contact.verdict = snapshot.detector->assess(contact, user_.scratch());
+    policy::decide(*snapshot.policy, contact, *contact.verdict);
+}
+
+void DetectionStage::on_contact(const record::Contact& contact) {
     record::Contact decided = contact;
-    decided.verdict = snapshot.detector->assess(contact, user_.scratch());
-    decide(*snapshot.policy, decided, *decided.verdict);
+    if (!decided.verdict) decide(decided);
     settle_enforcement(*decided.verdict, record::message_keys(decided), context_, applied_);
     ++contacts_;
     hits_ += decided.verdict->hits.size();

@@ -77,7 +77,10 @@ public:
 void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>& keys, WireContext context,
                         AppliedLookup* applied);
 
-class DetectionStage final : public record::ContactSink {
+// Judges contacts: as the pipeline's decider, when a call's INVITE or a single-part SMS arrives;
+// as its sink, it settles what was carried out, counts, and passes the record on. A record that
+// reaches the sink undecided (a concatenated SMS, a pipeline run without a decider) is judged then.
+class DetectionStage final : public record::ContactSink, public record::ContactDecider {
 public:
     DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next);
     // The detector and policy are taken from `source` for every contact (reloadable).
@@ -85,6 +88,7 @@ public:
     // Where the contacts come from (offline until told); `applied` (inline_gate only, not owned)
     // must outlive the stage's use.
     void set_wire(WireContext context, AppliedLookup* applied = nullptr);
+    void decide(record::Contact& contact) override;
     void on_contact(const record::Contact& contact) override;
     // detect.contacts, detect.hits, detect.checks.<name>, policy.action.<action>, policy.enforced
     // (the policy would enforce), policy.applied (carried out on the wire),

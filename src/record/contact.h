@@ -214,4 +214,14 @@ public:
     virtual void on_contact(const Contact& contact) = 0;
 };
 
+// Decides on a contact when the message it is decided from arrives (an initial INVITE, a
+// single-part SMS), before the record is finished: fills `contact.verdict`. The verdict then
+// travels with the record to its event, so a call is judged once, on what its INVITE presented,
+// with the detection set in force at the INVITE (a reload before the BYE does not change it).
+class ContactDecider {
+public:
+    virtual ~ContactDecider() = default;
+    virtual void decide(Contact& contact) = 0;
+};
+
 }  // namespace scamgate::record
