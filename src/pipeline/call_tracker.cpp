@@ -1,6 +1,7 @@
 #include "pipeline/call_tracker.h"
 
 #include <charconv>
+#include <utility>
 
 #include "pipeline/origin.h"
 
@@ -79,14 +80,22 @@ bool has_to_tag(const sip::Message& message) {
 
 }  // namespace
 
-record::Contact call_from_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
-                                 const std::string& source_name) {
+// A call's record from its details: the caller is From without its tag, the callee as presented.
+record::Contact call_contact(record::CallDetails details, record::Ingress ingress, std::string source) {
     record::Contact contact;
     contact.kind = record::ContactKind::call;
-    contact.source = source_name;
-    contact.ingress = ingress_from(origin);
+    contact.source = std::move(source);
+    contact.ingress = std::move(ingress);
+    contact.caller = details.from;
+    contact.caller.tag.clear();
+    contact.callee = callee_from(details);
+    contact.call = std::move(details);
+    return contact;
+}
 
-    auto& d = contact.call.emplace();
+record::Contact call_from_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
+                                 const std::string& source_name) {
+    record::CallDetails d;
     d.call_id = std::string(call_id);
     d.request_uri = std::string(message.request_uri);
     d.from = party_from(message.first(sip::HeaderId::from));
@@ -111,31 +120,38 @@ record::Contact call_from_invite(const sip::Message& message, const MessageOrigi
     d.media = media_from(message);
     d.timeline.invite = origin.ts;
     d.messages = 1;
-
-    contact.caller = d.from;
-    contact.caller.tag.clear();
-    contact.callee = callee_from(d);
-    return contact;
+    return call_contact(std::move(d), ingress_from(origin), source_name);
 }
 
 bool is_initial_invite(const sip::Message& message) {
     return message.is_request && message.method == "INVITE" && !has_to_tag(message);
 }
 
+// What a call in progress holds: its details, ingress and verdict, not a whole Contact (whose
+// SMS part, caller and callee copies would cost every pending call about a kilobyte more); the
+// record is assembled once, when the call ends. An ended call lingers with its details released.
 struct CallTracker::Call {
-    record::Contact contact;
+    std::string call_id;  // the table's key (details.call_id leaves with the record)
+    record::CallDetails details;
+    record::Ingress ingress;
+    std::optional<record::Verdict> verdict;
+    std::uint32_t source = 0;  // index into the tracker's source names
     CallState state = CallState::setup;
     std::uint32_t invite_cseq = 0;
     bool cancel_seen = false;
     std::uint64_t generation = 0;
     std::list<std::string>::iterator order_position;
-
-    record::CallDetails& details() { return *contact.call; }
 };
 
 CallTracker::CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name,
                          record::ContactDecider* decider)
-    : limits_(limits), sink_(sink), source_name_(std::move(source_name)), decider_(decider) {}
+    : limits_(limits), sink_(sink), decider_(decider) {
+    set_source_name(std::move(source_name));
+}
+
+void CallTracker::set_source_name(std::string name) {
+    if (sources_.empty() || sources_.back() != name) sources_.push_back(std::move(name));
+}
 
 CallTracker::~CallTracker() = default;
 
@@ -167,16 +183,16 @@ void CallTracker::on_request(const sip::Message& message, const MessageOrigin& o
     if (message.method == "INVITE" && !has_to_tag(message)) {
         std::uint32_t number = cseq ? cseq->number : 0;
         if (!call) return on_initial_invite(message, origin, call_id, number);
-        ++call->details().messages;
+        ++call->details.messages;
         if (call->state == CallState::challenged && number != call->invite_cseq) {
             // The same attempt again, now with credentials.
             call->state = CallState::setup;
             call->invite_cseq = number;
-            call->details().final_status = 0;
-            call->details().final_reason.clear();
+            call->details.final_status = 0;
+            call->details.final_reason.clear();
             schedule(*call, origin.ts + limits_.setup_timeout);
         } else {
-            ++call->details().invite_retransmissions;
+            ++call->details.invite_retransmissions;
             ++invite_retransmissions_;
         }
         return;
@@ -185,10 +201,10 @@ void CallTracker::on_request(const sip::Message& message, const MessageOrigin& o
         ++orphan_messages_;
         return;
     }
-    ++call->details().messages;
+    ++call->details.messages;
     if (call->state == CallState::ended) return;
     if (message.method == "INVITE") {
-        ++call->details().reinvites;
+        ++call->details.reinvites;
     } else if (message.method == "CANCEL") {
         call->cancel_seen = true;
     } else if (message.method == "BYE") {
@@ -202,15 +218,19 @@ void CallTracker::on_initial_invite(const sip::Message& message, const MessageOr
 
     auto call = std::make_unique<Call>();
     call->invite_cseq = cseq;
-    call->contact = call_from_invite(message, origin, call_id, source_name_);
+    record::Contact provisional = call_from_invite(message, origin, call_id);
     // Judged once, here: retransmissions, the retry with credentials and re-INVITEs keep it.
-    if (decider_) decider_->decide(call->contact);
-    const auto& d = *call->contact.call;
+    if (decider_) decider_->decide(provisional);
+    call->call_id = std::string(call_id);
+    call->details = std::move(*provisional.call);
+    call->ingress = std::move(provisional.ingress);
+    call->verdict = std::move(provisional.verdict);
+    call->source = static_cast<std::uint32_t>(sources_.size() - 1);
 
     Call& stored = *call;
-    creation_order_.push_back(d.call_id);
+    creation_order_.push_back(stored.call_id);
     stored.order_position = std::prev(creation_order_.end());
-    calls_.emplace(d.call_id, std::move(call));
+    calls_.emplace(stored.call_id, std::move(call));
     schedule(stored, origin.ts + limits_.setup_timeout);
 }
 
@@ -220,11 +240,12 @@ void CallTracker::on_response(const sip::Message& message, const MessageOrigin& 
         ++orphan_messages_;
         return;
     }
-    auto& d = call->details();
+    auto& d = call->details;
     ++d.messages;
+    if (call->state == CallState::ended) return;  // its record is written; it only absorbs retransmissions
     if (d.server.empty()) d.server = sip::unfold(message.first(sip::HeaderId::server));
     auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
-    if (!cseq || cseq->method != "INVITE" || call->state == CallState::ended) return;
+    if (!cseq || cseq->method != "INVITE") return;
 
     const int status = message.status_code;
     if (status < 200) {
@@ -254,20 +275,26 @@ void CallTracker::on_response(const sip::Message& message, const MessageOrigin& 
 }
 
 void CallTracker::finish(Call& call, CallEnd end, Timestamp at) {
-    auto& d = call.details();
-    d.end = end;
-    d.timeline.end = at;
-    call.contact.ts = at;
+    call.details.end = end;
+    call.details.timeline.end = at;
     call.state = CallState::ended;
     ++emitted_;
     ++ends_[static_cast<std::size_t>(end)];
-    sink_.on_contact(call.contact);
+    sink_.on_contact(take_record(call, at));
     schedule(call, at + limits_.linger);
+}
+
+record::Contact CallTracker::take_record(Call& call, Timestamp at) {
+    record::Contact contact = call_contact(std::exchange(call.details, {}), std::exchange(call.ingress, {}),
+                                           sources_[call.source]);
+    contact.ts = at;
+    contact.verdict = std::exchange(call.verdict, std::nullopt);
+    return contact;
 }
 
 void CallTracker::schedule(Call& call, Timestamp deadline) {
     call.generation = next_generation_++;
-    deadlines_.push({deadline, call.generation, call.details().call_id});
+    deadlines_.push({deadline, call.generation, call.call_id});
 }
 
 void CallTracker::expire(Timestamp now) {
@@ -314,6 +341,7 @@ void CallTracker::flush(CallEnd end, Timestamp now) {
     calls_.clear();
     creation_order_.clear();
     deadlines_ = {};
+    sources_.erase(sources_.begin(), std::prev(sources_.end()));  // only the current name is still needed
 }
 
 void CallTracker::append_stats(StatsReport& report) const {

@@ -40,7 +40,8 @@ public:
                 record::ContactDecider* decider = nullptr);
     ~CallTracker();
 
-    void set_source_name(std::string name) { source_name_ = std::move(name); }
+    // The capture source named in the records of calls that start from now on.
+    void set_source_name(std::string name);
     void on_message(const sip::Message& message, const MessageOrigin& origin);
     // Ends calls whose deadline passed and forgets lingering ones.
     void expire(Timestamp now);
@@ -60,14 +61,17 @@ private:
     void on_initial_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
                            std::uint32_t cseq);
     void finish(Call& call, record::CallEnd end, Timestamp at);
+    // The call's record, its details moved out (the lingering call keeps only what absorbs retransmissions).
+    record::Contact take_record(Call& call, Timestamp at);
     void schedule(Call& call, Timestamp deadline);
     void evict_oldest(Timestamp now);
     Call* find(std::string_view call_id);
 
     CallTrackerLimits limits_;
     record::ContactSink& sink_;
-    std::string source_name_;
     record::ContactDecider* decider_ = nullptr;
+    // Source names of the calls held (one per file of a joined replay; a call keeps an index).
+    std::vector<std::string> sources_;
     CallMap calls_;
     std::list<std::string> creation_order_;  // oldest first, for eviction
     struct Deadline {

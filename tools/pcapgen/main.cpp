@@ -2,6 +2,7 @@
 //   scamgate-pcapgen cases OUTDIR
 //   scamgate-pcapgen bench --messages N --out FILE [--tcp-share P] [--seed S] [--rate CPS]
 //   scamgate-pcapgen bench-smpp [--pdus N] --out FILE [--seed S] [--binds B]
+//   scamgate-pcapgen flood [--invites N] --out FILE [--seed S] [--rate PER_S]
 //   scamgate-pcapgen fuzz-seeds OUTDIR   (tests/fuzz/corpus: PPPoE/PPTP decoder seeds, SCTP seeds)
 // GCC 12 reports a false -Wnull-dereference inside libstdc++ strings inlined from CLI11's split().
 #pragma GCC diagnostic ignored "-Wnull-dereference"
@@ -38,6 +39,13 @@ int run_bench(const BenchOptions& options) {
                "generated in {:.2f} s\n",
                options.out, s.messages, s.frames, s.calls, s.tcp_calls, static_cast<double>(s.bytes) / 1e6,
                s.capture_seconds, took.count());
+    return 0;
+}
+
+int run_flood(const scamgate::pcapgen::FloodOptions& options) {
+    const auto s = scamgate::pcapgen::write_invite_flood(options);
+    fmt::print("{}: {} initial INVITEs with distinct Call-IDs, none answered, {:.1f} MB, {:.1f} s of traffic\n",
+               options.out, s.invites, static_cast<double>(s.bytes) / 1e6, s.capture_seconds);
     return 0;
 }
 
@@ -86,6 +94,17 @@ int main(int argc, char** argv) {
     bench_smpp->add_option("--binds", smpp_options.binds, "concurrent ESME binds (TCP connections)")
         ->check(CLI::Range(1u, 10000u))->capture_default_str();
 
+    scamgate::pcapgen::FloodOptions flood_options;
+    auto* flood = app.add_subcommand(
+        "flood", "one pcap of N initial INVITEs (UDP), each with its own Call-ID and none answered, at a fixed rate: "
+                 "every one is a pending call in a replay (memory per pending call, bench/flood.sh)");
+    flood->add_option("--invites", flood_options.invites, "INVITEs to write")
+        ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{100'000'000}))->capture_default_str();
+    flood->add_option("--out", flood_options.out, "output pcap")->required();
+    flood->add_option("--seed", flood_options.seed, "random seed (same seed, same file)")->capture_default_str();
+    flood->add_option("--rate", flood_options.invites_per_second, "INVITEs per second of capture time")
+        ->check(CLI::Range(1.0, 10'000'000.0))->capture_default_str();
+
     std::string seeds_dir;
     auto* seeds = app.add_subcommand("fuzz-seeds", "seed inputs for fuzz_net_decoder (PPPoE, PPTP) and fuzz_sctp under OUTDIR/<target>/");
     seeds->add_option("OUTDIR", seeds_dir, "output directory, e.g. tests/fuzz/corpus")->required();
@@ -98,6 +117,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (*bench_smpp) return run_bench_smpp(smpp_options);
+        if (*flood) return run_flood(flood_options);
         return run_bench(bench_options);
     } catch (const std::exception& e) {
         fmt::print(stderr, "scamgate-pcapgen: {}\n", e.what());

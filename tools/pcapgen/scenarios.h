@@ -124,6 +124,26 @@ struct BenchSummary {
 // Writes a large Ethernet/IPv4 pcap of concurrent calls; deterministic for a given seed.
 BenchSummary write_bench(const BenchOptions& options);
 
+// A flood of initial INVITEs, each with its own Call-ID and never answered (scanners, a SIM-box
+// gone wrong, a Wangiri burst): every one stays a pending call until the setup timeout, so a
+// replay measures the memory each pending call costs.
+struct FloodOptions {
+    std::uint64_t invites = 1'000'000;
+    std::string out;
+    std::uint64_t seed = 1;
+    double invites_per_second = 100'000.0;
+};
+
+struct FloodSummary {
+    std::uint64_t invites = 0;
+    std::uint64_t bytes = 0;
+    double capture_seconds = 0;
+};
+
+// Writes the flood as Ethernet/IPv4/UDP from the bench's peers (domestic and international
+// trunks) to its gateway; deterministic for a given seed.
+FloodSummary write_invite_flood(const FloodOptions& options);
+
 struct SmppBenchOptions {
     std::uint64_t submits = 500'000;  // submit_sm PDUs (each answered by a submit_sm_resp)
     std::string out;

@@ -665,6 +665,28 @@ SmppBenchSummary write_smpp_bench(const SmppBenchOptions& options) {
     return SmppBenchRun(options).run();
 }
 
+FloodSummary write_invite_flood(const FloodOptions& options) {
+    if (options.invites == 0) throw std::invalid_argument("--invites must be positive");
+    if (options.invites_per_second <= 0) throw std::invalid_argument("--rate must be positive");
+    BenchPcap pcap(options.out);
+    FrameBuilder frames;
+    const std::int64_t start = kBenchEpochSeconds * 1'000'000'000;
+    const double gap_ns = 1e9 / options.invites_per_second;
+    FloodSummary summary;
+    for (std::uint64_t i = 0; i < options.invites; ++i) {
+        // The bench's calls, with only their INVITE sent: same callers, trunks and SDP sizes.
+        const BenchCall c = make_bench_call(options.seed, i, 0.0);
+        const Flow f{peer_ip(c.peer), kGatewayIp, c.sip.caller_port, c.sip.gateway_port};
+        const auto ts = start + static_cast<std::int64_t>(static_cast<double>(i) * gap_ns);
+        pcap.write(ts, frames.build(f, false, render_sip(c.sip, SipStep::invite)));
+        ++summary.invites;
+        summary.capture_seconds = static_cast<double>(ts - start) / 1e9;
+    }
+    pcap.flush();
+    summary.bytes = pcap.bytes();
+    return summary;
+}
+
 BenchSummary write_bench(const BenchOptions& options) {
     if (options.tcp_share < 0 || options.tcp_share > 1) throw std::invalid_argument("--tcp-share must be in [0,1]");
     if (options.calls_per_second <= 0) throw std::invalid_argument("call rate must be positive");
