@@ -197,3 +197,41 @@ TEST_CASE("worker: HTTP on TCP port 5060 is not SIP") {
     CHECK(h.worker.stats().at("sip.messages") == 0);
     CHECK(h.worker.stats().at("sip.tcp_streams") == 0);
 }
+
+TEST_CASE("worker: a call's record is assembled when it ends, named after the source its INVITE came from") {
+    WorkerHarness h;
+    CallParties p;
+    h.feed(udp_frame(testing::request(p, "INVITE", 1, false, testing::sdp_body())), 0);
+    // A joined replay: the call goes on in the next file; its record names the first.
+    h.worker.begin_source("second.pcap");
+    CallParties later = p;
+    later.call_id = "second-call@pc33.example.net";
+    h.feed(udp_frame(testing::request(later, "INVITE", 1, false)), 1);
+    h.feed(reply_frame(testing::response(p, 200, "OK", 1, "INVITE")), 2);
+    h.feed(udp_frame(testing::request(p, "BYE", 2, true)), 40);
+    REQUIRE(h.sink.contacts.size() == 1);
+    const auto& call = h.sink.contacts[0];
+    CHECK(call.source == "unit");
+    CHECK(call.ts == seconds(1'700'000'040));
+    CHECK(call.caller.user == "+84912345678");
+    CHECK(call.caller.tag.empty());
+    CHECK(call.callee.user == "+84241234567");
+    CHECK(call.ingress.src.to_string() == "203.0.113.10");
+    CHECK(call.ingress.transport == "udp");
+    REQUIRE(call.call);
+    CHECK(call.call->call_id == p.call_id);
+    CHECK(call.call->server == "TestGW/2.0");
+    CHECK(call.call->user_agent == "TestUA/1.0");
+    REQUIRE(call.call->media.size() == 1);
+    CHECK(call.call->media[0].port == 49170);
+    CHECK(call.call->timeline.answer == seconds(1'700'000'002));
+
+    // The ended call lingers: a retransmitted BYE is absorbed, not an orphan, and no second record.
+    h.feed(udp_frame(testing::request(p, "BYE", 2, true)), 41);
+    CHECK(h.sink.contacts.size() == 1);
+    CHECK(h.worker.stats().at("sip.orphan_messages") == 0);
+    h.worker.end_source();
+    REQUIRE(h.sink.contacts.size() == 2);
+    CHECK(h.sink.contacts[1].source == "second.pcap");
+    CHECK(h.sink.contacts[1].call->end == record::CallEnd::capture_end);
+}
