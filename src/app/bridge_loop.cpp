@@ -62,8 +62,9 @@ private:
         capture::LiveCapture& out = sides_[1 - from];
         InlineDecision decision;
         const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
-        // The whole frame: the decision sees its VLAN tags (a trunk defined by `vlans:`).
-        if (gate_ != nullptr && ip_offset) decision = gate_->on_packet(packet);
+        // The whole frame: the decision sees its VLAN tags (a trunk defined by `vlans:`). The gate
+        // has the worker read it (a frame whose IP header cannot be located is only recorded).
+        if (gate_ != nullptr) decision = gate_->on_packet(packet);
         log_decision(log_, "bridge", decision);
         bool as_decided = true;
         if (decision.verdict == PacketVerdict::drop) {
@@ -75,9 +76,12 @@ private:
             send(out, {}, packet.data);
         }
         run_.latency.record_since(started);
-        // Before the worker sees the frame: a SIP MESSAGE's event is written while it does.
-        if (gate_ != nullptr) gate_->settle(decision, as_decided);
-        worker_.on_packet(packet);
+        // The worker's records of this frame go on once what was done is known.
+        if (gate_ != nullptr) {
+            gate_->settle(decision, as_decided);
+        } else {
+            worker_.on_packet(packet);
+        }
         if (decision.reply && ip_offset) reply(sides_[from], packet, *ip_offset, *decision.reply);
         run_.service.record_since(started);
     }
@@ -153,10 +157,11 @@ void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
 
 bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, InlineGate& gate,
                   pipeline::Worker& worker, Logger& log) {
-    const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
-    if (!ip_offset) return false;
+    // The gate has the worker read every packet, answered or not.
     const InlineDecision decision = gate.on_packet(packet);
-    if (!decision.reply) return false;
+    gate.settle_passive();
+    const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
+    if (!decision.reply || !ip_offset) return false;
     const std::string error = inject_answer(capture, packet, *ip_offset, *decision.reply, worker);
     if (!error.empty()) {
         log.warn("passive: cannot inject the SIP response for call-id {}: {}", decision.call_id, error);

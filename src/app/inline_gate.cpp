@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -42,15 +43,6 @@ public:
     std::uint8_t tcp_flags = 0;
     bool truncated = false;
     std::string bytes;
-};
-
-// The SIP messages (SCTP user messages) completed by one SCTP packet, copied out of the callback.
-class SctpCatcher final : public net::SctpMessageSink {
-public:
-    void on_sctp_message(const net::TransportPayload& message, const net::SctpMessageInfo& /*info*/) override {
-        messages.emplace_back(as_text(message.payload));
-    }
-    std::vector<std::string> messages;
 };
 
 // The IP datagram's layout when its transport payload is exactly `payload` (not a reassembled
@@ -186,12 +178,14 @@ std::string sip_final_response(std::string_view request, int status, std::string
     return out;
 }
 
-struct InlineGate::Impl {
-    struct Remembered {
-        std::string action;
-        std::optional<InlineReply> reply;  // re-sent for each retransmitted INVITE
-        Timestamp until = 0;
-    };
+// Receives nothing: the records of a gate that runs its own worker (a gate on its own, as in
+// tests and fuzzing) go nowhere.
+class DiscardContacts final : public record::ContactSink {
+public:
+    void on_contact(const record::Contact& /*contact*/) override {}
+};
+
+struct InlineGate::Impl final : pipeline::PacketEnforcer {
     // A submit_sm whose destination TON was made invalid for a reject: its response gets this status.
     struct SmppReject {
         std::uint32_t status = 0x45;
@@ -205,104 +199,121 @@ struct InlineGate::Impl {
     };
 
     Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(d, p), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher),
-          ledger(config.calls.max_calls) {}
+        : user(d, p), config(c), settings(s), decoder(config.net, catcher), ledger(config.calls.max_calls) {
+        own_stage.emplace(d, p, discard);
+        own_worker.emplace(config, discard, own_log, &*own_stage);
+        worker = &*own_worker;
+    }
     Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(source), config(c), settings(s), decoder(config.net, catcher), sctp(config.sctp, sctp_catcher),
-          ledger(config.calls.max_calls) {}
+        : user(source), config(c), settings(s), decoder(config.net, catcher), ledger(config.calls.max_calls) {
+        own_stage.emplace(source, discard);
+        own_worker.emplace(config, discard, own_log, &*own_stage);
+        worker = &*own_worker;
+    }
+    Impl(const policy::SnapshotSource& source, pipeline::Worker& w, const pipeline::PipelineConfig& c,
+         const InlineSettings& s)
+        : user(source), config(c), settings(s), decoder(config.net, catcher), worker(&w), ledger(config.calls.max_calls) {}
 
-    // The decision with `enforced` made true only when the message decided last in the packet has
-    // its action carried out by the verdict (or it is a later packet of a call already blocked, or
-    // an unparsed packet dropped).
+    // The worker reads the packet and judges what it decides on; SIP requests in datagrams (UDP,
+    // SCTP) come back through the PacketEnforcer hooks below. TCP (SIP, WebSocket, SMPP) is still
+    // read here, from the one segment. `enforced` is true only when the message decided last in
+    // the packet has its action carried out by the verdict (or it is a later packet of a call
+    // already blocked, or an unparsed packet dropped).
     InlineDecision on_packet(const capture::Packet& frame) {
+        InlineDecision decision;
+        ++packets;
         const auto ip_offset = net::ip_offset_in_frame(frame.data, frame.linktype);
-        if (!ip_offset) return {};
-        InlineDecision decision = decide_packet(frame, frame.data.subspan(*ip_offset), frame.ts);
+        current = PacketInHand{ip_offset ? frame.data.subspan(*ip_offset) : ByteView(), frame.ts, ip_offset.has_value(),
+                               &decision, std::nullopt};
+        if (current.locatable && is_fragment(current.ip)) ++fragments;
+        sweep(frame.ts);
+        worker->on_packet(frame, *this);
+        if (current.locatable) decide_tcp(frame, current.ip, frame.ts, decision);
+        if (current.changed) {
+            net::fix_checksums(*current.changed);
+            decision.rewritten = std::move(current.changed);
+        }
+        current = {};
         if (!decision.decided.empty()) {
             const DecidedMessage& last = decision.decided.back();
             decision.enforced = record::acts_on_wire(last.action) && !last.not_enforced;
         }
+        last_ts = frame.ts;
         return decision;
     }
 
-    // `ip` is the IP datagram inside `frame`: what a decision may change.
-    InlineDecision decide_packet(const capture::Packet& frame, ByteView ip, Timestamp now) {
-        InlineDecision decision;
-        ++packets;
-        if (is_fragment(ip)) ++fragments;
-        sweep(now);
+    // The gate's own read of a TCP segment (until the worker's streams report spans): `ip` is the
+    // IP datagram inside `frame`, what a decision may change.
+    void decide_tcp(const capture::Packet& frame, ByteView ip, Timestamp now, InlineDecision& decision) {
         const bool decoded = decode(frame);
         if (catcher.closes_tcp()) forget_connection(catcher.tuple);
-        if (!decoded) return decision;
-        if (catcher.tuple.proto == net::IpProto::sctp) {
-            on_sctp_packet(now, decision);
-            return decision;
-        }
+        if (!decoded || catcher.tuple.proto != net::IpProto::tcp) return;
         const std::string_view text = catcher.bytes;
-        const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
         std::optional<net::PacketBytes> changed;
         if (sip::starts_with_start_line(text)) {
             decide_sip(ip, SipSpan{0, text, std::nullopt}, now, changed, decision);
-        } else if (tcp && starts_smpp(text)) {
+        } else if (starts_smpp(text)) {
             on_smpp_segment(ip, now, changed, decision);
-        } else if (tcp && sip::probe_sip_frames(as_bytes(text)) != sip::ProbeResult::no) {
+        } else if (sip::probe_sip_frames(as_bytes(text)) != sip::ProbeResult::no) {
             on_websocket_segment(ip, now, changed, decision);
-        } else if (!tcp && on_port(config.sip.ports) && !is_keepalive(text)) {
-            // Whatever else arrives on a SIP port may still be routed by a lenient next hop.
-            on_unparsed(describe(sip::SipAnomaly::bad_start_line).name, now, decision);
         }
         if (changed) {
             net::fix_checksums(*changed);
             decision.rewritten = std::move(changed);
         }
-        return decision;
     }
 
-    // SIP over SCTP: every user message the packet completes (the gate keeps its own association
-    // state, as the worker does) is judged like a UDP datagram. Nothing is enforced: dropping the
-    // packet would drop chunks the association then retransmits and finally aborts on, taking
-    // every other call on it along, and a same-length rewrite (Max-Forwards, as on TCP) is not
-    // done yet. An enforced drop, reject or tag is counted as inline.not_applied (an alert), and
-    // the call's event carries the verdict (docs/policy.md).
-    void on_sctp_packet(Timestamp now, InlineDecision& decision) {
-        net::TransportPayload packet;
-        packet.ts = now;
-        packet.packet_number = packets;
-        packet.tuple = catcher.tuple;
-        packet.encap = catcher.encap;
-        packet.payload = as_bytes(catcher.bytes);
-        packet.truncated = catcher.truncated;
-        sctp_catcher.messages.clear();
-        sctp.on_packet(packet);
-        for (const std::string& text : sctp_catcher.messages) decide_sctp_message(text, now, decision);
-    }
+    // --- pipeline::PacketEnforcer: the worker's decisions on datagrams (UDP, SCTP) -------------
 
-    void decide_sctp_message(std::string_view text, Timestamp now, InlineDecision& decision) {
-        if (!sip::starts_with_start_line(text)) {
-            if (on_port(config.sip.ports)) on_unparsed(describe(sip::SipAnomaly::bad_start_line).name, now, decision);
+    void on_sip_request(const pipeline::SipRequestOnWire& request) override {
+        if (!current.locatable || current.decision == nullptr) return;  // not a frame the gate can act on
+        InlineDecision& decision = *current.decision;
+        const bool sctp = request.datagram.tuple.proto == net::IpProto::sctp;
+        if (request.role == pipeline::WireRole::follow_up) {
+            if (!sctp && request.verdict != nullptr) follow_up(request, *request.verdict, decision);
             return;
         }
-        const auto parsed = sip::parse_message(text, sip::Framing::datagram, message, config.sip_parser);
-        if (parsed.status != sip::ParseStatus::ok) {
-            on_unparsed(describe(parsed.anomaly).name, now, decision);
-            return;
-        }
-        if (!message.is_request) return;
-        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        if (call_id.empty()) {
-            if (message.method == "INVITE" || message.method == "MESSAGE") {
-                on_unparsed(describe(sip::SipAnomaly::missing_call_id).name, now, decision);
+        if (request.verdict == nullptr) return;  // nothing judged it (no detection)
+        const record::Verdict& verdict = *request.verdict;
+        ++sip_decided;
+        note_decided(record::sip_message_key(request.call_id), std::string(request.call_id), verdict, decision);
+        if (!verdict.policy_enforces) return;
+        if (sctp) {
+            // SIP over SCTP: nothing is enforced. Dropping the packet would drop chunks the
+            // association then retransmits and finally aborts on, taking every other call on it
+            // along, and a same-length rewrite (Max-Forwards, as on TCP) is not done yet.
+            if (record::acts_on_wire(verdict.action)) {
+                ++not_applied;
+                not_carried_out(decision, record::NotEnforcedReason::sctp);
             }
             return;
         }
-        auto contact = contact_of(call_id, now, pipeline::Carrier::direct);
-        if (!contact) return;
-        ++sip_decided;
-        const record::Verdict verdict = judge(*contact, call_id, decision);
-        if (verdict.policy_enforces && record::acts_on_wire(verdict.action)) {
-            ++not_applied;
-            not_carried_out(decision, record::NotEnforcedReason::sctp);
+        apply_udp(request, verdict, decision);
+    }
+
+    void on_unreadable_sip(std::string_view anomaly, const net::TransportPayload& datagram) override {
+        if (!current.locatable || current.decision == nullptr) return;
+        on_unparsed(anomaly, datagram.tuple, current.now, *current.decision);
+    }
+
+    // A later request of a call already judged: while the decision lingers, a blocked call's
+    // retransmissions, the ACK of our answer and CANCEL are dropped (a retransmitted INVITE of a
+    // rejected call gets the answer again), and a tagged call's retransmitted INVITE is tagged.
+    void follow_up(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
+        if (!verdict.policy_enforces) return;
+        const bool invite = request.message.method == "INVITE";
+        if (verdict.action == "tag") {
+            if (invite && pipeline::is_initial_invite(request.message)) tag_udp(request, verdict, decision);
+            return;
         }
+        if (!enforced_block(verdict)) return;
+        decision.verdict = PacketVerdict::drop;
+        decision.call_id = std::string(request.call_id);
+        decision.action = verdict.action;
+        decision.enforced = true;
+        decision.remembered = true;
+        if (verdict.action == "reject" && invite) decision.reply = reply_to(request, verdict);
+        ++remembered_drops;
     }
 
     // One SIP message (a UDP datagram, a TCP segment's, or a WebSocket frame's).
@@ -322,18 +333,12 @@ struct InlineGate::Impl {
             }
             return;
         }
-        if (!tcp && drop_remembered(call_id, decision)) return;
-
         auto contact = contact_of(call_id, now, span.frame ? pipeline::Carrier::websocket : pipeline::Carrier::direct);
         if (!contact) return;
         ++sip_decided;
         const record::Verdict verdict = judge(*contact, call_id, decision);
         if (!verdict.policy_enforces) return;
-        if (tcp) {
-            apply_tcp(ip, span, call_id, verdict, now, changed, decision);
-        } else {
-            apply_udp(ip, span.text, call_id, verdict, now, decision);
-        }
+        apply_tcp(ip, span, call_id, verdict, now, changed, decision);
     }
 
     // Parses the message into `message`. A TCP segment may hold a request whose body goes on in
@@ -395,15 +400,23 @@ struct InlineGate::Impl {
         const policy::DetectionSnapshot& snapshot = user.refresh();
         record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());
         policy::decide(*snapshot.policy, contact, verdict);
-        decision.call_id = std::move(label);
-        decision.action = verdict.action;
         const auto keys = record::message_keys(contact);
-        if (!keys.empty()) {
-            std::optional<record::NotEnforcedReason> reason;
-            if (record::acts_on_wire(verdict.action) && !verdict.policy_enforces) reason = record::NotEnforcedReason::monitor;
-            decision.decided.push_back(DecidedMessage{keys.front(), verdict.action, reason});
+        if (keys.empty()) {
+            decision.call_id = std::move(label);
+            decision.action = verdict.action;
+        } else {
+            note_decided(keys.front(), std::move(label), verdict, decision);
         }
         return verdict;
+    }
+
+    static void note_decided(std::string key, std::string label, const record::Verdict& verdict,
+                             InlineDecision& decision) {
+        decision.call_id = std::move(label);
+        decision.action = verdict.action;
+        std::optional<record::NotEnforcedReason> reason;
+        if (record::acts_on_wire(verdict.action) && !verdict.policy_enforces) reason = record::NotEnforcedReason::monitor;
+        decision.decided.push_back(DecidedMessage{std::move(key), verdict.action, reason});
     }
 
     // An INVITE or MESSAGE the gate cannot act on (its head or frame is not all in this packet):
@@ -435,20 +448,16 @@ struct InlineGate::Impl {
                std::find(ports.begin(), ports.end(), catcher.tuple.src_port) != ports.end();
     }
 
-    // RFC 5626 keepalives (CRLF ping / pong) and STUN messages (RFC 8489: top two bits zero, the
-    // magic cookie at offset 4) share SIP ports and are not SIP.
-    static bool is_keepalive(std::string_view text) {
-        if (text.find_first_not_of("\r\n") == std::string_view::npos) return true;
-        return text.size() >= 20 && (static_cast<unsigned char>(text[0]) & 0xC0) == 0 &&
-               text.substr(4, 4) == std::string_view("\x21\x12\xA4\x42", 4);
-    }
-
     // inline.unparsed: the packet is counted, reported, and dropped when so configured (UDP only:
     // a TCP segment or SCTP packet is never dropped, the connection or association carries other
     // messages; and never in monitor mode).
     void on_unparsed(std::string_view anomaly, Timestamp now, InlineDecision& decision) {
+        on_unparsed(anomaly, catcher.tuple, now, decision);
+    }
+
+    void on_unparsed(std::string_view anomaly, const net::FlowTuple& tuple, Timestamp now, InlineDecision& decision) {
         ++unparsed;
-        const bool udp = catcher.tuple.proto == net::IpProto::udp;
+        const bool udp = tuple.proto == net::IpProto::udp;
         const bool wants_drop = settings.unparsed == UnparsedAction::drop;
         const bool enforce = user.refresh().policy->mode == policy::Mode::enforce;
         const bool dropping = wants_drop && udp && enforce;
@@ -463,11 +472,11 @@ struct InlineGate::Impl {
         if (!reporter) return;
         output::UnparsedEvent event;
         event.ts = now;
-        event.ingress.src = catcher.tuple.src;
-        event.ingress.dst = catcher.tuple.dst;
-        event.ingress.src_port = catcher.tuple.src_port;
-        event.ingress.dst_port = catcher.tuple.dst_port;
-        event.ingress.transport = net::transport_name(catcher.tuple.proto);
+        event.ingress.src = tuple.src;
+        event.ingress.dst = tuple.dst;
+        event.ingress.src_port = tuple.src_port;
+        event.ingress.dst_port = tuple.dst_port;
+        event.ingress.transport = net::transport_name(tuple.proto);
         event.anomaly = std::string(anomaly);
         event.action = decision.action;
         event.enforced = dropping;
@@ -494,20 +503,6 @@ struct InlineGate::Impl {
         return begins("invite") || begins("message");
     }
 
-    // A later request of a call we stopped: retransmissions, the ACK of our response, CANCEL.
-    bool drop_remembered(const std::string& call_id, InlineDecision& decision) {
-        auto it = remembered.find(call_id);
-        if (it == remembered.end()) return false;
-        decision.verdict = PacketVerdict::drop;
-        decision.call_id = call_id;
-        decision.action = it->second.action;
-        decision.enforced = true;
-        decision.remembered = true;
-        if (it->second.reply && message.method == "INVITE") decision.reply = it->second.reply;
-        ++remembered_drops;
-        return true;
-    }
-
     // The provisional record of an initial INVITE or a MESSAGE; nullopt for anything else.
     std::optional<record::Contact> contact_of(const std::string& call_id, Timestamp now, pipeline::Carrier carrier) {
         const pipeline::MessageOrigin origin{now, catcher.tuple, catcher.encap, packets, carrier};
@@ -520,42 +515,45 @@ struct InlineGate::Impl {
         return contact;
     }
 
-    void apply_udp(ByteView ip, std::string_view text, const std::string& call_id, const record::Verdict& verdict,
-                   Timestamp now, InlineDecision& decision) {
+    // UDP: drop drops the datagram; reject drops it and answers the sender with the rule's SIP
+    // final response; tag forwards the datagram with the policy's headers (when it can be rebuilt).
+    void apply_udp(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
         if (verdict.action == "tag") {
-            tag_udp(ip, text, verdict, decision);
+            tag_udp(request, verdict, decision);
             return;
         }
         if (!enforced_block(verdict)) return;
         decision.verdict = PacketVerdict::drop;
-        Remembered memory{verdict.action, std::nullopt, now + config.calls.linger};
         if (verdict.action == "reject") {
             ++rejected;
-            const auto [status, reason] = sip_answer(verdict);
-            InlineReply reply;
-            reply.tuple = catcher.tuple.reversed();
-            reply.payload = sip_final_response(text, status, reason, to_tag_for(call_id));
-            if (!reply.payload.empty()) {
-                memory.reply = reply;
-                decision.reply = std::move(reply);
-            }
+            decision.reply = reply_to(request, verdict);
         } else {
             ++dropped;
         }
-        if (remembered.size() < config.calls.max_calls) remembered.insert_or_assign(call_id, std::move(memory));
     }
 
-    void tag_udp(ByteView ip, std::string_view text, const record::Verdict& verdict, InlineDecision& decision) {
-        auto tagged = sip::with_tag(text, message, verdict.tag_headers, verdict.display_name_prefix);
+    std::optional<InlineReply> reply_to(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict) const {
+        const auto [status, reason] = sip_answer(verdict);
+        InlineReply reply;
+        reply.tuple = request.datagram.tuple.reversed();
+        reply.payload = sip_final_response(request.text, status, reason, to_tag_for(request.call_id));
+        if (reply.payload.empty()) return std::nullopt;
+        return reply;
+    }
+
+    // Only a datagram carried whole and plainly in this packet (not reassembled from fragments,
+    // not tunnelled) can be rebuilt with the tag.
+    void tag_udp(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
+        auto tagged = sip::with_tag(request.text, request.message, verdict.tag_headers, verdict.display_name_prefix);
         std::optional<net::PacketBytes> datagram;
-        if (tagged && changeable_layout(ip, text)) datagram = net::replace_udp_payload(ip, *tagged);
+        if (tagged && changeable_layout(current.ip, request.text)) datagram = net::replace_udp_payload(current.ip, *tagged);
         if (!datagram) {
             ++not_applied;
             not_carried_out(decision, record::NotEnforcedReason::not_changeable);
             return;
         }
         ++tagged_count;
-        decision.rewritten = std::move(datagram);
+        current.changed = std::move(datagram);
     }
 
     // Drop and reject on TCP: Max-Forwards zeroed in place (inside its WebSocket frame, masked
@@ -723,12 +721,19 @@ struct InlineGate::Impl {
     void sweep(Timestamp now) {
         if (now < next_sweep) return;
         next_sweep = now + seconds(1);
-        std::erase_if(remembered, [now](const auto& entry) { return entry.second.until <= now; });
         std::erase_if(tcp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
         std::erase_if(smpp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
         decoder.expire(now);
-        sctp.expire(now);
     }
+
+    // The packet being handled, for the hooks the worker calls meanwhile.
+    struct PacketInHand {
+        ByteView ip;             // the IP datagram inside the frame (empty when it cannot be located)
+        Timestamp now = 0;
+        bool locatable = false;  // false: the frame is passed on unchanged, nothing is decided for it
+        InlineDecision* decision = nullptr;
+        std::optional<net::PacketBytes> changed;  // a tagged UDP datagram
+    };
 
     policy::SnapshotUser user;
     pipeline::PipelineConfig config;
@@ -736,10 +741,16 @@ struct InlineGate::Impl {
     UnparsedReporter reporter;
     PayloadCatcher catcher;
     net::PacketDecoder decoder;
-    SctpCatcher sctp_catcher;
-    net::SctpAssembler sctp;
-    sip::Message message;  // the SIP message of the packet being decided
-    std::unordered_map<std::string, Remembered> remembered;
+    // A gate on its own (tests, fuzzing) runs a worker of its own, judged with the gate's detection.
+    DiscardContacts discard;
+    std::ostringstream own_log_text;
+    Logger own_log{own_log_text};
+    std::optional<policy::DetectionStage> own_stage;
+    std::optional<pipeline::Worker> own_worker;
+    pipeline::Worker* worker = nullptr;  // the one that reads and judges every packet
+    PacketInHand current;
+    Timestamp last_ts = 0;
+    sip::Message message;  // the SIP message of the TCP segment being decided
     std::unordered_map<std::string, TcpReject> tcp_rejects;
     smpp::Pdu pdu;
     std::unordered_map<net::FlowTuple, std::string> smpp_accounts;  // ESME -> SMSC direction: the bind's system_id
@@ -772,6 +783,10 @@ InlineGate::InlineGate(const policy::SnapshotSource& source, const pipeline::Pip
                        const InlineSettings& settings)
     : impl_(std::make_unique<Impl>(source, config, settings)) {}
 
+InlineGate::InlineGate(const policy::SnapshotSource& source, pipeline::Worker& worker,
+                       const pipeline::PipelineConfig& config, const InlineSettings& settings)
+    : impl_(std::make_unique<Impl>(source, worker, config, settings)) {}
+
 void InlineGate::report_unparsed_to(UnparsedReporter reporter) { impl_->reporter = std::move(reporter); }
 
 InlineGate::~InlineGate() = default;
@@ -779,10 +794,15 @@ InlineGate::~InlineGate() = default;
 InlineDecision InlineGate::on_packet(const capture::Packet& frame) { return impl_->on_packet(frame); }
 
 InlineDecision InlineGate::on_packet(ByteView ip, Timestamp now) {
-    return impl_->on_packet(capture::raw_ip_packet(ip, now, 0));
+    return impl_->on_packet(capture::raw_ip_packet(ip, now, impl_->packets + 1));
 }
 
-void InlineGate::settle(const InlineDecision& decision, bool wire_ok) { impl_->ledger.record(decision.decided, wire_ok); }
+void InlineGate::settle(const InlineDecision& decision, bool wire_ok) {
+    impl_->ledger.record(decision.decided, wire_ok);
+    impl_->worker->settle_packet(impl_->last_ts);
+}
+
+void InlineGate::settle_passive() { impl_->worker->settle_packet(impl_->last_ts); }
 
 policy::AppliedLookup& InlineGate::applied() { return impl_->ledger; }
 

@@ -91,6 +91,11 @@ public:
     // gate remembers of blocked calls survives a change of snapshot.
     InlineGate(const policy::SnapshotSource& source, const pipeline::PipelineConfig& config,
                const InlineSettings& settings = {});
+    // The daemon's gate: `worker` (not owned; its decider judges with `source` too) reads every
+    // packet the gate is given, so the loops hand packets to the gate only, never to the worker.
+    // The two constructors above give the gate a worker of its own (tests, fuzzing).
+    InlineGate(const policy::SnapshotSource& source, pipeline::Worker& worker, const pipeline::PipelineConfig& config,
+               const InlineSettings& settings = {});
     void report_unparsed_to(UnparsedReporter reporter);
     ~InlineGate();
     InlineGate(const InlineGate&) = delete;
@@ -104,8 +109,12 @@ public:
     // `ip` is a whole IPv4 or IPv6 datagram (no link header, no VLAN): NFQUEUE's packets.
     InlineDecision on_packet(ByteView ip, Timestamp now);
     // After the packet's verdict is set or its frame sent: `wire_ok` false when that failed (the
-    // packet went on unchanged). Records the decisions in the ledger the detection stage reads.
+    // packet went on unchanged). Records the decisions in the ledger the detection stage reads,
+    // then lets the worker's records of this packet go on (and its expiry sweeps run).
     void settle(const InlineDecision& decision, bool wire_ok);
+    // Passive capture with active replies: nothing of the packet is carried out, nothing is
+    // recorded; the worker's records of this packet go on.
+    void settle_passive();
     // What was applied per message, for the detection stage (policy::DetectionStage::set_wire).
     policy::AppliedLookup& applied();
     // inline.packets, inline.sip_decided, inline.dropped, inline.rejected, inline.tagged,

@@ -152,9 +152,12 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
         rc = nfq_set_verdict(queue, id, NF_ACCEPT, 0, nullptr);
     }
     state.run.latency.record_since(started);
-    // Before the worker sees the packet: a SIP MESSAGE's event is written while it does.
-    if (state.gate != nullptr) state.gate->settle(decision, rc >= 0);
-    state.worker.on_packet(capture::raw_ip_packet(ip, now, state.run.packets));
+    // The gate had the worker read the packet; its records go on once what was done is known.
+    if (state.gate != nullptr) {
+        state.gate->settle(decision, rc >= 0);
+    } else {
+        state.worker.on_packet(capture::raw_ip_packet(ip, now, state.run.packets));
+    }
     send_and_record(state, decision, now);
     state.run.service.record_since(started);
     return rc;

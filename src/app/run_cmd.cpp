@@ -136,8 +136,11 @@ private:
                 auto packet = c.next();
                 if (!packet) break;
                 packet->number = ++packets_;
-                worker_.on_packet(*packet);
-                if (replies_ != nullptr && inject_reply(c, *packet, *replies_, worker_, log_)) ++replies_sent_;
+                if (replies_ == nullptr) {
+                    worker_.on_packet(*packet);
+                } else if (inject_reply(c, *packet, *replies_, worker_, log_)) {
+                    ++replies_sent_;  // the gate had the worker read the packet
+                }
                 ++read;
             }
             if (!c.error().empty()) failure_ = c.error();
@@ -324,7 +327,7 @@ struct Daemon {
             log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
         }
         if (holder) {
-            gate.emplace(*holder, config.pipeline, config.inline_gate);
+            gate.emplace(*holder, *worker, config.pipeline, config.inline_gate);
             if (events) {
                 gate->report_unparsed_to([this](const output::UnparsedEvent& event) {
                     output::UnparsedEvent named = event;

@@ -166,23 +166,29 @@ CallTracker::Call* CallTracker::find(std::string_view call_id) {
     return it == calls_.end() ? nullptr : it->second.get();
 }
 
-void CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin) {
-    if (message.is_request) {
-        on_request(message, origin);
-    } else {
-        on_response(message, origin);
-    }
+CallMessageSeen CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin) {
+    if (message.is_request) return on_request(message, origin);
+    on_response(message, origin);
+    return {};
 }
 
-void CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin) {
+namespace {
+
+CallMessageSeen seen(const std::optional<record::Verdict>& verdict, bool judged_now) {
+    return CallMessageSeen{verdict ? &*verdict : nullptr, judged_now, true};
+}
+
+}  // namespace
+
+CallMessageSeen CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin) {
     auto call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-    if (call_id.empty()) return;
+    if (call_id.empty()) return {};
     auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
     Call* call = find(call_id);
 
     if (message.method == "INVITE" && !has_to_tag(message)) {
         std::uint32_t number = cseq ? cseq->number : 0;
-        if (!call) return on_initial_invite(message, origin, call_id, number);
+        if (!call) return seen(on_initial_invite(message, origin, call_id, number).verdict, true);
         ++call->details.messages;
         if (call->state == CallState::challenged && number != call->invite_cseq) {
             // The same attempt again, now with credentials.
@@ -195,14 +201,14 @@ void CallTracker::on_request(const sip::Message& message, const MessageOrigin& o
             ++call->details.invite_retransmissions;
             ++invite_retransmissions_;
         }
-        return;
+        return seen(call->verdict, false);
     }
     if (!call) {
         ++orphan_messages_;
-        return;
+        return {};
     }
     ++call->details.messages;
-    if (call->state == CallState::ended) return;
+    if (call->state == CallState::ended) return seen(call->verdict, false);
     if (message.method == "INVITE") {
         ++call->details.reinvites;
     } else if (message.method == "CANCEL") {
@@ -210,10 +216,11 @@ void CallTracker::on_request(const sip::Message& message, const MessageOrigin& o
     } else if (message.method == "BYE") {
         finish(*call, CallEnd::bye, origin.ts);
     }
+    return seen(call->verdict, false);
 }
 
-void CallTracker::on_initial_invite(const sip::Message& message, const MessageOrigin& origin,
-                                    std::string_view call_id, std::uint32_t cseq) {
+CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, const MessageOrigin& origin,
+                                                  std::string_view call_id, std::uint32_t cseq) {
     if (calls_.size() >= limits_.max_calls) evict_oldest(origin.ts);
 
     auto call = std::make_unique<Call>();
@@ -232,6 +239,7 @@ void CallTracker::on_initial_invite(const sip::Message& message, const MessageOr
     stored.order_position = std::prev(creation_order_.end());
     calls_.emplace(stored.call_id, std::move(call));
     schedule(stored, origin.ts + limits_.setup_timeout);
+    return stored;
 }
 
 void CallTracker::on_response(const sip::Message& message, const MessageOrigin& origin) {
@@ -288,7 +296,13 @@ record::Contact CallTracker::take_record(Call& call, Timestamp at) {
     record::Contact contact = call_contact(std::exchange(call.details, {}), std::exchange(call.ingress, {}),
                                            sources_[call.source]);
     contact.ts = at;
-    contact.verdict = std::exchange(call.verdict, std::nullopt);
+    // A call blocked or tagged keeps its verdict while it lingers: inline, its retransmissions,
+    // the ACK of our answer and a CANCEL are treated as it was.
+    if (call.verdict && record::acts_on_wire(call.verdict->action)) {
+        contact.verdict = call.verdict;
+    } else {
+        contact.verdict = std::exchange(call.verdict, std::nullopt);
+    }
     return contact;
 }
 

@@ -33,6 +33,14 @@ record::Contact call_from_invite(const sip::Message& message, const MessageOrigi
 // An INVITE request without a To tag: the start of a call attempt, not a re-INVITE.
 bool is_initial_invite(const sip::Message& message);
 
+// What the tracker made of a SIP message: for a request of a known call, that call's verdict
+// (null when nothing judged it) and whether this request is the one it was judged on.
+struct CallMessageSeen {
+    const record::Verdict* verdict = nullptr;
+    bool judged_now = false;
+    bool known_call = false;
+};
+
 class CallTracker {
 public:
     // `decider` (optional, not owned) judges each call at its initial INVITE.
@@ -42,7 +50,7 @@ public:
 
     // The capture source named in the records of calls that start from now on.
     void set_source_name(std::string name);
-    void on_message(const sip::Message& message, const MessageOrigin& origin);
+    CallMessageSeen on_message(const sip::Message& message, const MessageOrigin& origin);
     // Ends calls whose deadline passed and forgets lingering ones.
     void expire(Timestamp now);
     // Ends every open call with `end` (capture_end at the end of a replay) and clears the table.
@@ -56,10 +64,10 @@ private:
     struct Call;
     using CallMap = std::unordered_map<std::string, std::unique_ptr<Call>>;
 
-    void on_request(const sip::Message& message, const MessageOrigin& origin);
+    CallMessageSeen on_request(const sip::Message& message, const MessageOrigin& origin);
     void on_response(const sip::Message& message, const MessageOrigin& origin);
-    void on_initial_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
-                           std::uint32_t cseq);
+    Call& on_initial_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
+                            std::uint32_t cseq);
     void finish(Call& call, record::CallEnd end, Timestamp at);
     // The call's record, its details moved out (the lingering call keeps only what absorbs retransmissions).
     record::Contact take_record(Call& call, Timestamp at);

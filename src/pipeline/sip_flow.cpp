@@ -23,8 +23,14 @@ void SipCounters::append_to(StatsReport& report) const {
 
 namespace {
 
+// RFC 5626 keepalives (CRLF ping / pong) and STUN messages (RFC 8489: top two bits zero, the
+// magic cookie at offset 4) share SIP ports and are not SIP.
 bool is_keepalive(std::string_view bytes) {
-    return std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\0'; });
+    if (std::all_of(bytes.begin(), bytes.end(), [](char c) { return c == '\r' || c == '\n' || c == ' ' || c == '\0'; })) {
+        return true;
+    }
+    return bytes.size() >= 20 && (static_cast<unsigned char>(bytes[0]) & 0xC0) == 0 &&
+           bytes.substr(4, 4) == std::string_view("\x21\x12\xA4\x42", 4);
 }
 
 void count_message(const sip::Message& message, SipCounters& counters) {
@@ -46,11 +52,13 @@ void count_anomaly(sip::SipAnomaly anomaly, SipCounters& counters, SipMessageSin
 
 // Parses one message bounded by its carrier (a UDP datagram, a WebSocket message) and hands it on.
 DatagramOutcome parse_bounded(std::string_view text, const sip::ParserLimits& limits, sip::Message& message,
-                              SipCounters& counters, SipMessageSink& sink, const MessageOrigin& origin) {
+                              SipCounters& counters, SipMessageSink& sink, const MessageOrigin& origin,
+                              sip::SipAnomaly* error = nullptr) {
     auto result = sip::parse_message(text, sip::Framing::datagram, message, limits);
     if (result.status != sip::ParseStatus::ok) {
         ++counters.parse_errors;
         count_anomaly(result.anomaly, counters, sink);
+        if (error != nullptr) *error = result.anomaly;
         return DatagramOutcome::parse_error;
     }
     count_message(message, counters);
@@ -84,13 +92,14 @@ DatagramOutcome SipDatagramPath::on_datagram(const net::TransportPayload& datagr
                 return DatagramOutcome::keepalive;
             }
             ++counters_.non_sip_on_sip_port;
-            return DatagramOutcome::not_sip;
+            return DatagramOutcome::not_sip_on_sip_port;
         }
         start = *found;
         count_anomaly(sip::SipAnomaly::junk_before_start_line, counters_, sink_);
     }
+    last_start_ = start;
     return parse_bounded(text.substr(start), limits_, message_, counters_, sink_,
-                         MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number});
+                         MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number}, &last_error_);
 }
 
 // --- TCP -----------------------------------------------------------------------------------

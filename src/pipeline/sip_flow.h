@@ -48,7 +48,9 @@ public:
     virtual void on_websocket_anomaly(sip::WebSocketAnomaly anomaly) = 0;
 };
 
-enum class DatagramOutcome : std::uint8_t { sip, not_sip, keepalive, parse_error };
+// What one datagram was: SIP; not SIP (on a port that is not a SIP port); not SIP on a SIP port
+// (junk); a keepalive; or SIP the parser refused (last_error() names why).
+enum class DatagramOutcome : std::uint8_t { sip, not_sip, not_sip_on_sip_port, keepalive, parse_error };
 
 class SipDatagramPath {
 public:
@@ -56,6 +58,10 @@ public:
                     SipMessageSink& sink);
     DatagramOutcome on_datagram(const net::TransportPayload& datagram);
     bool is_sip_port(std::uint16_t port) const;
+    // Why the last datagram whose outcome was parse_error was refused.
+    sip::SipAnomaly last_error() const { return last_error_; }
+    // Where the last SIP message handed on started in its datagram (after tolerated junk).
+    std::size_t last_start() const { return last_start_; }
 
 private:
     const SipDetection& detection_;
@@ -63,6 +69,8 @@ private:
     SipCounters& counters_;
     SipMessageSink& sink_;
     sip::Message message_;  // reused: keeps its header capacity between datagrams
+    sip::SipAnomaly last_error_ = sip::SipAnomaly::bad_start_line;
+    std::size_t last_start_ = 0;
 };
 
 // How a TCP connection's first bytes (one direction's) carry SIP: a WebSocket when they are an

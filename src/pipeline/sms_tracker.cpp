@@ -80,7 +80,8 @@ SmsTracker::SmsTracker(const SmsLimits& limits, record::ContactSink& sink, recor
     : limits_(limits), sink_(sink), decider_(decider) {}
 
 void SmsTracker::decide_if_single(SmsPart& part) {
-    if (decider_ != nullptr && !is_concatenated(part)) decider_->decide(part.contact);
+    // A part the worker judged already (a SIP MESSAGE, inline) keeps that verdict.
+    if (decider_ != nullptr && !is_concatenated(part) && !part.contact.verdict) decider_->decide(part.contact);
 }
 
 void SmsTracker::on_request(const PendingKey& key, SmsPart part) {

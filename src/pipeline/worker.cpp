@@ -2,27 +2,63 @@
 
 #include <algorithm>
 
+#include "pipeline/decision.h"
 #include "pipeline/sip_flow.h"
 #include "pipeline/sms_build.h"
 #include "pipeline/stream_probe.h"
 
 namespace scamgate::pipeline {
 
+namespace {
+
+// Between the trackers and the worker's sink. While an inline loop's packet is being handled the
+// records finished meanwhile are held, so that they reach the detection stage only after the
+// packet's verdict is set and what was carried out is known (release()).
+class Outbox final : public record::ContactSink {
+public:
+    explicit Outbox(record::ContactSink& next) : next_(next) {}
+    void on_contact(const record::Contact& contact) override {
+        if (holding_) {
+            held_.push_back(contact);
+        } else {
+            next_.on_contact(contact);
+        }
+    }
+    void hold() { holding_ = true; }
+    void release() {
+        holding_ = false;
+        // Moved out first: a sink that reaches back into the worker finds the outbox empty.
+        std::vector<record::Contact> held = std::exchange(held_, {});
+        for (const auto& contact : held) next_.on_contact(contact);
+    }
+
+private:
+    record::ContactSink& next_;
+    std::vector<record::Contact> held_;
+    bool holding_ = false;
+};
+
+bool is_concatenated(const SmsPart& part) { return part.concat && part.concat->total > 1; }
+
+}  // namespace
+
 struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::SctpMessageSink, SipMessageSink, AnomalyLog {
-    Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger, record::ContactDecider* decider)
+    Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger, record::ContactDecider* judge)
         : config(cfg),
           log(logger),
-          sms(config.sms, contact_sink, decider),
+          decider(judge),
+          outbox(contact_sink),
+          sms(config.sms, outbox, judge),
           decoder(config.net, *this),
           tcp(config.tcp, *this),
           sctp(config.sctp, *this),
-          calls(config.calls, contact_sink, {}, decider),
+          calls(config.calls, outbox, {}, judge),
           datagrams(config.sip, config.sip_parser, sip_counters, *this) {}
 
     // net::DecodeSink
     void on_transport(const net::TransportPayload& payload) override {
         switch (payload.tuple.proto) {
-            case net::IpProto::udp: datagrams.on_datagram(payload); break;
+            case net::IpProto::udp: on_sip_datagram(payload); break;
             case net::IpProto::tcp: tcp.on_segment(payload); break;
             case net::IpProto::sctp: sctp.on_packet(payload); break;
         }
@@ -31,7 +67,38 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
     // net::SctpMessageSink: an SCTP user message is one SIP message, bounded like a UDP datagram
     // (RFC 4168), so it takes the datagram path.
     void on_sctp_message(const net::TransportPayload& message, const net::SctpMessageInfo& /*info*/) override {
-        datagrams.on_datagram(message);
+        on_sip_datagram(message);
+    }
+
+    // A datagram (or SCTP user message); with an enforcer, what could not be read on a SIP port is
+    // reported to it (inline.unparsed).
+    void on_sip_datagram(const net::TransportPayload& datagram) {
+        current_datagram = &datagram;
+        const DatagramOutcome outcome = datagrams.on_datagram(datagram);
+        current_datagram = nullptr;
+        if (enforcer == nullptr) return;
+        if (outcome == DatagramOutcome::not_sip_on_sip_port) {
+            enforcer->on_unreadable_sip(describe(sip::SipAnomaly::bad_start_line).name, datagram);
+        } else if (outcome == DatagramOutcome::parse_error) {
+            enforcer->on_unreadable_sip(describe(datagrams.last_error()).name, datagram);
+        }
+    }
+
+    // The request read from the current datagram, to the packet's enforcer (inline only).
+    void tell_enforcer(const sip::Message& message, std::string_view call_id, const record::Verdict* verdict,
+                       WireRole role) {
+        if (enforcer == nullptr || current_datagram == nullptr || !message.is_request) return;
+        const std::string_view text = as_text(current_datagram->payload).substr(datagrams.last_start());
+        enforcer->on_sip_request(SipRequestOnWire{message, text, *current_datagram, call_id, verdict, role});
+    }
+
+    // An INVITE or MESSAGE without Call-ID cannot be tracked, so it cannot be judged.
+    bool unjudgeable(const sip::Message& message) {
+        if (enforcer == nullptr || current_datagram == nullptr || !message.is_request) return false;
+        if (message.method != "INVITE" && message.method != "MESSAGE") return false;
+        if (!sip::unfold(message.first(sip::HeaderId::call_id)).empty()) return false;
+        enforcer->on_unreadable_sip(describe(sip::SipAnomaly::missing_call_id).name, *current_datagram);
+        return true;
     }
     void on_sctp_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
     void on_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
@@ -65,19 +132,30 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
 
     // SipMessageSink: MESSAGE requests are SMS; their responses belong to no call.
     void on_sip_message(const sip::Message& message, const MessageOrigin& origin) override {
+        if (unjudgeable(message)) return;
         if (message.is_request && message.method == "MESSAGE") return on_sip_sms(message, origin);
         if (!message.is_request) {
             auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
             if (cseq && cseq->method == "MESSAGE") return;
         }
-        calls.on_message(message, origin);
+        const CallMessageSeen seen = calls.on_message(message, origin);
+        if (!seen.known_call) return;
+        tell_enforcer(message, sip::unfold(message.first(sip::HeaderId::call_id)), seen.verdict,
+                      seen.judged_now ? WireRole::decision : WireRole::follow_up);
     }
 
+    // A MESSAGE is judged here, before its enforcer hears of it, unless it is one part of a
+    // concatenated SMS (judged on the joined text when recorded).
     void on_sip_sms(const sip::Message& message, const MessageOrigin& origin) {
         ++sip_sms_requests;
         auto built = sms_from_sip_message(message, origin);
         count_sms_anomalies(built.anomalies, smpp_counters, *this);
-        if (built.part) sms.on_part(std::move(*built.part));
+        if (!built.part) return;
+        if (decider != nullptr && !is_concatenated(*built.part)) decider->decide(built.part->contact);
+        const auto& verdict = built.part->contact.verdict;
+        tell_enforcer(message, sip::unfold(message.first(sip::HeaderId::call_id)), verdict ? &*verdict : nullptr,
+                      WireRole::decision);
+        sms.on_part(std::move(*built.part));
     }
 
     // AnomalyLog
@@ -111,6 +189,10 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
     sip::WebSocketLimits websocket = websocket_limits(config);
     Logger& log;
     LogLimiter log_limiter;
+    record::ContactDecider* decider = nullptr;
+    PacketEnforcer* enforcer = nullptr;                      // the current packet's, inline only
+    const net::TransportPayload* current_datagram = nullptr;  // while the datagram path reads it
+    Outbox outbox;
     // Before the TCP reassembler: stream handlers hold references to it until they are destroyed.
     SmsTracker sms;
     SmppCounters smpp_counters;
@@ -150,6 +232,20 @@ void Worker::on_packet(const capture::Packet& packet) {
     impl_->last_ts = std::max(impl_->last_ts, packet.ts);
     impl_->decoder.decode(packet);
     impl_->housekeeping(packet.ts);
+}
+
+void Worker::on_packet(const capture::Packet& packet, PacketEnforcer& enforcer) {
+    impl_->current_packet = packet.number;
+    impl_->last_ts = std::max(impl_->last_ts, packet.ts);
+    impl_->outbox.hold();
+    impl_->enforcer = &enforcer;
+    impl_->decoder.decode(packet);
+    impl_->enforcer = nullptr;
+}
+
+void Worker::settle_packet(Timestamp now) {
+    impl_->outbox.release();
+    impl_->housekeeping(now);
 }
 
 void Worker::end_source() {

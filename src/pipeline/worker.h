@@ -14,6 +14,7 @@
 #include "net/sctp.h"
 #include "net/tcp_reassembly.h"
 #include "pipeline/call_tracker.h"
+#include "pipeline/decision.h"
 #include "pipeline/smpp_flow.h"
 #include "pipeline/sms_tracker.h"
 #include "record/contact.h"
@@ -61,6 +62,12 @@ public:
     // Names the capture source (file or interface) for logs and records.
     void begin_source(const std::string& name);
     void on_packet(const capture::Packet& packet);
+    // Inline: the packet is handled as above, and each SIP request read from its datagram (UDP,
+    // SCTP) is told to `enforcer` with its contact's verdict (pipeline/decision.h). Records finished
+    // meanwhile are held, and the expiry sweeps wait, until settle_packet().
+    void on_packet(const capture::Packet& packet, PacketEnforcer& enforcer);
+    // After the packet's verdict is set: the held records go on, then the expiry sweeps run.
+    void settle_packet(Timestamp now);
     // Ends the source: closes TCP streams and ends open calls (end reason capture_end).
     void end_source();
 
