@@ -1,13 +1,14 @@
 #pragma once
-// Inline decisions (nfqueue and bridge modes), one IP packet at a time: an initial INVITE (no To
-// tag) or a MESSAGE is turned into its provisional record on the spot (the CallTracker's and the
-// SMS builder's own code), assessed by the Detector and decided by the policy, exactly as the
-// DetectionStage does for finished records. What an enforced action does (docs/policy.md):
+// Inline decisions (nfqueue and bridge modes), one packet at a time. The gate has the worker read
+// the packet; for SIP over UDP and SCTP the worker judges the initial INVITE (no To tag) or the
+// MESSAGE once and tells the gate (pipeline::PacketEnforcer) with the verdict; for SIP over TCP
+// and SMPP the gate still builds the provisional record from the one segment (the CallTracker's
+// and the SMS builder's own code) and judges it. What an enforced action does (docs/policy.md):
 //   SIP over UDP: drop drops the datagram; reject drops it and asks the caller to send the rule's
 //   SIP final response back to the sender; tag forwards a copy with the policy's headers inserted
 //   (and the display name prefixed), lengths and checksums recomputed. Every later request of a
 //   call dropped or rejected (INVITE retransmissions, the ACK of our response, CANCEL) is dropped
-//   too while the decision lingers (calls.linger).
+//   too while the worker tracks the call.
 //   SIP over TCP: a segment is never dropped (the connection carries other calls). drop and reject
 //   rewrite the request's Max-Forwards to zeros (same length) so the next hop refuses it with 483;
 //   for reject the 483 coming back on the connection gets the rule's status code and reason (fitted
@@ -23,13 +24,13 @@
 //   invalid dest_addr_ton (same length) so the SMSC refuses it, and for reject its response (by
 //   sequence_number) gets the rule's smpp_status on the way back. Only PDUs wholly inside a
 //   segment that starts at a PDU boundary are decided; tag and submit_multi are alerts only.
-//   SIP over SCTP: each user message (reassembled from DATA chunks by the gate's own association
-//   state) is judged; every action is an alert only (a dropped chunk is retransmitted and then
-//   aborts the association), counted as inline.not_applied.
+//   SIP over SCTP: each user message (reassembled from DATA chunks by the worker) is judged; every
+//   action is an alert only (a dropped chunk is retransmitted and then aborts the association),
+//   counted as inline.not_applied.
 // A packet on a SIP or SMPP port that cannot be parsed (a UDP datagram on a SIP port that is not
-// SIP and not a keepalive; a SIP message, UDP or TCP, the parser refuses; a decidable request
-// without Call-ID; an SMPP PDU that does not parse) is handled as `inline.unparsed` says: allowed,
-// alerted or (UDP only, enforce mode only) dropped; counted as inline.unparsed and reported as an
+// SIP and not a keepalive, as the worker reads it; a SIP message, UDP or TCP, the parser refuses;
+// a decidable request without Call-ID; an SMPP PDU that does not parse) is handled as
+// `inline.unparsed` says: allowed, alerted or (UDP only, enforce mode only) dropped; counted as inline.unparsed and reported as an
 // event naming the anomaly.
 // Everything else is accepted unchanged. Knows nothing about netfilter or libpcap.
 #include <cstdint>
