@@ -246,20 +246,13 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     // IP datagram inside `frame`, what a decision may change.
     void decide_tcp(const capture::Packet& frame, ByteView ip, Timestamp now, InlineDecision& decision) {
         const bool decoded = decode(frame);
-        if (catcher.closes_tcp()) forget_connection(catcher.tuple);
         if (!decoded || catcher.tuple.proto != net::IpProto::tcp) return;
         const std::string_view text = catcher.bytes;
-        std::optional<net::PacketBytes> changed;
+        std::optional<net::PacketBytes>& changed = current.changed;  // on_packet fixes the checksums
         if (sip::starts_with_start_line(text)) {
             decide_sip(ip, SipSpan{0, text, std::nullopt}, now, changed, decision);
-        } else if (starts_smpp(text)) {
-            on_smpp_segment(ip, now, changed, decision);
         } else if (sip::probe_sip_frames(as_bytes(text)) != sip::ProbeResult::no) {
             on_websocket_segment(ip, now, changed, decision);
-        }
-        if (changed) {
-            net::fix_checksums(*changed);
-            decision.rewritten = std::move(changed);
         }
     }
 
@@ -291,9 +284,101 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         apply_udp(request, verdict, decision);
     }
 
-    void on_unreadable_sip(std::string_view anomaly, const net::TransportPayload& datagram) override {
+    void on_unreadable(std::string_view anomaly, const net::FlowTuple& tuple) override {
         if (!current.locatable || current.decision == nullptr) return;
-        on_unparsed(anomaly, datagram.tuple, current.now, *current.decision);
+        on_unparsed(anomaly, tuple, current.now, *current.decision);
+    }
+
+    // SMPP (the worker's streams; the bind that names the account is the worker's): a submit_sm /
+    // data_sm dropped or rejected gets an invalid dest_addr_ton (same length), and for reject its
+    // response gets the rule's status on the way back. Only a PDU lying wholly in this packet's
+    // segment can be changed (otherwise tcp_unsafe). A part of a concatenated SMS, which the
+    // worker judges on the joined text later, is judged here on its own text.
+    void on_smpp_pdu(const pipeline::SmppPduOnWire& wire) override {
+        if (!current.locatable || current.decision == nullptr) return;
+        if (wire.role == pipeline::WireRole::follow_up) {
+            answer_smpp_response(wire, *current.decision);
+            return;
+        }
+        const auto* submitted = std::get_if<smpp::ShortMessage>(&wire.pdu.body);
+        const std::uint32_t id = wire.pdu.header.id;
+        if (submitted == nullptr || wire.part == nullptr ||
+            (id != smpp::command::submit_sm && id != smpp::command::data_sm && id != smpp::command::submit_multi)) {
+            return;
+        }
+        ++smpp_decided;
+        const std::string& account = wire.part->sms->account;
+        std::string label = fmt::format("smpp {} seq {}", account.empty() ? "?" : account, wire.pdu.header.sequence);
+        const record::Verdict verdict = wire.verdict != nullptr ? *wire.verdict : judge_only(*wire.part);
+        const auto keys = record::message_keys(*wire.part);
+        note_decided(keys.empty() ? record::smpp_message_key(wire.tuple, wire.pdu.header.sequence) : keys.front(),
+                     std::move(label), verdict, *current.decision);
+        enforce_submit(wire, *submitted, verdict, *current.decision);
+    }
+
+    void enforce_submit(const pipeline::SmppPduOnWire& wire, const smpp::ShortMessage& submitted,
+                        const record::Verdict& verdict, InlineDecision& decision) {
+        if (!verdict.policy_enforces || !record::acts_on_wire(verdict.action)) return;
+        const auto offset = offset_in_packet(wire.bytes);
+        if (!enforced_block(verdict) || wire.pdu.header.id == smpp::command::submit_multi || !offset) {
+            ++not_applied;  // tag, submit_multi, or a PDU not wholly in this segment: alert only
+            if (!offset && enforced_block(verdict) && wire.pdu.header.id != smpp::command::submit_multi) ++tcp_unsafe;
+            not_carried_out(decision, wire.pdu.header.id == smpp::command::submit_multi ? record::NotEnforcedReason::submit_multi
+                                      : verdict.action == "tag" ? record::NotEnforcedReason::smpp_tag_unsupported
+                                                                : record::NotEnforcedReason::tcp_unsafe);
+            return;
+        }
+        writable()[*offset + dest_ton_offset(submitted)] = kInvalidTon;
+        ++smpp_rewritten;
+        ++(verdict.action == "reject" ? rejected : dropped);
+        if (verdict.action == "reject" && smpp_rejects.size() < config.calls.max_calls) {
+            smpp_rejects.insert_or_assign(SmppExchange{wire.tuple.reversed(), wire.pdu.header.sequence},
+                                          SmppReject{verdict.smpp_status.value_or(0x45), current.now + config.calls.linger});
+        }
+    }
+
+    void answer_smpp_response(const pipeline::SmppPduOnWire& wire, InlineDecision& decision) {
+        auto it = smpp_rejects.find(SmppExchange{wire.tuple, wire.pdu.header.sequence});
+        if (it == smpp_rejects.end()) return;
+        const auto offset = offset_in_packet(wire.bytes);
+        if (!offset) {
+            ++tcp_unsafe;
+            return;
+        }
+        const std::uint32_t status = it->second.status;
+        auto* field = writable().data() + *offset + 8;
+        for (int i = 0; i < 4; ++i) field[i] = static_cast<std::uint8_t>(status >> (24 - 8 * i));
+        decision.call_id = fmt::format("smpp seq {}", wire.pdu.header.sequence);
+        ++smpp_responses_rewritten;
+        smpp_rejects.erase(it);
+    }
+
+    // Where `bytes` start in this packet's IP datagram, when they lie wholly in its transport
+    // payload (a plain, unfragmented, untunnelled layout): only then may they be changed.
+    std::optional<std::size_t> offset_in_packet(ByteView bytes) const {
+        const auto layout = net::layout_of(current.ip);
+        if (!layout || bytes.empty()) return std::nullopt;
+        const auto* payload_begin = current.ip.data() + layout->payload_offset;
+        const auto* payload_end = current.ip.data() + layout->end;
+        if (bytes.data() < payload_begin || bytes.data() + bytes.size() > payload_end) return std::nullopt;
+        return static_cast<std::size_t>(bytes.data() - current.ip.data());
+    }
+
+    // This packet's IP datagram, copied once to be changed in place.
+    net::PacketBytes& writable() {
+        if (!current.changed) {
+            const auto layout = net::layout_of(current.ip);
+            current.changed = copy_to_change(current.ip, *layout);
+        }
+        return *current.changed;
+    }
+
+    // The verdict on a record the worker has not judged (a part of a concatenated SMS).
+    record::Verdict judge_only(const record::Contact& contact) {
+        const policy::DetectionSnapshot& snapshot = user.refresh();
+        record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());
+        policy::decide(*snapshot.policy, contact, verdict);
+        return verdict;
     }
 
     // A later request of a call already judged: while the decision lingers, a blocked call's
@@ -608,116 +693,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         tcp_rejects.erase(it);
     }
 
-    // A TCP connection closing (FIN or RST, either way) ends its bind: its account is forgotten,
-    // so the table holds only live connections (an ESME that reconnects without unbind).
-    void forget_connection(const net::FlowTuple& tuple) {
-        smpp_accounts.erase(tuple);
-        smpp_accounts.erase(tuple.reversed());
-    }
-
-    bool starts_smpp(std::string_view bytes) const {
-        auto header = smpp::read_header(as_bytes(bytes));
-        return header && smpp::plausible_header(*header, config.smpp.framer.max_pdu_size);
-    }
-
-    // Every whole PDU of a segment that starts at a PDU boundary: binds name the connection's
-    // account, submit_sm / data_sm are decided, responses to rejected ones get the rule's status.
-    void on_smpp_segment(ByteView ip, Timestamp now, std::optional<net::PacketBytes>& changed, InlineDecision& decision) {
-        const ByteView bytes = as_bytes(catcher.bytes);
-        std::size_t offset = 0;
-        while (bytes.size() - offset >= 16) {
-            auto header = smpp::read_header(bytes.subspan(offset));
-            if (!header || !smpp::plausible_header(*header, config.smpp.framer.max_pdu_size)) break;
-            if (header->length > bytes.size() - offset) {
-                if (header->id == smpp::command::submit_sm || header->id == smpp::command::data_sm) ++tcp_unsafe;
-                break;
-            }
-            const auto outcome = smpp::parse_pdu(bytes.subspan(offset, header->length), pdu);
-            if (outcome.ok) {
-                on_smpp_pdu(ip, offset, now, changed, decision);
-            } else if (on_port(config.smpp.ports) || header->id == smpp::command::submit_sm ||
-                       header->id == smpp::command::data_sm) {
-                on_unparsed(outcome.anomaly ? describe(*outcome.anomaly).name : "smpp.unparsed", now, decision);
-            }
-            offset += header->length;
-        }
-    }
-
-    void on_smpp_pdu(ByteView ip, std::size_t offset, Timestamp now, std::optional<net::PacketBytes>& changed,
-                     InlineDecision& decision) {
-        const std::uint32_t id = pdu.header.id;
-        if (id == smpp::command::unbind) {
-            smpp_accounts.erase(catcher.tuple);
-            return;
-        }
-        if (const auto* bind = std::get_if<smpp::Bind>(&pdu.body)) {
-            if (smpp_accounts.size() < config.tcp.max_connections) smpp_accounts[catcher.tuple] = std::string(bind->system_id);
-            return;
-        }
-        if (id == (smpp::command::submit_sm | smpp::command::response_bit) ||
-            id == (smpp::command::data_sm | smpp::command::response_bit)) {
-            answer_smpp_response(ip, offset, changed, decision);
-            return;
-        }
-        const auto* short_message = std::get_if<smpp::ShortMessage>(&pdu.body);
-        if (short_message == nullptr || (id != smpp::command::submit_sm && id != smpp::command::data_sm &&
-                                   id != smpp::command::submit_multi)) {
-            return;
-        }
-        decide_submit(ip, offset, *short_message, now, changed, decision);
-    }
-
-    void decide_submit(ByteView ip, std::size_t offset, const smpp::ShortMessage& submitted, Timestamp now,
-                       std::optional<net::PacketBytes>& changed, InlineDecision& decision) {
-        const auto account_it = smpp_accounts.find(catcher.tuple);
-        const std::string account = account_it == smpp_accounts.end() ? std::string() : account_it->second;
-        const auto alphabet_it = config.smpp.account_alphabet.find(account);
-        const auto alphabet = alphabet_it == config.smpp.account_alphabet.end() ? config.smpp.default_alphabet
-                                                                                : alphabet_it->second;
-        const pipeline::MessageOrigin origin{now, catcher.tuple, catcher.encap, packets};
-        auto built = pipeline::sms_from_smpp(pdu.header, submitted, account, alphabet, origin);
-        if (!built.part) return;
-        ++smpp_decided;
-        const record::Verdict verdict =
-            judge(built.part->contact, fmt::format("smpp {} seq {}", account.empty() ? "?" : account, pdu.header.sequence),
-                  decision);
-        if (!verdict.policy_enforces || !record::acts_on_wire(verdict.action)) return;
-        auto layout = changeable_layout(ip, catcher.bytes);
-        if (!enforced_block(verdict) || pdu.header.id == smpp::command::submit_multi || !layout) {
-            ++not_applied;  // tag, submit_multi, or a segment that cannot be changed: alert only
-            not_carried_out(decision, pdu.header.id == smpp::command::submit_multi ? record::NotEnforcedReason::submit_multi
-                                      : verdict.action == "tag"                    ? record::NotEnforcedReason::smpp_tag_unsupported
-                                                                                   : record::NotEnforcedReason::tcp_unsafe);
-            return;
-        }
-        if (!changed) changed = copy_to_change(ip, *layout);
-        (*changed)[layout->payload_offset + offset + dest_ton_offset(submitted)] = kInvalidTon;
-        ++smpp_rewritten;
-        ++(verdict.action == "reject" ? rejected : dropped);
-        if (verdict.action == "reject" && smpp_rejects.size() < config.calls.max_calls) {
-            smpp_rejects.insert_or_assign(SmppExchange{catcher.tuple.reversed(), pdu.header.sequence},
-                                          SmppReject{verdict.smpp_status.value_or(0x45), now + config.calls.linger});
-        }
-    }
-
-    void answer_smpp_response(ByteView ip, std::size_t offset, std::optional<net::PacketBytes>& changed,
-                              InlineDecision& decision) {
-        auto it = smpp_rejects.find(SmppExchange{catcher.tuple, pdu.header.sequence});
-        if (it == smpp_rejects.end()) return;
-        auto layout = changeable_layout(ip, catcher.bytes);
-        if (!layout) {
-            ++tcp_unsafe;
-            return;
-        }
-        if (!changed) changed = copy_to_change(ip, *layout);
-        const std::uint32_t status = it->second.status;
-        auto* field = changed->data() + layout->payload_offset + offset + 8;
-        for (int i = 0; i < 4; ++i) field[i] = static_cast<std::uint8_t>(status >> (24 - 8 * i));
-        decision.call_id = fmt::format("smpp seq {}", pdu.header.sequence);
-        ++smpp_responses_rewritten;
-        smpp_rejects.erase(it);
-    }
-
     void sweep(Timestamp now) {
         if (now < next_sweep) return;
         next_sweep = now + seconds(1);
@@ -752,8 +727,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     Timestamp last_ts = 0;
     sip::Message message;  // the SIP message of the TCP segment being decided
     std::unordered_map<std::string, TcpReject> tcp_rejects;
-    smpp::Pdu pdu;
-    std::unordered_map<net::FlowTuple, std::string> smpp_accounts;  // ESME -> SMSC direction: the bind's system_id
     std::unordered_map<SmppExchange, SmppReject, SmppExchangeHash> smpp_rejects;
     Timestamp next_sweep = 0;
     std::uint64_t packets = 0;

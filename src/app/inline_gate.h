@@ -20,10 +20,12 @@
 //   is one SIP message, decided as over TCP: Max-Forwards zeroed inside the frame (masked with the
 //   frame's key when the client masked it), the 483 coming back rewritten inside its frame. A
 //   fragmented message or a frame cut across segments is left alone (inline.tcp_unsafe).
-//   SMPP: binds name each connection's account; a submit_sm / data_sm dropped or rejected gets an
-//   invalid dest_addr_ton (same length) so the SMSC refuses it, and for reject its response (by
-//   sequence_number) gets the rule's smpp_status on the way back. Only PDUs wholly inside a
-//   segment that starts at a PDU boundary are decided; tag and submit_multi are alerts only.
+//   SMPP (read by the worker's streams, which hold the bind's account and judge each single-part
+//   submit once): a submit_sm / data_sm dropped or rejected gets an invalid dest_addr_ton (same
+//   length) so the SMSC refuses it, and for reject its response (by sequence_number) gets the
+//   rule's smpp_status on the way back. Only a PDU lying wholly in the verdicted segment can be
+//   changed (otherwise inline.tcp_unsafe); tag and submit_multi are alerts only. A part of a
+//   concatenated SMS is judged here on its own text.
 //   SIP over SCTP: each user message (reassembled from DATA chunks by the worker) is judged; every
 //   action is an alert only (a dropped chunk is retransmitted and then aborts the association),
 //   counted as inline.not_applied.

@@ -9,8 +9,10 @@
 #include <string_view>
 
 #include "net/decoder.h"
+#include "record/contact.h"
 #include "record/verdict.h"
 #include "sip/message.h"
+#include "smpp/pdu.h"
 
 namespace scamgate::pipeline {
 
@@ -28,13 +30,26 @@ struct SipRequestOnWire {
     WireRole role = WireRole::decision;
 };
 
+// An SMPP PDU read in the current packet: an SMS-carrying request (`decision`; its part's record,
+// judged unless it is one part of a concatenated SMS) or a response (`follow_up`).
+struct SmppPduOnWire {
+    const smpp::Pdu& pdu;
+    ByteView bytes;            // the PDU as framed: a view into the packet when it lies in it
+    net::FlowTuple tuple;      // the direction it travels
+    const record::Contact* part = nullptr;    // decision: the SMS part's record
+    const record::Verdict* verdict = nullptr;  // decision: its verdict; null when not judged yet
+    WireRole role = WireRole::decision;
+};
+
 class PacketEnforcer {
 public:
     virtual ~PacketEnforcer() = default;
     virtual void on_sip_request(const SipRequestOnWire& request) = 0;
+    virtual void on_smpp_pdu(const SmppPduOnWire& pdu) = 0;
     // A datagram or SCTP user message on a SIP port that is not SIP (nor a keepalive), a SIP
-    // message the parser refuses, or an INVITE / MESSAGE without Call-ID: `anomaly` names why.
-    virtual void on_unreadable_sip(std::string_view anomaly, const net::TransportPayload& datagram) = 0;
+    // message the parser refuses, an INVITE / MESSAGE without Call-ID, or an SMPP PDU that does
+    // not parse: `anomaly` names why, `tuple` where it travelled.
+    virtual void on_unreadable(std::string_view anomaly, const net::FlowTuple& tuple) = 0;
 };
 
 }  // namespace scamgate::pipeline

@@ -54,11 +54,12 @@ private:
 
 SmppStreamHandler::SmppStreamHandler(const SmppSettings& settings, SmppCounters& counters, SmsTracker& tracker,
                                      AnomalyLog& log, const net::TcpConnectionInfo& info,
-                                     const net::Encapsulation& encap)
+                                     const net::Encapsulation& encap, SmppPduObserver* observer)
     : settings_(settings),
       counters_(counters),
       tracker_(tracker),
       log_(log),
+      observer_(observer),
       connection_id_(info.id),
       originator_tuple_(info.originator_tuple),
       encap_(encap) {
@@ -107,28 +108,32 @@ void SmppStreamHandler::on_pdu(net::Direction dir, ByteView bytes) {
         ++counters_.parse_errors;
         counters_.anomalies.add(*outcome.anomaly);
         log_.log_anomaly(describe(*outcome.anomaly));
+        if (observer_ != nullptr) observer_->on_unreadable_pdu(describe(*outcome.anomaly).name, origin(dir));
         return;
     }
     if (const auto* bind = std::get_if<smpp::Bind>(&pdu.body)) {
         ++counters_.binds;
         account_ = std::string(bind->system_id);
     } else if (std::holds_alternative<smpp::ShortMessage>(pdu.body)) {
-        on_message_pdu(dir, pdu);
+        on_message_pdu(dir, pdu, bytes);
     } else if (std::holds_alternative<smpp::MessageResponse>(pdu.body) || pdu.header.id == smpp::command::generic_nack) {
-        on_response_pdu(dir, pdu);
+        on_response_pdu(dir, pdu, bytes);
     }
 }
 
-void SmppStreamHandler::on_message_pdu(net::Direction dir, const smpp::Pdu& pdu) {
+void SmppStreamHandler::on_message_pdu(net::Direction dir, const smpp::Pdu& pdu, ByteView bytes) {
     const auto& message = std::get<smpp::ShortMessage>(pdu.body);
-    auto built = sms_from_smpp(pdu.header, message, account_, alphabet(), origin(dir));
+    const MessageOrigin from = origin(dir);
+    auto built = sms_from_smpp(pdu.header, message, account_, alphabet(), from);
     count_sms_anomalies(built.anomalies, counters_, log_);
     if (!built.part) return;
+    if (observer_ != nullptr) observer_->on_message_pdu(pdu, bytes, from, *built.part);
     tracker_.on_request(PendingKey{connection_id_, dir, pdu.header.sequence}, std::move(*built.part));
 }
 
 // A response travels the other way from its request.
-void SmppStreamHandler::on_response_pdu(net::Direction dir, const smpp::Pdu& pdu) {
+void SmppStreamHandler::on_response_pdu(net::Direction dir, const smpp::Pdu& pdu, ByteView bytes) {
+    if (observer_ != nullptr) observer_->on_response_pdu(pdu, bytes, origin(dir));
     const auto request_dir =
         dir == net::Direction::from_originator ? net::Direction::from_responder : net::Direction::from_originator;
     std::string_view message_id;

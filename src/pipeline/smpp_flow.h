@@ -48,10 +48,26 @@ public:
 
 void count_sms_anomalies(const sms::SmsAnomalies& found, SmppCounters& counters, AnomalyLog& log);
 
+// Sees each SMPP PDU as the stream handler reads it (the worker, which judges the SMS and tells
+// an inline packet's enforcer). `bytes` is the PDU as framed: a view into the packet that carried
+// it when it lies wholly in one in-order segment.
+class SmppPduObserver {
+public:
+    virtual ~SmppPduObserver() = default;
+    // A submit_sm, data_sm, submit_multi or deliver_sm carrying an SMS, before its part goes to
+    // the SMS tracker (`part` may be judged here).
+    virtual void on_message_pdu(const smpp::Pdu& pdu, ByteView bytes, const MessageOrigin& origin, SmsPart& part) = 0;
+    // A response (or generic_nack) to a request.
+    virtual void on_response_pdu(const smpp::Pdu& pdu, ByteView bytes, const MessageOrigin& origin) = 0;
+    // A PDU with a plausible header that does not parse.
+    virtual void on_unreadable_pdu(std::string_view anomaly, const MessageOrigin& origin) = 0;
+};
+
 class SmppStreamHandler final : public net::StreamHandler {
 public:
     SmppStreamHandler(const SmppSettings& settings, SmppCounters& counters, SmsTracker& tracker, AnomalyLog& log,
-                      const net::TcpConnectionInfo& info, const net::Encapsulation& encap);
+                      const net::TcpConnectionInfo& info, const net::Encapsulation& encap,
+                      SmppPduObserver* observer = nullptr);
     ~SmppStreamHandler() override;
 
     void on_data(net::Direction dir, ByteView bytes, const net::SegmentMeta& meta) override;
@@ -61,8 +77,8 @@ public:
 private:
     struct Side;
     void on_pdu(net::Direction dir, ByteView bytes);
-    void on_message_pdu(net::Direction dir, const smpp::Pdu& pdu);
-    void on_response_pdu(net::Direction dir, const smpp::Pdu& pdu);
+    void on_message_pdu(net::Direction dir, const smpp::Pdu& pdu, ByteView bytes);
+    void on_response_pdu(net::Direction dir, const smpp::Pdu& pdu, ByteView bytes);
     MessageOrigin origin(net::Direction dir) const;
     sms::Encoding alphabet() const;
 
@@ -70,6 +86,7 @@ private:
     SmppCounters& counters_;
     SmsTracker& tracker_;
     AnomalyLog& log_;
+    SmppPduObserver* observer_ = nullptr;
     std::uint64_t connection_id_;
     net::FlowTuple originator_tuple_;
     net::Encapsulation encap_;

@@ -42,7 +42,12 @@ bool is_concatenated(const SmsPart& part) { return part.concat && part.concat->t
 
 }  // namespace
 
-struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::SctpMessageSink, SipMessageSink, AnomalyLog {
+struct Worker::Impl final : net::DecodeSink,
+                             net::StreamHandlerFactory,
+                             net::SctpMessageSink,
+                             SipMessageSink,
+                             SmppPduObserver,
+                             AnomalyLog {
     Impl(const PipelineConfig& cfg, record::ContactSink& contact_sink, Logger& logger, record::ContactDecider* judge)
         : config(cfg),
           log(logger),
@@ -78,9 +83,9 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
         current_datagram = nullptr;
         if (enforcer == nullptr) return;
         if (outcome == DatagramOutcome::not_sip_on_sip_port) {
-            enforcer->on_unreadable_sip(describe(sip::SipAnomaly::bad_start_line).name, datagram);
+            enforcer->on_unreadable(describe(sip::SipAnomaly::bad_start_line).name, datagram.tuple);
         } else if (outcome == DatagramOutcome::parse_error) {
-            enforcer->on_unreadable_sip(describe(datagrams.last_error()).name, datagram);
+            enforcer->on_unreadable(describe(datagrams.last_error()).name, datagram.tuple);
         }
     }
 
@@ -97,8 +102,26 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
         if (enforcer == nullptr || current_datagram == nullptr || !message.is_request) return false;
         if (message.method != "INVITE" && message.method != "MESSAGE") return false;
         if (!sip::unfold(message.first(sip::HeaderId::call_id)).empty()) return false;
-        enforcer->on_unreadable_sip(describe(sip::SipAnomaly::missing_call_id).name, *current_datagram);
+        enforcer->on_unreadable(describe(sip::SipAnomaly::missing_call_id).name, current_datagram->tuple);
         return true;
+    }
+
+    // SmppPduObserver: an SMS part is judged here (unless it is one part of a concatenated SMS),
+    // before the tracker holds it for its response; inline, the packet's enforcer is told.
+    void on_message_pdu(const smpp::Pdu& pdu, ByteView bytes, const MessageOrigin& origin, SmsPart& part) override {
+        if (decider != nullptr && !is_concatenated(part)) decider->decide(part.contact);
+        if (enforcer == nullptr) return;
+        const auto& verdict = part.contact.verdict;
+        enforcer->on_smpp_pdu(SmppPduOnWire{pdu, bytes, origin.tuple, &part.contact, verdict ? &*verdict : nullptr,
+                                            WireRole::decision});
+    }
+    void on_response_pdu(const smpp::Pdu& pdu, ByteView bytes, const MessageOrigin& origin) override {
+        if (enforcer != nullptr) {
+            enforcer->on_smpp_pdu(SmppPduOnWire{pdu, bytes, origin.tuple, nullptr, nullptr, WireRole::follow_up});
+        }
+    }
+    void on_unreadable_pdu(std::string_view anomaly, const MessageOrigin& origin) override {
+        if (enforcer != nullptr) enforcer->on_unreadable(anomaly, origin.tuple);
     }
     void on_sctp_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
     void on_anomaly(const AnomalyInfo& anomaly) override { log_anomaly(anomaly.name, anomaly.description); }
@@ -114,7 +137,7 @@ struct Worker::Impl final : net::DecodeSink, net::StreamHandlerFactory, net::Sct
         auto make = [this, info, encap = first.encap](StreamProtocol protocol) -> std::unique_ptr<net::StreamHandler> {
             switch (protocol) {
                 case StreamProtocol::smpp:
-                    return std::make_unique<SmppStreamHandler>(config.smpp, smpp_counters, sms, *this, info, encap);
+                    return std::make_unique<SmppStreamHandler>(config.smpp, smpp_counters, sms, *this, info, encap, this);
                 case StreamProtocol::websocket:
                     return std::make_unique<SipWebSocketHandler>(config.sip, config.sip_parser, websocket, sip_counters,
                                                                  *this, info, encap);

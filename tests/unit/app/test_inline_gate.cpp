@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 
 #include "app/inline_gate.h"
 #include "app/replay.h"
@@ -77,6 +78,26 @@ net::PacketBytes tcp_segment(const net::FlowTuple& t, std::string_view payload, 
         .payload(pcapgen::to_bytes(payload))
         .build();
 }
+
+// TCP segments with running sequence numbers per direction, as a connection carries them: the
+// worker reassembles the streams (an SMPP bind and its submits must arrive in order).
+class TcpStreams {
+public:
+    net::PacketBytes segment(const net::FlowTuple& t, std::string_view payload, std::uint8_t flags = 0x18) {
+        std::uint32_t& seq = next_[t];
+        if (seq == 0 || (flags & 0x02) != 0) seq = 1000;  // first segment seen, or a new connection (SYN)
+        auto bytes = pcapgen::PacketBuilder()
+                         .ipv4(t.src.to_string(), t.dst.to_string())
+                         .tcp({.src_port = t.src_port, .dst_port = t.dst_port, .seq = seq, .flags = flags})
+                         .payload(pcapgen::to_bytes(payload))
+                         .build();
+        seq += static_cast<std::uint32_t>(payload.size()) + ((flags & 0x03) != 0 ? 1 : 0);  // SYN and FIN count one
+        return bytes;
+    }
+
+private:
+    std::unordered_map<net::FlowTuple, std::uint32_t> next_;
+};
 
 std::string payload_of(const net::PacketBytes& ip) {
     auto layout = net::layout_of(ip);
@@ -166,7 +187,8 @@ TEST_CASE("inline gate: what the ledger records per message (fail_open, TCP tag,
     // A submit_multi from the bulk customer: rejected by the rule, never changed inline.
     auto as_text_bytes = [](const pcapgen::Bytes& b) { return std::string(b.begin(), b.end()); };
     const auto esme = tuple("192.0.2.2", "198.51.100.2", net::IpProto::tcp);
-    gate.settle(gate.on_packet(tcp_segment(esme, as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 1, "scamgate-esme1", "pw"))),
+    TcpStreams streams;
+    gate.settle(gate.on_packet(streams.segment(esme, as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 1, "scamgate-esme1", "pw"))),
                                seconds(102)),
                 true);
     sb::SubmitMulti multi;
@@ -174,7 +196,7 @@ TEST_CASE("inline gate: what the ledger records per message (fail_open, TCP tag,
     const std::string text = "Tai khoan cua ban da bi khoa";
     multi.message.short_message.assign(text.begin(), text.end());
     multi.destinations.push_back({false, {"84912345678", 1, 1}, {}});
-    d = gate.on_packet(tcp_segment(esme, as_text_bytes(sb::submit_multi(5, multi))), seconds(103));
+    d = gate.on_packet(streams.segment(esme, as_text_bytes(sb::submit_multi(5, multi))), seconds(103));
     CHECK(d.action == "reject");
     CHECK_FALSE(d.enforced);
     CHECK_FALSE(d.rewritten);
@@ -290,8 +312,9 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
     GateFixture f;
     InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
     const auto esme = tuple("192.0.2.2", "198.51.100.2", net::IpProto::tcp);
+    TcpStreams streams;
     auto as_text_bytes = [](const pcapgen::Bytes& b) { return std::string(b.begin(), b.end()); };
-    auto bind = gate.on_packet(tcp_segment(esme, as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 1, "scamgate-esme1", "pw"))),
+    auto bind = gate.on_packet(streams.segment(esme, as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 1, "scamgate-esme1", "pw"))),
                                seconds(100));
     CHECK_FALSE(bind.rewritten);
 
@@ -303,7 +326,7 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
     m.short_message.assign(text.begin(), text.end());
     // Two PDUs in one segment: an enquire_link, then the submit_sm.
     const std::string segment = as_text_bytes(sb::pdu(sb::cmd::enquire_link, 0, 2, {})) + as_text_bytes(sb::submit_sm(3, m));
-    const auto packet = tcp_segment(esme, segment);
+    const auto packet = streams.segment(esme, segment);
     auto d = gate.on_packet(packet, seconds(101));
     CHECK(d.verdict == PacketVerdict::accept);
     CHECK(d.action == "reject");
@@ -325,7 +348,7 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
     CHECK(differing == 1);
 
     // The SMSC refuses it (ESME_RINVDSTTON 0x50); the ESME is told the rule's status instead.
-    const auto refused = tcp_segment(esme.reversed(), as_text_bytes(sb::submit_sm_resp(3, "", 0x50)));
+    const auto refused = streams.segment(esme.reversed(), as_text_bytes(sb::submit_sm_resp(3, "", 0x50)));
     auto r = gate.on_packet(refused, seconds(101) + 1'000'000);
     REQUIRE(r.rewritten);
     CHECK(checksums_valid(*r.rewritten));
@@ -336,15 +359,16 @@ TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TO
 
     // Another account's message is allowed and passes unchanged, as does its response.
     const auto other = tuple("192.0.2.9", "198.51.100.2", net::IpProto::tcp);
-    (void)gate.on_packet(tcp_segment(other, as_text_bytes(sb::bind(sb::cmd::bind_transmitter, 1, "other-esme", "pw"))), seconds(102));
-    auto ok = gate.on_packet(tcp_segment(other, as_text_bytes(sb::submit_sm(2, m))), seconds(102));
+    (void)gate.on_packet(streams.segment(other, as_text_bytes(sb::bind(sb::cmd::bind_transmitter, 1, "other-esme", "pw"))), seconds(102));
+    auto ok = gate.on_packet(streams.segment(other, as_text_bytes(sb::submit_sm(2, m))), seconds(102));
     CHECK(ok.action == "allow");
     CHECK_FALSE(ok.rewritten);
-    CHECK_FALSE(gate.on_packet(tcp_segment(other.reversed(), as_text_bytes(sb::submit_sm_resp(2, "id1"))), seconds(102)).rewritten);
+    CHECK_FALSE(gate.on_packet(streams.segment(other.reversed(), as_text_bytes(sb::submit_sm_resp(2, "id1"))), seconds(102)).rewritten);
     // The ESME's connection closes (FIN): its bind, and so its account, is gone. The same message
     // on a new connection with the same addresses and ports, before any bind, has no account.
-    (void)gate.on_packet(tcp_segment(esme, "", 0x11), seconds(103));
-    auto unbound = gate.on_packet(tcp_segment(esme, as_text_bytes(sb::submit_sm(4, m))), seconds(104));
+    (void)gate.on_packet(streams.segment(esme, "", 0x11), seconds(103));
+    (void)gate.on_packet(streams.segment(esme, "", 0x02), seconds(104));
+    auto unbound = gate.on_packet(streams.segment(esme, as_text_bytes(sb::submit_sm(4, m))), seconds(104));
     CHECK(unbound.action == "allow");
     CHECK(unbound.call_id == "smpp ? seq 4");
     CHECK_FALSE(unbound.rewritten);
@@ -401,4 +425,46 @@ TEST_CASE("inline gate: a VLAN-tagged frame matches a vlans: trunk") {
                                seconds(100));
     CHECK(bare.action == "allow");
     CHECK(bare.verdict == PacketVerdict::accept);
+}
+
+TEST_CASE("inline gate, SMPP: the worker's streams name the account even when the bind is not at a segment start") {
+    namespace sb = pcapgen::smpp;
+    GateFixture f;
+    InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    const auto esme = tuple("192.0.2.2", "198.51.100.2", net::IpProto::tcp);
+    TcpStreams streams;
+    auto as_text_bytes = [](const pcapgen::Bytes& b) { return std::string(b.begin(), b.end()); };
+    // An enquire_link cut across two segments; the bind follows its tail in the second one. A
+    // reader of single segments misses that bind; the worker's reassembled stream does not.
+    const std::string enquire = as_text_bytes(sb::pdu(sb::cmd::enquire_link, 0, 1, {}));
+    (void)gate.on_packet(streams.segment(esme, enquire.substr(0, 10)), seconds(100));
+    (void)gate.on_packet(streams.segment(esme, enquire.substr(10) + as_text_bytes(sb::bind(sb::cmd::bind_transceiver, 2,
+                                                                                          "scamgate-esme1", "pw"))),
+                         seconds(100));
+    sb::ShortMessage m;
+    m.source = {"VCB", 5, 0};
+    m.destination = {"84912345678", 1, 1};
+    const std::string text = "Tai khoan cua ban da bi khoa";
+    m.short_message.assign(text.begin(), text.end());
+    const std::string submit = as_text_bytes(sb::submit_sm(3, m));
+    auto d = gate.on_packet(streams.segment(esme, submit), seconds(101));
+    CHECK(d.call_id == "smpp scamgate-esme1 seq 3");
+    CHECK(d.action == "reject");
+    CHECK(d.enforced);
+    REQUIRE(d.rewritten);
+
+    // A submit_sm cut across two segments completes in the second, whose bytes hold only its
+    // tail: judged, but the TON byte went by in the first segment, so it is not carried out.
+    auto first = gate.on_packet(streams.segment(esme, as_text_bytes(sb::submit_sm(4, m)).substr(0, 20)), seconds(102));
+    CHECK(first.action.empty());
+    auto second = gate.on_packet(streams.segment(esme, as_text_bytes(sb::submit_sm(4, m)).substr(20)), seconds(102));
+    CHECK(second.action == "reject");
+    CHECK_FALSE(second.enforced);
+    CHECK_FALSE(second.rewritten);
+    REQUIRE(second.decided.size() == 1);
+    CHECK(second.decided.front().not_enforced == record::NotEnforcedReason::tcp_unsafe);
+    StatsReport stats;
+    gate.append_stats(stats);
+    CHECK(stats.at("inline.tcp_unsafe") == 1);
+    CHECK(stats.at("inline.smpp_decided") == 2);
 }
