@@ -152,6 +152,13 @@ void Worker::on_packet(const capture::Packet& packet) {
     impl_->housekeeping(packet.ts);
 }
 
+void Worker::advance_clock(Timestamp ts) { impl_->last_ts = std::max(impl_->last_ts, ts); }
+
+void Worker::housekeep_at(Timestamp now) {
+    advance_clock(now);
+    impl_->housekeeping(now);
+}
+
 void Worker::end_source() {
     impl_->tcp.close_all();
     impl_->sctp.clear();

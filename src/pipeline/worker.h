@@ -59,6 +59,12 @@ public:
     void on_packet(const capture::Packet& packet);
     // Ends the source: closes TCP streams and ends open calls (end reason capture_end).
     void end_source();
+    // For a worker fed one shard of a capture (replay --workers N), a packet at `ts` that went to
+    // another worker: advance_clock counts ts as seen (the end time of calls still open at
+    // end_source), housekeep_at also runs the timeouts that packet ran there. So timeouts fire
+    // and calls end at the same packet times whatever the sharding.
+    void advance_clock(Timestamp ts);
+    void housekeep_at(Timestamp now);
 
     StatsReport stats() const;
 
