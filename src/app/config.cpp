@@ -300,9 +300,9 @@ Param inline_unparsed_param() {
 
 Param workers_param() {
     Param p{"pipeline.workers", ParamType::worker_count, 1, WorkerCount::kMax,
-            "worker threads `scamgate replay` shards packets over (by IP pair, TCP/SCTP connection: "
-            "docs/architecture.md); auto: one per core available. 1 keeps the event order of the capture; "
-            "more give the same events in another order. `run` uses one (--workers overrides)", {}, {}};
+            "worker threads `scamgate replay` shards packets over (by outermost IP pair: docs/architecture.md); "
+            "auto: one per core available. 1 keeps the capture's event order; more give the same events in "
+            "another order. `run` uses one for now (replay --workers overrides)", {}, {}};
     p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
         auto count = n.IsScalar() ? WorkerCount::parse(n.Scalar()) : std::nullopt;
         if (!count) {
