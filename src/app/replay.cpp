@@ -130,7 +130,8 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     if (show_table) sinks.add(table);
 
     const std::size_t workers = config.workers.resolve();
-    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, sinks, workers, log)
+    const ShardedOutput sharded_output{events ? &*events : nullptr, show_table ? &table : nullptr};
+    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, sharded_output, workers, log)
                                 : make_single_pipeline(config.pipeline, options.detection, sinks, log);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);

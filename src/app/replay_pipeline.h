@@ -10,6 +10,7 @@
 #include "capture/packet.h"
 #include "common/log.h"
 #include "common/stats.h"
+#include "output/events.h"
 #include "pipeline/worker.h"
 #include "record/contact.h"
 
@@ -34,10 +35,16 @@ public:
 std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
                                                      record::ContactSink& output, Logger& log);
 
+// Where the sharded workers' contacts go (either may be null; neither owned).
+struct ShardedOutput {
+    output::JsonlWriter* events = nullptr;  // lines encoded on each worker's thread, written one at a time
+    record::ContactSink* others = nullptr;  // the summary table: one contact at a time
+};
+
 // `workers` (2..) worker threads, each with its own pipeline::Worker and detection stage (its own
 // Hyperscan scratch), fed by the calling thread sharded by net::shard_of. Contacts reach `output`
-// one at a time (a mutex), in no fixed order between workers.
+// whole, one at a time, in no fixed order between workers.
 std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
-                                                      record::ContactSink& output, std::size_t workers, Logger& log);
+                                                      const ShardedOutput& output, std::size_t workers, Logger& log);
 
 }  // namespace scamgate::app

@@ -11,7 +11,7 @@
 namespace scamgate {
 namespace {
 
-TEST_CASE("SpscRing: capacity rounds up to a power of two; try_push fails when full, try_pop when empty") {
+TEST_CASE("SpscRing: capacity rounds up to a power of two, try_push fails when full and try_pop when empty") {
     SpscRing<int> ring(3);
     CHECK(ring.capacity() == 4);
     CHECK_FALSE(ring.try_pop().has_value());

@@ -58,7 +58,7 @@ TEST_CASE("TCP and SCTP are keyed by the IP pair alone: a new connection the oth
     CHECK(key_of(first) == key_of(sctp));
 }
 
-TEST_CASE("link layers, VLANs and PPPoE do not change the key; tunnels are keyed by their outer pair") {
+TEST_CASE("link layers, VLANs and PPPoE do not change the key, tunnels are keyed by their outer pair") {
     const auto plain = key_of(PacketBuilder().ethernet().ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).payload("x").build());
     CHECK(key_of(PacketBuilder().ethernet().vlan(100).qinq(7).ipv4("192.0.2.2", "192.0.2.1").udp(1, 2).payload("x").build()) == plain);
     CHECK(key_of(PacketBuilder().ethernet().pppoe().ipv4("192.0.2.1", "192.0.2.2").udp(1, 2).payload("x").build()) == plain);
