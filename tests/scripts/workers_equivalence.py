@@ -3,7 +3,7 @@
 sorted: the order between workers varies) and the merged `--stats json` counters must be equal
 for N = 2 and 3.
 
-Captures: pcaps/ (the project's own), the generated decoding cases (scamgate-pcapgen cases:
+Captures: pcaps/ (the project's own, one by one and joined with --join), the generated decoding cases (scamgate-pcapgen cases:
 fragments, tunnels, VLANs, TCP, SCTP, ...) and two generated multi-peer captures (pcapgen bench
 and bench-smpp: calls from 16 peers and SMS over 50 binds, so the shards are really used); with
 --corpus, ../shared/corpus/pcaps instead (exit 77, skipped, when it is absent).
@@ -44,9 +44,11 @@ SCAMGATE = os.environ.get("SCAMGATE_BIN", "build/scamgate")
 
 
 def replay(capture: Path, workers: int, work: Path):
-    """Events (sorted lines), stats and the packets each worker got, for one run."""
+    """Events (sorted lines), stats and the packets each worker got, for one run. A folder is
+    replayed with --join: its files as one capture, so begin/end markers and the clock cross files."""
     events = work / f"events-{workers}.jsonl"
-    run = subprocess.run([SCAMGATE, "replay", "-v", "--workers", str(workers), "--events", str(events),
+    join = ["--join"] if capture.is_dir() else []
+    run = subprocess.run([SCAMGATE, "replay", "-v", *join, "--workers", str(workers), "--events", str(events),
                           "--stats", "json", str(capture)], capture_output=True, text=True)
     if run.returncode not in (0, 1):  # 1: an input the reader refused, the same for every N
         raise SystemExit(f"FAIL: {capture.name} --workers {workers}: exit {run.returncode}\n{run.stderr}")
@@ -87,7 +89,7 @@ def compare(capture: Path, work: Path, results):
         if events == base_events and stats == base_stats:
             continue
         if crossing is None:
-            crossing = call_ids_over_several_pairs(capture)
+            crossing = [] if capture.is_dir() else call_ids_over_several_pairs(capture)
         if not crossing:
             diff_keys = sorted(k for k in set(stats) | set(base_stats) if stats.get(k) != base_stats.get(k))
             results["failures"].append(
@@ -124,7 +126,8 @@ def captures(args, work: Path):
                    check=True, capture_output=True)
     subprocess.run([pcapgen, "bench-smpp", "--pdus", "5000", "--out", str(work / "bench-smpp.pcap")],
                    check=True, capture_output=True)
-    return files + [work / "bench-sip.pcap", work / "bench-smpp.pcap"]
+    # And pcaps/ as one joined capture (--join): per-file markers and the clock across files.
+    return files + [work / "bench-sip.pcap", work / "bench-smpp.pcap", Path("pcaps")]
 
 
 def main():
