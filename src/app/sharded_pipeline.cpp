@@ -21,7 +21,7 @@
 namespace scamgate::app {
 namespace {
 
-// What a batch carries: packets, and the calls every worker must see in the reader's order.
+// What a batch carries: packets, and the markers every worker must see in the reader's order.
 enum class ItemKind : std::uint8_t {
     packet,
     begin_source,   // bytes: the source's name
