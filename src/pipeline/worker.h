@@ -1,7 +1,8 @@
 #pragma once
 // One worker owns all per-flow state (fragments, TCP streams, SCTP associations, SIP dialogs, SMS in progress) for the flows sharded
-// to it, so nothing in it needs a lock. Replay runs one worker; live capture may run several,
-// each fed the packets whose flow hashes to it.
+// to it, so nothing in it needs a lock. Replay runs one, or several each fed the packets whose
+// outermost IP pair hashes to it (replay --workers N, app/sharded_pipeline.cpp); live capture
+// runs one for now.
 #include <cstdint>
 #include <memory>
 #include <string>
