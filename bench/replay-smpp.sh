@@ -3,18 +3,20 @@
 # B binds, each answered; a mix of GSM-7, UCS-2, multipart UDH, Latin-1 and message_payload),
 # replays it with scamgate and with tshark's SMPP dissector (decoding the texts too) on the same file
 # in the same run, and prints PDUs/s, SMS/s, MB/s and peak memory for both.
-# Usage: bench/replay-smpp.sh [SUBMITS] [BUILD_DIR]   (default 500000, build)
+# Usage: bench/replay-smpp.sh [SUBMITS] [BUILD_DIR] [WORKERS]   (default 500000, build, 1)
+#   WORKERS is scamgate's --workers (N or auto); the 50 binds come from 50 addresses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 submits=${1:-500000}
 build=${2:-build}
+workers=${3:-1}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 pcap=$work/bench-smpp.pcap
 
 "$build/tools/pcapgen/scamgate-pcapgen" bench-smpp --pdus "$submits" --out "$pcap" >"$work/gen.out"
 size=$(stat -c %s "$pcap")
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB"
-echo "file: $submits submit_sm, $((size / 1000000)) MB; generator: $(tr '\n' ' ' <"$work/gen.out")"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/Mem:/{print $2}') GiB; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "file: $submits submit_sm, $((size / 1000000)) MB; generator: $(tr '\n' ' ' <"$work/gen.out"); scamgate --workers $workers"
 
 measure() {  # label, command...: wall seconds and peak RSS (KiB) into globals
   local label=$1; shift
@@ -22,7 +24,7 @@ measure() {  # label, command...: wall seconds and peak RSS (KiB) into globals
   read -r wall rss <"$work/time"
 }
 
-measure scamgate "$build/scamgate" replay -q --stats json "$pcap"
+measure scamgate "$build/scamgate" replay -q --workers "$workers" --stats json "$pcap"
 sg_wall=$wall sg_rss=$rss
 read -r sg_pdus sg_sms < <(python3 -c 'import json,sys; s=json.loads(open(sys.argv[1]).read().splitlines()[-1]); print(s["smpp.pdus"], s["sms.messages"])' "$work/scamgate.out")
 

@@ -199,6 +199,17 @@ int run_cli(int argc, char** argv) {
     replay_cmd->add_option("--sip-port", extra_sip_ports, "also treat PORT as a SIP port (repeatable)")
         ->check(CLI::Range(1, 65535));
 
+    std::string workers_option;
+    replay_cmd
+        ->add_option("--workers", workers_option,
+                     "worker threads to shard packets over: N (1..64) or auto (one per core); events are the same, "
+                     "their order varies with N > 1 (pipeline.workers, default 1)")
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                return WorkerCount::parse(text) ? std::string() : std::string("use auto or a number 1..64");
+            },
+            "N|auto"));
+
     std::vector<std::string> trunk_options;
     replay_cmd->add_option("--trunk", trunk_options,
                            "define a trunk for this run: NAME:ROLE:CIDR[,CIDR...] (repeatable), e.g. "
@@ -295,6 +306,7 @@ int run_cli(int argc, char** argv) {
     }
     if (!host_model_override.empty()) config.detection.host_model = std::filesystem::absolute(host_model_override).string();
     for (int port : extra_sip_ports) config.pipeline.sip.ports.push_back(static_cast<std::uint16_t>(port));
+    if (!workers_option.empty()) config.workers = *WorkerCount::parse(workers_option);
     const std::string policy_override =
         run_args.policy.empty() ? std::string() : std::filesystem::absolute(run_args.policy).string();
     if (!policy_override.empty()) config.policy_path = policy_override;
@@ -314,6 +326,10 @@ int run_cli(int argc, char** argv) {
     if (run_cmd->parsed()) {
         if (auto code = check_run(config, run, log)) return *code;
         const std::string mode = effective_capture(config.capture, run).mode;
+        if (config.workers.resolve() > 1) {
+            log.info("pipeline.workers is {}: live capture runs one worker until its fan-out lands (replay uses {})",
+                     config.workers.to_string(), config.workers.resolve());
+        }
         if (run.queue && mode != "nfqueue") log.warn("--queue applies to nfqueue mode; ignored in {} mode", mode);
         if (run.active_replies && mode != "passive") {
             log.warn("--active-replies applies to passive mode; {} mode answers rejects itself", mode);

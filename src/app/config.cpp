@@ -9,6 +9,11 @@
 #include <set>
 #include <vector>
 
+#include <sched.h>
+
+#include <charconv>
+#include <thread>
+
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
@@ -16,7 +21,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action };
+enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count };
 
 struct Param {
     std::string key;  // "section.name"
@@ -293,6 +298,23 @@ Param inline_unparsed_param() {
     return p;
 }
 
+Param workers_param() {
+    Param p{"pipeline.workers", ParamType::worker_count, 1, WorkerCount::kMax,
+            "worker threads `scamgate replay` shards packets over (by outermost IP pair: docs/architecture.md); "
+            "auto: one per core available. 1 keeps the capture's event order; more give the same events in "
+            "another order. `run` uses one for now (replay --workers overrides)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        auto count = n.IsScalar() ? WorkerCount::parse(n.Scalar()) : std::nullopt;
+        if (!count) {
+            throw ConfigError(fmt::format("{}: '{}' is '{}'; use auto or a number 1..{}", where, key, n.Scalar(),
+                                          WorkerCount::kMax));
+        }
+        c.workers = *count;
+    };
+    p.show = [](const AppConfig& c) { return c.workers.to_string(); };
+    return p;
+}
+
 // A text value, taken as written (empty or null: not set); `what` says what it must be.
 template <typename Access>
 Param text_param(std::string key, std::string help, std::string what, Access access) {
@@ -334,6 +356,7 @@ const std::vector<Param>& parameters() {
         text_param("daemon.group", "group for daemon.user; empty: the user's primary group (--group overrides)",
                    "a group name", [](AppConfig& c) -> std::string& { return c.daemon.group; }),
         inline_unparsed_param(),
+        workers_param(),
         ports_param("sip.ports", "UDP/TCP ports where SIP is expected; non-SIP payloads there are counted",
                     [](AppConfig& c) -> std::vector<std::uint16_t>& { return c.pipeline.sip.ports; }),
         bool_param("sip.detect_any_port", "also recognise SIP on any other port by its start line",
@@ -533,6 +556,25 @@ std::vector<detect::Trunk> read_trunks(const std::string& file, const YAML::Node
 
 }  // namespace
 
+unsigned WorkerCount::resolve() const {
+    if (kind == Kind::fixed) return std::clamp(fixed, 1u, kMax);
+    unsigned cores = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) cores = static_cast<unsigned>(CPU_COUNT(&set));
+    if (cores == 0) cores = std::thread::hardware_concurrency();
+    return std::clamp(cores, 1u, kMax);
+}
+
+std::string WorkerCount::to_string() const { return kind == Kind::automatic ? "auto" : std::to_string(fixed); }
+
+std::optional<WorkerCount> WorkerCount::parse(std::string_view text) {
+    if (text == "auto") return WorkerCount{Kind::automatic, 1};
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (error != std::errc{} || end != text.data() + text.size() || value < 1 || value > kMax) return std::nullopt;
+    return WorkerCount{Kind::fixed, value};
+}
+
 detect::DetectorConfig AppConfig::default_detection() {
     detect::DetectorConfig d;
     d.signatures = {"../signatures/*.yaml"};
@@ -624,6 +666,7 @@ std::string describe_parameters() {
             case ParamType::name_list: range = "list of names"; break;
             case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
             case ParamType::unparsed_action: range = "allow|alert|drop"; break;
+            case ParamType::worker_count: range = fmt::format("auto|integer {}..{}", p.min, p.max); break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);
     }

@@ -1,8 +1,11 @@
 #pragma once
 // scamgate.yaml: every parameter is declared once (key, type, range, help) in config.cpp; that one
 // table drives parsing, validation with file:line messages, `--help-config` and docs/config.md.
+#include <cstdint>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,8 +33,25 @@ struct DaemonConfig {
     std::string group;  // empty: the user's primary group
 };
 
+// pipeline.workers (replay --workers): worker threads replay shards packets over.
+struct WorkerCount {
+    static constexpr unsigned kMax = 64;
+    enum class Kind : std::uint8_t { fixed, automatic };
+    Kind kind = Kind::fixed;
+    unsigned fixed = 1;  // 1..kMax when kind is fixed
+
+    // fixed, or for automatic the cores this process may run on (its CPU affinity), within 1..kMax.
+    unsigned resolve() const;
+    std::string to_string() const;  // "auto" or the number
+    // "auto" or a whole number 1..kMax; nullopt for anything else.
+    static std::optional<WorkerCount> parse(std::string_view text);
+};
+
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
+    // 1 by default, not auto: one worker gives a deterministic event order (tests, replay diffs)
+    // and live capture runs one worker whatever this says (docs/config.md).
+    WorkerCount workers;
     CaptureConfig capture;
     DaemonConfig daemon;
     InlineSettings inline_gate;  // inline.*

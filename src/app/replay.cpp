@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <optional>
 
+#include "app/replay_pipeline.h"
 #include "capture/pcap_file.h"
 #include "net/decoder.h"
 #include "output/events.h"
@@ -26,7 +27,7 @@ struct FileCounters {
     std::uint64_t truncated = 0;
 };
 
-void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters& counters, Logger& log) {
+void replay_file(const std::string& path, ReplayPipeline& pipeline, FileCounters& counters, Logger& log) {
     std::optional<capture::PcapFileReader> reader;
     try {
         reader.emplace(path);
@@ -42,15 +43,53 @@ void replay_file(const std::string& path, pipeline::Worker& worker, FileCounters
         return;
     }
     ++counters.files;
-    worker.begin_source(path);
-    while (auto packet = reader->next()) worker.on_packet(*packet);
+    pipeline.begin_source(path);
+    while (auto packet = reader->next()) pipeline.on_packet(*packet);
     if (!reader->error().empty()) {
         ++counters.truncated;
         log.warn("{}: reading stopped early: {}", path, reader->error());
     }
 }
 
+// Today's replay: one worker on this thread, its contacts through the detection stage.
+class SinglePipeline final : public ReplayPipeline {
+public:
+    SinglePipeline(const pipeline::PipelineConfig& config, const Detection* detection, record::ContactSink& output,
+                   Logger& log)
+        : detection_(detection_stage_for(detection, output)),
+          worker_(config, first_sink_of(detection_, output), log, decider_of(detection_)) {}
+    void begin_source(const std::string& name) override { worker_.begin_source(name); }
+    void on_packet(const capture::Packet& packet) override { worker_.on_packet(packet); }
+    void end_source() override { worker_.end_source(); }
+    void finish() override {}
+    StatsReport stats() const override {
+        StatsReport report = worker_.stats();
+        if (detection_) detection_->append_stats(report);
+        return report;
+    }
+
+private:
+    std::optional<policy::DetectionStage> detection_;
+    pipeline::Worker worker_;
+};
+
 }  // namespace
+
+std::optional<policy::DetectionStage> detection_stage_for(const Detection* detection, record::ContactSink& next) {
+    if (detection == nullptr) return std::nullopt;
+    return std::optional<policy::DetectionStage>(std::in_place, detection->detector, detection->policy, next);
+}
+
+record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage, record::ContactSink& output) {
+    return stage ? static_cast<record::ContactSink&>(*stage) : output;
+}
+
+record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage) { return stage ? &*stage : nullptr; }
+
+std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
+                                                     record::ContactSink& output, Logger& log) {
+    return std::make_unique<SinglePipeline>(config, detection, output, log);
+}
 
 Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
     auto settings = config.resolved_detection();
@@ -96,21 +135,21 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     const bool show_table = !events && options.stats == StatsFormat::none;
     if (show_table) sinks.add(table);
 
-    std::optional<policy::DetectionStage> detection;
-    if (options.detection) detection.emplace(options.detection->detector, options.detection->policy, sinks);
-    record::ContactSink& first_sink = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
-    pipeline::Worker worker(config.pipeline, first_sink, log, detection ? &*detection : nullptr);
+    const std::size_t workers = config.workers.resolve();
+    const ShardedOutput sharded_output{events ? &*events : nullptr, show_table ? &table : nullptr};
+    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, sharded_output, workers, log)
+                                : make_single_pipeline(config.pipeline, options.detection, sinks, log);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
     for (const auto& file : files) {
-        replay_file(file, worker, counters, log);
-        if (!options.join) worker.end_source();
+        replay_file(file, *pipeline, counters, log);
+        if (!options.join) pipeline->end_source();
     }
-    if (options.join) worker.end_source();
+    if (options.join) pipeline->end_source();
+    pipeline->finish();
     if (events) events->flush();
 
-    StatsReport stats = worker.stats();
-    if (detection) detection->append_stats(stats);
+    StatsReport stats = pipeline->stats();
     stats.set("capture.files", counters.files);
     stats.set("capture.unreadable_files", counters.unreadable);
     stats.set("capture.unsupported_files", counters.unsupported);

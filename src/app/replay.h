@@ -1,4 +1,5 @@
 #pragma once
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "common/log.h"
 #include "detect/detector.h"
 #include "policy/policy.h"
+#include "policy/stage.h"
 
 namespace scamgate::app {
 
@@ -34,6 +36,13 @@ struct ReplayOptions {
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input
 // could not be read at all (unreadable, unsupported link type). Damaged packets never fail a run.
 int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostream& out, Logger& log);
+
+// A replay worker's detection stage (none without detection): the worker's decider, and the first
+// sink of its records, in front of `next`.
+std::optional<policy::DetectionStage> detection_stage_for(const Detection* detection, record::ContactSink& next);
+// The worker's first sink and decider for `stage` (the stage itself, or `output` and none).
+record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage, record::ContactSink& output);
+record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage);
 
 // Expands folders into their capture files, sorted; plain paths are kept as given.
 std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs);

@@ -4,50 +4,15 @@
 #include <optional>
 
 #include "net/defrag.h"
+#include "net/wire.h"
 
 namespace scamgate::net {
 namespace {
 
-namespace ethertype {
-constexpr std::uint16_t ipv4 = 0x0800, ipv6 = 0x86DD, vlan = 0x8100, qinq = 0x88A8,
-                        qinq_old = 0x9100, transparent_ethernet = 0x6558, erspan12 = 0x88BE,
-                        erspan3 = 0x22EB, pppoe_session = 0x8864,
-                        ppp = 0x880B;  // the GRE protocol of PPTP's enhanced GRE
-}
-
-namespace ppp_protocol {
-constexpr std::uint16_t ipv4 = 0x0021, ipv6 = 0x0057;
-}
-
-namespace dlt {
-constexpr int null = 0, en10mb = 1, raw = 12, raw_openbsd = 14, linktype_raw = 101, loop = 108,
-              linux_sll = 113, ipv4 = 228, ipv6 = 229, linux_sll2 = 276;
-}
-
-namespace ipproto {
-constexpr std::uint8_t hop_by_hop = 0, ipip = 4, tcp = 6, udp = 17, ipv6 = 41, routing = 43,
-                       fragment = 44, gre = 47, ah = 51, no_next = 59, dest_options = 60,
-                       sctp = 132, mobility = 135;
-}
-
 constexpr std::uint16_t kGtpuPort = 2152;
 constexpr std::uint8_t kGtpMessageGpdu = 255;
-constexpr std::size_t kMaxIpv6ExtensionHeaders = 16;
-constexpr std::size_t kEthernetHeader = 14;
-constexpr std::size_t kSllHeader = 16;
-constexpr std::size_t kSll2Header = 20;
-constexpr std::size_t kIpv4MinHeader = 20;
-constexpr std::size_t kIpv6Header = 40;
-constexpr std::size_t kUdpHeader = 8;
-constexpr std::size_t kTcpMinHeader = 20;
-constexpr std::size_t kSctpCommonHeader = 12;
-constexpr std::size_t kPppoeHeader = 6;
 
-bool is_vlan_tpid(std::uint16_t type) {
-    return type == ethertype::vlan || type == ethertype::qinq || type == ethertype::qinq_old;
-}
-
-bool is_bsd_af_inet6(std::uint32_t family) { return family == 24 || family == 28 || family == 30; }
+using namespace wire;  // the constants shared with the shard peek (net/shard.cpp)
 
 struct Addresses {
     IpAddress src;
@@ -354,8 +319,7 @@ struct PacketDecoder::Impl final : detail::FragmentObserver {
                 case ipproto::mobility:
                 case ipproto::ah: {
                     if (data.size() < 2) return count(NetAnomaly::bad_ipv6_extension_header);
-                    const std::size_t length = next == ipproto::ah ? (std::size_t{data[1]} + 2) * 4
-                                                                   : (std::size_t{data[1]} + 1) * 8;
+                    const std::size_t length = ipv6_extension_length(next, data[1]);
                     if (data.size() < length) return count(NetAnomaly::bad_ipv6_extension_header);
                     next = data[0];
                     data = data.subspan(length);

@@ -280,8 +280,16 @@ JsonlWriter::JsonlWriter(const std::string& path, std::ostream& stdout_stream, E
     out_ = file_.get();
 }
 
-void JsonlWriter::on_contact(const record::Contact& contact) {
-    *out_ << to_json(contact, options_).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+std::string to_jsonl(const record::Contact& contact, const EventOptions& options) {
+    std::string line = to_json(contact, options).dump(-1, ' ', false, json::error_handler_t::replace);
+    line += '\n';
+    return line;
+}
+
+void JsonlWriter::on_contact(const record::Contact& contact) { write_line(to_jsonl(contact, options_)); }
+
+void JsonlWriter::write_line(std::string_view line) {
+    *out_ << line;
     ++written_;
 }
 

@@ -34,6 +34,10 @@ nlohmann::json to_json(const record::Contact& contact, const EventOptions& optio
 nlohmann::json to_json(const UnparsedEvent& event);
 nlohmann::json to_json(const StatsReport& report);
 
+// One contact as its JSONL line, newline included: what JsonlWriter writes. Several threads may
+// encode at once (replay --workers N encodes on each worker and writes under one lock).
+std::string to_jsonl(const record::Contact& contact, const EventOptions& options = {});
+
 // {"length": characters, "xxh3_128": hex}: what a redacted text becomes.
 nlohmann::json redacted_text(std::string_view utf8);
 
@@ -43,9 +47,12 @@ public:
     // Throws std::runtime_error when the file cannot be opened.
     explicit JsonlWriter(const std::string& path, std::ostream& stdout_stream, EventOptions options = {});
     void on_contact(const record::Contact& contact) override;
+    // Writes a line made by to_jsonl with this writer's options (the caller serialises writes).
+    void write_line(std::string_view line);
     void on_unparsed(const UnparsedEvent& event);
     void flush();
     std::uint64_t written() const { return written_; }
+    const EventOptions& options() const { return options_; }
 
 private:
     std::unique_ptr<std::ofstream> file_;

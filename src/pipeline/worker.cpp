@@ -271,6 +271,13 @@ void Worker::settle_packet(Timestamp now) {
     impl_->housekeeping(now);
 }
 
+void Worker::advance_clock(Timestamp ts) { impl_->last_ts = std::max(impl_->last_ts, ts); }
+
+void Worker::housekeep_at(Timestamp now) {
+    advance_clock(now);
+    impl_->housekeeping(now);
+}
+
 void Worker::end_source() {
     impl_->tcp.close_all();
     impl_->sctp.clear();

@@ -1,7 +1,8 @@
 #pragma once
 // One worker owns all per-flow state (fragments, TCP streams, SCTP associations, SIP dialogs, SMS in progress) for the flows sharded
-// to it, so nothing in it needs a lock. Replay runs one worker; live capture may run several,
-// each fed the packets whose flow hashes to it.
+// to it, so nothing in it needs a lock. Replay runs one, or several each fed the packets whose
+// outermost IP pair hashes to it (replay --workers N, app/sharded_pipeline.cpp); live capture
+// runs one for now.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -70,6 +71,12 @@ public:
     void settle_packet(Timestamp now);
     // Ends the source: closes TCP streams and ends open calls (end reason capture_end).
     void end_source();
+    // For a worker fed one shard of a capture (replay --workers N), a packet at `ts` that went to
+    // another worker: advance_clock counts ts as seen (the end time of calls still open at
+    // end_source), housekeep_at also runs the timeouts that packet ran there. So timeouts fire
+    // and calls end at the same packet times whatever the sharding.
+    void advance_clock(Timestamp ts);
+    void housekeep_at(Timestamp now);
 
     StatsReport stats() const;
 

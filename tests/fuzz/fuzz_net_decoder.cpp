@@ -2,12 +2,14 @@
 // Header bits 0-3 pick the link type, bit 4 marks every frame as cut by snaplen (wire length
 // larger than what was captured). All frames go through one decoder with tight limits so
 // eviction and timeouts are exercised, timestamps advance one second per frame and expire()
-// runs every eight frames and at the end.
+// runs every eight frames and at the end. Each frame also goes through net::shard_of, the header
+// peek replay --workers N runs on the reader thread before the decoder sees the frame.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 
 #include "net/decoder.h"
+#include "net/shard.h"
 
 namespace {
 
@@ -51,6 +53,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         packet.data = *frame;
         packet.wire_length = static_cast<std::uint32_t>(frame->size() + (snaplen_cut ? 100 : 0));
         ++packet.number;
+        if (scamgate::net::shard_of(linktype, *frame, 3) >= 3) __builtin_trap();
         decoder.decode(packet);
         packet.ts += scamgate::kNanosPerSecond;
         if (packet.number % 8 == 0) decoder.expire(packet.ts);

@@ -1,6 +1,6 @@
 // scamgate-pcapgen: synthetic SIP captures for decoding tests and benchmarks.
 //   scamgate-pcapgen cases OUTDIR
-//   scamgate-pcapgen bench --messages N --out FILE [--tcp-share P] [--seed S] [--rate CPS]
+//   scamgate-pcapgen bench --messages N --out FILE [--tcp-share P] [--seed S] [--rate CPS] [--peers N]
 //   scamgate-pcapgen bench-smpp [--pdus N] --out FILE [--seed S] [--binds B]
 //   scamgate-pcapgen flood [--invites N] --out FILE [--seed S] [--rate PER_S]
 //   scamgate-pcapgen fuzz-seeds OUTDIR   (tests/fuzz/corpus: PPPoE/PPTP decoder seeds, SCTP seeds)
@@ -80,6 +80,9 @@ int main(int argc, char** argv) {
     bench->add_option("--seed", bench_options.seed, "random seed (same seed, same file)")->capture_default_str();
     bench->add_option("--rate", bench_options.calls_per_second, "new calls per second of capture time")
         ->check(CLI::Range(0.01, 100000.0))->capture_default_str();
+    bench->add_option("--peers", bench_options.peers,
+                      "peers calling the gateway, one IP address each (3/4 domestic, 1/4 international trunks)")
+        ->check(CLI::Range(std::size_t{4}, std::size_t{200}))->capture_default_str();
 
     scamgate::pcapgen::SmppBenchOptions smpp_options;
     auto* bench_smpp = app.add_subcommand(

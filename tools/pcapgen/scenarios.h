@@ -110,6 +110,10 @@ struct BenchOptions {
     double tcp_share = 0.1;  // share of calls carried over TCP
     std::uint64_t seed = 1;
     double calls_per_second = 250.0;
+    // Peers (UAs behind an SBC, gateways) calling the one gateway, each its own IP address: three
+    // in four domestic, one in four international trunks. 16 is the historical file; replay
+    // --workers shards by IP pair, so more peers let the work spread over more workers.
+    std::size_t peers = 16;
 };
 
 struct BenchSummary {

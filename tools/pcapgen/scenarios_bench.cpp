@@ -24,7 +24,6 @@ constexpr std::int64_t kMs = 1'000'000;                     // nanoseconds
 constexpr std::uint32_t kGatewayIp = 0xC6336401;             // 198.51.100.1
 constexpr std::uint32_t kDomesticBase = 0xC6336414;          // 198.51.100.20 ..
 constexpr std::uint32_t kTrunkBase = 0xCB00710A;             // 203.0.113.10 ..
-constexpr std::size_t kDomesticPeers = 12, kTrunkPeers = 4, kPeers = kDomesticPeers + kTrunkPeers;
 constexpr std::uint32_t kSnaplen = 65535;
 
 class SplitMix {
@@ -51,9 +50,17 @@ std::string ip_text(std::uint32_t ip) {
            std::to_string((ip >> 8) & 0xFF) + "." + std::to_string(ip & 0xFF);
 }
 
-std::uint32_t peer_ip(std::size_t peer) {
-    return peer < kDomesticPeers ? kDomesticBase + static_cast<std::uint32_t>(peer)
-                                 : kTrunkBase + static_cast<std::uint32_t>(peer - kDomesticPeers);
+// The peers calling the gateway: three in four domestic (198.51.100.20..), one in four
+// international trunks (203.0.113.10..). 16 peers (12 + 4) unless --peers says otherwise.
+struct PeerLayout {
+    explicit PeerLayout(std::size_t peers) : domestic(peers - peers / 4), trunk(peers / 4) {}
+    std::size_t domestic;
+    std::size_t trunk;
+};
+
+std::uint32_t peer_ip(std::size_t peer, const PeerLayout& layout) {
+    return peer < layout.domestic ? kDomesticBase + static_cast<std::uint32_t>(peer)
+                                  : kTrunkBase + static_cast<std::uint32_t>(peer - layout.domestic);
 }
 
 std::string digits(SplitMix& r, int n) {
@@ -120,13 +127,13 @@ std::vector<std::int64_t> step_offsets(CallOutcome outcome, SplitMix& r) {
     }
 }
 
-BenchCall make_bench_call(std::uint64_t seed, std::uint64_t index, double tcp_share) {
+BenchCall make_bench_call(std::uint64_t seed, std::uint64_t index, double tcp_share, const PeerLayout& layout) {
     SplitMix r(seed * 0x100000001B3ULL ^ (index + 1) * 0x9E3779B97F4A7C15ULL);
     BenchCall c;
-    c.peer = r.below(100) < 20 ? kDomesticPeers + r.below(kTrunkPeers) : r.below(kDomesticPeers);
-    const bool trunk = c.peer >= kDomesticPeers;
+    c.peer = r.below(100) < 20 ? layout.domestic + r.below(layout.trunk) : r.below(layout.domestic);
+    const bool trunk = c.peer >= layout.domestic;
     c.sip.tcp = r.unit() < tcp_share;
-    c.sip.caller_ip = ip_text(peer_ip(c.peer));
+    c.sip.caller_ip = ip_text(peer_ip(c.peer, layout));
     c.sip.gateway_ip = ip_text(kGatewayIp);
     c.sip.caller_port = c.sip.tcp ? static_cast<std::uint16_t>(41000 + c.peer) : 5060;
     c.sip.call_id = hex16(r.next()) + "-" + std::to_string(index) + "@" + c.sip.caller_ip;
@@ -282,7 +289,8 @@ struct Event {
 
 class BenchRun {
 public:
-    explicit BenchRun(const BenchOptions& o) : opt_(o), pcap_(o.out), arrivals_(o.seed ^ 0xA5A5A5A5ULL) {}
+    explicit BenchRun(const BenchOptions& o)
+        : opt_(o), layout_(o.peers), pcap_(o.out), arrivals_(o.seed ^ 0xA5A5A5A5ULL), conns_(o.peers) {}
 
     BenchSummary run() {
         next_start_ = kBenchEpochSeconds * 1'000'000'000;
@@ -302,7 +310,7 @@ public:
 private:
     void start_call() {
         const std::uint64_t index = summary_.calls++;
-        const BenchCall c = make_bench_call(opt_.seed, index, opt_.tcp_share);
+        const BenchCall c = make_bench_call(opt_.seed, index, opt_.tcp_share, layout_);
         for (std::uint32_t i = 0; i < c.offsets.size(); ++i) events_.push({next_start_ + c.offsets[i], index, i});
         if (c.sip.tcp) ++summary_.tcp_calls;
         // Poisson arrivals at the configured rate.
@@ -316,11 +324,12 @@ private:
     }
 
     void emit(const Event& e) {
-        const BenchCall c = make_bench_call(opt_.seed, e.call, opt_.tcp_share);
+        const BenchCall c = make_bench_call(opt_.seed, e.call, opt_.tcp_share, layout_);
         const SipStep step = call_steps(c.outcome)[e.step];
         const bool up = sent_by_caller(step);
-        const Flow f = up ? Flow{peer_ip(c.peer), kGatewayIp, c.sip.caller_port, c.sip.gateway_port}
-                          : Flow{kGatewayIp, peer_ip(c.peer), c.sip.gateway_port, c.sip.caller_port};
+        const std::uint32_t peer = peer_ip(c.peer, layout_);
+        const Flow f = up ? Flow{peer, kGatewayIp, c.sip.caller_port, c.sip.gateway_port}
+                          : Flow{kGatewayIp, peer, c.sip.gateway_port, c.sip.caller_port};
         const std::string text = render_sip(c.sip, step);
         if (c.sip.tcp) emit_tcp(e.ts, c.peer, f, up, text);
         else write(e.ts, frames_.build(f, false, text));
@@ -365,11 +374,12 @@ private:
     }
 
     const BenchOptions& opt_;
+    PeerLayout layout_;
     BenchPcap pcap_;
     SplitMix arrivals_;
     FrameBuilder frames_;
     std::priority_queue<Event, std::vector<Event>, std::greater<>> events_;
-    std::array<TcpConn, kPeers> conns_{};
+    std::vector<TcpConn> conns_;
     std::int64_t next_start_ = 0;
     std::int64_t last_ts_ = 0;
     BenchSummary summary_;
@@ -673,10 +683,11 @@ FloodSummary write_invite_flood(const FloodOptions& options) {
     const std::int64_t start = kBenchEpochSeconds * 1'000'000'000;
     const double gap_ns = 1e9 / options.invites_per_second;
     FloodSummary summary;
+    const PeerLayout layout(16);  // the bench's default peers
     for (std::uint64_t i = 0; i < options.invites; ++i) {
         // The bench's calls, with only their INVITE sent: same callers, trunks and SDP sizes.
-        const BenchCall c = make_bench_call(options.seed, i, 0.0);
-        const Flow f{peer_ip(c.peer), kGatewayIp, c.sip.caller_port, c.sip.gateway_port};
+        const BenchCall c = make_bench_call(options.seed, i, 0.0, layout);
+        const Flow f{peer_ip(c.peer, layout), kGatewayIp, c.sip.caller_port, c.sip.gateway_port};
         const auto ts = start + static_cast<std::int64_t>(static_cast<double>(i) * gap_ns);
         pcap.write(ts, frames.build(f, false, render_sip(c.sip, SipStep::invite)));
         ++summary.invites;
@@ -690,6 +701,7 @@ FloodSummary write_invite_flood(const FloodOptions& options) {
 BenchSummary write_bench(const BenchOptions& options) {
     if (options.tcp_share < 0 || options.tcp_share > 1) throw std::invalid_argument("--tcp-share must be in [0,1]");
     if (options.calls_per_second <= 0) throw std::invalid_argument("call rate must be positive");
+    if (options.peers < 4 || options.peers > 200) throw std::invalid_argument("--peers must be 4..200");
     return BenchRun(options).run();
 }
 

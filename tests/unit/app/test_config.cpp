@@ -164,3 +164,33 @@ TEST_CASE("detection.host_model and detection.host_model_threshold: defaults, ov
     CHECK(error_of("detection:\n  host_model_threshold: high\n") ==
           file.path() + ":2: 'detection.host_model_threshold' must be a number, got 'high'");
 }
+
+TEST_CASE("pipeline.workers: 1 by default, auto or 1..64, anything else refused with file:line") {
+    const AppConfig defaults;
+    CHECK(defaults.workers.kind == WorkerCount::Kind::fixed);
+    CHECK(defaults.workers.resolve() == 1);
+
+    const test_support::TempFile file("config", ".yaml");
+    CHECK(load_config(file.write("pipeline:\n  workers: 3\n")).workers.resolve() == 3);
+    CHECK(load_config(file.write("pipeline:\n  workers: 64\n")).workers.to_string() == "64");
+    const AppConfig automatic = load_config(file.write("pipeline:\n  workers: auto\n"));
+    CHECK(automatic.workers.kind == WorkerCount::Kind::automatic);
+    CHECK(automatic.workers.to_string() == "auto");
+    CHECK(automatic.workers.resolve() >= 1);
+    CHECK(automatic.workers.resolve() <= WorkerCount::kMax);
+
+    for (const char* bad : {"0", "65", "two", "2.5", "-1", "[2]"}) {
+        INFO("workers: " << bad);
+        std::string got;
+        try {
+            load_config(file.write(std::string("pipeline:\n  workers: ") + bad + "\n"));
+        } catch (const ConfigError& e) {
+            got = e.what();
+        }
+        const std::string shown = std::string(bad) == "[2]" ? "" : bad;
+        CHECK(got == file.path() + ":2: 'pipeline.workers' is '" + shown + "'; use auto or a number 1..64");
+    }
+    CHECK_FALSE(WorkerCount::parse("3 ").has_value());
+    CHECK_FALSE(WorkerCount::parse("").has_value());
+    CHECK(WorkerCount::parse("1")->resolve() == 1);
+}
