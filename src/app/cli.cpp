@@ -271,7 +271,9 @@ int run_cli(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // CLI11 prints the message (or the help) and has its own codes (105 for a bad value);
+        // the README promises 2 for any bad command line.
+        return app.exit(e) == 0 ? 0 : 2;
     }
     if (help_config) {
         std::cout << describe_parameters();

@@ -94,6 +94,17 @@ check "bad config: file:line and what to do" grep -q "$work/bad.yaml:2: 'sip.por
 "$bin" check -c "${SCAMGATE_SOURCE_DIR:-.}/config/scamgate.yaml" >/dev/null; rc=$?
 check "bundled config passes check" [ $rc -eq 0 ]
 
+# A bad command line exits 2 whatever CLI11 calls the mistake (a value out of a set or range, an
+# unknown option); --help exits 0.
+for args in "replay --stats xml $work/text.pcap" "replay --workers 0 $work/text.pcap" "replay --no-such-option x"; do
+  # shellcheck disable=SC2086  # the words of $args are the arguments
+  "$bin" $args >/dev/null 2>"$work/err"; rc=$?
+  check "bad command line ($args): exit 2 ($rc)" [ $rc -eq 2 ]
+done
+check "bad command line: the message names the option" grep -q -- "--no-such-option" "$work/err"
+"$bin" replay --help >/dev/null 2>&1; rc=$?
+check "--help: exit 0" [ $rc -eq 0 ]
+
 echo "$passes passed, $fails failed, $skips skipped"
 [ $fails -eq 0 ] || exit 1
 [ $skips -eq 0 ] || exit 77
