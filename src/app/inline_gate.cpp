@@ -482,9 +482,7 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     // filled in. The decision is also listed in `decision.decided` under the message's key: carried
     // out unless the policy does not enforce it (monitor) or not_carried_out() says why not.
     record::Verdict judge(const record::Contact& contact, std::string label, InlineDecision& decision) {
-        const policy::DetectionSnapshot& snapshot = user.refresh();
-        record::Verdict verdict = snapshot.detector->assess(contact, user.scratch());
-        policy::decide(*snapshot.policy, contact, verdict);
+        record::Verdict verdict = judge_only(contact);
         const auto keys = record::message_keys(contact);
         if (keys.empty()) {
             decision.call_id = std::move(label);

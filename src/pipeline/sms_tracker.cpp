@@ -9,8 +9,6 @@ namespace scamgate::pipeline {
 
 namespace {
 
-bool is_concatenated(const SmsPart& part) { return part.concat && part.concat->total > 1; }
-
 std::string concat_key(const SmsPart& part) {
     const auto& sms = *part.contact.sms;
     const auto& c = *part.concat;
@@ -76,17 +74,12 @@ record::Contact join_parts(std::vector<std::optional<SmsPart>>& parts, const Con
     return std::move(*joined);
 }
 
-SmsTracker::SmsTracker(const SmsLimits& limits, record::ContactSink& sink, record::ContactDecider* decider)
-    : limits_(limits), sink_(sink), decider_(decider) {}
+bool is_concatenated(const SmsPart& part) { return part.concat && part.concat->total > 1; }
 
-void SmsTracker::decide_if_single(SmsPart& part) {
-    // A part the worker judged already (a SIP MESSAGE, inline) keeps that verdict.
-    if (decider_ != nullptr && !is_concatenated(part) && !part.contact.verdict) decider_->decide(part.contact);
-}
+SmsTracker::SmsTracker(const SmsLimits& limits, record::ContactSink& sink) : limits_(limits), sink_(sink) {}
 
 void SmsTracker::on_request(const PendingKey& key, SmsPart part) {
     ++parts_;
-    decide_if_single(part);
     // A full table: the oldest request by deadline gives way and is recorded without its response.
     while (pending_.size() >= limits_.max_pending_responses) {
         auto oldest = pop_due_pending(std::numeric_limits<Timestamp>::max());
@@ -123,7 +116,6 @@ void SmsTracker::on_response(const PendingKey& key, std::uint32_t command_status
 
 void SmsTracker::on_part(SmsPart part) {
     ++parts_;
-    decide_if_single(part);
     release(std::move(part));
 }
 

@@ -48,11 +48,14 @@ struct PendingKey {
     auto operator<=>(const PendingKey&) const = default;
 };
 
+// One part of a concatenated SMS (UDH or SAR with more than one part), not a message of its own.
+bool is_concatenated(const SmsPart& part);
+
 class SmsTracker {
 public:
-    // `decider` (optional, not owned) judges each single-part SMS when its PDU or MESSAGE arrives.
-    // A concatenated message is judged on its joined text when it is recorded (by the sink).
-    SmsTracker(const SmsLimits& limits, record::ContactSink& sink, record::ContactDecider* decider = nullptr);
+    // Parts arrive judged or not (the worker judges single-part SMS before handing them over); a
+    // concatenated message is judged on its joined text when it is recorded (by the sink).
+    SmsTracker(const SmsLimits& limits, record::ContactSink& sink);
 
     void set_source_name(std::string name) { source_name_ = std::move(name); }
     // An SMPP request carrying an SMS: held until its response, the timeout or the connection end.
@@ -91,7 +94,6 @@ private:
     using PendingMap = std::map<PendingKey, Pending>;
     using ConcatMap = std::map<std::string, ConcatMessage>;
 
-    void decide_if_single(SmsPart& part);
     void release(SmsPart part);
     // Records a held request without its response; returns the next entry.
     PendingMap::iterator release_unanswered(PendingMap::iterator it);
@@ -107,7 +109,6 @@ private:
 
     SmsLimits limits_;
     record::ContactSink& sink_;
-    record::ContactDecider* decider_ = nullptr;
     std::string source_name_;
     PendingMap pending_;
     struct ResponseDeadline {

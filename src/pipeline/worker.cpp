@@ -38,8 +38,6 @@ private:
     bool holding_ = false;
 };
 
-bool is_concatenated(const SmsPart& part) { return part.concat && part.concat->total > 1; }
-
 }  // namespace
 
 struct Worker::Impl final : net::DecodeSink,
@@ -53,7 +51,7 @@ struct Worker::Impl final : net::DecodeSink,
           log(logger),
           decider(judge),
           outbox(contact_sink),
-          sms(config.sms, outbox, judge),
+          sms(config.sms, outbox),
           decoder(config.net, *this),
           tcp(config.tcp, *this),
           sctp(config.sctp, *this),

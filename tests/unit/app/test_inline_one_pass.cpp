@@ -14,6 +14,7 @@
 #include "net/rewrite.h"
 #include "pipeline/worker.h"
 #include "policy/stage.h"
+#include "decider_fakes.h"
 #include "temp_files.h"
 
 using namespace scamgate;
@@ -36,24 +37,8 @@ rules:
     then: {action: drop}
 )";
 
-class CountingDecider final : public record::ContactDecider {
-public:
-    explicit CountingDecider(record::ContactDecider& next) : next_(next) {}
-    void decide(record::Contact& contact) override {
-        ++decisions;
-        next_.decide(contact);
-    }
-    int decisions = 0;
-
-private:
-    record::ContactDecider& next_;
-};
-
-class Collect final : public record::ContactSink {
-public:
-    void on_contact(const record::Contact& contact) override { contacts.push_back(contact); }
-    std::vector<record::Contact> contacts;
-};
+using test_support::CountingDecider;
+using Collect = test_support::CollectContacts;
 
 // The daemon's wiring: detection stage (decider and event sink), worker, gate on that worker, the
 // stage reading the gate's ledger.

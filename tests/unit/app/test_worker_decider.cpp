@@ -13,6 +13,7 @@
 #include "pcapgen/packet_builder.h"
 #include "pipeline/worker.h"
 #include "policy/stage.h"
+#include "decider_fakes.h"
 #include "temp_files.h"
 
 using namespace scamgate;
@@ -48,25 +49,8 @@ mode: enforce
 rules: []
 )";
 
-// Counts the decisions it passes on to the stage.
-class CountingDecider final : public record::ContactDecider {
-public:
-    explicit CountingDecider(record::ContactDecider& next) : next_(next) {}
-    void decide(record::Contact& contact) override {
-        ++decisions;
-        next_.decide(contact);
-    }
-    int decisions = 0;
-
-private:
-    record::ContactDecider& next_;
-};
-
-class Collect final : public record::ContactSink {
-public:
-    void on_contact(const record::Contact& contact) override { contacts.push_back(contact); }
-    std::vector<record::Contact> contacts;
-};
+using test_support::CountingDecider;
+using Collect = test_support::CollectContacts;
 
 std::string request(std::string_view method, std::string_view call_id, int cseq, std::string_view to_tag = {}) {
     return fmt::format(
