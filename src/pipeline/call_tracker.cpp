@@ -166,8 +166,9 @@ CallTracker::Call* CallTracker::find(std::string_view call_id) {
     return it == calls_.end() ? nullptr : it->second.get();
 }
 
-CallMessageSeen CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin) {
-    if (message.is_request) return on_request(message, origin);
+CallMessageSeen CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin,
+                                        const record::Verdict* judged) {
+    if (message.is_request) return on_request(message, origin, judged);
     on_response(message, origin);
     return {};
 }
@@ -180,7 +181,13 @@ CallMessageSeen seen(const std::optional<record::Verdict>& verdict, bool judged_
 
 }  // namespace
 
-CallMessageSeen CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin) {
+CallMessageSeen CallTracker::known(std::string_view call_id) {
+    const Call* call = find(call_id);
+    return call ? seen(call->verdict, false) : CallMessageSeen{};
+}
+
+CallMessageSeen CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin,
+                                        const record::Verdict* judged) {
     auto call_id = sip::unfold(message.first(sip::HeaderId::call_id));
     if (call_id.empty()) return {};
     auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
@@ -188,7 +195,7 @@ CallMessageSeen CallTracker::on_request(const sip::Message& message, const Messa
 
     if (message.method == "INVITE" && !has_to_tag(message)) {
         std::uint32_t number = cseq ? cseq->number : 0;
-        if (!call) return seen(on_initial_invite(message, origin, call_id, number).verdict, true);
+        if (!call) return seen(on_initial_invite(message, origin, call_id, number, judged).verdict, true);
         ++call->details.messages;
         if (call->state == CallState::challenged && number != call->invite_cseq) {
             // The same attempt again, now with credentials.
@@ -220,14 +227,20 @@ CallMessageSeen CallTracker::on_request(const sip::Message& message, const Messa
 }
 
 CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, const MessageOrigin& origin,
-                                                  std::string_view call_id, std::uint32_t cseq) {
+                                                  std::string_view call_id, std::uint32_t cseq,
+                                                  const record::Verdict* judged) {
     if (calls_.size() >= limits_.max_calls) evict_oldest(origin.ts);
 
     auto call = std::make_unique<Call>();
     call->invite_cseq = cseq;
     record::Contact provisional = call_from_invite(message, origin, call_id);
-    // Judged once, here: retransmissions, the retry with credentials and re-INVITEs keep it.
-    if (decider_) decider_->decide(provisional);
+    // Judged once, here (or already, on the INVITE's head over TCP): retransmissions, the retry
+    // with credentials and re-INVITEs keep it.
+    if (judged != nullptr) {
+        provisional.verdict = *judged;
+    } else if (decider_) {
+        decider_->decide(provisional);
+    }
     call->call_id = std::string(call_id);
     call->details = std::move(*provisional.call);
     call->ingress = std::move(provisional.ingress);
