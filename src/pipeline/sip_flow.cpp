@@ -116,11 +116,16 @@ struct SipStreamHandler::DirectionState final : sip::StreamFramer::Sink {
         : framer(limits), limits_(limits), counters_(counters), sink_(sink), tuple_(tuple), encap_(encap) {}
 
     void on_head(const sip::Message& head, std::string_view raw_head) override {
+        hand_on_pending_head();  // a head whose message never came (the framer lost it)
         head_seen_ = true;
+        head_call_id_ = sip::unfold(head.first(sip::HeaderId::call_id));
         head_verdict_ = sink_.on_sip_head(head, origin(), MessageRead{raw_head, on_wire(raw_head)});
         if (head_verdict_) pending_head_.assign(raw_head);
     }
     void on_message(const sip::Message& message, std::string_view raw) override {
+        // The head handed on belongs to this message; should the framer ever have lost that one,
+        // its head goes on alone first.
+        if (head_seen_ && sip::unfold(message.first(sip::HeaderId::call_id)) != head_call_id_) hand_on_pending_head();
         count_message(message, counters_);
         MessageRead read{raw, on_wire(raw)};
         read.head_verdict = head_verdict_ ? &*head_verdict_ : nullptr;
@@ -139,7 +144,10 @@ struct SipStreamHandler::DirectionState final : sip::StreamFramer::Sink {
     // The body of a message whose head was judged will not come (a gap, the connection's end):
     // the head is handed on alone with its verdict.
     void hand_on_pending_head() {
-        if (!head_verdict_) return;
+        if (!head_verdict_) {
+            forget_head();
+            return;
+        }
         sip::Message head;
         const auto parsed = sip::parse_message(pending_head_, sip::Framing::datagram, head, limits_);
         if (parsed.status == sip::ParseStatus::ok) {
@@ -165,6 +173,7 @@ private:
     }
     void forget_head() {
         head_seen_ = false;
+        head_call_id_.clear();
         head_verdict_.reset();
         pending_head_ = std::string();
     }
@@ -175,6 +184,7 @@ private:
     net::FlowTuple tuple_;
     net::Encapsulation encap_;
     bool head_seen_ = false;
+    std::string head_call_id_;
     std::optional<record::Verdict> head_verdict_;
     std::string pending_head_;
 };

@@ -31,6 +31,7 @@ void StreamFramer::feed(std::string_view bytes, Sink& sink) {
     if (bytes.empty()) return;
     feed_ = bytes;
     if (buffer_.empty()) {
+        head_reported_ = false;  // no message is pending: whatever comes is a new one
         feed_at_ = 0;
         const std::size_t used = drain(bytes, sink);
         keep_tail(bytes.substr(used));
@@ -46,7 +47,10 @@ void StreamFramer::feed(std::string_view bytes, Sink& sink) {
     const std::size_t used = drain(buffer_, sink);
     feed_ = {};
     buffer_.erase(0, used);
-    if (buffer_.size() > limits_.max_message_size) buffer_.clear();  // defensive; drain bounds it
+    if (buffer_.size() > limits_.max_message_size) {  // defensive; drain bounds it
+        buffer_.clear();
+        head_reported_ = false;
+    }
 }
 
 StreamFramer::FedPart StreamFramer::fed_part(std::string_view raw) const {
