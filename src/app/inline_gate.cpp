@@ -10,14 +10,11 @@
 
 #include "capture/packet.h"
 #include "net/decoder.h"
-#include "net/sctp.h"
 #include "pipeline/call_tracker.h"
-#include "pipeline/sms_build.h"
 #include "sip/message.h"
 #include "sip/rewrite.h"
-#include "sip/websocket.h"
 #include "smpp/pdu.h"
-#include "smpp/stream_framer.h"
+#include "smpp/rewrite.h"
 
 namespace scamgate::app {
 
@@ -39,10 +36,6 @@ std::string fitted(std::string_view reason, std::size_t length) {
     return out;
 }
 
-// The first reserved SMPP type of number (3.4 and 5.0 define 0..6): an SMSC refuses it with
-// ESME_RINVDSTTON.
-constexpr std::uint8_t kInvalidTon = 0x07;
-
 struct SmppExchange {
     net::FlowTuple tuple;  // the direction the response travels (SMSC -> ESME)
     std::uint32_t sequence = 0;
@@ -52,12 +45,6 @@ struct SmppExchange {
 struct SmppExchangeHash {
     std::size_t operator()(const SmppExchange& e) const noexcept { return e.tuple.hash() * 31 + e.sequence; }
 };
-
-// Where dest_addr_ton is in a submit_sm / data_sm PDU: after the header, service_type and the
-// source address (ton, npi, C-string).
-std::size_t dest_ton_offset(const smpp::ShortMessage& message) {
-    return 16 + message.service_type.size() + 1 + 2 + message.source.value.size() + 1;
-}
 
 bool enforced_block(const record::Verdict& verdict) {
     return verdict.policy_enforces && (verdict.action == "drop" || verdict.action == "reject");
@@ -282,7 +269,7 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
                                                                 : record::NotEnforcedReason::tcp_unsafe);
             return;
         }
-        writable()[*offset + dest_ton_offset(submitted)] = kInvalidTon;
+        smpp::refuse_destination(std::span(writable()).subspan(*offset, wire.bytes.size()), submitted);
         ++smpp_rewritten;
         ++(verdict.action == "reject" ? rejected : dropped);
         if (verdict.action == "reject" && smpp_rejects.size() < config.calls.max_calls) {
@@ -299,9 +286,7 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
             ++tcp_unsafe;
             return;
         }
-        const std::uint32_t status = it->second.status;
-        auto* field = writable().data() + *offset + 8;
-        for (int i = 0; i < 4; ++i) field[i] = static_cast<std::uint8_t>(status >> (24 - 8 * i));
+        smpp::set_command_status(std::span(writable()).subspan(*offset, wire.bytes.size()), it->second.status);
         decision.call_id = fmt::format("smpp seq {}", wire.pdu.header.sequence);
         ++smpp_responses_rewritten;
         smpp_rejects.erase(it);
