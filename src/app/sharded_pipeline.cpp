@@ -231,7 +231,7 @@ public:
                     std::size_t workers, Logger& log)
         : clock_(config.housekeeping_interval), log_(log) {
         for (std::size_t i = 0; i < workers; ++i) {
-            lanes_.push_back(std::make_unique<Lane>(config, detection, output, output_lock_, log));
+            lanes_.push_back(std::make_unique<Lane>(pipeline::share_of(config, workers), detection, output, output_lock_, log));
         }
         for (auto& lane : lanes_) lane->start();
     }

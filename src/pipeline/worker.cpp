@@ -259,6 +259,24 @@ sip::WebSocketLimits websocket_limits(const PipelineConfig& config) {
     return limits;
 }
 
+namespace {
+
+std::size_t divided(std::size_t bound, std::size_t workers) { return std::max<std::size_t>(1, (bound + workers - 1) / workers); }
+
+}  // namespace
+
+PipelineConfig share_of(const PipelineConfig& whole, std::size_t workers) {
+    PipelineConfig share = whole;
+    if (workers <= 1) return share;
+    for (std::size_t* bound : {&share.net.max_fragment_trains, &share.net.max_fragment_bytes, &share.tcp.max_connections,
+                               &share.tcp.max_pending_bytes_total, &share.sctp.max_associations,
+                               &share.sctp.max_pending_bytes_total, &share.calls.max_calls,
+                               &share.sms.max_pending_responses, &share.sms.max_concat_messages}) {
+        *bound = divided(*bound, workers);
+    }
+    return share;
+}
+
 Worker::Worker(const PipelineConfig& config, record::ContactSink& sink, Logger& log, record::ContactDecider* decider)
     : impl_(std::make_unique<Impl>(config, sink, log, decider)) {}
 

@@ -49,6 +49,13 @@ struct PipelineConfig {
 // The WebSocket limits in force: `config.websocket` with sip_parser's max_message_size.
 sip::WebSocketLimits websocket_limits(const PipelineConfig& config);
 
+// One worker's share of `whole` when `workers` workers run side by side: each table bound (calls,
+// TCP connections, SCTP associations, fragment trains, SMS awaiting responses or parts, and the
+// bytes held across them) divided among the workers (rounded up, at least 1), so the process as
+// a whole holds what the configuration says. Bounds per item (a message's size, the bytes held
+// per connection direction) and timeouts are unchanged.
+PipelineConfig share_of(const PipelineConfig& whole, std::size_t workers);
+
 class Worker {
 public:
     // `decider` (optional, not owned, must outlive the worker) judges each call at its initial
