@@ -27,7 +27,7 @@
 #     the chance that all 25 pairs land on one of two queues is 2^-24.
 #   bridge: AF_PACKET fanout by IP address pair with a fixed hash (capture::fanout_member_v4), so
 #     the foreign call comes from a second UAC address chosen to land on the other worker than the
-#     blocked call (both workers decide calls).
+#     blocked call (both workers decide calls); the same address sends the keepalive probe.
 # Needs root, `ip netns`, sipp, ethtool, and for nfqueue iptables with the NFQUEUE target; exits 77
 # (skipped) without.
 set -euo pipefail
@@ -85,7 +85,7 @@ import sys
 def ip(a): return int.from_bytes(bytes(map(int, a.split("."))), "big")
 s, d, n, M = ip(sys.argv[1]), ip(sys.argv[2]), int(sys.argv[3]), 0xFFFFFFFF
 k = ((((s ^ d) * 0x9E3779B1) & M) + ((s + d) & M)) & M
-print(((k * 0x85EBCA6B) & M) >> 16) % n)
+print((((k * 0x85EBCA6B) & M) >> 16) % n)
 PY
 }
 if [[ $WORKERS -gt 1 && $MODE == bridge ]]; then
@@ -97,6 +97,7 @@ if [[ $WORKERS -gt 1 && $MODE == bridge ]]; then
         fi
     done
     [[ $FOREIGN_IP != "$UAC_IP" ]] || fail "no UAC address lands on another worker than $UAC_IP"
+    PROBE_IPS=("$FOREIGN_IP")  # the tag phase has no foreign call
 fi
 [[ $WORKERS -gt 1 && $MODE == nfqueue ]] && PROBE_IPS=($(seq -f "203.0.113.%g" 100 123))
 
@@ -120,7 +121,9 @@ ip link add sgu$$ netns "$NS_UAC" type veth peer name sgg1$$ netns "$NS_GW"
 ip link add sgs$$ netns "$NS_UAS" type veth peer name sgg2$$ netns "$NS_GW"
 ip -n "$NS_UAC" addr add "$UAC_IP/24" dev sgu$$
 [[ $FOREIGN_IP == "$UAC_IP" ]] || ip -n "$NS_UAC" addr add "$FOREIGN_IP/24" dev sgu$$
-for probe_ip in "${PROBE_IPS[@]}"; do ip -n "$NS_UAC" addr add "$probe_ip/24" dev sgu$$; done
+for probe_ip in "${PROBE_IPS[@]}"; do
+    [[ $probe_ip == "$FOREIGN_IP" ]] || ip -n "$NS_UAC" addr add "$probe_ip/24" dev sgu$$
+done
 ip -n "$NS_UAS" addr add "$UAS_IP/24" dev sgs$$
 if [[ $MODE == nfqueue ]]; then
     ip -n "$NS_GW" addr add 203.0.113.1/24 dev sgg1$$
@@ -214,8 +217,8 @@ uac() {  # name scenario csv extra-args... ; prints sipp's exit code (UAC_FROM: 
         "$@" >"$WORK/$name-uac.log" 2>&1) || rc=$?
     echo "$rc"
 }
-# One CRLF keepalive to the UAS's SIP port from each probe address (nfqueue with several workers;
-# nothing listens yet, so nothing answers but ICMP, which the rule does not queue).
+# One CRLF keepalive to the UAS's SIP port from each probe address (several workers; nothing
+# listens yet, so nothing answers but ICMP, which the nfqueue rule does not queue).
 send_probes() {
     [[ ${#PROBE_IPS[@]} -gt 0 ]] || return 0
     ip netns exec "$NS_UAC" python3 - "$UAS_IP" "${PROBE_IPS[@]}" <<'PY' || fail "probes: could not send"
