@@ -8,6 +8,12 @@
 #
 # Usage: bench/inline-rate.sh [--mode nfqueue|bridge] [--no-baseline] [--rates 100,200,...]
 #                             [--seconds S] [--bin PATH] [--queue N] [--sipp-buffer BYTES] [--keep]
+#                             [--workers N]
+#   --workers N (nfqueue, N > 1): `scamgate run --workers N` on queues N..N+W-1, the rule
+#   `--queue-balance Q:Q+W-1`, and N SIPp UACs, each from its own address at rate/N; the kernel
+#   picks a queue from the address pair with a hash seeded at boot, so each UAC address is chosen
+#   by sending it a probe and seeing which queue's counter moved (/proc/net/netfilter/
+#   nfnetlink_queue): one UAC per queue. The columns sum the UACs (rtd: their mean).
 #   --sipp-buffer: SIPp's socket buffers (-buff_size; default 4194304, capped by net.core.rmem_max;
 #   "" for SIPp's own 65535). With SIPp's 64 KiB, the bursts that come out of the queue overflow the
 #   UAC's receive buffer from about 1200 calls/s on a 2-core VM, and the step fails on the load
@@ -59,6 +65,7 @@ bin=${SCAMGATE_BIN:-build/scamgate}
 queue=9
 keep=
 sipp_buffer=4194304
+workers=1
 command_line="$0 $*"
 while (($#)); do
     case $1 in
@@ -70,11 +77,13 @@ while (($#)); do
         --queue) queue=$2; shift 2 ;;
         --keep) keep=1; shift ;;
         --sipp-buffer) sipp_buffer=$2; shift 2 ;;
+        --workers) workers=$2; shift 2 ;;
         -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
         *) echo "inline-rate: unknown argument '$1' (--help)" >&2; exit 2 ;;
     esac
 done
 case $mode in nfqueue | bridge) ;; *) echo "inline-rate: --mode nfqueue|bridge, not '$mode'" >&2; exit 2 ;; esac
+[[ $workers -eq 1 || $mode == nfqueue ]] || { echo "inline-rate: --workers is for nfqueue mode" >&2; exit 2; }
 [[ $(id -u) -eq 0 ]] || { echo "inline-rate: needs root (network namespaces, iptables, NFQUEUE)" >&2; exit 2; }
 for tool in ip iptables sipp python3; do
     command -v $tool >/dev/null || { echo "inline-rate: $tool is missing" >&2; exit 2; }
@@ -88,6 +97,8 @@ NS_GW=sgb-gw-$$
 NS_UAS=sgb-uas-$$
 IF_UAC=sgbu$$ IF_GW1=sgbg1$$ IF_GW2=sgbg2$$ IF_UAS=sgbs$$
 UAC_IP=203.0.113.2
+UAC_IPS=("$UAC_IP")  # one SIPp UAC per address (--workers: one per queue, chosen by pick_uac_addresses)
+CANDIDATES=($(seq -f "203.0.113.%g" 10 41))
 UAS_IP=
 SCAMGATE_PID=
 UAS_PID=
@@ -127,6 +138,10 @@ topology_routed() {  # with-nfqueue-rule (1 or "")
     make_namespaces
     UAS_IP=192.0.2.2
     ip -n "$NS_UAC" addr add "$UAC_IP/24" dev "$IF_UAC"
+    if ((workers > 1)); then
+        local candidate
+        for candidate in "${CANDIDATES[@]}"; do ip -n "$NS_UAC" addr add "$candidate/24" dev "$IF_UAC"; done
+    fi
     ip -n "$NS_GW" addr add 203.0.113.1/24 dev "$IF_GW1"
     ip -n "$NS_GW" addr add 192.0.2.1/24 dev "$IF_GW2"
     ip -n "$NS_UAS" addr add "$UAS_IP/24" dev "$IF_UAS"
@@ -135,8 +150,50 @@ topology_routed() {  # with-nfqueue-rule (1 or "")
     ip -n "$NS_UAS" route add default via 192.0.2.1
     ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
     if [[ -n $1 ]]; then
-        ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queue-num "$queue" --queue-bypass
+        if ((workers > 1)); then
+            ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE \
+                --queue-balance "$queue:$((queue + workers - 1))" --queue-bypass
+        else
+            ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queue-num "$queue" --queue-bypass
+        fi
     fi
+}
+# Packets queued so far to each of our queues (the id sequence of /proc/net/netfilter/nfnetlink_queue).
+queue_ids() {
+    ip netns exec "$NS_GW" awk -v q="$queue" -v n="$workers" '$1 >= q && $1 < q + n { printf "%s=%s ", $1, $8 }' \
+        /proc/net/netfilter/nfnetlink_queue
+}
+# One UAC address per queue: a probe datagram from each candidate to the UAS's port 5060 (nothing
+# listens yet), and the queue whose id sequence moved. scamgate must have bound every queue.
+pick_uac_addresses() {
+    local candidate before after moved
+    local -A taken=()
+    UAC_IPS=()
+    for candidate in "${CANDIDATES[@]}"; do
+        before=$(queue_ids)
+        ip netns exec "$NS_UAC" python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 0)); s.sendto(b"\r\n\r\n", (sys.argv[2], 5060))' \
+            "$candidate" "$UAS_IP"
+        moved=
+        for _ in $(seq 1 20); do
+            after=$(queue_ids)
+            moved=$(python3 -c '
+import sys
+pairs = lambda text: dict(x.split("=") for x in text.split())
+b, a = pairs(sys.argv[1]), pairs(sys.argv[2])
+print(" ".join(q for q in a if a[q] != b.get(q)))' "$before" "$after")
+            [[ -n $moved ]] && break
+            sleep 0.05
+        done
+        if [[ $moved =~ ^[0-9]+$ && -z ${taken[$moved]:-} ]]; then
+            taken[$moved]=$candidate
+            UAC_IPS+=("$candidate")
+        fi
+        ((${#UAC_IPS[@]} == workers)) && break
+    done
+    ((${#UAC_IPS[@]} == workers)) || { echo "inline-rate: found UAC addresses for ${#UAC_IPS[@]} of $workers queues" >&2; exit 1; }
+    echo "UAC addresses, one per queue $queue..$((queue + workers - 1)): ${UAC_IPS[*]}"
 }
 # bridge: the middle namespace only carries the two veth ends, up, no address, no forwarding
 # (scamgate opens them promiscuous). The end hosts compute their checksums in software (veth
@@ -193,7 +250,7 @@ start_gate() {  # step-name
     local args=(run -c "$WORK/config/scamgate.yaml" --control "$WORK/control" --events "$WORK/$name.jsonl"
         --stats json --duration 600)
     if [[ $mode == nfqueue ]]; then
-        args+=(--mode nfqueue --queue "$queue")
+        args+=(--mode nfqueue --queue "$queue" --workers "$workers")
     else
         args+=(--mode bridge --interface "$IF_GW1" --interface "$IF_GW2")
     fi
@@ -202,13 +259,14 @@ start_gate() {  # step-name
     for _ in $(seq 1 300); do
         kill -0 "$SCAMGATE_PID" 2>/dev/null || { cat "$WORK/$name.log" >&2; echo "inline-rate: scamgate exited at start" >&2; exit 1; }
         if [[ $mode == nfqueue ]]; then
-            grep -q "bound queue $queue" "$WORK/$name.log" 2>/dev/null && break
+            grep -q "bound queue $((queue + workers - 1))" "$WORK/$name.log" 2>/dev/null && break
         else
             grep -q "bridging $IF_GW2" "$WORK/$name.log" 2>/dev/null && break
         fi
         sleep 0.1
     done
     ping_through 10 || { cat "$WORK/$name.log" >&2; echo "inline-rate: the UAS is unreachable through scamgate" >&2; exit 1; }
+    if ((workers > 1 && ${#UAC_IPS[@]} != workers)); then pick_uac_addresses >&2; fi
     GATE_T0=$(date +%s.%N)
     GATE_CPU0=$(cpu_ticks "$SCAMGATE_PID")
 }
@@ -242,18 +300,24 @@ printf 'SEQUENTIAL\n+442079460123;+84903002002;London caller\n+14155550123;+8424
 row() {  # prints one table row; exits 1 from python when the step did not hold (stop)
     python3 - "$@" <<'PY'
 import json, sys
-label, rate, uac_csv, uac_rc, stats_path, events_path, rule_pkts, cpu, rcvbuf = sys.argv[1:10]
+label, rate, uac_csvs, uac_rc, stats_path, events_path, rule_pkts, cpu, rcvbuf = sys.argv[1:10]
 rate = int(rate)
-rows = [l.rstrip("\n").split(";") for l in open(uac_csv) if l.strip()]
-head, last = rows[0], rows[-1]
-f = lambda k: last[head.index(k)]
-epoch = lambda k: float(f(k).split("\t")[-1])
-def ms(k):  # HH:MM:SS:uuuuuu
-    h, m, s, us = (int(x) for x in f(k).split(":"))
+lasts = []
+for uac_csv in uac_csvs.split(","):  # one per UAC (--workers): summed
+    rows = [l.rstrip("\n").split(";") for l in open(uac_csv) if l.strip()]
+    lasts.append((rows[0], rows[-1]))
+def values(k):
+    return [last[head.index(k)] for head, last in lasts]
+total = lambda k: sum(int(v) for v in values(k))
+epochs = lambda k: [float(v.split("\t")[-1]) for v in values(k)]
+def to_ms(v):  # HH:MM:SS:uuuuuu
+    h, m, s, us = (int(x) for x in v.split(":"))
     return ((h * 60 + m) * 60 + s) * 1000 + us / 1000
-ok, failed, retrans = int(f("SuccessfulCall(C)")), int(f("FailedCall(C)")), int(f("Retransmissions(C)"))
-timeouts = int(f("FailedTimeoutOnRecv(C)")) + int(f("FailedMaxUDPRetrans(C)"))
-elapsed = max(epoch("CurrentTime") - epoch("StartTime"), 1e-3)
+def ms(k):
+    return sum(to_ms(v) for v in values(k)) / len(lasts)
+ok, failed, retrans = total("SuccessfulCall(C)"), total("FailedCall(C)"), total("Retransmissions(C)")
+timeouts = total("FailedTimeoutOnRecv(C)") + total("FailedMaxUDPRetrans(C)")
+elapsed = max(max(epochs("CurrentTime")) - min(epochs("StartTime")), 1e-3)
 achieved = ok / elapsed
 stats = {}
 if stats_path != "-":
@@ -286,9 +350,13 @@ if uac_rc != "0": notes.append(f"sipp exit {uac_rc}")
 if bypass not in ("-", "n/a", "0"): notes.append("packets around scamgate" if "nfqueue.packets" in stats else "frames lost")
 if achieved < 0.9 * rate: notes.append("rate not held")
 cpu = "-" if cpu == "-" else f"{cpu}%"
+# --workers: the packets each worker read.
+spread = ""
+if stats.get("workers"):
+    spread = " (per worker: " + "/".join(str(stats.get(f"worker.{i}.packets")) for i in range(stats["workers"])) + ")"
 print(f"{label:<9} {rate:>8} {achieved:>9.1f} {ok:>7} {failed:>6} {retrans:>7} {timeouts:>8} {rcvbuf:>6} {ms('ResponseTime1(C)'):>6.1f} "
       f"{cpu:>8} {events:>7} {gate('packets'):>9} {gate('dropped'):>8} {bypass:>6} "
-      f"{st('inline.latency_p50_us'):>7} {st('inline.latency_p99_us'):>7}  {', '.join(notes) or 'ok'}", flush=True)
+      f"{st('inline.latency_p50_us'):>7} {st('inline.latency_p99_us'):>7}  {', '.join(notes) or 'ok'}{spread}", flush=True)
 sys.exit(1 if notes else 0)
 PY
 }
@@ -312,11 +380,24 @@ step() {  # label rate; returns 1 when the step did not hold
         ip netns exec "$NS_UAS" ss -uln | grep -q "$UAS_IP:5060" && break
         sleep 0.1
     done
-    (cd "$WORK" && ip netns exec "$NS_UAC" sipp "$UAS_IP:5060" -sf "$WORK/uac-short.xml" -inf "$WORK/foreign.csv" \
-        -i "$UAC_IP" -p 5060 -r "$rate" -rp 1000 -m "$calls" -nostdin -timeout "$((seconds + 60))s" \
-        -cid_str "bench-$name-%u@$UAC_IP" -key ua scamgate-inline-rate -key dom "$UAC_IP" ${sipp_buffer:+-buff_size "$sipp_buffer"} \
-        -trace_err -error_file "$WORK/$name-uac.err" -trace_stat -stf "$WORK/$name-uac.csv" -fd 1 \
-        >"$WORK/$name-uac.log" 2>&1) || uac_rc=$?
+    # One UAC per address (several with --workers), each its share of the rate and calls.
+    local uacs=${#UAC_IPS[@]} k pids=() csvs=() rc
+    [[ $label == baseline ]] && uacs=1
+    for ((k = 0; k < uacs; k++)); do
+        local from=${UAC_IPS[$k]}
+        (cd "$WORK" && exec ip netns exec "$NS_UAC" sipp "$UAS_IP:5060" -sf "$WORK/uac-short.xml" -inf "$WORK/foreign.csv" \
+            -i "$from" -p 5060 -r "$((rate / uacs))" -rp 1000 -m "$((calls / uacs))" -nostdin -timeout "$((seconds + 60))s" \
+            -cid_str "bench-$name-$k-%u@$from" -key ua scamgate-inline-rate -key dom "$from" ${sipp_buffer:+-buff_size "$sipp_buffer"} \
+            -trace_err -error_file "$WORK/$name-uac$k.err" -trace_stat -stf "$WORK/$name-uac$k.csv" -fd 1 \
+            >"$WORK/$name-uac$k.log" 2>&1) &
+        pids+=($!)
+        csvs+=("$WORK/$name-uac$k.csv")
+    done
+    for pid in "${pids[@]}"; do
+        rc=0
+        wait "$pid" || rc=$?
+        ((rc > uac_rc)) && uac_rc=$rc
+    done
     # The UAS ends by itself after `calls` calls; after failures it would wait for calls that never come.
     for _ in $(seq 1 50); do kill -0 "$UAS_PID" 2>/dev/null || break; sleep 0.1; done
     kill -0 "$UAS_PID" 2>/dev/null && kill -TERM "$UAS_PID" 2>/dev/null
@@ -334,8 +415,8 @@ step() {  # label rate; returns 1 when the step did not hold
         stats=$WORK/$name.stats
         events=$WORK/$name.jsonl
     fi
-    [[ -s $WORK/$name-uac.csv ]] || { tail -20 "$WORK/$name-uac.log" >&2; echo "inline-rate: sipp wrote no stats" >&2; exit 1; }
-    row "$label" "$rate" "$WORK/$name-uac.csv" "$uac_rc" "$stats" "$events" "$rule_pkts" "$GATE_CPU" \
+    [[ -s $WORK/$name-uac0.csv ]] || { tail -20 "$WORK/$name-uac0.log" >&2; echo "inline-rate: sipp wrote no stats" >&2; exit 1; }
+    row "$label" "$rate" "$(IFS=,; echo "${csvs[*]}")" "$uac_rc" "$stats" "$events" "$rule_pkts" "$GATE_CPU" \
         "$(($(rcvbuf_errors) - rcvbuf0))"
 }
 
@@ -351,6 +432,8 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 echo "command: $command_line"
 echo "scamgate: $bin ($(git -C "$SRC" describe --always --dirty 2>/dev/null || echo '?'))"
 echo "sipp: $({ sipp -v 2>&1 || true; } | grep -m1 -o 'SIPp v[^ ]*' || echo '?')"
+echo "workers: $workers$( ((workers > 1)) && echo " (queues $queue..$((queue + workers - 1)), one SIPp UAC per queue)")"
+echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "steps: ${rates} calls/s, ${seconds} s each; short answered calls (7 SIP messages each, no pause); sipp -buff_size ${sipp_buffer:-default} (net.core.rmem_max $(sysctl -n net.core.rmem_max))"
 echo
 SUMMARY=()

@@ -144,6 +144,18 @@ BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Wo
     return Bridge(sides, worker, gate, log, reloads).run(stop, deadline);
 }
 
+void merge_bridge_runs(BridgeRun& total, const BridgeRun& other) {
+    total.packets += other.packets;
+    total.forwarded += other.forwarded;
+    total.dropped += other.dropped;
+    total.rewritten += other.rewritten;
+    total.replies_sent += other.replies_sent;
+    total.inject_errors += other.inject_errors;
+    total.latency.merge(other.latency);
+    total.service.merge(other.service);
+    if (total.failure.empty()) total.failure = other.failure;
+}
+
 void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
     stats.set("bridge.packets", run.packets);
     stats.set("bridge.forwarded", run.forwarded);

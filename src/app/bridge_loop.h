@@ -33,11 +33,16 @@ struct BridgeRun {
     std::string failure;       // why reading failed; empty after a requested stop
 };
 
-// Runs until `stop` is set or the deadline passes. `sides` holds exactly two open captures.
+// Runs until `stop` is set or the deadline passes. `sides` holds exactly two open captures (with
+// several workers, this worker's share of each port: each worker forwards its frames out of its
+// own capture of the other port).
 // `gate` may be null (a plain bridge that only records); `reloads` null when nothing reloads.
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
                           Logger& log, const ReloadActivity* reloads = nullptr);
+
+// Sums `other` (another worker's run) into `total`; the first failure is kept.
+void merge_bridge_runs(BridgeRun& total, const BridgeRun& other);
 
 void append_bridge_stats(const BridgeRun& run, StatsReport& stats);
 

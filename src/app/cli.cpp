@@ -222,6 +222,17 @@ int run_cli(int argc, char** argv) {
                "(inline: drop, reject and tag carried out; docs/operations.md)");
     add_common(*run_cmd, common);
     run_args.add_to(*run_cmd, trunk_options);
+    run_cmd
+        ->add_option("--workers", workers_option,
+                     "worker threads: N (1..64) or auto (one per core). nfqueue: one queue each, --queue Q to Q+N-1, "
+                     "which the rule must spread over with --queue-balance Q:Q+N-1; passive and bridge: each worker "
+                     "gets its share of every interface (AF_PACKET fanout by IP address pair) (pipeline.workers, "
+                     "default 1; docs/operations.md)")
+        ->check(CLI::Validator(
+            [](const std::string& text) {
+                return WorkerCount::parse(text) ? std::string() : std::string("use auto or a number 1..64");
+            },
+            "N|auto"));
 
     std::string reload_control;
     auto* reload_cmd = app.add_subcommand(
@@ -328,10 +339,6 @@ int run_cli(int argc, char** argv) {
     if (run_cmd->parsed()) {
         if (auto code = check_run(config, run, log)) return *code;
         const std::string mode = effective_capture(config.capture, run).mode;
-        if (config.workers.resolve() > 1) {
-            log.info("pipeline.workers is {}: live capture runs one worker until its fan-out lands (replay uses {})",
-                     config.workers.to_string(), config.workers.resolve());
-        }
         if (run.queue && mode != "nfqueue") log.warn("--queue applies to nfqueue mode; ignored in {} mode", mode);
         if (run.active_replies && mode != "passive") {
             log.warn("--active-replies applies to passive mode; {} mode answers rejects itself", mode);

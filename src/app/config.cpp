@@ -300,9 +300,10 @@ Param inline_unparsed_param() {
 
 Param workers_param() {
     Param p{"pipeline.workers", ParamType::worker_count, 1, WorkerCount::kMax,
-            "worker threads `scamgate replay` shards packets over (by outermost IP pair: docs/architecture.md); "
-            "auto: one per core available. 1 keeps the capture's event order; more give the same events in "
-            "another order. `run` uses one for now (replay --workers overrides)", {}, {}};
+            "worker threads packets are shared over, by outermost IP address pair (docs/architecture.md): replay "
+            "shards a capture over them; run gives each its own NFQUEUE (capture.queue and up) or its share of "
+            "every interface (AF_PACKET fanout). auto: one per core available. 1 keeps the capture's event order; "
+            "more give the same events in another order (--workers overrides)", {}, {}};
     p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
         auto count = n.IsScalar() ? WorkerCount::parse(n.Scalar()) : std::nullopt;
         if (!count) {

@@ -33,7 +33,7 @@ struct DaemonConfig {
     std::string group;  // empty: the user's primary group
 };
 
-// pipeline.workers (replay --workers): worker threads replay shards packets over.
+// pipeline.workers (replay and run --workers): worker threads packets are shared over.
 struct WorkerCount {
     static constexpr unsigned kMax = 64;
     enum class Kind : std::uint8_t { fixed, automatic };
@@ -49,8 +49,8 @@ struct WorkerCount {
 
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
-    // 1 by default, not auto: one worker gives a deterministic event order (tests, replay diffs)
-    // and live capture runs one worker whatever this says (docs/config.md).
+    // 1 by default, not auto: one worker gives a deterministic event order (tests, replay diffs),
+    // and nfqueue's queue range must match the iptables rule (docs/config.md).
     WorkerCount workers;
     CaptureConfig capture;
     DaemonConfig daemon;

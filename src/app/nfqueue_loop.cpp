@@ -191,9 +191,9 @@ void account_kernel_counters(int queue, const std::optional<QueueCounters>& at_s
     const std::uint64_t queued = at_end->id_sequence - at_start->id_sequence;
     run.not_seen = queued > run.packets ? queued - run.packets : 0;
     if (run.not_seen > 0 || run.kernel_queue_dropped > 0 || run.kernel_user_dropped > 0) {
-        log.warn("nfqueue: {} packets queued for scamgate never reached it (the queue or socket was full: fail-open "
+        log.warn("nfqueue: queue {}: {} packets queued for scamgate never reached it (the queue or socket was full: fail-open "
                  "let them through unfiltered); kernel queue drops {}, socket drops {}; raise capture.buffer_mb or "
-                 "lower the load", run.not_seen, run.kernel_queue_dropped, run.kernel_user_dropped);
+                 "lower the load", queue, run.not_seen, run.kernel_queue_dropped, run.kernel_user_dropped);
     }
 }
 
@@ -229,66 +229,121 @@ bool nfqueue_available() {
 #endif
 }
 
-NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate,
-                            const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind) {
-    NfqueueRun run;
-    run.service = ServiceTimes(settings.reloads);
-    const int queue = settings.queue;
 #ifdef SCAMGATE_HAVE_NFQUEUE
-    LoopState state{worker, gate, log, run};
-    nfq_handle* handle = nfq_open();
-    if (handle == nullptr) {
-        run.failure = fmt::format("cannot open netfilter queue handle: {} (needs CAP_NET_ADMIN)", std::strerror(errno));
-        return run;
+struct NfqueueBinding::Impl {
+    Impl(const NfqueueSettings& s, pipeline::Worker& worker, InlineGate* gate, Logger& log)
+        : settings(s), state{worker, gate, log, run} {
+        run.service = ServiceTimes(settings.reloads);
     }
-    nfq_q_handle* qh = nfq_create_queue(handle, static_cast<std::uint16_t>(queue), &on_queued, &state);
-    if (qh == nullptr) {
-        run.failure = fmt::format("cannot bind NFQUEUE {}: {} (another process bound it, or no CAP_NET_ADMIN)", queue,
+    ~Impl() {
+        if (queue_handle != nullptr) nfq_destroy_queue(queue_handle);
+        if (handle != nullptr) nfq_close(handle);
+    }
+
+    void bind(Logger& log) {
+        const int queue = settings.queue;
+        handle = nfq_open();
+        if (handle == nullptr) {
+            failure = fmt::format("cannot open netfilter queue handle: {} (needs CAP_NET_ADMIN)", std::strerror(errno));
+            return;
+        }
+        queue_handle = nfq_create_queue(handle, static_cast<std::uint16_t>(queue), &on_queued, &state);
+        if (queue_handle == nullptr) {
+            failure = fmt::format("cannot bind NFQUEUE {}: {} (another process bound it, or no CAP_NET_ADMIN)", queue,
                                   std::strerror(errno));
-        nfq_close(handle);
-        return run;
-    }
-    if (nfq_set_mode(qh, NFQNL_COPY_PACKET, 0xffff) < 0) {
-        run.failure = fmt::format("cannot set copy-packet mode on NFQUEUE {}: {}", queue, std::strerror(errno));
-    }
-    // A full queue lets packets through rather than dropping them (kernel >= 3.6); a long queue
-    // and a large socket buffer make that rare under bursts.
-    (void)nfq_set_queue_flags(qh, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
-    if (nfq_set_queue_maxlen(qh, settings.queue_maxlen) < 0) log.warn("nfqueue: cannot set the queue length to {}", settings.queue_maxlen);
-    const unsigned int socket_buffer =
-        nfnl_rcvbufsiz(nfq_nfnlh(handle), static_cast<unsigned int>(settings.socket_buffer_bytes));
-    const int fd = nfq_fd(handle);
-    const std::optional<QueueCounters> at_start = queue_counters(queue);
-    const int one = 1;
-    (void)setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
-    if (run.failure.empty() && after_bind) run.failure = after_bind();
-    if (run.failure.empty()) {
+            return;
+        }
+        if (nfq_set_mode(queue_handle, NFQNL_COPY_PACKET, 0xffff) < 0) {
+            failure = fmt::format("cannot set copy-packet mode on NFQUEUE {}: {}", queue, std::strerror(errno));
+            return;
+        }
+        // A full queue lets packets through rather than dropping them (kernel >= 3.6); a long queue
+        // and a large socket buffer make that rare under bursts.
+        (void)nfq_set_queue_flags(queue_handle, NFQA_CFG_F_FAIL_OPEN, NFQA_CFG_F_FAIL_OPEN);
+        if (nfq_set_queue_maxlen(queue_handle, settings.queue_maxlen) < 0) {
+            log.warn("nfqueue: cannot set the length of queue {} to {}", queue, settings.queue_maxlen);
+        }
+        const unsigned int socket_buffer =
+            nfnl_rcvbufsiz(nfq_nfnlh(handle), static_cast<unsigned int>(settings.socket_buffer_bytes));
+        fd = nfq_fd(handle);
+        at_start = queue_counters(queue);
+        const int one = 1;
+        (void)setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
         log.info("nfqueue mode: bound queue {} (copy-packet mode, queue length {}, socket buffer {} KiB)", queue,
                  settings.queue_maxlen, socket_buffer / 1024);
     }
 
-    std::vector<char> buffer(0x10000 + 4096);
-    while (run.failure.empty() && !stop.load()) {
-        if (settings.deadline && std::chrono::steady_clock::now() >= *settings.deadline) break;
-        // Idle after 100 ms at most: look at stop and the deadline again.
-        if (read_once(handle, fd, buffer, 100) == ReadResult::failed) {
-            run.failure = fmt::format("reading NFQUEUE {}: {}", queue, std::strerror(errno));
+    NfqueueRun loop(const std::atomic<bool>& stop) {
+        std::vector<char> buffer(0x10000 + 4096);
+        while (!stop.load()) {
+            if (settings.deadline && std::chrono::steady_clock::now() >= *settings.deadline) break;
+            // Idle after 100 ms at most: look at stop and the deadline again.
+            if (read_once(handle, fd, buffer, 100) == ReadResult::failed) {
+                run.failure = fmt::format("reading NFQUEUE {}: {}", settings.queue, std::strerror(errno));
+                break;
+            }
         }
+        if (run.failure.empty()) drain(handle, fd, buffer);
+        account_kernel_counters(settings.queue, at_start, run, state.log);
+        return std::move(run);
     }
-    if (run.failure.empty()) drain(handle, fd, buffer);
-    account_kernel_counters(queue, at_start, run, log);
-    nfq_destroy_queue(qh);
-    nfq_close(handle);
+
+    NfqueueSettings settings;
+    NfqueueRun run;
+    LoopState state;
+    nfq_handle* handle = nullptr;
+    nfq_q_handle* queue_handle = nullptr;
+    int fd = -1;
+    std::optional<QueueCounters> at_start;
+    std::string failure;
+};
 #else
-    (void)settings;
-    (void)worker;
-    (void)gate;
-    (void)stop;
-    (void)log;
-    (void)after_bind;
-    run.failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)";
+struct NfqueueBinding::Impl {
+    Impl(const NfqueueSettings& s, pipeline::Worker&, InlineGate*, Logger&) : settings(s) {}
+    void bind(Logger&) { failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)"; }
+    NfqueueRun loop(const std::atomic<bool>&) {
+        NfqueueRun run;
+        run.failure = failure;
+        return run;
+    }
+    NfqueueSettings settings;
+    std::string failure;
+};
 #endif
-    return run;
+
+NfqueueBinding::NfqueueBinding(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate, Logger& log)
+    : impl_(std::make_unique<Impl>(settings, worker, gate, log)) {
+    impl_->bind(log);
+}
+
+NfqueueBinding::~NfqueueBinding() = default;
+
+int NfqueueBinding::queue() const { return impl_->settings.queue; }
+
+const std::string& NfqueueBinding::failure() const { return impl_->failure; }
+
+NfqueueRun NfqueueBinding::run(const std::atomic<bool>& stop) {
+    if (!impl_->failure.empty()) {
+        NfqueueRun run;
+        run.failure = impl_->failure;
+        return run;
+    }
+    return impl_->loop(stop);
+}
+
+void merge_nfqueue_runs(NfqueueRun& total, const NfqueueRun& other) {
+    total.packets += other.packets;
+    total.accepted += other.accepted;
+    total.dropped += other.dropped;
+    total.replies_sent += other.replies_sent;
+    total.reply_errors += other.reply_errors;
+    total.rewritten += other.rewritten;
+    total.not_seen += other.not_seen;
+    total.kernel_queue_dropped += other.kernel_queue_dropped;
+    total.kernel_user_dropped += other.kernel_user_dropped;
+    total.latency.merge(other.latency);
+    total.service.merge(other.service);
+    if (total.failure.empty()) total.failure = other.failure;
 }
 
 void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {

@@ -1,14 +1,14 @@
 #pragma once
-// nfqueue mode's packet loop: binds an NFQUEUE (libnetfilter-queue, copy-packet mode), asks the
-// InlineGate for each queued packet's verdict, sets it (with the changed bytes when the gate
-// rewrote the packet), sends the gate's SIP replies, then hands the packet and the reply to the
-// Worker (records, as in passive mode). Built only when libnetfilter-queue was found
+// nfqueue mode's packet loop: binds an NFQUEUE (libnetfilter-queue, copy-packet mode; one queue
+// per worker with pipeline.workers > 1), asks the InlineGate for each queued packet's verdict,
+// sets it (with the changed bytes when the gate rewrote the packet), sends the gate's SIP replies,
+// then hands the packet and the reply to the Worker (records, as in passive mode). Built only when libnetfilter-queue was found
 // (SCAMGATE_HAVE_NFQUEUE); otherwise nfqueue_available() is false.
 #include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -40,10 +40,6 @@ struct NfqueueRun {
     std::string failure;  // why the queue could not be bound or read; empty after a requested stop
 };
 
-// Called once the queue is bound, before the first packet: returns why the run must stop (e.g.
-// the privilege drop failed), or "" to go on.
-using AfterBind = std::function<std::string()>;
-
 struct NfqueueSettings {
     int queue = 0;
     std::size_t socket_buffer_bytes = 32u << 20;  // netlink receive buffer (capture.buffer_mb)
@@ -52,10 +48,33 @@ struct NfqueueSettings {
     const ReloadActivity* reloads = nullptr;                        // null: no reloads in this run
 };
 
-// Runs until `stop` is set or the deadline passes. `gate` may be null (no detection: every packet
-// is accepted and only recorded).
-NfqueueRun run_nfqueue_loop(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate,
-                            const std::atomic<bool>& stop, Logger& log, const AfterBind& after_bind = {});
+// One NFQUEUE bound for one worker: its packets are verdicted by the thread that calls run(), with
+// that worker and gate. With several workers the daemon binds every queue first (on the thread
+// that then drops root), then runs each binding on a thread of its own (app/run_cmd.cpp).
+class NfqueueBinding {
+public:
+    // Binds settings.queue (copy-packet mode, fail-open when the queue is full); failure() says
+    // why when it could not. `gate` may be null (no detection: every packet is accepted and only
+    // recorded). `worker`, `gate` and `log` must outlive the binding.
+    NfqueueBinding(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate, Logger& log);
+    ~NfqueueBinding();  // unbinds the queue
+    NfqueueBinding(const NfqueueBinding&) = delete;
+    NfqueueBinding& operator=(const NfqueueBinding&) = delete;
+
+    int queue() const;
+    // Why the queue could not be bound; empty when it is.
+    const std::string& failure() const;
+    // Reads and verdicts until `stop` is set, the deadline passes or reading fails (the run's
+    // failure then says why); the packets already queued get their verdicts before it returns.
+    NfqueueRun run(const std::atomic<bool>& stop);
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Sums `other` (another queue's run) into `total`; the first failure is kept.
+void merge_nfqueue_runs(NfqueueRun& total, const NfqueueRun& other);
 
 void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats);
 

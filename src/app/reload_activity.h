@@ -36,6 +36,11 @@ public:
     explicit ServiceTimes(const ReloadActivity* reloads = nullptr) : reloads_(reloads) {}
 
     void record_since(Clock::time_point started);
+    // Adds another worker's times (each live worker thread keeps its own).
+    void merge(const ServiceTimes& other) {
+        steady_.merge(other.steady_);
+        during_reload_.merge(other.during_reload_);
+    }
     // inline.service_{samples,p50_us,p99_us,max_us} outside reloads and
     // inline.reload_service_{samples,p50_us,p99_us,max_us} for the packets a reload covered.
     void append_stats(StatsReport& stats) const;

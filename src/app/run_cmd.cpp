@@ -4,12 +4,17 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
-#include <span>
 #include <chrono>
 #include <csignal>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 
 #include <fmt/format.h>
@@ -81,21 +86,9 @@ private:
     std::thread thread_;
 };
 
-// Events reach the file as each contact finishes, so `tail -f` sees them at once.
-class FlushEachLine final : public record::ContactSink {
-public:
-    explicit FlushEachLine(output::JsonlWriter& writer) : writer_(writer) {}
-    void on_contact(const record::Contact& contact) override {
-        writer_.on_contact(contact);
-        writer_.flush();
-    }
-
-private:
-    output::JsonlWriter& writer_;
-};
-
-// Every interface read in turn by one thread: a batch from each that has packets, then poll()
-// on all of them when none had any. Packets are numbered across interfaces for the logs.
+// A worker's captures (one per interface) read in turn by its thread: a batch from each that has
+// packets, then poll() on all of them when none had any. Packets are numbered across interfaces
+// for the logs.
 class CaptureLoop {
 public:
     // With `replies` (active replies), each packet is also shown to the gate and the SIP response
@@ -183,46 +176,70 @@ capture::LiveOptions live_options(const CaptureConfig& capture, const std::strin
     return o;
 }
 
-// Opens every interface with its filter; throws capture::CaptureError for the first that fails.
-std::vector<capture::LiveCapture> open_captures(const AppConfig& config, const CaptureConfig& capture, Logger& log) {
-    std::vector<capture::LiveCapture> captures;
+// Opens every interface with its filter, once per worker: the result holds each worker's
+// captures, one of each interface in capture.interfaces' order. With several workers each
+// interface's captures form one AF_PACKET fanout group, so each frame reaches one worker, chosen
+// by its IP address pair (capture::open_fanout). Throws capture::CaptureError for the first
+// interface that fails.
+std::vector<std::vector<capture::LiveCapture>> open_captures(const AppConfig& config, const CaptureConfig& capture,
+                                                             std::size_t workers, Logger& log) {
+    std::vector<std::vector<capture::LiveCapture>> lanes(workers);
     const bool bridge = capture.mode == "bridge";
     for (const auto& name : capture.interfaces) {
-        auto& c = captures.emplace_back(live_options(capture, name, bridge ? "" : capture.bpf));
+        auto members = capture::open_fanout(live_options(capture, name, bridge ? "" : capture.bpf), workers);
+        const capture::LiveCapture& c = members.front();
         for (const auto& w : c.warnings()) log.warn("{}", w);
         if (!net::is_supported_linktype(c.linktype())) {
             throw capture::CaptureError(fmt::format("cannot capture on '{}': unsupported link type {} ({})", name,
                                                     c.linktype(), c.linktype_name()));
         }
+        const std::string spread =
+            workers > 1 ? fmt::format("; {} workers, AF_PACKET fanout group {} by IP address pair", workers,
+                                      *c.fanout_group())
+                        : std::string();
         if (bridge) {
             if (c.linktype() != 1) {
                 throw capture::CaptureError(fmt::format("cannot bridge on '{}': link type {} is not Ethernet", name,
                                                         c.linktype_name()));
             }
-            log.info("bridging {} (incoming frames, promiscuous; every frame is forwarded unless dropped)", name);
-            continue;
+            log.info("bridging {} (incoming frames, promiscuous; every frame is forwarded unless dropped{})", name, spread);
+        } else {
+            // The default filter depends on the link type (no `vlan` on Linux cooked captures).
+            if (capture.bpf.empty()) {
+                for (auto& member : members) member.set_filter(effective_filter(config, capture, c.linktype()));
+            }
+            log.info("capturing on {} (link type {}, {} timestamps); filter: {}{}{}", name, c.linktype_name(),
+                     c.nanosecond_timestamps() ? "nanosecond" : "microsecond", members.front().filter(),
+                     capture.bpf.empty() ? " (the default, docs/operations.md)" : "", spread);
         }
-        // The default filter depends on the link type (no `vlan` on Linux cooked captures).
-        if (capture.bpf.empty()) c.set_filter(effective_filter(config, capture, c.linktype()));
-        log.info("capturing on {} (link type {}, {} timestamps); filter: {}{}", name, c.linktype_name(),
-                 c.nanosecond_timestamps() ? "nanosecond" : "microsecond", c.filter(),
-                 capture.bpf.empty() ? " (the default, docs/operations.md)" : "");
+        for (std::size_t i = 0; i < workers; ++i) lanes[i].push_back(std::move(members[i]));
     }
-    return captures;
+    return lanes;
 }
 
-// Sums the interfaces' counters into the stats and logs each interface's.
-void append_capture_stats(const std::vector<capture::LiveCapture>& captures, std::uint64_t packets,
-                          StatsReport& stats, Logger& log) {
-    stats.set("capture.interfaces", captures.size());
+// Sums the interfaces' counters into the stats and logs each capture's. The workers' captures of
+// one interface count their own frames (received, kernel drops), which add up; the interface's
+// own drops (ps_ifdrop: the device's counter) are the same for each, so they are counted once.
+void append_capture_stats(const std::vector<std::vector<capture::LiveCapture>>& lanes,
+                          const std::vector<std::string>& interfaces, std::uint64_t packets, StatsReport& stats,
+                          Logger& log) {
+    stats.set("capture.interfaces", interfaces.size());
     stats.set("capture.packets", packets);
-    for (const auto& c : captures) {
-        const auto s = c.stats();
-        stats.add("capture.received", s.received);
-        stats.add("capture.kernel_drops", s.kernel_drops);
-        stats.add("capture.interface_drops", s.interface_drops);
-        log.info("{}: {} packets read, {} received by the filter, {} kernel drops, {} interface drops", c.interface(),
-                 c.packets(), s.received, s.kernel_drops, s.interface_drops);
+    stats.add("capture.received", 0);
+    stats.add("capture.kernel_drops", 0);
+    for (std::size_t k = 0; k < interfaces.size(); ++k) {
+        std::uint64_t interface_drops = 0;
+        for (std::size_t i = 0; i < lanes.size(); ++i) {
+            const capture::LiveCapture& c = lanes[i][k];
+            const auto s = c.stats();
+            stats.add("capture.received", s.received);
+            stats.add("capture.kernel_drops", s.kernel_drops);
+            interface_drops = std::max(interface_drops, s.interface_drops);
+            log.info("{}{}: {} packets read, {} received by the filter, {} kernel drops, {} interface drops",
+                     c.interface(), lanes.size() > 1 ? fmt::format(" (worker {})", i) : std::string(), c.packets(),
+                     s.received, s.kernel_drops, s.interface_drops);
+        }
+        stats.add("capture.interface_drops", interface_drops);
     }
 }
 
@@ -235,11 +252,17 @@ void print_stats(StatsFormat format, const StatsReport& stats, std::ostream& out
 }
 
 // Refuses what this build cannot run: the exit code, or nullopt when the run may start.
-std::optional<int> refuse(const CaptureConfig& capture, const std::string& filter, Logger& log) {
+std::optional<int> refuse(const CaptureConfig& capture, const std::string& filter, std::size_t workers, Logger& log) {
     if (capture.mode == "nfqueue") {
         if (!nfqueue_available()) {
             log.error("mode nfqueue is not in this build: libnetfilter-queue-dev was not found when it was built "
                       "(install it, e.g. scripts/deps build, and rebuild)");
+            return 2;
+        }
+        if (capture.queue + workers - 1 > 65535) {
+            log.error("nfqueue mode with {} workers needs queues {}..{}: past the last queue, 65535; lower capture.queue "
+                      "(--queue) or pipeline.workers (--workers)",
+                      workers, capture.queue, capture.queue + workers - 1);
             return 2;
         }
         return std::nullopt;
@@ -299,26 +322,112 @@ std::string effective_filter(const AppConfig& config, const CaptureConfig& captu
 
 std::optional<int> check_run(const AppConfig& config, const RunOptions& options, Logger& log) {
     const CaptureConfig capture = effective_capture(config.capture, options);
-    return refuse(capture, effective_filter(config, capture), log);
+    return refuse(capture, effective_filter(config, capture), config.workers.resolve(), log);
 }
 
 namespace {
 
-// What every mode shares: the events writer, the detection in force (replaced as a whole by each
-// successful reload), the worker, the signal watcher and the control socket.
-struct Daemon {
-    Daemon(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& logger)
-        : log(logger), signals(stop, hup) {
-        const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
-        if (!events_path.empty()) events.emplace(events_path, out, output::EventOptions{config.redact_text});
-        if (events) sinks.add(flushing.emplace(*events));
-        if (!events) log.warn("no --events and no output.events: contacts are only counted");
-        if (options.detection) {
-            holder.emplace(std::shared_ptr<const Detection>(options.detection, [](const Detection*) {}));
-            detection.emplace(*holder, sinks);
+// The one writer of the daemon's events: every worker's events reach one file (or stdout) a
+// whole line at a time, flushed as it is written so `tail -f` sees it at once. Each line is
+// encoded on its worker's thread (the expensive part); only the write and the flush happen under
+// the lock.
+class EventsOutput {
+public:
+    EventsOutput(const std::string& path, std::ostream& out, const output::EventOptions& options) {
+        if (!path.empty()) writer_.emplace(path, out, options);
+    }
+    bool enabled() const { return writer_.has_value(); }
+    void write(const record::Contact& contact) {
+        if (!writer_) return;
+        const std::string line = output::to_jsonl(contact, writer_->options());
+        const std::lock_guard hold(lock_);
+        writer_->write_line(line);
+        writer_->flush();
+    }
+    void write_unparsed(const output::UnparsedEvent& event) {
+        if (!writer_) return;
+        const std::lock_guard hold(lock_);
+        writer_->on_unparsed(event);
+        writer_->flush();
+    }
+    void flush() {
+        if (!writer_) return;
+        const std::lock_guard hold(lock_);
+        writer_->flush();
+    }
+
+private:
+    std::optional<output::JsonlWriter> writer_;
+    std::mutex lock_;
+};
+
+// A worker's finished contacts, to the one writer.
+class LaneEvents final : public record::ContactSink {
+public:
+    explicit LaneEvents(EventsOutput& output) : output_(output) {}
+    void on_contact(const record::Contact& contact) override { output_.write(contact); }
+
+private:
+    EventsOutput& output_;
+};
+
+// What one worker (one packet thread) owns: its pipeline::Worker, its detection stage (the
+// worker's decider, with its own Hyperscan scratch, reading the shared reloadable set), its
+// InlineGate (with its own enforcement ledger, read by this lane's detection stage only: a flow's
+// packets all reach one worker) and its events, written through the one writer.
+struct Lane {
+    // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
+    Lane(const AppConfig& config, std::size_t workers, EventsOutput& output, DetectionHolder* holder, Logger& log)
+        : events(output) {
+        const pipeline::PipelineConfig share = pipeline::share_of(config.pipeline, workers);
+        if (holder != nullptr) detection.emplace(*holder, events);
+        record::ContactSink& first = detection ? static_cast<record::ContactSink&>(*detection) : events;
+        worker.emplace(share, first, log, detection ? &*detection : nullptr);
+        if (holder == nullptr) return;
+        gate.emplace(*holder, *worker, share, config.inline_gate);
+        if (output.enabled()) {
+            gate->report_unparsed_to([this, &output](const output::UnparsedEvent& event) {
+                output::UnparsedEvent named = event;
+                named.source = source;
+                output.write_unparsed(named);
+            });
         }
-        record::ContactSink& first = detection ? static_cast<record::ContactSink&>(*detection) : sinks;
-        worker.emplace(config.pipeline, first, log, detection ? &*detection : nullptr);
+    }
+    Lane(const Lane&) = delete;
+    Lane& operator=(const Lane&) = delete;
+
+    InlineGate* inline_gate() { return gate ? &*gate : nullptr; }
+
+    // The pipeline's, the detection stage's and the gate's counters of this worker.
+    StatsReport stats() const {
+        StatsReport report = worker->stats();
+        if (detection) detection->append_stats(report);
+        if (gate) gate->append_stats(report);
+        return report;
+    }
+
+    std::string source;          // the capture source's name in records and unparsed events
+    std::uint64_t packets = 0;   // packets this lane's loop read (set when the loop ends)
+    LaneEvents events;
+    std::optional<policy::DetectionStage> detection;
+    std::optional<pipeline::Worker> worker;
+    std::optional<InlineGate> gate;  // per-packet decisions: inline modes and active replies
+};
+
+// What every mode shares: the events writer, the detection in force (replaced as a whole by each
+// successful reload, for every worker at once), the workers, the signal watcher and the control
+// socket.
+struct Daemon {
+    Daemon(const AppConfig& config, const RunOptions& options, std::size_t workers, std::ostream& out, Logger& logger)
+        : log(logger),
+          events(options.events_path.empty() ? config.events_path : options.events_path, out,
+                 output::EventOptions{config.redact_text}),
+          signals(stop, hup) {
+        if (!events.enabled()) log.warn("no --events and no output.events: contacts are only counted");
+        if (options.detection) holder.emplace(std::shared_ptr<const Detection>(options.detection, [](const Detection*) {}));
+        for (std::size_t i = 0; i < workers; ++i) {
+            lanes.push_back(std::make_unique<Lane>(config, workers, events, holder ? &*holder : nullptr, log));
+        }
         if (holder && options.reload) {
             reloader.emplace(*holder, options.reload, log);
             control.emplace(*reloader, options.control_path.empty() ? default_control_path() : options.control_path,
@@ -326,59 +435,79 @@ struct Daemon {
         } else {
             log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
         }
-        if (holder) {
-            gate.emplace(*holder, *worker, config.pipeline, config.inline_gate);
-            if (events) {
-                gate->report_unparsed_to([this](const output::UnparsedEvent& event) {
-                    output::UnparsedEvent named = event;
-                    named.source = source;
-                    events->on_unparsed(named);
-                    events->flush();
-                });
-            }
+    }
+
+    bool has_detection() const { return holder.has_value(); }
+
+    // Tells the detection stages where the traffic comes from: inline, events read what their
+    // lane's gate actually applied (its ledger); passive, nothing is carried out on the wire.
+    void wire(policy::WireContext context) {
+        for (auto& lane : lanes) {
+            if (!lane->detection) continue;
+            const bool from_gate = context == policy::WireContext::inline_gate && lane->gate;
+            lane->detection->set_wire(context, from_gate ? &lane->gate->applied() : nullptr);
         }
     }
 
-    // Tells the detection stage where the traffic comes from: inline, events read what the gate
-    // actually applied (its ledger); passive, nothing is carried out on the wire.
-    void wire(policy::WireContext context) {
-        if (!detection) return;
-        detection->set_wire(context, context == policy::WireContext::inline_gate && gate ? &gate->applied() : nullptr);
+    // Names each worker's capture source for its records and its gate's events.
+    void begin_source(const std::function<std::string(std::size_t)>& name_of) {
+        for (std::size_t i = 0; i < lanes.size(); ++i) {
+            lanes[i]->source = name_of(i);
+            lanes[i]->worker->begin_source(lanes[i]->source);
+        }
     }
 
-    // Names the capture source for the worker's records and the gate's events.
-    void begin_source(std::string name) {
-        source = std::move(name);
-        worker->begin_source(source);
-    }
-
-    // Drains the worker, flushes the events and gathers the stats every mode reports.
+    // Drains the workers (their threads have ended), flushes the events and gathers the stats
+    // every mode reports, summed over the workers; with several, also worker.N.packets (the
+    // packets each worker's loop read), which shows how the traffic was spread.
     StatsReport finish() {
         if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
-        worker->end_source();  // open calls end as capture_end, pending SMS are written
-        if (events) events->flush();
-        StatsReport stats = worker->stats();
-        if (detection) detection->append_stats(stats);
-        if (gate) gate->append_stats(stats);
+        for (auto& lane : lanes) lane->worker->end_source();  // open calls end as capture_end, pending SMS are written
+        events.flush();
+        StatsReport stats;
+        for (const auto& lane : lanes) stats.merge(lane->stats());
+        if (lanes.size() > 1) {
+            stats.set("workers", lanes.size());
+            for (std::size_t i = 0; i < lanes.size(); ++i) stats.set(fmt::format("worker.{}.packets", i), lanes[i]->packets);
+        }
         if (reloader) reloader->append_stats(stats);
         return stats;
     }
 
     Logger& log;
-    std::string source;
-    std::optional<output::JsonlWriter> events;
-    std::optional<FlushEachLine> flushing;
-    output::FanOut sinks;
+    EventsOutput events;
     std::optional<DetectionHolder> holder;
-    std::optional<policy::DetectionStage> detection;
-    std::optional<pipeline::Worker> worker;
+    std::vector<std::unique_ptr<Lane>> lanes;
     std::atomic<bool> stop{false};
     std::atomic<bool> hup{false};
-    SignalWatcher signals;
+    SignalWatcher signals;  // before any thread this daemon starts: they inherit its blocked signals
     std::optional<Reloader> reloader;
     std::optional<ControlServer> control;
-    std::optional<InlineGate> gate;  // per-packet decisions: inline modes and active replies
 };
+
+// Runs body(i) for every lane: lane 0 on the calling thread, the others on threads of their own.
+// Call it after the privilege drop: the threads inherit the calling thread's user and
+// capabilities (capabilities are per thread). A lane that throws stops the others; the first
+// exception is rethrown once every lane has ended.
+void run_lanes(std::size_t count, std::atomic<bool>& stop, const std::function<void(std::size_t)>& body) {
+    std::vector<std::exception_ptr> failures(count);
+    const auto guarded = [&](std::size_t i) {
+        try {
+            body(i);
+        } catch (...) {
+            failures[i] = std::current_exception();
+            stop = true;
+        }
+    };
+    {
+        std::vector<std::jthread> threads;
+        for (std::size_t i = 1; i < count; ++i) threads.emplace_back(guarded, i);
+        guarded(0);
+    }
+    for (const auto& failure : failures) {
+        if (failure) std::rethrow_exception(failure);
+    }
+}
 
 // Switches to daemon.user (--user) keeping `keep`; returns why it failed, or "".
 std::string become_user(const AppConfig& config, const RunOptions& options, std::span<const Capability> keep, Logger& log) {
@@ -395,63 +524,140 @@ std::optional<Clock::time_point> deadline_of(double duration_s) {
     return Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration_s));
 }
 
+// Binds one queue per worker (capture.queue and up). All or nothing: when a queue cannot be
+// bound, none is kept and the run stops (a queue of the rule's range left unbound would let its
+// share of the traffic through unfiltered with --queue-bypass, or drop it without).
+std::vector<std::unique_ptr<NfqueueBinding>> bind_queues(Daemon& d, const NfqueueSettings& base, std::string& failure) {
+    std::vector<std::unique_ptr<NfqueueBinding>> bindings;
+    for (std::size_t i = 0; i < d.lanes.size(); ++i) {
+        NfqueueSettings settings = base;
+        settings.queue = base.queue + static_cast<int>(i);
+        Lane& lane = *d.lanes[i];
+        bindings.push_back(std::make_unique<NfqueueBinding>(settings, *lane.worker, lane.inline_gate(), d.log));
+        if (!bindings.back()->failure().empty()) {
+            failure = bindings.back()->failure();
+            if (d.lanes.size() > 1) failure += fmt::format(" (every queue {}..{} is needed, one per worker)", base.queue,
+                                                           base.queue + static_cast<int>(d.lanes.size()) - 1);
+            bindings.clear();
+            break;
+        }
+    }
+    return bindings;
+}
+
 int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture, const RunOptions& options,
                 std::ostream& out) {
-    if (!d.gate) d.log.warn("nfqueue mode without detection: every packet is accepted");
-    d.begin_source(fmt::format("nfqueue:{}", capture.queue));
+    if (!d.has_detection()) d.log.warn("nfqueue mode without detection: every packet is accepted");
+    const int first_queue = static_cast<int>(capture.queue);
+    const std::size_t workers = d.lanes.size();
+    d.begin_source([&](std::size_t i) { return fmt::format("nfqueue:{}", first_queue + static_cast<int>(i)); });
     d.wire(policy::WireContext::inline_gate);
-    // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too.
-    static constexpr std::array kKeep{Capability::net_admin};
-    const auto after_bind = [&] { return become_user(config, options, kKeep, d.log); };
     NfqueueSettings settings;
-    settings.queue = static_cast<int>(capture.queue);
+    settings.queue = first_queue;
     settings.socket_buffer_bytes = capture.buffer_mb * 1024 * 1024;
     settings.deadline = deadline_of(options.duration_s);
     if (d.reloader) settings.reloads = &d.reloader->activity();
-    const NfqueueRun run =
-        run_nfqueue_loop(settings, *d.worker, d.gate ? &*d.gate : nullptr, d.stop, d.log, after_bind);
-    if (!run.failure.empty()) d.log.error("nfqueue: {}; stopping", run.failure);
+    if (workers > 1) {
+        d.log.info("nfqueue mode: {} workers, one queue each ({}..{}); the rule must spread over exactly these: "
+                   "--queue-balance {}:{} (docs/operations.md)",
+                   workers, first_queue, first_queue + static_cast<int>(workers) - 1, first_queue,
+                   first_queue + static_cast<int>(workers) - 1);
+    }
+    std::string failure;
+    auto bindings = bind_queues(d, settings, failure);
+    // Verdicts and the reject socket's IP_TRANSPARENT need CAP_NET_ADMIN after the switch too;
+    // the worker threads, started after it, inherit it.
+    static constexpr std::array kKeep{Capability::net_admin};
+    if (failure.empty()) failure = become_user(config, options, kKeep, d.log);
+    std::vector<NfqueueRun> runs(failure.empty() ? workers : 0);
+    if (failure.empty()) {
+        run_lanes(workers, d.stop, [&](std::size_t i) {
+            runs[i] = bindings[i]->run(d.stop);
+            d.lanes[i]->packets = runs[i].packets;
+            if (!runs[i].failure.empty()) d.stop = true;  // one queue failing stops them all
+        });
+    }
+    bindings.clear();  // unbound: with --queue-bypass the kernel lets packets through again
+    NfqueueRun total;
+    total.failure = failure;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        merge_nfqueue_runs(total, runs[i]);
+        if (workers > 1) {
+            d.log.info("nfqueue: queue {}: {} packets, {} accepted, {} dropped", first_queue + static_cast<int>(i),
+                       runs[i].packets, runs[i].accepted, runs[i].dropped);
+        }
+    }
+    if (!total.failure.empty()) d.log.error("nfqueue: {}; stopping", total.failure);
     StatsReport stats = d.finish();
-    append_nfqueue_stats(run, stats);
-    d.log.info("nfqueue: {} packets, {} accepted ({} changed), {} dropped, {} SIP responses sent", run.packets,
-               run.accepted, run.rewritten, run.dropped, run.replies_sent);
+    append_nfqueue_stats(total, stats);
+    d.log.info("nfqueue: {} packets, {} accepted ({} changed), {} dropped, {} SIP responses sent", total.packets,
+               total.accepted, total.rewritten, total.dropped, total.replies_sent);
     print_stats(options.stats, stats, out);
-    return run.failure.empty() ? 0 : 1;
+    return total.failure.empty() ? 0 : 1;
 }
 
-int run_bridge(Daemon& d, std::vector<capture::LiveCapture>& sides, const CaptureConfig& capture,
-               const RunOptions& options, std::ostream& out) {
-    if (!d.gate) d.log.warn("bridge mode without detection: every frame is forwarded");
-    d.begin_source(join(capture.interfaces));
+// Each worker's captures: one of each interface (in capture.interfaces' order), in that
+// interface's fanout group when there are several workers.
+using LaneCaptures = std::vector<std::vector<capture::LiveCapture>>;
+
+int run_bridge(Daemon& d, LaneCaptures& sides, const CaptureConfig& capture, const RunOptions& options,
+               std::ostream& out) {
+    if (!d.has_detection()) d.log.warn("bridge mode without detection: every frame is forwarded");
+    d.begin_source([&](std::size_t) { return join(capture.interfaces); });
     d.wire(policy::WireContext::inline_gate);
-    const BridgeRun run = run_bridge_loop(sides, *d.worker, d.gate ? &*d.gate : nullptr, d.stop,
-                                          deadline_of(options.duration_s), d.log,
-                                          d.reloader ? &d.reloader->activity() : nullptr);
-    if (!run.failure.empty()) d.log.error("bridge: {}; stopping", run.failure);
+    const auto deadline = deadline_of(options.duration_s);
+    const ReloadActivity* reloads = d.reloader ? &d.reloader->activity() : nullptr;
+    std::vector<BridgeRun> runs(d.lanes.size());
+    run_lanes(d.lanes.size(), d.stop, [&](std::size_t i) {
+        Lane& lane = *d.lanes[i];
+        runs[i] = run_bridge_loop(sides[i], *lane.worker, lane.inline_gate(), d.stop, deadline, d.log, reloads);
+        lane.packets = runs[i].packets;
+        if (!runs[i].failure.empty()) d.stop = true;
+    });
+    BridgeRun total;
+    for (const auto& run : runs) merge_bridge_runs(total, run);
+    if (!total.failure.empty()) d.log.error("bridge: {}; stopping", total.failure);
     StatsReport stats = d.finish();
-    append_bridge_stats(run, stats);
-    append_capture_stats(sides, run.packets, stats, d.log);
+    append_bridge_stats(total, stats);
+    append_capture_stats(sides, capture.interfaces, total.packets, stats, d.log);
     d.log.info("bridge: {} frames, {} forwarded ({} changed), {} dropped, {} SIP responses sent, {} inject errors",
-               run.packets, run.forwarded, run.rewritten, run.dropped, run.replies_sent, run.inject_errors);
+               total.packets, total.forwarded, total.rewritten, total.dropped, total.replies_sent, total.inject_errors);
     print_stats(options.stats, stats, out);
-    return run.failure.empty() ? 0 : 1;
+    return total.failure.empty() ? 0 : 1;
 }
 
-int run_passive(Daemon& d, std::vector<capture::LiveCapture>& captures, const CaptureConfig& capture,
-                const RunOptions& options, std::ostream& out) {
-    d.log.info("passive mode: snaplen {}, buffer {} MiB per interface, promiscuous {}, active replies {}",
+int run_passive(Daemon& d, LaneCaptures& captures, const CaptureConfig& capture, const RunOptions& options,
+                std::ostream& out) {
+    d.log.info("passive mode: snaplen {}, buffer {} MiB per interface and worker, promiscuous {}, active replies {}",
                capture.snaplen, capture.buffer_mb, capture.promiscuous ? "on" : "off",
                capture.active_replies ? "on" : "off");
-    InlineGate* replies = capture.active_replies && d.gate ? &*d.gate : nullptr;
-    if (capture.active_replies && !d.gate) d.log.warn("active replies need detection; none in this run");
-    d.begin_source(join(capture.interfaces));
+    const bool replies = capture.active_replies && d.has_detection();
+    if (capture.active_replies && !d.has_detection()) d.log.warn("active replies need detection; none in this run");
+    d.begin_source([&](std::size_t) { return join(capture.interfaces); });
     d.wire(policy::WireContext::passive);
-    CaptureLoop loop(captures, *d.worker, replies, d.log);
-    const std::string failure = loop.run(d.stop, deadline_of(options.duration_s));
+    const auto deadline = deadline_of(options.duration_s);
+    std::vector<std::string> failures(d.lanes.size());
+    std::uint64_t packets = 0;
+    std::uint64_t replies_sent = 0;
+    std::mutex totals_lock;
+    run_lanes(d.lanes.size(), d.stop, [&](std::size_t i) {
+        Lane& lane = *d.lanes[i];
+        CaptureLoop loop(captures[i], *lane.worker, replies ? lane.inline_gate() : nullptr, d.log);
+        failures[i] = loop.run(d.stop, deadline);
+        if (!failures[i].empty()) d.stop = true;
+        lane.packets = loop.packets();
+        const std::lock_guard hold(totals_lock);
+        packets += loop.packets();
+        replies_sent += loop.replies_sent();
+    });
+    std::string failure;
+    for (const auto& f : failures) {
+        if (failure.empty()) failure = f;
+    }
     if (!failure.empty()) d.log.error("capture failed: {}; stopping", failure);
     StatsReport stats = d.finish();
-    if (capture.active_replies) stats.set("passive.replies_sent", loop.replies_sent());
-    append_capture_stats(captures, loop.packets(), stats, d.log);
+    if (capture.active_replies) stats.set("passive.replies_sent", replies_sent);
+    append_capture_stats(captures, capture.interfaces, packets, stats, d.log);
     print_stats(options.stats, stats, out);
     return failure.empty() ? 0 : 1;
 }
@@ -461,11 +667,12 @@ int run_passive(Daemon& d, std::vector<capture::LiveCapture>& captures, const Ca
 int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
     if (auto code = check_run(config, options, log)) return *code;
     const CaptureConfig capture = effective_capture(config.capture, options);
-    Daemon daemon(config, options, out, log);
+    const std::size_t workers = config.workers.resolve();
+    Daemon daemon(config, options, workers, out, log);
     if (capture.mode == "nfqueue") return run_nfqueue(daemon, config, capture, options, out);
-    std::vector<capture::LiveCapture> captures;
+    LaneCaptures captures;
     try {
-        captures = open_captures(config, capture, log);
+        captures = open_captures(config, capture, workers, log);
     } catch (const capture::CaptureError& e) {
         log.error("{}", e.what());
         return 1;

@@ -1,6 +1,12 @@
 #include "capture/live.h"
 
+#include <linux/filter.h>
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -70,6 +76,8 @@ LiveCapture::LiveCapture(const LiveOptions& options) : options_(options) {
     if (!handle_) throw CaptureError(fmt::format("cannot capture on '{}': {}", options_.interface, errbuf));
     configure();
     activate();
+    // At once: until it joins, a member sees every frame of the interface.
+    if (options_.fanout != LiveOptions::Fanout::none) enter_fanout();
     linktype_ = pcap_datalink(handle_.get());
     nanos_ = pcap_get_tstamp_precision(handle_.get()) == PCAP_TSTAMP_PRECISION_NANO;
     if (pcap_setnonblock(handle_.get(), 1, errbuf) != 0) {
@@ -80,6 +88,7 @@ LiveCapture::LiveCapture(const LiveOptions& options) : options_(options) {
                                        pcap_geterr(handle_.get())));
     }
     if (!options_.filter.empty()) set_filter(options_.filter);
+    if (options_.fanout == LiveOptions::Fanout::join) discard_waiting();
 }
 
 LiveCapture::~LiveCapture() = default;
@@ -117,6 +126,203 @@ void LiveCapture::set_filter(const std::string& filter) {
                                        filter, pcap_geterr(handle_.get())));
     }
     options_.filter = filter;
+}
+
+namespace {
+
+// The hash open_fanout's program computes from an address pair (each address folded to 32 bits
+// first): symmetric, since xor and sum are, and the two together identify the pair.
+constexpr std::uint32_t kFanoutMix1 = 0x9E3779B1u;
+constexpr std::uint32_t kFanoutMix2 = 0x85EBCA6Bu;
+
+// A classic BPF program built with forward jumps to labels (cBPF jumps only forward).
+class BpfAssembler {
+public:
+    using Label = std::size_t;
+    Label label() {
+        at_.push_back(kUnplaced);
+        return at_.size() - 1;
+    }
+    void place(Label l) { at_[l] = code_.size(); }
+    void op(std::uint16_t code, std::uint32_t k = 0) { code_.push_back(sock_filter{code, 0, 0, k}); }
+    // Jumps to `target` when A == k, else goes on.
+    void jump_if(std::uint32_t k, Label target) {
+        fixups_.push_back({code_.size(), target, false});
+        op(BPF_JMP | BPF_JEQ | BPF_K, k);
+    }
+    void jump(Label target) {
+        fixups_.push_back({code_.size(), target, true});
+        op(BPF_JMP | BPF_JA);
+    }
+    std::vector<sock_filter> finish() {
+        for (const auto& f : fixups_) {
+            const std::size_t distance = at_[f.target] - f.at - 1;
+            if (f.always) {
+                code_[f.at].k = static_cast<std::uint32_t>(distance);
+            } else {
+                if (distance > 255) throw CaptureError("fanout program: a conditional jump is too long");
+                code_[f.at].jt = static_cast<std::uint8_t>(distance);
+            }
+        }
+        return code_;
+    }
+
+private:
+    static constexpr std::size_t kUnplaced = ~std::size_t{0};
+    struct Fixup {
+        std::size_t at;
+        Label target;
+        bool always;
+    };
+    std::vector<sock_filter> code_;
+    std::vector<std::size_t> at_;
+    std::vector<Fixup> fixups_;
+};
+
+constexpr std::uint32_t net_offset(std::uint32_t offset) { return static_cast<std::uint32_t>(SKF_NET_OFF) + offset; }
+
+// A = the 32-bit word at `offset` from the network header, xor-folded over `words` words.
+void fold_address(BpfAssembler& bpf, std::uint32_t offset, int words) {
+    bpf.op(BPF_LD | BPF_W | BPF_ABS, net_offset(offset));
+    for (int i = 1; i < words; ++i) {
+        bpf.op(BPF_MISC | BPF_TAX);
+        bpf.op(BPF_LD | BPF_W | BPF_ABS, net_offset(offset + 4 * static_cast<std::uint32_t>(i)));
+        bpf.op(BPF_ALU | BPF_XOR | BPF_X);
+    }
+}
+
+// M[0] = source, M[1] = destination (folded) of the IPv4 or IPv6 header at `ip` (from the network
+// header), then on to `combine`.
+void load_pair(BpfAssembler& bpf, std::uint32_t ip, bool v6, BpfAssembler::Label combine) {
+    const int words = v6 ? 4 : 1;
+    fold_address(bpf, ip + (v6 ? 8 : 12), words);
+    bpf.op(BPF_ST, 0);
+    fold_address(bpf, ip + (v6 ? 24 : 16), words);
+    bpf.op(BPF_ST, 1);
+    bpf.jump(combine);
+}
+
+// The program: the protocol the kernel read (after taking the outer VLAN tag off), one more VLAN
+// tag or a PPPoE session header followed, the pair hashed; 0 (member 0) for anything else. A load
+// past the frame's end also ends the program with 0.
+std::vector<sock_filter> fanout_program() {
+    constexpr std::uint32_t kIpv4 = 0x0800, kIpv6 = 0x86DD, kVlan = 0x8100, kQinQ = 0x88A8, kPppoe = 0x8864;
+    constexpr std::uint32_t kPppIpv4 = 0x0021, kPppIpv6 = 0x0057;
+    BpfAssembler bpf;
+    const auto vlan = bpf.label(), pppoe = bpf.label(), combine = bpf.label();
+    const auto v4 = bpf.label(), v6 = bpf.label(), v4_vlan = bpf.label(), v6_vlan = bpf.label();
+    const auto v4_pppoe = bpf.label(), v6_pppoe = bpf.label();
+    bpf.op(BPF_LD | BPF_H | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PROTOCOL));
+    bpf.jump_if(kIpv4, v4);
+    bpf.jump_if(kIpv6, v6);
+    bpf.jump_if(kVlan, vlan);
+    bpf.jump_if(kQinQ, vlan);
+    bpf.jump_if(kPppoe, pppoe);
+    bpf.op(BPF_RET | BPF_K, 0);
+    bpf.place(vlan);  // the network header is at the inner tag: TCI, then its ethertype
+    bpf.op(BPF_LD | BPF_H | BPF_ABS, net_offset(2));
+    bpf.jump_if(kIpv4, v4_vlan);
+    bpf.jump_if(kIpv6, v6_vlan);
+    bpf.op(BPF_RET | BPF_K, 0);
+    bpf.place(pppoe);  // version/type, code, session id, length, then the PPP protocol
+    bpf.op(BPF_LD | BPF_H | BPF_ABS, net_offset(6));
+    bpf.jump_if(kPppIpv4, v4_pppoe);
+    bpf.jump_if(kPppIpv6, v6_pppoe);
+    bpf.op(BPF_RET | BPF_K, 0);
+    bpf.place(v4);
+    load_pair(bpf, 0, false, combine);
+    bpf.place(v6);
+    load_pair(bpf, 0, true, combine);
+    bpf.place(v4_vlan);
+    load_pair(bpf, 4, false, combine);
+    bpf.place(v6_vlan);
+    load_pair(bpf, 4, true, combine);
+    bpf.place(v4_pppoe);
+    load_pair(bpf, 8, false, combine);
+    bpf.place(v6_pppoe);
+    load_pair(bpf, 8, true, combine);
+    // ((s ^ d) * mix1 + (s + d)) * mix2 >> 16; the kernel takes it modulo the members.
+    bpf.place(combine);
+    bpf.op(BPF_LD | BPF_MEM, 0);
+    bpf.op(BPF_MISC | BPF_TAX);                  // X = s
+    bpf.op(BPF_LD | BPF_MEM, 1);                 // A = d
+    bpf.op(BPF_ALU | BPF_XOR | BPF_X);           // A = s ^ d
+    bpf.op(BPF_ALU | BPF_MUL | BPF_K, kFanoutMix1);
+    bpf.op(BPF_ST, 2);
+    bpf.op(BPF_LD | BPF_MEM, 1);
+    bpf.op(BPF_ALU | BPF_ADD | BPF_X);           // A = s + d
+    bpf.op(BPF_MISC | BPF_TAX);
+    bpf.op(BPF_LD | BPF_MEM, 2);
+    bpf.op(BPF_ALU | BPF_ADD | BPF_X);
+    bpf.op(BPF_ALU | BPF_MUL | BPF_K, kFanoutMix2);
+    bpf.op(BPF_ALU | BPF_RSH | BPF_K, 16);
+    bpf.op(BPF_RET | BPF_A);
+    return bpf.finish();
+}
+
+}  // namespace
+
+// Joins (or creates) the fanout group. Creating: the kernel picks an id no other group in this
+// network namespace has, and the group gets its program.
+void LiveCapture::enter_fanout() {
+    const int fd = pcap_fileno(handle_.get());
+    const bool create = options_.fanout == LiveOptions::Fanout::create;
+    const std::uint32_t type_flags = PACKET_FANOUT_CBPF | (create ? PACKET_FANOUT_FLAG_UNIQUEID : 0);
+    const std::uint32_t id = create ? 0 : options_.fanout_group;
+    const int arg = static_cast<int>(id | (type_flags << 16));
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &arg, sizeof arg) != 0) {
+        throw CaptureError(fmt::format("cannot capture on '{}' with several workers: AF_PACKET fanout ({}): {} (needs "
+                                       "Linux 4.3 or later)",
+                                       options_.interface, create ? "new group" : fmt::format("group {}", id),
+                                       std::strerror(errno)));
+    }
+    if (!create) {
+        fanout_group_ = static_cast<std::uint16_t>(id);
+        return;
+    }
+    int assigned = 0;
+    socklen_t length = sizeof assigned;
+    if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &assigned, &length) != 0) {
+        throw CaptureError(fmt::format("cannot capture on '{}': reading the fanout group's id: {}", options_.interface,
+                                       std::strerror(errno)));
+    }
+    fanout_group_ = static_cast<std::uint16_t>(static_cast<unsigned>(assigned) & 0xFFFFu);
+    std::vector<sock_filter> program = fanout_program();
+    const sock_fprog fprog{static_cast<unsigned short>(program.size()), program.data()};
+    if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT_DATA, &fprog, sizeof fprog) != 0) {
+        throw CaptureError(fmt::format("cannot capture on '{}': the fanout program was refused: {}", options_.interface,
+                                       std::strerror(errno)));
+    }
+}
+
+// Drops what is waiting now: a joining member got every frame of the interface until it joined,
+// each also handed to the member the group chose for it.
+void LiveCapture::discard_waiting() {
+    while (next()) {
+    }
+    count_ = 0;
+}
+
+std::vector<LiveCapture> open_fanout(const LiveOptions& options, std::size_t members) {
+    std::vector<LiveCapture> captures;
+    if (members <= 1) {
+        captures.emplace_back(options);
+        return captures;
+    }
+    LiveOptions first = options;
+    first.fanout = LiveOptions::Fanout::create;
+    captures.emplace_back(first);
+    LiveOptions others = options;
+    others.fanout = LiveOptions::Fanout::join;
+    others.fanout_group = *captures.front().fanout_group();
+    while (captures.size() < members) captures.emplace_back(others);
+    return captures;
+}
+
+std::size_t fanout_member_v4(std::uint32_t src, std::uint32_t dst, std::size_t members) {
+    if (members <= 1) return 0;
+    const std::uint32_t key = ((src ^ dst) * kFanoutMix1 + (src + dst)) * kFanoutMix2;
+    return static_cast<std::size_t>(key >> 16) % members;
 }
 
 std::string LiveCapture::describe(const std::string& what) const { return options_.interface + ": " + what; }

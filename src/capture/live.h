@@ -1,8 +1,10 @@
 #pragma once
-// Live capture from a network interface through libpcap. One LiveCapture per interface; the caller
-// polls their selectable fds and reads with next(), which never blocks, so a stop flag is honoured
-// promptly. inject() sends a frame out of the interface (bridge mode forwards with it; passive
-// mode's active replies use it).
+// Live capture from a network interface through libpcap. One LiveCapture per interface and worker;
+// the caller polls their selectable fds and reads with next(), which never blocks, so a stop flag
+// is honoured promptly. inject() sends a frame out of the interface (bridge mode forwards with it;
+// passive mode's active replies use it). open_fanout() opens one capture of an interface per
+// worker, each getting a share of its frames (AF_PACKET fanout).
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -24,6 +26,10 @@ struct LiveOptions {
     int timeout_ms = 100;                   // read timeout (immediate mode is on, so rarely reached)
     std::string filter{};                   // BPF expression; empty: every frame
     bool incoming_only = false;             // only frames received, not those sent (bridge mode)
+    // Set by open_fanout(): this capture creates the interface's fanout group, or joins it.
+    enum class Fanout : std::uint8_t { none, create, join };
+    Fanout fanout = Fanout::none;
+    std::uint16_t fanout_group = 0;  // the group to join (Fanout::join)
 };
 
 // libpcap's counters for one interface since it was opened.
@@ -71,6 +77,8 @@ public:
 
     LiveStats stats() const;
     std::uint64_t packets() const { return count_; }  // packets handed out by next()
+    // The AF_PACKET fanout group this capture belongs to (open_fanout), or nullopt.
+    std::optional<std::uint16_t> fanout_group() const { return fanout_group_; }
 
 private:
     struct PcapCloser {
@@ -78,6 +86,8 @@ private:
     };
     void configure();
     void activate();
+    void enter_fanout();
+    void discard_waiting();
     std::string describe(const std::string& what) const;
 
     LiveOptions options_;
@@ -85,9 +95,29 @@ private:
     int linktype_ = 0;
     bool nanos_ = false;
     std::uint64_t count_ = 0;
+    std::optional<std::uint16_t> fanout_group_;
     std::string error_;
     std::vector<std::string> warnings_;
 };
+
+// `members` captures of one interface (members >= 1; one is a plain capture, as before workers)
+// in one AF_PACKET fanout group (Linux >= 4.3), each with `options`: the kernel hands every frame
+// to exactly one member, chosen by a classic BPF program (PACKET_FANOUT_CBPF) from the frame's
+// outermost IP address pair, the same in either direction, and nothing else: the key the replay
+// workers shard by (net/shard.h), so a member sees both directions of every flow between two
+// hosts, every IP fragment of a datagram (no reassembly before the choice), and every TCP
+// connection and UDP port pair of a dialog between them. The pair is read after one VLAN tag left
+// in the frame (the kernel takes the outer tag off first) and after a PPPoE session header; a
+// frame without one of those IP headers (ARP, LLDP, a deeper encapsulation) goes to member 0.
+// The group's id is chosen by the kernel (PACKET_FANOUT_FLAG_UNIQUEID), so two processes, or two
+// interfaces, never share a group. Frames a joining member received before it joined (each
+// member sees everything until then) are discarded, so no frame reaches two members. Throws
+// CaptureError naming the interface.
+std::vector<LiveCapture> open_fanout(const LiveOptions& options, std::size_t members);
+
+// The member (0..members-1) open_fanout's program picks for an IPv4 address pair given in host
+// order (203.0.113.2 is 0xCB007102): the same arithmetic, for tests and for choosing addresses.
+std::size_t fanout_member_v4(std::uint32_t src, std::uint32_t dst, std::size_t members);
 
 // The ports the default capture filter lets through.
 struct FilterPorts {

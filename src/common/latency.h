@@ -29,6 +29,13 @@ public:
     std::uint64_t count() const { return count_; }
     std::uint64_t max_micros() const { return max_micros_; }
 
+    // Adds another histogram's samples (the live workers' histograms, merged when read).
+    void merge(const LatencyHistogram& other) {
+        for (std::size_t i = 0; i < buckets_.size(); ++i) buckets_[i] += other.buckets_[i];
+        count_ += other.count_;
+        max_micros_ = std::max(max_micros_, other.max_micros_);
+    }
+
     // The smallest time (µs, bucket upper bound) at or below which `fraction` of the samples lie;
     // 0 without samples.
     std::uint64_t percentile_micros(double fraction) const {

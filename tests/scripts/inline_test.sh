@@ -17,11 +17,24 @@
 #   - with tag, the domestic call completes and the UAS sees X-Scamgate-Score, X-Scamgate-Rule and
 #     "[SCAM?] " before the caller's display name (tests/sipp/uas-expect-tag.xml fails otherwise);
 #   - the events say action reject / drop / tag with enforced: true for the first, allow for the second.
+# With WORKERS=N (N > 1; test_inline_nfqueue_workers.sh, test_inline_bridge_workers.sh) scamgate
+# runs `--workers N` and the same outcomes are asserted, plus that every worker read traffic
+# (worker.I.packets in --stats json):
+#   nfqueue: one queue per worker, the rule spreads over them as docs/operations.md says:
+#       iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queue-balance Q:Q+N-1 --queue-bypass
+#     The kernel picks the queue from the IP address pair with a hash seeded at random, so each
+#     phase first sends one keepalive from each of 24 more UAC addresses (before any UAS listens):
+#     the chance that all 25 pairs land on one of two queues is 2^-24.
+#   bridge: AF_PACKET fanout by IP address pair with a fixed hash (capture::fanout_member_v4), so
+#     the foreign call comes from a second UAC address chosen to land on the other worker than the
+#     blocked call (both workers decide calls); the same address sends the keepalive probe.
 # Needs root, `ip netns`, sipp, ethtool, and for nfqueue iptables with the NFQUEUE target; exits 77
 # (skipped) without.
 set -euo pipefail
 MODE=${1:-nfqueue}
+WORKERS=${WORKERS:-1}
 TEST=test_inline_$MODE
+[[ $WORKERS -gt 1 ]] && TEST=${TEST}_workers
 [[ $MODE == nfqueue || $MODE == bridge ]] || { echo "usage: $0 nfqueue|bridge" >&2; exit 2; }
 
 BIN=${SCAMGATE_BIN:-build/scamgate}
@@ -62,6 +75,31 @@ UAS_PID=
 UAC_IP=203.0.113.2
 UAS_IP=192.0.2.2
 [[ $MODE == bridge ]] && UAS_IP=203.0.113.3
+# The foreign calls' source: UAC_IP itself with one worker; with several, in bridge mode an
+# address whose pair with the UAS the fanout hands to another worker than UAC_IP's pair.
+FOREIGN_IP=$UAC_IP
+PROBE_IPS=()
+fanout_member() {  # src dst members: capture::fanout_member_v4's arithmetic
+    python3 - "$@" <<'PY'
+import sys
+def ip(a): return int.from_bytes(bytes(map(int, a.split("."))), "big")
+s, d, n, M = ip(sys.argv[1]), ip(sys.argv[2]), int(sys.argv[3]), 0xFFFFFFFF
+k = ((((s ^ d) * 0x9E3779B1) & M) + ((s + d) & M)) & M
+print((((k * 0x85EBCA6B) & M) >> 16) % n)
+PY
+}
+if [[ $WORKERS -gt 1 && $MODE == bridge ]]; then
+    blocked_member=$(fanout_member "$UAC_IP" "$UAS_IP" "$WORKERS")
+    for last in $(seq 10 60); do
+        if [[ $(fanout_member "203.0.113.$last" "$UAS_IP" "$WORKERS") != "$blocked_member" ]]; then
+            FOREIGN_IP=203.0.113.$last
+            break
+        fi
+    done
+    [[ $FOREIGN_IP != "$UAC_IP" ]] || fail "no UAC address lands on another worker than $UAC_IP"
+    PROBE_IPS=("$FOREIGN_IP")  # the tag phase has no foreign call
+fi
+[[ $WORKERS -gt 1 && $MODE == nfqueue ]] && PROBE_IPS=($(seq -f "203.0.113.%g" 100 123))
 
 cleanup() {
     for pid in $SCAMGATE_PID $UAS_PID; do
@@ -82,6 +120,10 @@ done
 ip link add sgu$$ netns "$NS_UAC" type veth peer name sgg1$$ netns "$NS_GW"
 ip link add sgs$$ netns "$NS_UAS" type veth peer name sgg2$$ netns "$NS_GW"
 ip -n "$NS_UAC" addr add "$UAC_IP/24" dev sgu$$
+[[ $FOREIGN_IP == "$UAC_IP" ]] || ip -n "$NS_UAC" addr add "$FOREIGN_IP/24" dev sgu$$
+for probe_ip in "${PROBE_IPS[@]}"; do
+    [[ $probe_ip == "$FOREIGN_IP" ]] || ip -n "$NS_UAC" addr add "$probe_ip/24" dev sgu$$
+done
 ip -n "$NS_UAS" addr add "$UAS_IP/24" dev sgs$$
 if [[ $MODE == nfqueue ]]; then
     ip -n "$NS_GW" addr add 203.0.113.1/24 dev sgg1$$
@@ -99,7 +141,12 @@ if [[ $MODE == nfqueue ]]; then
     ip -n "$NS_UAC" route add default via 203.0.113.1
     ip -n "$NS_UAS" route add default via 192.0.2.1
     ip netns exec "$NS_GW" sysctl -qw net.ipv4.ip_forward=1
-    ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
+    if [[ $WORKERS -gt 1 ]]; then
+        ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE \
+            --queue-balance "$QUEUE:$((QUEUE + WORKERS - 1))" --queue-bypass
+    else
+        ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queue-num "$QUEUE" --queue-bypass
+    fi
 fi
 
 # The bundled configuration, with the policy in enforce mode and the domestic-CLI rule's action
@@ -121,11 +168,12 @@ start_gate() {  # name
     local name=$1 ready
     if [[ $MODE == nfqueue ]]; then
         set -- --mode nfqueue --queue "$QUEUE"
-        ready="bound queue $QUEUE"
+        ready="bound queue $((QUEUE + WORKERS - 1))"
     else
         set -- --mode bridge --interface sgg1$$ --interface sgg2$$
         ready="bridging sgg2$$"
     fi
+    [[ $WORKERS -gt 1 ]] && set -- "$@" --workers "$WORKERS"
     # As root, then as nobody once the queue / interfaces are open (daemon.user), as the packaged
     # unit runs it.
     ip netns exec "$NS_GW" "$BIN" run -c "$WORK/config/scamgate.yaml" "$@" --user nobody --control "$WORK/$name.sock" \
@@ -159,15 +207,39 @@ start_uas() {  # name calls [scenario]
     done
     fail "$1: UAS not listening"
 }
-uac() {  # name scenario csv extra-args... ; prints sipp's exit code
-    local name=$1 scenario=$2 csv=$3
+uac() {  # name scenario csv extra-args... ; prints sipp's exit code (UAC_FROM: the source address)
+    local name=$1 scenario=$2 csv=$3 from=${UAC_FROM:-$UAC_IP}
     shift 3
     local rc=0
     (cd "$WORK" && ip netns exec "$NS_UAC" sipp "$UAS_IP:5060" -sf "$SRC/tests/sipp/$scenario" -inf "$csv" \
-        -i "$UAC_IP" -p 5060 -m 1 -l 1 -nostdin -cid_str "sipp-$name-%u@$UAC_IP" -key ua scamgate-inline-test \
-        -key dom "$UAC_IP" -trace_err -error_file "$WORK/$name-uac.err" -trace_stat -stf "$WORK/$name-uac.csv" \
+        -i "$from" -p 5060 -m 1 -l 1 -nostdin -cid_str "sipp-$name-%u@$UAC_IP" -key ua scamgate-inline-test \
+        -key dom "$from" -trace_err -error_file "$WORK/$name-uac.err" -trace_stat -stf "$WORK/$name-uac.csv" \
         "$@" >"$WORK/$name-uac.log" 2>&1) || rc=$?
     echo "$rc"
+}
+# One CRLF keepalive to the UAS's SIP port from each probe address (several workers; nothing
+# listens yet, so nothing answers but ICMP, which the nfqueue rule does not queue).
+send_probes() {
+    [[ ${#PROBE_IPS[@]} -gt 0 ]] || return 0
+    ip netns exec "$NS_UAC" python3 - "$UAS_IP" "${PROBE_IPS[@]}" <<'PY' || fail "probes: could not send"
+import socket, sys
+for source in sys.argv[2:]:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((source, 5060))
+    s.sendto(b"\r\n\r\n", (sys.argv[1], 5060))
+    s.close()
+PY
+}
+# Every worker read traffic (worker.I.packets > 0), with several.
+check_workers() {  # name
+    [[ $WORKERS -gt 1 ]] || return 0
+    python3 - "$WORK/$1.stats" "$WORKERS" <<'PY' || fail "$1: not every worker read traffic"
+import json, sys
+s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+counts = [s.get(f"worker.{i}.packets") for i in range(n)]
+print(f"workers {s.get('workers')}, packets per worker {counts}", file=sys.stderr)
+assert s.get("workers") == n and all(isinstance(c, int) and c > 0 for c in counts), counts
+PY
 }
 # Field of sipp's -trace_stat CSV (last line), e.g. SuccessfulCall(C), FailedCall(C).
 stat_of() {  # file column
@@ -210,13 +282,14 @@ run_phase() {  # name then-clause blocked-scenario blocked-expected-rc expected-
     shift 5
     make_policy "$then"
     start_gate "$name"
+    send_probes
     start_uas "$name" 1
     local t0 rc
     t0=$(date +%s.%N)
     rc=$(uac "$name-blocked" "$blocked" "$WORK/domestic.csv" "$@")
     log "$name: blocked call: sipp exit $rc after $(python3 -c "print(round($(date +%s.%N) - $t0, 2))") s, successful $(stat_of "$WORK/$name-blocked-uac.csv" "SuccessfulCall(C)"), failed $(stat_of "$WORK/$name-blocked-uac.csv" "FailedCall(C)")"
     [[ $rc -eq $want_rc ]] || { cat "$WORK/$name-blocked-uac.log" >&2; fail "$name: blocked call: sipp exit $rc, want $want_rc"; }
-    rc=$(uac "$name-allowed" uac-call.xml "$WORK/foreign.csv")
+    rc=$(UAC_FROM=$FOREIGN_IP uac "$name-allowed" uac-call.xml "$WORK/foreign.csv")
     log "$name: foreign call: sipp exit $rc, successful $(stat_of "$WORK/$name-allowed-uac.csv" "SuccessfulCall(C)"), failed $(stat_of "$WORK/$name-allowed-uac.csv" "FailedCall(C)")"
     [[ $rc -eq 0 ]] || { cat "$WORK/$name-allowed-uac.log" "$WORK/$name.log" >&2; fail "$name: foreign call did not complete (sipp exit $rc)"; }
     [[ $(stat_of "$WORK/$name-allowed-uac.csv" "SuccessfulCall(C)") -eq 1 ]] || fail "$name: foreign call not counted successful"
@@ -227,6 +300,7 @@ run_phase() {  # name then-clause blocked-scenario blocked-expected-rc expected-
     [[ $uas_rc -eq 0 ]] || { cat "$WORK/$name-uas.log" >&2; fail "$name: UAS exit $uas_rc"; }
     [[ $(stat_of "$WORK/$name-uas.csv" "TotalCallCreated") -eq 1 ]] || fail "$name: the UAS saw more than the foreign call"
     stop_gate "$name"
+    check_workers "$name"
     grep -E "nfqueue|bridge|running as" "$WORK/$name.log" >&2 || true
     grep -q "running as nobody:" "$WORK/$name.log" || fail "$name: scamgate did not switch to user nobody"
     check_event "$WORK/$name.jsonl" "sipp-$name-blocked-1@$UAC_IP" "$action" true
@@ -259,6 +333,7 @@ run_phase drop "{action: drop}" uac-call.xml 1 drop -recv_timeout 4000
 # display-name prefix and fails the call without them.
 make_policy '{action: tag, display_name_prefix: "[SCAM?] "}'
 start_gate tag
+send_probes
 start_uas tag 1 uas-expect-tag.xml
 rc=$(uac tag-blocked uac-call.xml "$WORK/domestic.csv")
 log "tag: domestic call: sipp exit $rc, successful $(stat_of "$WORK/tag-blocked-uac.csv" "SuccessfulCall(C)")"
@@ -269,6 +344,7 @@ UAS_PID=
 [[ $uas_rc -eq 0 ]] || { cat "$WORK/tag-uas.log" "$WORK"/tag-uas.err >&2 2>/dev/null; fail "tag: the UAS did not see the tag headers and display-name prefix (sipp exit $uas_rc)"; }
 [[ $(stat_of "$WORK/tag-uas.csv" "SuccessfulCall(C)") -eq 1 ]] || fail "tag: the UAS did not count the tagged call successful"
 stop_gate tag
+check_workers tag
 check_event "$WORK/tag.jsonl" "sipp-tag-blocked-1@$UAC_IP" tag true
 python3 - "$WORK/tag.stats" <<'PY' || fail "tag: stats"
 import json, sys

@@ -6,19 +6,26 @@
 # that depend on when packets were seen. Also: the capture counters (packets read = packets sent,
 # kernel drops reported), SIGTERM stopping the run with exit 0, flushed events, and a second run
 # with the port-based default filter (sip.detect_any_port: false).
+# With WORKERS=N (N > 1; test_live_passive_workers.sh) scamgate runs `--workers N`: each worker
+# gets its share of the interface (AF_PACKET fanout by IP address pair), and the same events must
+# come out as from the one-worker replay; one marker frame per worker (an address pair the fanout
+# hands to that worker: capture::fanout_member_v4), and every worker must have read packets.
 # Needs root, `ip netns` and tcpreplay; exits 77 (skipped) without them.
 set -euo pipefail
 
 BIN=${SCAMGATE_BIN:-build/scamgate}
 SRC=${SCAMGATE_SOURCE_DIR:-$(pwd)}
 PPS=${LIVE_TEST_PPS:-2000}
+WORKERS=${WORKERS:-1}
+TEST=test_live_passive
+[[ $WORKERS -gt 1 ]] && TEST=test_live_passive_workers
 
 skip() {
-    echo "SKIP: test_live_passive: $*" >&2
+    echo "SKIP: $TEST: $*" >&2
     exit 77
 }
 fail() {
-    echo "FAIL: test_live_passive: $*" >&2
+    echo "FAIL: $TEST: $*" >&2
     exit 1
 }
 
@@ -63,6 +70,7 @@ mapfile -t PCAPS < <(ls "$SRC"/pcaps/*.pcap | sort)
 start_live() {  # name, extra args...
     local name=$1
     shift
+    [[ $WORKERS -gt 1 ]] && set -- "$@" --workers "$WORKERS"
     ip netns exec "$NS_B" "$BIN" run --mode passive --interface "$IF_B" --events "$WORK/$name.jsonl" \
         --stats json --duration 600 "$@" >"$WORK/$name.stats" 2>"$WORK/$name.log" &
     SCAMGATE_PID=$!
@@ -81,28 +89,41 @@ send_all() {
     echo "$out" | awk '/Actual:/ { sum += $2 } END { print sum + 0 }'
 }
 
-# One malformed frame (IPv4 total length 10, below its 20-byte header; a fragment, so the port
-# filter keeps it too), sent after the captures: scamgate logs its anomaly with its packet number.
-# The frames of one interface are read in order, so once that line is in the log every frame sent
-# before it has been read and processed: no fixed sleep, however slow the build (sanitizers) or busy
-# the machine.
+# One malformed frame per worker (IPv4 total length 10, below its 20-byte header; a fragment, so
+# the port filter keeps it too), sent after the captures: scamgate logs its anomaly with its packet
+# number. The frames a worker gets are read in order, so once every marker's line is in the log
+# every frame sent before them has been read and processed: no fixed sleep, however slow the build
+# (sanitizers) or busy the machine. With several workers, marker I's address pair is one the
+# fanout hands to worker I (capture::fanout_member_v4's arithmetic).
 write_marker() {  # file
-    python3 - "$1" <<'PY'
+    python3 - "$1" "$WORKERS" <<'PY'
 import struct, sys
-ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 10, 1, 0x2000, 64, 17, 0, bytes([192, 0, 2, 1]), bytes([192, 0, 2, 2]))
-frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + bytes(26)
+workers, M = int(sys.argv[2]), 0xFFFFFFFF
+def member(s, d):
+    k = ((((s ^ d) * 0x9E3779B1) & M) + ((s + d) & M)) & M
+    return (((k * 0x85EBCA6B) & M) >> 16) % workers
+src = 0xC0000201  # 192.0.2.1
+chosen = {}
+for last in range(2, 255):
+    dst = 0xC0000200 | last
+    chosen.setdefault(member(src, dst) if workers > 1 else 0, dst)
+assert len(chosen) == workers, chosen
 with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
-    f.write(struct.pack("<IIII", 1, 0, len(frame), len(frame)) + frame)
+    for worker in range(workers):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 10, 1, 0x2000, 64, 17, 0, src.to_bytes(4, "big"),
+                         chosen[worker].to_bytes(4, "big"))
+        frame = b"\xff" * 6 + b"\x02\x00\x00\x00\x00\x01" + b"\x08\x00" + ip + bytes(26)
+        f.write(struct.pack("<IIII", 1, 0, len(frame), len(frame)) + frame)
 PY
 }
 MARKER_ANOMALY=ipv4.bad_total_length
 
-# Sends the marker frame and waits (at most 120 s) until scamgate has logged it.
+# Sends the marker frames and waits (at most 120 s) until scamgate has logged them all.
 send_marker_and_wait() {  # name
     ip netns exec "$NS_A" tcpreplay -i "$IF_A" "$WORK/marker.pcap" >/dev/null 2>&1 || fail "$1: tcpreplay of the marker frame failed"
     for _ in $(seq 1 1200); do
-        grep -q "packet [0-9]*: $MARKER_ANOMALY" "$WORK/$1.log" && return 0
+        [[ $(grep -c "packet [0-9]*: $MARKER_ANOMALY" "$WORK/$1.log") -ge $WORKERS ]] && return 0
         kill -0 "$SCAMGATE_PID" 2>/dev/null || { cat "$WORK/$1.log" >&2; fail "$1: scamgate exited before the marker frame"; }
         sleep 0.1
     done
@@ -135,9 +156,17 @@ check_counters() {  # name sent
     packets=$(stat_of "$name" capture.packets)
     drops=$(stat_of "$name" capture.kernel_drops)
     ifdrops=$(stat_of "$name" capture.interface_drops)
-    echo "$name: sent $sent packets at $PPS pps and the marker frame; captured $packets, kernel drops $drops, interface drops $ifdrops"
+    echo "$name: sent $sent packets at $PPS pps and $WORKERS marker frame(s); captured $packets, kernel drops $drops, interface drops $ifdrops"
     [[ $drops != missing && $ifdrops != missing ]] || fail "$name: capture.kernel_drops / capture.interface_drops missing from --stats json"
-    [[ $packets == $((sent + 1)) ]] || fail "$name: captured $packets packets, tcpreplay sent $sent and the marker (kernel drops: $drops)"
+    [[ $packets == $((sent + WORKERS)) ]] || fail "$name: captured $packets packets, tcpreplay sent $sent and $WORKERS marker(s) (kernel drops: $drops)"
+    [[ $WORKERS -gt 1 ]] || return 0
+    python3 - "$WORK/$name.stats" "$WORKERS" <<'PY' || fail "$name: not every worker read packets"
+import json, sys
+s, n = json.load(open(sys.argv[1])), int(sys.argv[2])
+counts = [s.get(f"worker.{i}.packets") for i in range(n)]
+print(f"packets per worker {counts}")
+assert s.get("workers") == n and all(isinstance(c, int) and c > 0 for c in counts) and sum(counts) == s["capture.packets"], counts
+PY
 }
 
 # Events equal, ignoring what depends on when a packet was seen and where it was read from.
@@ -197,4 +226,4 @@ grep -q "filter: udp port 5060 or tcp port 5060 or " "$WORK/ports.log" || fail "
 "$BIN" replay -c "$WORK/ports.yaml" --join --events "$WORK/replay-ports.jsonl" "${PCAPS[@]}" 2>/dev/null
 compare_events "$WORK/ports.jsonl" "$WORK/replay-ports.jsonl" || fail "ports: live events differ from replay --join"
 
-echo "PASS: test_live_passive"
+echo "PASS: $TEST"

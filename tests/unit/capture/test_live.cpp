@@ -184,3 +184,73 @@ TEST_CASE("live capture on loopback delivers a datagram with its timestamp, and 
     CHECK(capture.packets() == 1);
     close(receiver);
 }
+
+TEST_CASE("the fanout hash is the same both ways and spreads address pairs over every member") {
+    const std::uint32_t a = 0xCB007102;  // 203.0.113.2
+    std::vector<int> seen(3, 0);
+    for (std::uint32_t last = 1; last < 200; ++last) {
+        const std::uint32_t b = 0xC0000200 | last;  // 192.0.2.x
+        CHECK(fanout_member_v4(a, b, 3) == fanout_member_v4(b, a, 3));
+        ++seen[fanout_member_v4(a, b, 3)];
+    }
+    for (int count : seen) CHECK(count > 30);  // 199 pairs over 3 members: none nearly empty
+    CHECK(fanout_member_v4(a, 0xC0000202, 1) == 0);
+}
+
+// Needs CAP_NET_RAW: two captures of lo in one fanout group; a datagram from 127.0.0.1 to each of
+// two loopback addresses the hash gives to different members arrives at that member only.
+TEST_CASE("a fanout group hands each address pair to the member the hash names, once" * doctest::skip(geteuid() != 0)) {
+    const int receiver = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(receiver >= 0);
+    sockaddr_in bound{};
+    bound.sin_family = AF_INET;
+    bound.sin_addr.s_addr = htonl(INADDR_ANY);
+    socklen_t length = sizeof bound;
+    REQUIRE(bind(receiver, reinterpret_cast<const sockaddr*>(&bound), sizeof bound) == 0);
+    REQUIRE(getsockname(receiver, reinterpret_cast<sockaddr*>(&bound), &length) == 0);
+    const std::string port = std::to_string(ntohs(bound.sin_port));
+
+    auto members = open_fanout(LiveOptions{.interface = "lo", .filter = "udp dst port " + port}, 2);
+    REQUIRE(members.size() == 2);
+    REQUIRE(members[0].fanout_group().has_value());
+    CHECK(members[0].fanout_group() == members[1].fanout_group());
+
+    // The first 127.0.0.x (from .2) that each member gets, with 127.0.0.1 as the source.
+    std::vector<std::uint32_t> destination(2, 0);
+    for (std::uint32_t last = 2; last < 255 && (destination[0] == 0 || destination[1] == 0); ++last) {
+        auto& slot = destination[fanout_member_v4(0x7F000001, 0x7F000000 | last, 2)];
+        if (slot == 0) slot = 0x7F000000 | last;
+    }
+    const int sender = socket(AF_INET, SOCK_DGRAM, 0);
+    REQUIRE(sender >= 0);
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    from.sin_addr.s_addr = htonl(0x7F000001);
+    REQUIRE(bind(sender, reinterpret_cast<const sockaddr*>(&from), sizeof from) == 0);
+    for (std::uint32_t address : destination) {
+        sockaddr_in to = bound;
+        to.sin_addr.s_addr = htonl(address);
+        REQUIRE(sendto(sender, "x", 1, 0, reinterpret_cast<const sockaddr*>(&to), sizeof to) == 1);
+    }
+    close(sender);
+
+    // Each member reads until it has one datagram, or 5 s; then nothing more may be waiting.
+    for (std::size_t m = 0; m < 2; ++m) {
+        INFO("member " << m);
+        std::optional<Packet> packet;
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+        while (!packet && std::chrono::steady_clock::now() < deadline) {
+            packet = members[m].next();
+            if (!packet) usleep(1000);
+        }
+        REQUIRE(packet.has_value());
+        REQUIRE(packet->data.size() >= 34);
+        const std::uint32_t dst = (std::uint32_t{packet->data[30]} << 24) | (std::uint32_t{packet->data[31]} << 16) |
+                                  (std::uint32_t{packet->data[32]} << 8) | packet->data[33];
+        CHECK(dst == destination[m]);
+    }
+    usleep(50'000);
+    CHECK_FALSE(members[0].next().has_value());
+    CHECK_FALSE(members[1].next().has_value());
+    close(receiver);
+}
