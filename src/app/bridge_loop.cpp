@@ -17,17 +17,17 @@ using Clock = std::chrono::steady_clock;
 // request's link header and its Ethernet addresses swapped, and records it with the worker.
 // Returns why it could not be sent, or "".
 std::string inject_answer(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset,
-                          const InlineReply& answer, pipeline::Worker& worker) {
-    const net::PacketBytes datagram = reply_datagram(answer);
+                          const enforce::InlineReply& answer, pipeline::Worker& worker) {
+    const net::PacketBytes datagram = enforce::reply_datagram(answer);
     std::string error = back.inject(net::reframe(request.data, ip_offset, datagram, true, request.linktype));
-    if (error.empty()) record_sent(worker, datagram, request.ts, request.number);
+    if (error.empty()) enforce::record_sent(worker, datagram, request.ts, request.number);
     return error;
 }
 constexpr std::size_t kBatch = 256;  // frames from one side before the other side's turn
 
 class Bridge {
 public:
-    Bridge(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate, Logger& log,
+    Bridge(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, enforce::InlineGate* gate, Logger& log,
            const ReloadActivity* reloads)
         : sides_(sides), worker_(worker), gate_(gate), log_(log) {
         run_.service = ServiceTimes(reloads);
@@ -60,14 +60,14 @@ private:
         const auto started = Clock::now();
         packet.number = ++run_.packets;
         capture::LiveCapture& out = sides_[1 - from];
-        InlineDecision decision;
+        enforce::InlineDecision decision;
         const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
         // The whole frame: the decision sees its VLAN tags (a trunk defined by `vlans:`). The gate
         // has the worker read it (a frame whose IP header cannot be located is only recorded).
         if (gate_ != nullptr) decision = gate_->on_packet(packet);
-        log_decision(log_, "bridge", decision);
+        enforce::log_decision(log_, "bridge", decision);
         bool as_decided = true;
-        if (decision.verdict == PacketVerdict::drop) {
+        if (decision.verdict == enforce::PacketVerdict::drop) {
             ++run_.dropped;
         } else if (decision.rewritten) {
             ++run_.rewritten;
@@ -108,7 +108,7 @@ private:
         return changed.empty();
     }
 
-    void reply(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset, const InlineReply& answer) {
+    void reply(capture::LiveCapture& back, const capture::Packet& request, std::size_t ip_offset, const enforce::InlineReply& answer) {
         const std::string error = inject_answer(back, request, ip_offset, answer, worker_);
         if (!error.empty()) {
             ++run_.inject_errors;
@@ -125,7 +125,7 @@ private:
 
     std::vector<capture::LiveCapture>& sides_;
     pipeline::Worker& worker_;
-    InlineGate* gate_;
+    enforce::InlineGate* gate_;
     Logger& log_;
     std::vector<pollfd> fds_;
     BridgeRun run_;
@@ -133,7 +133,7 @@ private:
 
 }  // namespace
 
-BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
+BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, enforce::InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
                           Logger& log, const ReloadActivity* reloads) {
     if (sides.size() != 2) {
@@ -163,14 +163,14 @@ void append_bridge_stats(const BridgeRun& run, StatsReport& stats) {
     stats.set("bridge.rewritten", run.rewritten);
     stats.set("bridge.replies_sent", run.replies_sent);
     stats.set("bridge.inject_errors", run.inject_errors);
-    append_latency_stats(run.latency, stats);
+    enforce::append_latency_stats(run.latency, stats);
     run.service.append_stats(stats);
 }
 
-bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, InlineGate& gate,
+bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, enforce::InlineGate& gate,
                   pipeline::Worker& worker, Logger& log) {
     // The gate has the worker read every packet, answered or not.
-    const InlineDecision decision = gate.on_packet(packet);
+    const enforce::InlineDecision decision = gate.on_packet(packet);
     gate.settle_passive();
     const auto ip_offset = net::ip_offset_in_frame(packet.data, packet.linktype);
     if (!decision.reply || !ip_offset) return false;

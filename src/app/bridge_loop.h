@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/reload_activity.h"
 #include "capture/live.h"
 #include "common/latency.h"
@@ -37,7 +37,7 @@ struct BridgeRun {
 // several workers, this worker's share of each port: each worker forwards its frames out of its
 // own capture of the other port).
 // `gate` may be null (a plain bridge that only records); `reloads` null when nothing reloads.
-BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, InlineGate* gate,
+BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, enforce::InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
                           Logger& log, const ReloadActivity* reloads = nullptr);
 
@@ -49,7 +49,7 @@ void append_bridge_stats(const BridgeRun& run, StatsReport& stats);
 // Passive mode's active replies: for a packet captured on `capture`, asks the gate and injects its
 // reply (a SIP final response for an enforced reject) back towards the sender. The original was a
 // copy and has already gone on: the caller may get both answers. Returns true when a reply went out.
-bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, InlineGate& gate,
+bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, enforce::InlineGate& gate,
                   pipeline::Worker& worker, Logger& log);
 
 }  // namespace scamgate::app

@@ -290,11 +290,11 @@ Param inline_unparsed_param() {
             "as inline.unparsed with an event naming the anomaly (docs/policy.md)", {}, {}};
     p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
         const std::string value = n.IsScalar() ? n.Scalar() : "";
-        auto action = unparsed_action_from(value);
+        auto action = enforce::unparsed_action_from(value);
         if (!action) throw ConfigError(fmt::format("{}: '{}' is '{}'; use allow, alert or drop", where, key, value));
         c.inline_gate.unparsed = *action;
     };
-    p.show = [](const AppConfig& c) { return std::string(unparsed_action_name(c.inline_gate.unparsed)); };
+    p.show = [](const AppConfig& c) { return std::string(enforce::unparsed_action_name(c.inline_gate.unparsed)); };
     return p;
 }
 

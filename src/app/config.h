@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "app/inline_settings.h"
+#include "enforce/inline_settings.h"
 #include "detect/detector.h"
 #include "pipeline/worker.h"
 
@@ -54,7 +54,7 @@ struct AppConfig {
     WorkerCount workers;
     CaptureConfig capture;
     DaemonConfig daemon;
-    InlineSettings inline_gate;  // inline.*
+    enforce::InlineSettings inline_gate;  // inline.*
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
     std::string control_socket;  // `run`'s control socket (reload); empty: the default path

@@ -51,7 +51,7 @@ socklen_t to_sockaddr(const IpAddress& address, std::uint16_t port, sockaddr_sto
 // Sends `reply` from its source address and port, which belong to the far end (the request's
 // destination), not to this host: a UDP socket with IP_TRANSPARENT (CAP_NET_ADMIN) may bind and
 // send from a foreign address. Returns the error, or "" when sent.
-std::string send_reply(const InlineReply& reply) {
+std::string send_reply(const enforce::InlineReply& reply) {
     const bool v4 = reply.tuple.src.is_v4();
     const int fd = socket(v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return fmt::format("socket: {}", std::strerror(errno));
@@ -80,17 +80,17 @@ std::string send_reply(const InlineReply& reply) {
 #ifdef SCAMGATE_HAVE_NFQUEUE
 struct LoopState {
     pipeline::Worker& worker;
-    InlineGate* gate;
+    enforce::InlineGate* gate;
     Logger& log;
     NfqueueRun& run;
     bool warned_fragments = false;
 };
 
 // The gate's verdict for one packet (accept when there is no gate), with its reply sent.
-InlineDecision decide(LoopState& state, ByteView ip, Timestamp now) {
+enforce::InlineDecision decide(LoopState& state, ByteView ip, Timestamp now) {
     if (state.gate == nullptr) return {};
-    InlineDecision decision = state.gate->on_packet(ip, now);
-    log_decision(state.log, "nfqueue", decision);
+    enforce::InlineDecision decision = state.gate->on_packet(ip, now);
+    enforce::log_decision(state.log, "nfqueue", decision);
     return decision;
 }
 
@@ -104,7 +104,7 @@ void warn_fragments_once(LoopState& state) {
                    "nfqueue mode); counted as inline.fragments");
 }
 
-void send_and_record(LoopState& state, const InlineDecision& decision, Timestamp now) {
+void send_and_record(LoopState& state, const enforce::InlineDecision& decision, Timestamp now) {
     if (!decision.reply) return;
     const std::string error = send_reply(*decision.reply);
     if (!error.empty()) {
@@ -113,8 +113,8 @@ void send_and_record(LoopState& state, const InlineDecision& decision, Timestamp
         return;
     }
     ++state.run.replies_sent;
-    const net::PacketBytes datagram = reply_datagram(*decision.reply);
-    record_sent(state.worker, datagram, now, state.run.packets);
+    const net::PacketBytes datagram = enforce::reply_datagram(*decision.reply);
+    enforce::record_sent(state.worker, datagram, now, state.run.packets);
 }
 
 int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
@@ -132,10 +132,10 @@ int on_queued(nfq_q_handle* queue, nfgenmsg*, nfq_data* data, void* opaque) {
     }
     const ByteView ip(payload, static_cast<std::size_t>(length));
     const Timestamp now = wall_now();
-    InlineDecision decision = decide(state, ip, now);
+    enforce::InlineDecision decision = decide(state, ip, now);
     warn_fragments_once(state);
     int rc = 0;
-    if (decision.verdict == PacketVerdict::drop) {
+    if (decision.verdict == enforce::PacketVerdict::drop) {
         ++state.run.dropped;
         rc = nfq_set_verdict(queue, id, NF_DROP, 0, nullptr);
     } else if (decision.rewritten) {
@@ -231,7 +231,7 @@ bool nfqueue_available() {
 
 #ifdef SCAMGATE_HAVE_NFQUEUE
 struct NfqueueBinding::Impl {
-    Impl(const NfqueueSettings& s, pipeline::Worker& worker, InlineGate* gate, Logger& log)
+    Impl(const NfqueueSettings& s, pipeline::Worker& worker, enforce::InlineGate* gate, Logger& log)
         : settings(s), state{worker, gate, log, run} {
         run.service = ServiceTimes(settings.reloads);
     }
@@ -299,7 +299,7 @@ struct NfqueueBinding::Impl {
 };
 #else
 struct NfqueueBinding::Impl {
-    Impl(const NfqueueSettings& s, pipeline::Worker&, InlineGate*, Logger&) : settings(s) {}
+    Impl(const NfqueueSettings& s, pipeline::Worker&, enforce::InlineGate*, Logger&) : settings(s) {}
     void bind(Logger&) { failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)"; }
     NfqueueRun loop(const std::atomic<bool>&) {
         NfqueueRun run;
@@ -311,7 +311,7 @@ struct NfqueueBinding::Impl {
 };
 #endif
 
-NfqueueBinding::NfqueueBinding(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate, Logger& log)
+NfqueueBinding::NfqueueBinding(const NfqueueSettings& settings, pipeline::Worker& worker, enforce::InlineGate* gate, Logger& log)
     : impl_(std::make_unique<Impl>(settings, worker, gate, log)) {
     impl_->bind(log);
 }
@@ -356,7 +356,7 @@ void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {
     stats.set("nfqueue.not_seen", run.not_seen);
     stats.set("nfqueue.kernel_queue_dropped", run.kernel_queue_dropped);
     stats.set("nfqueue.kernel_user_dropped", run.kernel_user_dropped);
-    append_latency_stats(run.latency, stats);
+    enforce::append_latency_stats(run.latency, stats);
     run.service.append_stats(stats);
 }
 

@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/reload_activity.h"
 #include "common/log.h"
 #include "common/stats.h"
@@ -56,7 +56,7 @@ public:
     // Binds settings.queue (copy-packet mode, fail-open when the queue is full); failure() says
     // why when it could not. `gate` may be null (no detection: every packet is accepted and only
     // recorded). `worker`, `gate` and `log` must outlive the binding.
-    NfqueueBinding(const NfqueueSettings& settings, pipeline::Worker& worker, InlineGate* gate, Logger& log);
+    NfqueueBinding(const NfqueueSettings& settings, pipeline::Worker& worker, enforce::InlineGate* gate, Logger& log);
     ~NfqueueBinding();  // unbinds the queue
     NfqueueBinding(const NfqueueBinding&) = delete;
     NfqueueBinding& operator=(const NfqueueBinding&) = delete;

@@ -20,7 +20,7 @@
 #include <fmt/format.h>
 
 #include "app/bridge_loop.h"
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/nfqueue_loop.h"
 #include "app/privileges.h"
 #include "capture/live.h"
@@ -93,7 +93,7 @@ class CaptureLoop {
 public:
     // With `replies` (active replies), each packet is also shown to the gate and the SIP response
     // of an enforced reject is injected on the interface it came from.
-    CaptureLoop(std::vector<capture::LiveCapture>& captures, pipeline::Worker& worker, InlineGate* replies, Logger& log)
+    CaptureLoop(std::vector<capture::LiveCapture>& captures, pipeline::Worker& worker, enforce::InlineGate* replies, Logger& log)
         : captures_(captures), worker_(worker), replies_(replies), log_(log) {
         for (const auto& c : captures_) {
             const int fd = c.selectable_fd();
@@ -154,7 +154,7 @@ private:
 
     std::vector<capture::LiveCapture>& captures_;
     pipeline::Worker& worker_;
-    InlineGate* replies_;
+    enforce::InlineGate* replies_;
     Logger& log_;
     std::vector<pollfd> fds_;
     bool pollable_ = true;
@@ -396,7 +396,7 @@ struct Lane {
     Lane(const Lane&) = delete;
     Lane& operator=(const Lane&) = delete;
 
-    InlineGate* inline_gate() { return gate ? &*gate : nullptr; }
+    enforce::InlineGate* inline_gate() { return gate ? &*gate : nullptr; }
 
     // The pipeline's, the detection stage's and the gate's counters of this worker.
     StatsReport stats() const {
@@ -411,7 +411,7 @@ struct Lane {
     LaneEvents events;
     std::optional<policy::DetectionStage> detection;
     std::optional<pipeline::Worker> worker;
-    std::optional<InlineGate> gate;  // per-packet decisions: inline modes and active replies
+    std::optional<enforce::InlineGate> gate;  // per-packet decisions: inline modes and active replies
 };
 
 // What every mode shares: the events writer, the detection in force (replaced as a whole by each

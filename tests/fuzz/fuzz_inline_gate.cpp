@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
 #include "pcapgen/packet_builder.h"
@@ -55,14 +55,14 @@ struct Gates {
             config.policy_path = path;
             detections.push_back(std::make_unique<app::Detection>(app::load_detection(config, {}, log)));
             std::remove(path.c_str());
-            gates.push_back(std::make_unique<app::InlineGate>(detections.back()->detector, detections.back()->policy,
+            gates.push_back(std::make_unique<enforce::InlineGate>(detections.back()->detector, detections.back()->policy,
                                                               config.pipeline));
         }
     }
     std::ostringstream log_text;
     Logger log{log_text};
     std::vector<std::unique_ptr<app::Detection>> detections;
-    std::vector<std::unique_ptr<app::InlineGate>> gates;
+    std::vector<std::unique_ptr<enforce::InlineGate>> gates;
 };
 
 net::PacketBytes tcp_datagram(const net::FlowTuple& t, ByteView payload) {
@@ -73,7 +73,7 @@ net::PacketBytes tcp_datagram(const net::FlowTuple& t, ByteView payload) {
         .build();
 }
 
-void check(const app::InlineDecision& d, std::size_t original_size, bool tcp) {
+void check(const enforce::InlineDecision& d, std::size_t original_size, bool tcp) {
     if (d.rewritten) {
         auto layout = net::layout_of(*d.rewritten);
         if (!layout) __builtin_trap();
@@ -92,7 +92,7 @@ void check(const app::InlineDecision& d, std::size_t original_size, bool tcp) {
 
 // The ledger: recorded as the loops do (the verdict failing on odd packets), every message taken
 // back once with the reason invariant intact.
-void settle_and_take(app::InlineGate& gate, const app::InlineDecision& decision, bool wire_ok) {
+void settle_and_take(enforce::InlineGate& gate, const enforce::InlineDecision& decision, bool wire_ok) {
     gate.settle(decision, wire_ok);
     std::set<std::string> taken;  // a key decided twice in one packet is one entry (the latest)
     for (const auto& decided : decision.decided) {
@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (size < 1 || size > 70000) return 0;
     const std::uint8_t selector = data[0];
     const ByteView rest(data + 1, size - 1);
-    app::InlineGate& gate = *gates.gates[selector % 3];
+    enforce::InlineGate& gate = *gates.gates[selector % 3];
     const auto v4a = *IpAddress::parse("203.0.113.2");
     const auto v4b = *IpAddress::parse("192.0.2.2");
     const std::uint16_t port = (selector & 0x40) ? 2775 : 5060;

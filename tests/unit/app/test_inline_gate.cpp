@@ -5,7 +5,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
 #include "pcapgen/packet_builder.h"
@@ -17,6 +17,7 @@
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::enforce;
 using test_support::TcpStreams;
 
 namespace {

@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
 #include "pcapgen/packet_builder.h"
@@ -22,6 +22,7 @@
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::enforce;
 using test_support::TcpStreams;
 
 namespace {

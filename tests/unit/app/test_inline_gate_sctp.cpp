@@ -7,12 +7,13 @@
 #include <string>
 #include <unistd.h>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/replay.h"
 #include "pcapgen/packet_builder.h"
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::enforce;
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 #include "app/reload.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
@@ -20,6 +20,7 @@
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::enforce;
 
 namespace {
 

@@ -43,8 +43,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "app/enforcement_ledger.h"
-#include "app/inline_settings.h"
+#include "enforce/enforcement_ledger.h"
+#include "enforce/inline_settings.h"
 #include "capture/packet.h"
 #include "common/bytes.h"
 #include "common/latency.h"
@@ -59,7 +59,7 @@
 #include "policy/policy.h"
 #include "policy/stage.h"
 
-namespace scamgate::app {
+namespace scamgate::enforce {
 
 enum class PacketVerdict : std::uint8_t { accept, drop };
 
@@ -152,4 +152,4 @@ void append_latency_stats(const LatencyHistogram& latency, StatsReport& stats);
 // when it has none), Call-ID and CSeq copied, Content-Length 0. Empty when it does not parse.
 std::string sip_final_response(std::string_view request, int status, std::string_view reason, std::string_view to_tag);
 
-}  // namespace scamgate::app
+}  // namespace scamgate::enforce

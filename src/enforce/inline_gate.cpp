@@ -1,4 +1,4 @@
-#include "app/inline_gate.h"
+#include "enforce/inline_gate.h"
 
 #include <algorithm>
 #include <functional>
@@ -16,7 +16,7 @@
 #include "smpp/pdu.h"
 #include "smpp/rewrite.h"
 
-namespace scamgate::app {
+namespace scamgate::enforce {
 
 namespace {
 
@@ -624,4 +624,4 @@ void InlineGate::append_stats(StatsReport& report) const {
 
 std::uint64_t InlineGate::fragments_seen() const { return impl_->fragments; }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::enforce

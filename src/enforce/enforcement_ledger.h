@@ -15,7 +15,7 @@
 #include "policy/stage.h"
 #include "record/verdict.h"
 
-namespace scamgate::app {
+namespace scamgate::enforce {
 
 // One message the gate decided on in a packet: the action and, when it was not carried out, why
 // (an empty action with a reason: seen, but it could not be decided on from this packet).
@@ -55,4 +55,4 @@ private:
     std::uint64_t evicted_ = 0;
 };
 
-}  // namespace scamgate::app
+}  // namespace scamgate::enforce

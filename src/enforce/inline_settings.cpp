@@ -1,6 +1,6 @@
-#include "app/inline_settings.h"
+#include "enforce/inline_settings.h"
 
-namespace scamgate::app {
+namespace scamgate::enforce {
 
 std::string_view unparsed_action_name(UnparsedAction action) {
     switch (action) {
@@ -18,4 +18,4 @@ std::optional<UnparsedAction> unparsed_action_from(std::string_view name) {
     return std::nullopt;
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::enforce

@@ -1,8 +1,8 @@
-#include "app/enforcement_ledger.h"
+#include "enforce/enforcement_ledger.h"
 
 #include <algorithm>
 
-namespace scamgate::app {
+namespace scamgate::enforce {
 
 void EnforcementLedger::record(const std::vector<DecidedMessage>& decided, bool wire_ok) {
     for (const auto& message : decided) {
@@ -49,4 +49,4 @@ void EnforcementLedger::make_room() {
 
 void EnforcementLedger::append_stats(StatsReport& report) const { report.add("inline.ledger_evicted", evicted_); }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::enforce

@@ -2,10 +2,10 @@
 // taken once, bounded oldest-first with evictions counted.
 #include <doctest/doctest.h>
 
-#include "app/enforcement_ledger.h"
+#include "enforce/enforcement_ledger.h"
 
-using scamgate::app::DecidedMessage;
-using scamgate::app::EnforcementLedger;
+using scamgate::enforce::DecidedMessage;
+using scamgate::enforce::EnforcementLedger;
 using scamgate::record::NotEnforcedReason;
 
 namespace {

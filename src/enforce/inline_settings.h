@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-namespace scamgate::app {
+namespace scamgate::enforce {
 
 // What the gate does with a packet on a SIP or SMPP port it cannot parse (`inline.unparsed`):
 // allow forwards it (counted, an event), alert the same with the event marked alert, drop drops it
@@ -18,4 +18,4 @@ struct InlineSettings {
     UnparsedAction unparsed = UnparsedAction::allow;
 };
 
-}  // namespace scamgate::app
+}  // namespace scamgate::enforce
