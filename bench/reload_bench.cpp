@@ -15,11 +15,11 @@ using namespace scamgate;
 
 namespace {
 
-std::shared_ptr<const app::Detection> load_bundled() {
+std::shared_ptr<const policy::Detection> load_bundled() {
     static std::ostringstream sink;
     static Logger log{sink};
     const app::AppConfig config;  // the built-in defaults: bundled plan, lists, packs and policy
-    return std::make_shared<const app::Detection>(app::load_detection(config, {}, log));
+    return std::make_shared<const policy::Detection>(app::load_detection(config, {}, log));
 }
 
 void BM_LoadDetection(benchmark::State& state) {

@@ -61,7 +61,7 @@ std::string models_summary(const detect::Detector& detector) {
 
 // `check`: everything loaded (or the error was already reported), then every signature example
 // and every protected-brand example.
-int run_check(const AppConfig& config, const Detection& detection, std::ostream& out, Logger& log) {
+int run_check(const AppConfig& config, const policy::Detection& detection, std::ostream& out, Logger& log) {
     const auto failures = detect::run_examples(detection.detector);
     for (const auto& f : failures) {
         log.error("{}:{}: signature {} ({}): example {} {}: \"{}\"", f.signature->file, f.signature->line, f.signature->id,
@@ -344,7 +344,7 @@ int run_cli(int argc, char** argv) {
             log.warn("--active-replies applies to passive mode; {} mode answers rejects itself", mode);
         }
     }
-    std::optional<Detection> detection;
+    std::optional<policy::Detection> detection;
     if (config.detection_enabled || check_cmd->parsed() || try_cmd->parsed()) {
         try {
             detection.emplace(load_detection(config, extra_trunks, log));
@@ -359,10 +359,10 @@ int run_cli(int argc, char** argv) {
         if (config.detection_enabled) run.detection = &*detection;
         if (run.control_path.empty()) run.control_path = config.control_socket;
         // A reload reads the same files again, with the same command-line overrides on top.
-        run.reload = [&common, &log, policy_override, extra_trunks]() -> std::shared_ptr<const Detection> {
+        run.reload = [&common, &log, policy_override, extra_trunks]() -> std::shared_ptr<const policy::Detection> {
             AppConfig fresh = load_or_default(common);
             if (!policy_override.empty()) fresh.policy_path = policy_override;
-            return std::make_shared<const Detection>(load_detection(fresh, extra_trunks, log));
+            return std::make_shared<const policy::Detection>(load_detection(fresh, extra_trunks, log));
         };
         try {
             return run_live(config, run, std::cout, log);

@@ -13,36 +13,17 @@
 #include <vector>
 
 #include "app/reload_activity.h"
-#include "app/replay.h"  // Detection
+#include "app/replay.h"
+#include "policy/detection_set.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "policy/stage.h"
 
 namespace scamgate::app {
 
-// The Detection in force; current() and replace() may be called from any thread.
-// A replaced Detection is retired, not freed: the packet thread may still hold it in a snapshot,
-// and whoever drops the last reference frees it (Hyperscan databases, lists, plans: tens of ms,
-// far more under a sanitizer). release_retired(), called from the control thread, frees the ones
-// nobody uses any more, so the packet path never pays for a reload.
-class DetectionHolder final : public policy::SnapshotSource {
-public:
-    explicit DetectionHolder(std::shared_ptr<const Detection> initial) : detection_(std::move(initial)) {}
-    policy::DetectionSnapshot current() const override;
-    std::shared_ptr<const Detection> get() const;
-    void replace(std::shared_ptr<const Detection> next);
-    // Frees the retired Detections no snapshot holds; returns how many are still held.
-    std::size_t release_retired();
-
-private:
-    mutable std::mutex mutex_;
-    std::shared_ptr<const Detection> detection_;
-    std::vector<std::shared_ptr<const Detection>> retired_;
-};
-
 // Builds a new Detection from the configuration files as given at the start (same -c, same
 // command-line overrides). Throws ConfigError (FILE:LINE) or another exception on failure.
-using DetectionLoader = std::function<std::shared_ptr<const Detection>()>;
+using DetectionLoader = std::function<std::shared_ptr<const policy::Detection>()>;
 
 struct ReloadResult {
     bool ok = false;
@@ -53,7 +34,7 @@ struct ReloadResult {
 // Runs reloads one at a time and counts them (reload.successes, reload.failures).
 class Reloader {
 public:
-    Reloader(DetectionHolder& holder, DetectionLoader loader, Logger& log)
+    Reloader(policy::DetectionHolder& holder, DetectionLoader loader, Logger& log)
         : holder_(holder), loader_(std::move(loader)), log_(log) {}
     ReloadResult reload(const std::string& why);
     // Frees retired detections no longer in use (see DetectionHolder); the control thread calls it.
@@ -62,7 +43,7 @@ public:
     void append_stats(StatsReport& report) const;
 
 private:
-    DetectionHolder& holder_;
+    policy::DetectionHolder& holder_;
     ReloadActivity activity_;
     DetectionLoader loader_;
     Logger& log_;

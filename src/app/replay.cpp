@@ -54,7 +54,7 @@ void replay_file(const std::string& path, ReplayPipeline& pipeline, FileCounters
 // Today's replay: one worker on this thread, its contacts through the detection stage.
 class SinglePipeline final : public ReplayPipeline {
 public:
-    SinglePipeline(const pipeline::PipelineConfig& config, const Detection* detection, record::ContactSink& output,
+    SinglePipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection, record::ContactSink& output,
                    Logger& log)
         : detection_(detection_stage_for(detection, output)),
           worker_(config, first_sink_of(detection_, output), log, decider_of(detection_)) {}
@@ -75,7 +75,7 @@ private:
 
 }  // namespace
 
-std::optional<policy::DetectionStage> detection_stage_for(const Detection* detection, record::ContactSink& next) {
+std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next) {
     if (detection == nullptr) return std::nullopt;
     return std::optional<policy::DetectionStage>(std::in_place, detection->detector, detection->policy, next);
 }
@@ -86,18 +86,18 @@ record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage,
 
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage) { return stage ? &*stage : nullptr; }
 
-std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
+std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
                                                      record::ContactSink& output, Logger& log) {
     return std::make_unique<SinglePipeline>(config, detection, output, log);
 }
 
-Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
+policy::Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
     auto settings = config.resolved_detection();
     settings.trunks.insert(settings.trunks.begin(), extra_trunks.begin(), extra_trunks.end());
     try {
         auto detector = detect::Detector::load(settings, [&](const std::string& warning) { log.warn("{}", warning); });
         auto policy = policy::load_policy(config.resolved_policy_path(), detect::check_names());
-        return Detection{std::move(detector), std::move(policy)};
+        return policy::Detection{std::move(detector), std::move(policy)};
     } catch (const detect::DetectError& e) {
         throw ConfigError(e.what());
     } catch (const policy::PolicyError& e) {

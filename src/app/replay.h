@@ -7,6 +7,7 @@
 #include "app/config.h"
 #include "common/log.h"
 #include "detect/detector.h"
+#include "policy/detection_set.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
 
@@ -14,15 +15,9 @@ namespace scamgate::app {
 
 enum class StatsFormat { none, json, text };
 
-// A loaded detector and policy: the verdict-making part of a run.
-struct Detection {
-    detect::Detector detector;
-    policy::Policy policy;
-};
-
 // Loads the detector and the policy named by the config, with `extra_trunks` (--trunk) added
 // before the configured ones. Throws ConfigError with FILE:LINE for anything wrong.
-Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log);
+policy::Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log);
 
 struct ReplayOptions {
     std::vector<std::string> inputs;  // files or folders (folders: their *.pcap, *.pcapng, *.cap)
@@ -30,7 +25,7 @@ struct ReplayOptions {
     StatsFormat stats = StatsFormat::none;
     bool join = false;                // treat the files as one continuous capture
     bool redact_text = false;         // on top of the config's output.redact_text
-    const Detection* detection = nullptr;  // null: no verdicts
+    const policy::Detection* detection = nullptr;  // null: no verdicts
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input
@@ -39,7 +34,7 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
 
 // A replay worker's detection stage (none without detection): the worker's decider, and the first
 // sink of its records, in front of `next`.
-std::optional<policy::DetectionStage> detection_stage_for(const Detection* detection, record::ContactSink& next);
+std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next);
 // The worker's first sink and decider for `stage` (the stage itself, or `output` and none).
 record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage, record::ContactSink& output);
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage);

@@ -14,9 +14,11 @@
 #include "pipeline/worker.h"
 #include "record/contact.h"
 
-namespace scamgate::app {
-
+namespace scamgate::policy {
 struct Detection;
+}
+
+namespace scamgate::app {
 
 class ReplayPipeline {
 public:
@@ -32,7 +34,7 @@ public:
 };
 
 // One worker on the calling thread. `detection` may be null (no verdicts).
-std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
+std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
                                                      record::ContactSink& output, Logger& log);
 
 // Where the sharded workers' contacts go (either may be null; neither owned).
@@ -44,7 +46,7 @@ struct ShardedOutput {
 // `workers` (2..) worker threads, each with its own pipeline::Worker and detection stage (its own
 // Hyperscan scratch), fed by the calling thread sharded by net::shard_of. Contacts reach `output`
 // whole, one at a time, in no fixed order between workers.
-std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
+std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
                                                       const ShardedOutput& output, std::size_t workers, Logger& log);
 
 }  // namespace scamgate::app

@@ -377,7 +377,7 @@ private:
 // packets all reach one worker) and its events, written through the one writer.
 struct Lane {
     // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
-    Lane(const AppConfig& config, std::size_t workers, EventsOutput& output, DetectionHolder* holder, Logger& log)
+    Lane(const AppConfig& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder, Logger& log)
         : events(output) {
         const pipeline::PipelineConfig share = pipeline::share_of(config.pipeline, workers);
         if (holder != nullptr) detection.emplace(*holder, events);
@@ -424,7 +424,7 @@ struct Daemon {
                  output::EventOptions{config.redact_text}),
           signals(stop, hup) {
         if (!events.enabled()) log.warn("no --events and no output.events: contacts are only counted");
-        if (options.detection) holder.emplace(std::shared_ptr<const Detection>(options.detection, [](const Detection*) {}));
+        if (options.detection) holder.emplace(std::shared_ptr<const policy::Detection>(options.detection, [](const policy::Detection*) {}));
         for (std::size_t i = 0; i < workers; ++i) {
             lanes.push_back(std::make_unique<Lane>(config, workers, events, holder ? &*holder : nullptr, log));
         }
@@ -476,7 +476,7 @@ struct Daemon {
 
     Logger& log;
     EventsOutput events;
-    std::optional<DetectionHolder> holder;
+    std::optional<policy::DetectionHolder> holder;
     std::vector<std::unique_ptr<Lane>> lanes;
     std::atomic<bool> stop{false};
     std::atomic<bool> hup{false};

@@ -34,8 +34,8 @@ struct RunOptions {
     std::string events_path;               // --events (output.events)
     StatsFormat stats = StatsFormat::none; // --stats: printed on exit
     double duration_s = 0;                 // --duration: stop after this long; 0 = until a signal
-    const Detection* detection = nullptr;  // null: no verdicts; must outlive run_live
-    DetectionLoader reload;                // loads a new Detection on SIGHUP / `scamgate reload`; empty: none
+    const policy::Detection* detection = nullptr;  // null: no verdicts; must outlive run_live
+    DetectionLoader reload;                // loads a new policy::Detection on SIGHUP / `scamgate reload`; empty: none
     std::string control_path;              // --control (control.socket); empty: default_control_path()
 };
 

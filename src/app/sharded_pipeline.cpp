@@ -95,7 +95,7 @@ class Lane {
 public:
     static constexpr std::size_t kBatches = 8;  // in flight per worker: the back-pressure bound
 
-    Lane(const pipeline::PipelineConfig& config, const Detection* detection, const ShardedOutput& output,
+    Lane(const pipeline::PipelineConfig& config, const policy::Detection* detection, const ShardedOutput& output,
          std::mutex& output_lock, Logger& log)
         : to_worker_(kBatches + 1),
           to_reader_(kBatches),
@@ -227,7 +227,7 @@ private:
 
 class ShardedPipeline final : public ReplayPipeline {
 public:
-    ShardedPipeline(const pipeline::PipelineConfig& config, const Detection* detection, const ShardedOutput& output,
+    ShardedPipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection, const ShardedOutput& output,
                     std::size_t workers, Logger& log)
         : clock_(config.housekeeping_interval), log_(log) {
         for (std::size_t i = 0; i < workers; ++i) {
@@ -290,7 +290,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const Detection* detection,
+std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
                                                       const ShardedOutput& output, std::size_t workers, Logger& log) {
     return std::make_unique<ShardedPipeline>(config, detection, output, workers, log);
 }

@@ -51,13 +51,13 @@ record::Contact call_contact(const TryOptions& o) {
 }
 
 // --ingress names a configured trunk, or else stands for a role (a trunk of that name and role).
-std::vector<detect::Trunk> ingress_trunks(const Detection& d, const std::string& ingress) {
+std::vector<detect::Trunk> ingress_trunks(const policy::Detection& d, const std::string& ingress) {
     if (ingress.empty()) return {};
     if (const auto* trunk = d.detector.trunks().find(ingress)) return {*trunk};
     return {detect::Trunk{ingress, ingress, {}, {}, {}, false}};
 }
 
-record::Verdict evaluate(const Detection& d, const record::Contact& contact, const detect::Features& features,
+record::Verdict evaluate(const policy::Detection& d, const record::Contact& contact, const detect::Features& features,
                          const TryOptions& o, detect::Scratch& scratch) {
     auto verdict = d.detector.assess(contact, features, scratch, ingress_trunks(d, o.ingress));
     policy::decide(d.policy, contact, verdict);
@@ -154,7 +154,7 @@ void print_human(std::ostream& out, const detect::Features& f, const record::Ver
 
 }  // namespace
 
-int run_try(const Detection& d, const TryOptions& o, std::ostream& out, Logger& log) {
+int run_try(const policy::Detection& d, const TryOptions& o, std::ostream& out, Logger& log) {
     auto scratch = d.detector.make_scratch();
     auto one = [&](const record::Contact& contact, bool json_line) {
         const auto features = d.detector.features(contact);

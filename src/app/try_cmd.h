@@ -21,6 +21,6 @@ struct TryOptions {
 };
 
 // Returns the exit status: 0, or 2 when the input cannot be read.
-int run_try(const Detection& detection, const TryOptions& options, std::ostream& out, Logger& log);
+int run_try(const policy::Detection& detection, const TryOptions& options, std::ostream& out, Logger& log);
 
 }  // namespace scamgate::app

@@ -53,7 +53,7 @@ struct Gates {
             const std::string path = write_policy(policy);
             app::AppConfig config = app::load_config(std::string(SCAMGATE_SOURCE_DIR) + "/tests/golden/verdicts.yaml");
             config.policy_path = path;
-            detections.push_back(std::make_unique<app::Detection>(app::load_detection(config, {}, log)));
+            detections.push_back(std::make_unique<policy::Detection>(app::load_detection(config, {}, log)));
             std::remove(path.c_str());
             gates.push_back(std::make_unique<enforce::InlineGate>(detections.back()->detector, detections.back()->policy,
                                                               config.pipeline));
@@ -61,7 +61,7 @@ struct Gates {
     }
     std::ostringstream log_text;
     Logger log{log_text};
-    std::vector<std::unique_ptr<app::Detection>> detections;
+    std::vector<std::unique_ptr<policy::Detection>> detections;
     std::vector<std::unique_ptr<enforce::InlineGate>> gates;
 };
 

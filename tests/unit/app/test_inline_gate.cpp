@@ -53,7 +53,7 @@ rules:
     std::ostringstream log_text;
     Logger log{log_text};
     AppConfig config;
-    std::optional<Detection> detection;
+    std::optional<policy::Detection> detection;
 };
 
 std::string invite(std::string_view caller, std::string_view call_id, std::string_view transport = "UDP") {
@@ -404,7 +404,7 @@ TEST_CASE("inline gate: a VLAN-tagged frame matches a vlans: trunk") {
     by_vlan.name = "intl-vlan";
     by_vlan.role = "international";
     by_vlan.vlans = {100};
-    Detection detection = load_detection(f.config, {by_vlan}, f.log);
+    policy::Detection detection = load_detection(f.config, {by_vlan}, f.log);
     InlineGate gate(detection.detector, detection.policy, f.config.pipeline);
     auto frame = [](std::optional<std::uint16_t> vlan, std::string_view call_id) {
         pcapgen::PacketBuilder builder;

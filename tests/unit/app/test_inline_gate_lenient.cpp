@@ -55,7 +55,7 @@ rules:
     std::ostringstream log_text;
     Logger log{log_text};
     AppConfig config;
-    std::optional<Detection> detection;
+    std::optional<policy::Detection> detection;
 };
 
 std::string invite(std::string_view caller, std::string_view call_id, std::string_view transport,

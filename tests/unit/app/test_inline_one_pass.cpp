@@ -50,7 +50,7 @@ struct OnePass {
         AppConfig config = load_config(kSource + "/tests/golden/verdicts.yaml");
         config.policy_path = policy_file.path();
         config.pipeline.sip = pipeline.sip;
-        holder.emplace(std::make_shared<const Detection>(load_detection(config, {}, log)));
+        holder.emplace(std::make_shared<const policy::Detection>(load_detection(config, {}, log)));
         stage.emplace(*holder, events);
         decider.emplace(*stage);
         worker.emplace(config.pipeline, *stage, log, &*decider);
@@ -81,7 +81,7 @@ struct OnePass {
     std::ostringstream log_text;
     Logger log{log_text};
     Collect events;
-    std::optional<DetectionHolder> holder;
+    std::optional<policy::DetectionHolder> holder;
     std::optional<policy::DetectionStage> stage;
     std::optional<CountingDecider> decider;
     std::optional<pipeline::Worker> worker;

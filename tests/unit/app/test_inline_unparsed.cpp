@@ -49,7 +49,7 @@ struct UnparsedFixture {
     std::ostringstream log_text;
     Logger log{log_text};
     AppConfig config;
-    std::optional<Detection> detection;
+    std::optional<policy::Detection> detection;
     std::vector<output::UnparsedEvent> events;
 };
 

@@ -22,9 +22,9 @@ namespace {
 const std::string kSource = SCAMGATE_SOURCE_DIR;
 
 // A real detection set (the golden test pack, shipped plan and lists), as a reload builds it.
-std::shared_ptr<const Detection> load_golden_detection(Logger& log) {
+std::shared_ptr<const policy::Detection> load_golden_detection(Logger& log) {
     const AppConfig config = load_config(kSource + "/tests/golden/verdicts.yaml");
-    return std::make_shared<const Detection>(load_detection(config, {}, log));
+    return std::make_shared<const policy::Detection>(load_detection(config, {}, log));
 }
 
 record::Contact sms_contact(const std::string& text) {
@@ -62,8 +62,8 @@ TEST_CASE("a replaced detection is freed by release_retired once no snapshot hol
     std::ostringstream log_text;
     Logger log{log_text};
     auto first = load_golden_detection(log);
-    std::weak_ptr<const Detection> first_alive = first;
-    DetectionHolder holder(std::move(first));
+    std::weak_ptr<const policy::Detection> first_alive = first;
+    policy::DetectionHolder holder(std::move(first));
 
     // The packet thread's snapshot user holds the first set, as between two packets.
     policy::SnapshotUser user(holder);
@@ -87,7 +87,7 @@ TEST_CASE("a replaced detection is freed by release_retired once no snapshot hol
 TEST_CASE("after a swap the snapshot user's new scratch scans with the new set") {
     std::ostringstream log_text;
     Logger log{log_text};
-    DetectionHolder holder(load_golden_detection(log));
+    policy::DetectionHolder holder(load_golden_detection(log));
     policy::SnapshotUser user(holder);
     const auto contact = sms_contact("hello, see you at dinner");
     const auto before = user.refresh().detector->assess(contact, user.scratch());
@@ -102,10 +102,10 @@ TEST_CASE("after a swap the snapshot user's new scratch scans with the new set")
 TEST_CASE("Reloader: a refused reload keeps the set in force, counts a failure and marks the window") {
     std::ostringstream log_text;
     Logger log{log_text};
-    DetectionHolder holder(load_golden_detection(log));
-    const Detection* in_force = holder.get().get();
+    policy::DetectionHolder holder(load_golden_detection(log));
+    const policy::Detection* in_force = holder.get().get();
     bool refuse = true;
-    Reloader reloader(holder, [&]() -> std::shared_ptr<const Detection> {
+    Reloader reloader(holder, [&]() -> std::shared_ptr<const policy::Detection> {
         if (refuse) throw ConfigError("policy.yaml:3: unknown action 'explode'");
         return load_golden_detection(log);
     }, log);
@@ -175,9 +175,9 @@ TEST_CASE("Reloader: a corrupted or truncated model is refused by name and the s
     write_golden_config(config, "model", model);
     std::ostringstream log_text;
     Logger log{log_text};
-    auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
-    DetectionHolder holder(load());
-    const Detection* in_force = holder.get().get();
+    auto load = [&] { return std::make_shared<const policy::Detection>(load_detection(load_config(config), {}, log)); };
+    policy::DetectionHolder holder(load());
+    const policy::Detection* in_force = holder.get().get();
     REQUIRE(in_force->detector.models().size() == 1);
     Reloader reloader(holder, load, log);
 
@@ -218,9 +218,9 @@ TEST_CASE("Reloader: a bad score model is refused by FILE:LINE and the set in fo
     write_golden_config(config, "score_model", score);
     std::ostringstream log_text;
     Logger log{log_text};
-    auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
-    DetectionHolder holder(load());
-    const Detection* in_force = holder.get().get();
+    auto load = [&] { return std::make_shared<const policy::Detection>(load_detection(load_config(config), {}, log)); };
+    policy::DetectionHolder holder(load());
+    const policy::Detection* in_force = holder.get().get();
     REQUIRE(in_force->detector.score_model() != nullptr);
     Reloader reloader(holder, load, log);
 
@@ -249,9 +249,9 @@ TEST_CASE("Reloader: a bad host model (truncated, or an SMS text model) is refus
     write_golden_config(config, "host_model", host_model);
     std::ostringstream log_text;
     Logger log{log_text};
-    auto load = [&] { return std::make_shared<const Detection>(load_detection(load_config(config), {}, log)); };
-    DetectionHolder holder(load());
-    const Detection* in_force = holder.get().get();
+    auto load = [&] { return std::make_shared<const policy::Detection>(load_detection(load_config(config), {}, log)); };
+    policy::DetectionHolder holder(load());
+    const policy::Detection* in_force = holder.get().get();
     REQUIRE(in_force->detector.host_model() != nullptr);
     CHECK(in_force->detector.host_model()->path() == host_model);
     Reloader reloader(holder, load, log);

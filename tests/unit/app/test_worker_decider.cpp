@@ -25,12 +25,12 @@ const std::string kSource = SCAMGATE_SOURCE_DIR;
 
 // The verdict golden config with a policy of its own: reject calls presenting a domestic CLI on
 // the international trunk (203.0.113.0/24 in tests/golden/verdicts.yaml), or allow everything.
-std::shared_ptr<const Detection> load_with_policy(const std::string& policy_text, Logger& log) {
+std::shared_ptr<const policy::Detection> load_with_policy(const std::string& policy_text, Logger& log) {
     test_support::TempFile policy_file{"worker-decider-policy", ".yaml"};
     policy_file.write(policy_text);
     AppConfig config = load_config(kSource + "/tests/golden/verdicts.yaml");
     config.policy_path = policy_file.path();
-    return std::make_shared<const Detection>(load_detection(config, {}, log));
+    return std::make_shared<const policy::Detection>(load_detection(config, {}, log));
 }
 
 const char* const kRejectSpoofed = R"(
@@ -115,9 +115,9 @@ private:
 struct DeciderFixture {
     std::ostringstream log_text;
     Logger log{log_text};
-    std::shared_ptr<const Detection> rejecting = load_with_policy(kRejectSpoofed, log);
-    std::shared_ptr<const Detection> allowing = load_with_policy(kAllowAll, log);
-    DetectionHolder holder{rejecting};
+    std::shared_ptr<const policy::Detection> rejecting = load_with_policy(kRejectSpoofed, log);
+    std::shared_ptr<const policy::Detection> allowing = load_with_policy(kAllowAll, log);
+    policy::DetectionHolder holder{rejecting};
     Collect events;
     policy::DetectionStage stage{holder, events};
     CountingDecider decider{stage};
