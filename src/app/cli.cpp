@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 
 #include "app/config.h"
-#include "app/reload.h"
+#include "daemon/reload.h"
 #include "app/replay.h"
-#include "app/run_cmd.h"
+#include "daemon/run.h"
 #include "app/try_cmd.h"
 #include "detect/examples.h"
 #include "detect/score_model.h"
@@ -147,8 +147,8 @@ struct RunArgs {
                        "root, else $XDG_RUNTIME_DIR/scamgate.sock)");
     }
 
-    RunOptions options() const {
-        RunOptions o;
+    daemon::RunOptions options() const {
+        daemon::RunOptions o;
         o.interfaces = interfaces;
         o.events_path = events;
         o.duration_s = duration_s;
@@ -306,8 +306,8 @@ int run_cli(int argc, char** argv) {
     if (reload_cmd->parsed()) {
         const std::string path = !reload_control.empty()          ? reload_control
                                  : !config.control_socket.empty() ? config.control_socket
-                                                                  : default_control_path();
-        return send_reload(path, std::cout, log);
+                                                                  : daemon::default_control_path();
+        return daemon::send_reload(path, std::cout, log);
     }
     if (!model_override.empty()) {
         config.detection.models.clear();
@@ -335,10 +335,10 @@ int run_cli(int argc, char** argv) {
         log.error("try: give --sms TEXT, --sms-lines FILE or --call");
         return 2;
     }
-    RunOptions run = run_args.options();
+    daemon::RunOptions run = run_args.options();
     if (run_cmd->parsed()) {
-        if (auto code = check_run(config, run, log)) return *code;
-        const std::string mode = effective_capture(config.capture, run).mode;
+        if (auto code = daemon::check_run(run_settings(config), run, log)) return *code;
+        const std::string mode = daemon::effective_capture(config.capture, run).mode;
         if (run.queue && mode != "nfqueue") log.warn("--queue applies to nfqueue mode; ignored in {} mode", mode);
         if (run.active_replies && mode != "passive") {
             log.warn("--active-replies applies to passive mode; {} mode answers rejects itself", mode);
@@ -365,7 +365,7 @@ int run_cli(int argc, char** argv) {
             return std::make_shared<const policy::Detection>(load_detection(fresh, extra_trunks, log));
         };
         try {
-            return run_live(config, run, std::cout, log);
+            return daemon::run_live(run_settings(config), run, std::cout, log);
         } catch (const std::exception& e) {
             log.error("{}", e.what());
             return 2;

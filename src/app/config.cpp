@@ -557,6 +557,18 @@ std::vector<detect::Trunk> read_trunks(const std::string& file, const YAML::Node
 
 }  // namespace
 
+daemon::RunSettings run_settings(const AppConfig& config) {
+    daemon::RunSettings settings;
+    settings.pipeline = config.pipeline;
+    settings.workers = config.workers.resolve();
+    settings.capture = config.capture;
+    settings.daemon = config.daemon;
+    settings.inline_gate = config.inline_gate;
+    settings.events_path = config.events_path;
+    settings.redact_text = config.redact_text;
+    return settings;
+}
+
 unsigned WorkerCount::resolve() const {
     if (kind == Kind::fixed) return std::clamp(fixed, 1u, kMax);
     unsigned cores = 0;

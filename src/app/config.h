@@ -9,29 +9,12 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/settings.h"
 #include "enforce/inline_settings.h"
 #include "detect/detector.h"
 #include "pipeline/worker.h"
 
 namespace scamgate::app {
-
-// `scamgate run`: where packets come from (capture.* in scamgate.yaml).
-struct CaptureConfig {
-    std::vector<std::string> interfaces;  // one libpcap capture each
-    std::string mode = "passive";         // passive, nfqueue or bridge (docs/operations.md)
-    unsigned queue = 0;                   // NFQUEUE number (nfqueue mode)
-    std::size_t snaplen = 65535;          // bytes kept of each frame
-    std::size_t buffer_mb = 32;           // kernel ring buffer per interface, MiB
-    std::string bpf;                      // empty: built from sip.ports and smpp.ports
-    bool promiscuous = false;
-    bool active_replies = false;          // passive: inject the SIP response of an enforced reject
-};
-
-// Who `scamgate run` becomes once its captures and queue are open (empty user: stays as started).
-struct DaemonConfig {
-    std::string user;
-    std::string group;  // empty: the user's primary group
-};
 
 // pipeline.workers (replay and run --workers): worker threads packets are shared over.
 struct WorkerCount {
@@ -52,8 +35,8 @@ struct AppConfig {
     // 1 by default, not auto: one worker gives a deterministic event order (tests, replay diffs),
     // and nfqueue's queue range must match the iptables rule (docs/config.md).
     WorkerCount workers;
-    CaptureConfig capture;
-    DaemonConfig daemon;
+    daemon::CaptureConfig capture;
+    daemon::DaemonConfig daemon;
     enforce::InlineSettings inline_gate;  // inline.*
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
@@ -74,6 +57,9 @@ struct AppConfig {
     std::string resolved_policy_path() const;
     std::string source_path;  // the file this was loaded from (empty: built-in defaults)
 };
+
+// What `scamgate run` takes from the configuration (the daemon sees nothing else of it).
+daemon::RunSettings run_settings(const AppConfig& config);
 
 class ConfigError : public std::runtime_error {
 public:

@@ -13,8 +13,6 @@
 
 namespace scamgate::app {
 
-enum class StatsFormat { none, json, text };
-
 // Loads the detector and the policy named by the config, with `extra_trunks` (--trunk) added
 // before the configured ones. Throws ConfigError with FILE:LINE for anything wrong.
 policy::Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log);

@@ -7,6 +7,9 @@
 
 namespace scamgate {
 
+// How a command prints its counters (--stats).
+enum class StatsFormat { none, json, text };
+
 // Counters gathered from every stage at report time, keyed by their stable dotted name
 // ("packets", "sip.messages", "anomaly.ipv4.truncated", ...). Stages keep plain integers on the hot
 // path and append them here only when asked.

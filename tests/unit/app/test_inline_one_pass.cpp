@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "enforce/inline_gate.h"
-#include "app/reload.h"
+#include "daemon/reload.h"
 #include "app/replay.h"
 #include "net/rewrite.h"
 #include "pipeline/worker.h"
@@ -20,6 +20,7 @@
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::daemon;
 using namespace scamgate::enforce;
 
 namespace {

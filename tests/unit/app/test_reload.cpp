@@ -7,8 +7,8 @@
 #include <string>
 #include <thread>
 
-#include "app/reload.h"
-#include "app/reload_activity.h"
+#include "daemon/reload.h"
+#include "daemon/reload_activity.h"
 #include "app/replay.h"
 #include "policy/stage.h"
 #include "record/contact.h"
@@ -16,6 +16,7 @@
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::daemon;
 
 namespace {
 

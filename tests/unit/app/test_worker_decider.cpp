@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "app/reload.h"
+#include "daemon/reload.h"
 #include "app/replay.h"
 #include "pcapgen/packet_builder.h"
 #include "pipeline/worker.h"
@@ -18,6 +18,7 @@
 
 using namespace scamgate;
 using namespace scamgate::app;
+using namespace scamgate::daemon;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "app/reload.h"
+#include "daemon/reload.h"
 
 #include <poll.h>
 #include <sys/resource.h>
@@ -18,7 +18,7 @@
 
 #include <fmt/format.h>
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 ReloadResult Reloader::reload(const std::string& why) {
     std::lock_guard lock(mutex_);
@@ -208,4 +208,4 @@ int send_reload(const std::string& path, std::ostream& out, Logger& log) {
     return reply.rfind("ok ", 0) == 0 ? 0 : 1;
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

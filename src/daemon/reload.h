@@ -12,14 +12,13 @@
 #include <thread>
 #include <vector>
 
-#include "app/reload_activity.h"
-#include "app/replay.h"
+#include "daemon/reload_activity.h"
 #include "policy/detection_set.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "policy/stage.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 // Builds a new Detection from the configuration files as given at the start (same -c, same
 // command-line overrides). Throws ConfigError (FILE:LINE) or another exception on failure.
@@ -88,4 +87,4 @@ private:
 // 0 when the answer is "ok ...", 1 otherwise (answer or connection error logged).
 int send_reload(const std::string& path, std::ostream& out, Logger& log);
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

@@ -1,4 +1,4 @@
-#include "app/run_cmd.h"
+#include "daemon/run.h"
 
 #include <poll.h>
 #include <pthread.h>
@@ -19,17 +19,17 @@
 
 #include <fmt/format.h>
 
-#include "app/bridge_loop.h"
+#include "daemon/bridge_loop.h"
 #include "enforce/inline_gate.h"
-#include "app/nfqueue_loop.h"
-#include "app/privileges.h"
+#include "daemon/nfqueue_loop.h"
+#include "daemon/privileges.h"
 #include "capture/live.h"
 #include "net/decoder.h"
 #include "output/events.h"
 #include "pipeline/worker.h"
 #include "policy/stage.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 namespace {
 
@@ -181,7 +181,7 @@ capture::LiveOptions live_options(const CaptureConfig& capture, const std::strin
 // interface's captures form one AF_PACKET fanout group, so each frame reaches one worker, chosen
 // by its IP address pair (capture::open_fanout). Throws capture::CaptureError for the first
 // interface that fails.
-std::vector<std::vector<capture::LiveCapture>> open_captures(const AppConfig& config, const CaptureConfig& capture,
+std::vector<std::vector<capture::LiveCapture>> open_captures(const RunSettings& config, const CaptureConfig& capture,
                                                              std::size_t workers, Logger& log) {
     std::vector<std::vector<capture::LiveCapture>> lanes(workers);
     const bool bridge = capture.mode == "bridge";
@@ -311,7 +311,7 @@ CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& o
     return c;
 }
 
-std::string effective_filter(const AppConfig& config, const CaptureConfig& capture, int linktype) {
+std::string effective_filter(const RunSettings& config, const CaptureConfig& capture, int linktype) {
     if (!capture.bpf.empty()) return capture.bpf;
     capture::FilterPorts ports;
     ports.sip = config.pipeline.sip.ports;
@@ -320,9 +320,9 @@ std::string effective_filter(const AppConfig& config, const CaptureConfig& captu
     return capture::default_filter(ports, linktype);
 }
 
-std::optional<int> check_run(const AppConfig& config, const RunOptions& options, Logger& log) {
+std::optional<int> check_run(const RunSettings& config, const RunOptions& options, Logger& log) {
     const CaptureConfig capture = effective_capture(config.capture, options);
-    return refuse(capture, effective_filter(config, capture), config.workers.resolve(), log);
+    return refuse(capture, effective_filter(config, capture), config.workers, log);
 }
 
 namespace {
@@ -377,7 +377,7 @@ private:
 // packets all reach one worker) and its events, written through the one writer.
 struct Lane {
     // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
-    Lane(const AppConfig& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder, Logger& log)
+    Lane(const RunSettings& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder, Logger& log)
         : events(output) {
         const pipeline::PipelineConfig share = pipeline::share_of(config.pipeline, workers);
         if (holder != nullptr) detection.emplace(*holder, events);
@@ -418,7 +418,7 @@ struct Lane {
 // successful reload, for every worker at once), the workers, the signal watcher and the control
 // socket.
 struct Daemon {
-    Daemon(const AppConfig& config, const RunOptions& options, std::size_t workers, std::ostream& out, Logger& logger)
+    Daemon(const RunSettings& config, const RunOptions& options, std::size_t workers, std::ostream& out, Logger& logger)
         : log(logger),
           events(options.events_path.empty() ? config.events_path : options.events_path, out,
                  output::EventOptions{config.redact_text}),
@@ -510,7 +510,7 @@ void run_lanes(std::size_t count, std::atomic<bool>& stop, const std::function<v
 }
 
 // Switches to daemon.user (--user) keeping `keep`; returns why it failed, or "".
-std::string become_user(const AppConfig& config, const RunOptions& options, std::span<const Capability> keep, Logger& log) {
+std::string become_user(const RunSettings& config, const RunOptions& options, std::span<const Capability> keep, Logger& log) {
     PrivilegeDrop request{options.user.value_or(config.daemon.user), options.group.value_or(config.daemon.group)};
     if (request.user.empty()) return {};
     if (auto error = drop_privileges(request, keep)) return *error;
@@ -545,7 +545,7 @@ std::vector<std::unique_ptr<NfqueueBinding>> bind_queues(Daemon& d, const Nfqueu
     return bindings;
 }
 
-int run_nfqueue(Daemon& d, const AppConfig& config, const CaptureConfig& capture, const RunOptions& options,
+int run_nfqueue(Daemon& d, const RunSettings& config, const CaptureConfig& capture, const RunOptions& options,
                 std::ostream& out) {
     if (!d.has_detection()) d.log.warn("nfqueue mode without detection: every packet is accepted");
     const int first_queue = static_cast<int>(capture.queue);
@@ -664,10 +664,10 @@ int run_passive(Daemon& d, LaneCaptures& captures, const CaptureConfig& capture,
 
 }  // namespace
 
-int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log) {
+int run_live(const RunSettings& config, const RunOptions& options, std::ostream& out, Logger& log) {
     if (auto code = check_run(config, options, log)) return *code;
     const CaptureConfig capture = effective_capture(config.capture, options);
-    const std::size_t workers = config.workers.resolve();
+    const std::size_t workers = config.workers;
     Daemon daemon(config, options, workers, out, log);
     if (capture.mode == "nfqueue") return run_nfqueue(daemon, config, capture, options, out);
     LaneCaptures captures;
@@ -688,4 +688,4 @@ int run_live(const AppConfig& config, const RunOptions& options, std::ostream& o
     return run_passive(daemon, captures, capture, options, out);
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

@@ -1,8 +1,8 @@
-#include "app/reload_activity.h"
+#include "daemon/reload_activity.h"
 
 #include <string>
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 void ReloadActivity::begin() { running_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -38,4 +38,4 @@ void ServiceTimes::append_stats(StatsReport& stats) const {
     append_histogram("inline.reload_service_", during_reload_, stats);
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

@@ -13,7 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 // The capabilities the daemon may keep after the switch.
 enum class Capability {
@@ -49,4 +49,4 @@ std::optional<std::string> drop_privileges(const PrivilegeDrop& request, std::sp
 // has any besides its group). Names fall back to numbers when the user or group has no entry.
 std::string describe_credentials();
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

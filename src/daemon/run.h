@@ -3,22 +3,23 @@
 // one capture thread feeding one Worker, events written (and flushed) line by line as contacts
 // finish, optionally SIP responses injected for enforced rejects (active replies); SIGINT/SIGTERM
 // (or --duration) stop the capture, drain the worker and print the stats. Inline: nfqueue mode
-// (when built with libnetfilter-queue; app/nfqueue_loop.h) and bridge mode (two interfaces,
-// app/bridge_loop.h) decide per packet (app/inline_gate.h). SIGHUP or `scamgate reload` (the
-// control socket) swaps in a newly loaded detector and policy (app/reload.h). With daemon.user the
-// process switches user once its captures are open (app/privileges.h).
+// (when built with libnetfilter-queue; daemon/nfqueue_loop.h) and bridge mode (two interfaces,
+// daemon/bridge_loop.h) decide per packet (enforce/inline_gate.h). SIGHUP or `scamgate reload` (the
+// control socket) swaps in a newly loaded detector and policy (daemon/reload.h). With daemon.user the
+// process switches user once its captures are open (daemon/privileges.h).
 #include <cstddef>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
-#include "app/config.h"
-#include "app/reload.h"  // DetectionLoader
-#include "app/replay.h"  // Detection, StatsFormat
 #include "common/log.h"
+#include "common/stats.h"
+#include "daemon/reload.h"  // DetectionLoader
+#include "daemon/settings.h"
+#include "policy/detection_set.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 // Command-line settings of `run`; each one that is set overrides the configuration.
 struct RunOptions {
@@ -44,16 +45,16 @@ CaptureConfig effective_capture(const CaptureConfig& config, const RunOptions& o
 
 // The filter in force on an interface of `linktype` (DLT_EN10MB = 1): capture.bpf when set, else
 // the default built from the SIP and SMPP ports (docs/operations.md).
-std::string effective_filter(const AppConfig& config, const CaptureConfig& capture, int linktype = 1);
+std::string effective_filter(const RunSettings& config, const CaptureConfig& capture, int linktype = 1);
 
 // Refuses what this build cannot run (a mode not built yet, no interface, a filter that does not
 // compile), with the reason logged: the exit code (2), or nullopt when the run may start. Cheap:
 // call it before loading detection.
-std::optional<int> check_run(const AppConfig& config, const RunOptions& options, Logger& log);
+std::optional<int> check_run(const RunSettings& config, const RunOptions& options, Logger& log);
 
 // Runs in the foreground until SIGINT/SIGTERM or --duration. Returns the exit code: 0 after a
 // clean stop; 1 when an interface cannot be opened or fails while capturing; 2 for a bad command
 // line or configuration (unknown mode, a mode not built, wrong number of interfaces, bad filter).
-int run_live(const AppConfig& config, const RunOptions& options, std::ostream& out, Logger& log);
+int run_live(const RunSettings& config, const RunOptions& options, std::ostream& out, Logger& log);
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

@@ -13,12 +13,12 @@
 #include <string>
 
 #include "enforce/inline_gate.h"
-#include "app/reload_activity.h"
+#include "daemon/reload_activity.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "pipeline/worker.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 bool nfqueue_available();
 
@@ -50,7 +50,7 @@ struct NfqueueSettings {
 
 // One NFQUEUE bound for one worker: its packets are verdicted by the thread that calls run(), with
 // that worker and gate. With several workers the daemon binds every queue first (on the thread
-// that then drops root), then runs each binding on a thread of its own (app/run_cmd.cpp).
+// that then drops root), then runs each binding on a thread of its own (daemon/run.cpp).
 class NfqueueBinding {
 public:
     // Binds settings.queue (copy-packet mode, fail-open when the queue is full); failure() says
@@ -78,4 +78,4 @@ void merge_nfqueue_runs(NfqueueRun& total, const NfqueueRun& other);
 
 void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats);
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

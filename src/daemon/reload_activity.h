@@ -9,7 +9,7 @@
 #include "common/latency.h"
 #include "common/stats.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 // Written by the control thread around each reload, read per packet (two relaxed loads). A packet
 // is covered while a reload runs and for kAftermath after it ends, when the first decisions meet
@@ -51,4 +51,4 @@ private:
     LatencyHistogram during_reload_;
 };
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

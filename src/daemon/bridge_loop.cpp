@@ -1,4 +1,4 @@
-#include "app/bridge_loop.h"
+#include "daemon/bridge_loop.h"
 
 #include <poll.h>
 
@@ -7,7 +7,7 @@
 
 #include "net/rewrite.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 namespace {
 
@@ -183,4 +183,4 @@ bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, 
     return true;
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

@@ -1,4 +1,4 @@
-#include "app/nfqueue_loop.h"
+#include "daemon/nfqueue_loop.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -22,7 +22,7 @@
 #include <libnfnetlink/libnfnetlink.h>
 #endif
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 namespace {
 
@@ -360,4 +360,4 @@ void append_nfqueue_stats(const NfqueueRun& run, StatsReport& stats) {
     run.service.append_stats(stats);
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

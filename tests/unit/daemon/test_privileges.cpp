@@ -24,9 +24,9 @@
 
 #include <fmt/format.h>
 
-#include "app/privileges.h"
+#include "daemon/privileges.h"
 
-using namespace scamgate::app;
+using namespace scamgate::daemon;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "app/privileges.h"
+#include "daemon/privileges.h"
 
 #include <cap-ng.h>
 #include <grp.h>
@@ -13,7 +13,7 @@
 
 #include <fmt/format.h>
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 namespace {
 
 struct Identity {
@@ -271,4 +271,4 @@ std::string describe_credentials() {
     return out;
 }
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon

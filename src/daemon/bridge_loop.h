@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "enforce/inline_gate.h"
-#include "app/reload_activity.h"
+#include "daemon/reload_activity.h"
 #include "capture/live.h"
 #include "common/latency.h"
 #include "common/log.h"
 #include "common/stats.h"
 #include "pipeline/worker.h"
 
-namespace scamgate::app {
+namespace scamgate::daemon {
 
 struct BridgeRun {
     std::uint64_t packets = 0;
@@ -52,4 +52,4 @@ void append_bridge_stats(const BridgeRun& run, StatsReport& stats);
 bool inject_reply(capture::LiveCapture& capture, const capture::Packet& packet, enforce::InlineGate& gate,
                   pipeline::Worker& worker, Logger& log);
 
-}  // namespace scamgate::app
+}  // namespace scamgate::daemon
