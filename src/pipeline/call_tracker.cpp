@@ -1,9 +1,12 @@
 #include "pipeline/call_tracker.h"
 
+#include <algorithm>
 #include <charconv>
+#include <functional>
 #include <utility>
 
 #include "pipeline/origin.h"
+#include "record/packed.h"
 
 namespace scamgate::pipeline {
 
@@ -127,21 +130,42 @@ bool is_initial_invite(const sip::Message& message) {
     return message.is_request && message.method == "INVITE" && !has_to_tag(message);
 }
 
-// What a call in progress holds: its details, ingress and verdict, not a whole Contact (whose
-// SMS part, caller and callee copies would cost every pending call about a kilobyte more); the
-// record is assembled once, when the call ends. An ended call lingers with its details released.
+// What a call in progress holds: the fixed part of its record (Call-ID, the details as its INVITE
+// presented them, ingress, a verdict that does not act on the wire) packed in one buffer of a few
+// hundred bytes, and what later messages change as plain fields. The record is rebuilt once, when
+// the call ends; an ended call lingers with its Call-ID only (docs/performance.md, "Memory per
+// pending call").
 struct CallTracker::Call {
-    std::string call_id;  // the table's key (details.call_id leaves with the record)
-    record::CallDetails details;
-    record::Ingress ingress;
-    std::optional<record::Verdict> verdict;
-    std::uint32_t source = 0;  // index into the tracker's source names
-    CallState state = CallState::setup;
-    std::uint32_t invite_cseq = 0;
-    bool cancel_seen = false;
+    record::PackedCall packed;
+    // A tag, drop or reject stays whole: the inline gate treats every later request of the call
+    // (retransmissions, the ACK of our answer, a CANCEL) as it decided, also while it lingers.
+    std::unique_ptr<record::Verdict> acting_verdict;
+    record::CallTimeline timeline;
+    std::string server;        // from the responses
+    std::string final_reason;
     std::uint64_t generation = 0;
-    std::list<std::string>::iterator order_position;
+    std::uint32_t hash = 0;    // of the Call-ID, for the index
+    std::uint32_t slot = 0;
+    std::uint32_t older = kNoSlot;  // creation order
+    std::uint32_t newer = kNoSlot;
+    std::uint32_t source = 0;  // index into the tracker's source names
+    std::uint32_t invite_cseq = 0;
+    std::uint32_t messages = 1;
+    std::uint32_t invite_retransmissions = 0;
+    std::uint32_t reinvites = 0;
+    int final_status = 0;
+    CallState state = CallState::setup;
+    bool cancel_seen = false;
 };
+
+namespace {
+
+std::uint32_t call_id_hash(std::string_view call_id) {
+    const std::size_t h = std::hash<std::string_view>{}(call_id);
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
+
+}  // namespace
 
 CallTracker::CallTracker(const CallTrackerLimits& limits, record::ContactSink& sink, std::string source_name,
                          record::ContactDecider* decider)
@@ -157,14 +181,63 @@ CallTracker::~CallTracker() = default;
 
 std::size_t CallTracker::active() const {
     std::size_t open = 0;
-    for (const auto& [id, call] : calls_) open += call->state != CallState::ended;
+    for (const auto& call : slots_) open += call && call->state != CallState::ended;
     return open;
 }
 
-CallTracker::Call* CallTracker::find(std::string_view call_id) {
-    auto it = calls_.find(std::string(call_id));
-    return it == calls_.end() ? nullptr : it->second.get();
+// --- The Call-ID index ------------------------------------------------------------------------
+
+std::uint32_t CallTracker::index_lookup(std::string_view call_id, std::uint32_t hash) const {
+    if (index_.empty()) return kNoSlot;
+    const std::size_t mask = index_.size() - 1;
+    for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
+        const IndexEntry& entry = index_[i];
+        if (entry.slot == kNoSlot) return kNoSlot;
+        if (entry.hash == hash && slots_[entry.slot]->packed.call_id() == call_id) return entry.slot;
+    }
 }
+
+void CallTracker::index_insert(std::uint32_t hash, std::uint32_t slot) {
+    if ((indexed_ + 1) * 4 > index_.size() * 3) index_grow();
+    const std::size_t mask = index_.size() - 1;
+    std::size_t i = hash & mask;
+    while (index_[i].slot != kNoSlot) i = (i + 1) & mask;
+    index_[i] = IndexEntry{hash, slot};
+    ++indexed_;
+}
+
+// Backward-shift deletion: the entries after the hole that may move into it do, so that no probe
+// sequence is broken and no tombstones accumulate.
+void CallTracker::index_erase(std::uint32_t hash, std::uint32_t slot) {
+    const std::size_t mask = index_.size() - 1;
+    std::size_t hole = hash & mask;
+    while (index_[hole].slot != slot) hole = (hole + 1) & mask;
+    for (std::size_t next = (hole + 1) & mask; index_[next].slot != kNoSlot; next = (next + 1) & mask) {
+        const std::size_t home = index_[next].hash & mask;
+        const bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
+        if (stays) continue;
+        index_[hole] = index_[next];
+        hole = next;
+    }
+    index_[hole] = IndexEntry{};
+    --indexed_;
+}
+
+void CallTracker::index_grow() {
+    const std::size_t size = std::max<std::size_t>(1024, index_.size() * 2);
+    std::vector<IndexEntry> old = std::exchange(index_, std::vector<IndexEntry>(size));
+    indexed_ = 0;
+    for (const auto& entry : old) {
+        if (entry.slot != kNoSlot) index_insert(entry.hash, entry.slot);
+    }
+}
+
+CallTracker::Call* CallTracker::find(std::string_view call_id, std::uint32_t hash) {
+    const std::uint32_t slot = index_lookup(call_id, hash);
+    return slot == kNoSlot ? nullptr : slots_[slot].get();
+}
+
+// --- Messages -----------------------------------------------------------------------------------
 
 CallMessageSeen CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin) {
     if (message.is_request) return on_request(message, origin);
@@ -174,100 +247,119 @@ CallMessageSeen CallTracker::on_message(const sip::Message& message, const Messa
 
 namespace {
 
-CallMessageSeen seen(const std::optional<record::Verdict>& verdict, bool judged_now) {
-    return CallMessageSeen{verdict ? &*verdict : nullptr, judged_now, true};
-}
+CallMessageSeen seen(const record::Verdict* verdict, bool judged_now) { return CallMessageSeen{verdict, judged_now, true}; }
 
 }  // namespace
 
 CallMessageSeen CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin) {
-    auto call_id = sip::unfold(message.first(sip::HeaderId::call_id));
+    const std::string_view call_id = sip::unfold(message.first(sip::HeaderId::call_id), unfold_scratch_);
     if (call_id.empty()) return {};
     auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
-    Call* call = find(call_id);
+    const std::uint32_t hash = call_id_hash(call_id);
+    Call* call = find(call_id, hash);
 
     if (message.method == "INVITE" && !has_to_tag(message)) {
         std::uint32_t number = cseq ? cseq->number : 0;
-        if (!call) return seen(on_initial_invite(message, origin, call_id, number).verdict, true);
-        ++call->details.messages;
+        if (!call) {
+            on_initial_invite(message, origin, call_id, hash, number);
+            return seen(judged_.verdict ? &*judged_.verdict : nullptr, true);
+        }
+        ++call->messages;
         if (call->state == CallState::challenged && number != call->invite_cseq) {
             // The same attempt again, now with credentials.
             call->state = CallState::setup;
             call->invite_cseq = number;
-            call->details.final_status = 0;
-            call->details.final_reason.clear();
+            call->final_status = 0;
+            call->final_reason.clear();
             schedule(*call, origin.ts + limits_.setup_timeout);
         } else {
-            ++call->details.invite_retransmissions;
+            ++call->invite_retransmissions;
             ++invite_retransmissions_;
         }
-        return seen(call->verdict, false);
+        return seen(call->acting_verdict.get(), false);
     }
     if (!call) {
         ++orphan_messages_;
         return {};
     }
-    ++call->details.messages;
-    if (call->state == CallState::ended) return seen(call->verdict, false);
+    ++call->messages;
+    if (call->state == CallState::ended) return seen(call->acting_verdict.get(), false);
     if (message.method == "INVITE") {
-        ++call->details.reinvites;
+        ++call->reinvites;
     } else if (message.method == "CANCEL") {
         call->cancel_seen = true;
     } else if (message.method == "BYE") {
         finish(*call, CallEnd::bye, origin.ts);
     }
-    return seen(call->verdict, false);
+    return seen(call->acting_verdict.get(), false);
 }
 
 CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, const MessageOrigin& origin,
-                                                  std::string_view call_id, std::uint32_t cseq) {
-    if (calls_.size() >= limits_.max_calls) evict_oldest(origin.ts);
+                                                  std::string_view call_id, std::uint32_t hash, std::uint32_t cseq) {
+    if (indexed_ >= limits_.max_calls) evict_oldest(origin.ts);
+
+    judged_ = call_from_invite(message, origin, call_id);
+    // Judged once, here: retransmissions, the retry with credentials and re-INVITEs keep it.
+    if (decider_) decider_->decide(judged_);
+    const record::Verdict* verdict = judged_.verdict ? &*judged_.verdict : nullptr;
+    const bool acting = verdict != nullptr && record::acts_on_wire(verdict->action);
 
     auto call = std::make_unique<Call>();
+    call->packed = record::PackedCall(*judged_.call, judged_.ingress, acting ? nullptr : verdict);
+    if (acting) call->acting_verdict = std::make_unique<record::Verdict>(*verdict);
+    call->timeline = judged_.call->timeline;
+    call->messages = judged_.call->messages;
     call->invite_cseq = cseq;
-    record::Contact provisional = call_from_invite(message, origin, call_id);
-    // Judged once, here: retransmissions, the retry with credentials and re-INVITEs keep it.
-    if (decider_) decider_->decide(provisional);
-    call->call_id = std::string(call_id);
-    call->details = std::move(*provisional.call);
-    call->ingress = std::move(provisional.ingress);
-    call->verdict = std::move(provisional.verdict);
+    call->hash = hash;
     call->source = static_cast<std::uint32_t>(sources_.size() - 1);
 
+    std::uint32_t slot = 0;
+    if (free_slots_.empty()) {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.emplace_back();
+    } else {
+        slot = free_slots_.back();
+        free_slots_.pop_back();
+    }
+    call->slot = slot;
+    call->older = newest_;
+    if (newest_ != kNoSlot) slots_[newest_]->newer = slot;
+    newest_ = slot;
+    if (oldest_ == kNoSlot) oldest_ = slot;
     Call& stored = *call;
-    creation_order_.push_back(stored.call_id);
-    stored.order_position = std::prev(creation_order_.end());
-    calls_.emplace(stored.call_id, std::move(call));
+    slots_[slot] = std::move(call);
+    index_insert(hash, slot);
     schedule(stored, origin.ts + limits_.setup_timeout);
     return stored;
 }
 
 void CallTracker::on_response(const sip::Message& message, const MessageOrigin& origin) {
-    Call* call = find(sip::unfold(message.first(sip::HeaderId::call_id)));
+    const std::string_view call_id = sip::unfold(message.first(sip::HeaderId::call_id), unfold_scratch_);
+    Call* call = find(call_id, call_id_hash(call_id));
     if (!call) {
         ++orphan_messages_;
         return;
     }
-    auto& d = call->details;
-    ++d.messages;
+    ++call->messages;
     if (call->state == CallState::ended) return;  // its record is written; it only absorbs retransmissions
-    if (d.server.empty()) d.server = sip::unfold(message.first(sip::HeaderId::server));
+    if (call->server.empty()) call->server = sip::unfold(message.first(sip::HeaderId::server));
     auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
     if (!cseq || cseq->method != "INVITE") return;
 
+    auto& timeline = call->timeline;
     const int status = message.status_code;
     if (status < 200) {
-        if (!d.timeline.first_provisional) {
-            d.timeline.first_provisional = origin.ts;
-            d.timeline.first_provisional_status = status;
+        if (!timeline.first_provisional) {
+            timeline.first_provisional = origin.ts;
+            timeline.first_provisional_status = status;
         }
-        if ((status == 180 || status == 183) && !d.timeline.ringing) d.timeline.ringing = origin.ts;
+        if ((status == 180 || status == 183) && !timeline.ringing) timeline.ringing = origin.ts;
         return;
     }
-    d.final_status = status;
-    d.final_reason = std::string(message.reason_phrase);
+    call->final_status = status;
+    call->final_reason.assign(message.reason_phrase);
     if (status < 300) {
-        if (!d.timeline.answer) d.timeline.answer = origin.ts;
+        if (!timeline.answer) timeline.answer = origin.ts;
         if (call->state != CallState::answered) {
             call->state = CallState::answered;
             schedule(*call, origin.ts + limits_.max_duration);
@@ -283,77 +375,102 @@ void CallTracker::on_response(const sip::Message& message, const MessageOrigin& 
 }
 
 void CallTracker::finish(Call& call, CallEnd end, Timestamp at) {
-    call.details.end = end;
-    call.details.timeline.end = at;
     call.state = CallState::ended;
     ++emitted_;
     ++ends_[static_cast<std::size_t>(end)];
-    sink_.on_contact(take_record(call, at));
+    sink_.on_contact(take_record(call, end, at));
     schedule(call, at + limits_.linger);
 }
 
-record::Contact CallTracker::take_record(Call& call, Timestamp at) {
-    record::Contact contact = call_contact(std::exchange(call.details, {}), std::exchange(call.ingress, {}),
-                                           sources_[call.source]);
+record::Contact CallTracker::take_record(Call& call, CallEnd end, Timestamp at) {
+    record::CallDetails details = call.packed.details();
+    details.timeline = call.timeline;
+    details.timeline.end = at;
+    details.server = std::exchange(call.server, {});
+    details.final_status = call.final_status;
+    details.final_reason = std::exchange(call.final_reason, {});
+    details.end = end;
+    details.messages = call.messages;
+    details.invite_retransmissions = call.invite_retransmissions;
+    details.reinvites = call.reinvites;
+    record::Contact contact = call_contact(std::move(details), call.packed.ingress(), sources_[call.source]);
     contact.ts = at;
     // A call blocked or tagged keeps its verdict while it lingers: inline, its retransmissions,
     // the ACK of our answer and a CANCEL are treated as it was.
-    if (call.verdict && record::acts_on_wire(call.verdict->action)) {
-        contact.verdict = call.verdict;
+    if (call.acting_verdict) {
+        contact.verdict = *call.acting_verdict;
     } else {
-        contact.verdict = std::exchange(call.verdict, std::nullopt);
+        contact.verdict = call.packed.verdict();
     }
+    call.packed.keep_call_id_only();
     return contact;
 }
 
 void CallTracker::schedule(Call& call, Timestamp deadline) {
     call.generation = next_generation_++;
-    deadlines_.push({deadline, call.generation, call.call_id});
+    deadlines_.push({deadline, call.generation, call.slot});
+}
+
+void CallTracker::erase(Call& call) {
+    if (call.older != kNoSlot) {
+        slots_[call.older]->newer = call.newer;
+    } else {
+        oldest_ = call.newer;
+    }
+    if (call.newer != kNoSlot) {
+        slots_[call.newer]->older = call.older;
+    } else {
+        newest_ = call.older;
+    }
+    index_erase(call.hash, call.slot);
+    const std::uint32_t slot = call.slot;
+    slots_[slot].reset();
+    free_slots_.push_back(slot);
 }
 
 void CallTracker::expire(Timestamp now) {
     while (!deadlines_.empty() && deadlines_.top().at <= now) {
-        Deadline due = deadlines_.top();
+        const Deadline due = deadlines_.top();
         deadlines_.pop();
-        auto it = calls_.find(due.call_id);
-        if (it == calls_.end() || it->second->generation != due.generation) continue;  // stale
-        Call& call = *it->second;
-        switch (call.state) {
+        if (due.slot >= slots_.size()) continue;
+        Call* call = slots_[due.slot].get();
+        if (call == nullptr || call->generation != due.generation) continue;  // stale
+        switch (call->state) {
             case CallState::ended:
-                creation_order_.erase(call.order_position);
-                calls_.erase(it);
+                erase(*call);
                 break;
             case CallState::challenged:
-                finish(call, CallEnd::rejected, due.at);
+                finish(*call, CallEnd::rejected, due.at);
                 break;
             case CallState::setup:
-                finish(call, call.cancel_seen ? CallEnd::cancel : CallEnd::timeout, due.at);
+                finish(*call, call->cancel_seen ? CallEnd::cancel : CallEnd::timeout, due.at);
                 break;
             case CallState::answered:
-                finish(call, CallEnd::timeout, due.at);
+                finish(*call, CallEnd::timeout, due.at);
                 break;
         }
     }
 }
 
 void CallTracker::evict_oldest(Timestamp now) {
-    while (!creation_order_.empty()) {
-        auto it = calls_.find(creation_order_.front());
-        creation_order_.pop_front();
-        if (it == calls_.end()) continue;
-        if (it->second->state != CallState::ended) finish(*it->second, CallEnd::evicted, now);
-        calls_.erase(it);
-        return;
-    }
+    if (oldest_ == kNoSlot) return;
+    Call& call = *slots_[oldest_];
+    if (call.state != CallState::ended) finish(call, CallEnd::evicted, now);
+    erase(call);
 }
 
+// Each call is released as soon as its record is out, so the peak is the table, not the table and
+// every record.
 void CallTracker::flush(CallEnd end, Timestamp now) {
-    for (const auto& id : creation_order_) {
-        auto it = calls_.find(id);
-        if (it != calls_.end() && it->second->state != CallState::ended) finish(*it->second, end, now);
+    while (oldest_ != kNoSlot) {
+        Call& call = *slots_[oldest_];
+        if (call.state != CallState::ended) finish(call, end, now);
+        erase(call);
     }
-    calls_.clear();
-    creation_order_.clear();
+    slots_.clear();
+    free_slots_.clear();
+    index_.clear();
+    indexed_ = 0;
     deadlines_ = {};
     sources_.erase(sources_.begin(), std::prev(sources_.end()));  // only the current name is still needed
 }
