@@ -23,28 +23,6 @@ namespace scamgate::app {
 
 namespace {
 
-// The UDP datagram or TCP segment of one packet, copied out of the decoder's callback.
-class PayloadCatcher final : public net::DecodeSink {
-public:
-    void on_transport(const net::TransportPayload& payload) override {
-        tuple = payload.tuple;
-        encap = payload.encap;
-        tcp_flags = payload.tcp_flags;
-        truncated = payload.truncated;
-        bytes.assign(reinterpret_cast<const char*>(payload.payload.data()), payload.payload.size());
-        found = true;
-    }
-    bool closes_tcp() const {
-        return found && tuple.proto == net::IpProto::tcp && (tcp_flags & (net::tcp_flags::fin | net::tcp_flags::rst)) != 0;
-    }
-    bool found = false;
-    net::FlowTuple tuple;
-    net::Encapsulation encap;  // the frame's VLAN tags and tunnel, as the worker's records have them
-    std::uint8_t tcp_flags = 0;
-    bool truncated = false;
-    std::string bytes;
-};
-
 // The IP datagram's layout when its transport payload is exactly `payload` (not a reassembled
 // fragment, not tunnelled): only then may the packet be changed.
 std::optional<net::DatagramLayout> changeable_layout(ByteView ip, std::string_view payload) {
@@ -98,30 +76,6 @@ net::PacketBytes copy_to_change(ByteView ip, const net::DatagramLayout& layout) 
 
 std::string to_tag_for(std::string_view call_id) {
     return fmt::format("sg{:016x}", std::hash<std::string_view>{}(call_id));
-}
-
-// Where one SIP message sits in the packet's transport payload: the payload itself (UDP, TCP), or
-// the payload of a WebSocket frame, unmasked here; changes are masked back when written.
-struct SipSpan {
-    std::size_t offset = 0;  // of the message's first byte in the transport payload
-    std::string_view text;   // the message as the next hop reads it (unmasked)
-    std::optional<sip::FrameHeader> frame;  // the WebSocket frame carrying it
-};
-
-// Writes `bytes` over the message's bytes at `pos` in `changed` (a copy of the packet laid out
-// as `layout`), applying the frame's mask so the next hop unmasks them to `bytes`.
-void write_into(net::PacketBytes& changed, const net::DatagramLayout& layout, const SipSpan& span, std::size_t pos,
-                std::string_view bytes) {
-    auto* out = changed.data() + layout.payload_offset + span.offset + pos;
-    for (std::size_t i = 0; i < bytes.size(); ++i) {
-        auto b = static_cast<std::uint8_t>(bytes[i]);
-        if (span.frame && span.frame->masked) b ^= span.frame->mask[(pos + i) % 4];
-        out[i] = b;
-    }
-}
-
-bool is_data_frame(const sip::FrameHeader& frame) {
-    return frame.opcode == sip::opcode::text || frame.opcode == sip::opcode::binary;
 }
 
 }  // namespace
@@ -199,24 +153,23 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     };
 
     Impl(const detect::Detector& d, const policy::Policy& p, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(d, p), config(c), settings(s), decoder(config.net, catcher), ledger(config.calls.max_calls) {
+        : user(d, p), config(c), settings(s), ledger(config.calls.max_calls) {
         own_stage.emplace(d, p, discard);
         own_worker.emplace(config, discard, own_log, &*own_stage);
         worker = &*own_worker;
     }
     Impl(const policy::SnapshotSource& source, const pipeline::PipelineConfig& c, const InlineSettings& s)
-        : user(source), config(c), settings(s), decoder(config.net, catcher), ledger(config.calls.max_calls) {
+        : user(source), config(c), settings(s), ledger(config.calls.max_calls) {
         own_stage.emplace(source, discard);
         own_worker.emplace(config, discard, own_log, &*own_stage);
         worker = &*own_worker;
     }
     Impl(const policy::SnapshotSource& source, pipeline::Worker& w, const pipeline::PipelineConfig& c,
          const InlineSettings& s)
-        : user(source), config(c), settings(s), decoder(config.net, catcher), worker(&w), ledger(config.calls.max_calls) {}
+        : user(source), config(c), settings(s), worker(&w), ledger(config.calls.max_calls) {}
 
-    // The worker reads the packet and judges what it decides on; SIP requests in datagrams (UDP,
-    // SCTP) come back through the PacketEnforcer hooks below. TCP (SIP, WebSocket, SMPP) is still
-    // read here, from the one segment. `enforced` is true only when the message decided last in
+    // The worker reads the packet and judges what it decides on; what it read comes back through
+    // the PacketEnforcer hooks below. `enforced` is true only when the message decided last in
     // the packet has its action carried out by the verdict (or it is a later packet of a call
     // already blocked, or an unparsed packet dropped).
     InlineDecision on_packet(const capture::Packet& frame) {
@@ -228,7 +181,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         if (current.locatable && is_fragment(current.ip)) ++fragments;
         sweep(frame.ts);
         worker->on_packet(frame, *this);
-        if (current.locatable) decide_tcp(frame, current.ip, frame.ts, decision);
         if (current.changed) {
             net::fix_checksums(*current.changed);
             decision.rewritten = std::move(current.changed);
@@ -242,34 +194,22 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         return decision;
     }
 
-    // The gate's own read of a TCP segment (until the worker's streams report spans): `ip` is the
-    // IP datagram inside `frame`, what a decision may change.
-    void decide_tcp(const capture::Packet& frame, ByteView ip, Timestamp now, InlineDecision& decision) {
-        const bool decoded = decode(frame);
-        if (!decoded || catcher.tuple.proto != net::IpProto::tcp) return;
-        const std::string_view text = catcher.bytes;
-        std::optional<net::PacketBytes>& changed = current.changed;  // on_packet fixes the checksums
-        if (sip::starts_with_start_line(text)) {
-            decide_sip(ip, SipSpan{0, text, std::nullopt}, now, changed, decision);
-        } else if (sip::probe_sip_frames(as_bytes(text)) != sip::ProbeResult::no) {
-            on_websocket_segment(ip, now, changed, decision);
-        }
-    }
+    // --- pipeline::PacketEnforcer: the worker's decisions --------------------------------------
 
-    // --- pipeline::PacketEnforcer: the worker's decisions on datagrams (UDP, SCTP) -------------
-
-    void on_sip_request(const pipeline::SipRequestOnWire& request) override {
+    void on_sip_message(const pipeline::SipMessageOnWire& wire) override {
         if (!current.locatable || current.decision == nullptr) return;  // not a frame the gate can act on
         InlineDecision& decision = *current.decision;
-        const bool sctp = request.datagram.tuple.proto == net::IpProto::sctp;
-        if (request.role == pipeline::WireRole::follow_up) {
-            if (!sctp && request.verdict != nullptr) follow_up(request, *request.verdict, decision);
+        if (wire.tuple.proto == net::IpProto::tcp) return on_stream_message(wire, decision);
+        if (wire.role == pipeline::WireRole::response) return;
+        const bool sctp = wire.tuple.proto == net::IpProto::sctp;
+        if (wire.role == pipeline::WireRole::follow_up) {
+            if (!sctp && wire.verdict != nullptr) follow_up(wire, *wire.verdict, decision);
             return;
         }
-        if (request.verdict == nullptr) return;  // nothing judged it (no detection)
-        const record::Verdict& verdict = *request.verdict;
+        if (wire.verdict == nullptr) return;  // nothing judged it (no detection)
+        const record::Verdict& verdict = *wire.verdict;
         ++sip_decided;
-        note_decided(record::sip_message_key(request.call_id), std::string(request.call_id), verdict, decision);
+        note_decided(record::sip_message_key(wire.call_id), std::string(wire.call_id), verdict, decision);
         if (!verdict.policy_enforces) return;
         if (sctp) {
             // SIP over SCTP: nothing is enforced. Dropping the packet would drop chunks the
@@ -281,7 +221,21 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
             }
             return;
         }
-        apply_udp(request, verdict, decision);
+        apply_udp(wire, verdict, decision);
+    }
+
+    // SIP over TCP or WebSocket: a segment is never dropped (the connection carries other calls).
+    // A request judged here has its Max-Forwards zeroed in place when those bytes are in this
+    // packet; the 483 that comes back for a reject gets the rule's status.
+    void on_stream_message(const pipeline::SipMessageOnWire& wire, InlineDecision& decision) {
+        if (wire.role == pipeline::WireRole::response) return rewrite_tcp_response(wire, decision);
+        if (wire.verdict == nullptr) return;
+        const record::Verdict& verdict = *wire.verdict;
+        if (wire.role == pipeline::WireRole::follow_up) return refuse_retry(wire, verdict, decision);
+        ++sip_decided;
+        note_decided(record::sip_message_key(wire.call_id), std::string(wire.call_id), verdict, decision);
+        if (!verdict.policy_enforces) return;
+        apply_tcp(wire, verdict, decision);
     }
 
     void on_unreadable(std::string_view anomaly, const net::FlowTuple& tuple) override {
@@ -384,7 +338,7 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     // A later request of a call already judged: while the decision lingers, a blocked call's
     // retransmissions, the ACK of our answer and CANCEL are dropped (a retransmitted INVITE of a
     // rejected call gets the answer again), and a tagged call's retransmitted INVITE is tagged.
-    void follow_up(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
+    void follow_up(const pipeline::SipMessageOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
         if (!verdict.policy_enforces) return;
         const bool invite = request.message.method == "INVITE";
         if (verdict.action == "tag") {
@@ -401,98 +355,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         ++remembered_drops;
     }
 
-    // One SIP message (a UDP datagram, a TCP segment's, or a WebSocket frame's).
-    void decide_sip(ByteView ip, const SipSpan& span, Timestamp now, std::optional<net::PacketBytes>& changed,
-                    InlineDecision& decision) {
-        const bool tcp = catcher.tuple.proto == net::IpProto::tcp;
-        if (!parse_sip(span, tcp, now, decision)) return;
-        if (!message.is_request) {
-            if (tcp) rewrite_tcp_response(ip, span, changed, decision);
-            return;
-        }
-        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        if (call_id.empty()) {
-            // It cannot be tracked, so it cannot be decided: inline.unparsed says what happens.
-            if (message.method == "INVITE" || message.method == "MESSAGE") {
-                on_unparsed(describe(sip::SipAnomaly::missing_call_id).name, now, decision);
-            }
-            return;
-        }
-        auto contact = contact_of(call_id, now, span.frame ? pipeline::Carrier::websocket : pipeline::Carrier::direct);
-        if (!contact) return;
-        ++sip_decided;
-        const record::Verdict verdict = judge(*contact, call_id, decision);
-        if (!verdict.policy_enforces) return;
-        apply_tcp(ip, span, call_id, verdict, now, changed, decision);
-    }
-
-    // Parses the message into `message`. A TCP segment may hold a request whose body goes on in
-    // later segments (a large SDP): when its whole header block is here it is decided from it (the
-    // Max-Forwards digits to change are in this segment too); otherwise it is left alone, counted.
-    // A message the parser refuses goes to inline.unparsed.
-    bool parse_sip(const SipSpan& span, bool tcp, Timestamp now, InlineDecision& decision) {
-        const bool stream = tcp && !span.frame;  // a WebSocket frame bounds its message
-        const auto parsed =
-            sip::parse_message(span.text, stream ? sip::Framing::stream : sip::Framing::datagram, message, config.sip_parser);
-        if (parsed.status == sip::ParseStatus::ok) return true;
-        if (!stream || parsed.status != sip::ParseStatus::incomplete) {
-            on_unparsed(describe(parsed.anomaly).name, now, decision);
-            return false;
-        }
-        const auto headers = sip::parse_message(span.text, sip::Framing::datagram, message, config.sip_parser);
-        const bool whole_head = headers.status == sip::ParseStatus::ok &&
-                                std::find(headers.warnings.begin(), headers.warnings.end(),
-                                          sip::SipAnomaly::missing_header_end) == headers.warnings.end();
-        if (!whole_head && looks_decidable(span.text)) {
-            ++tcp_unsafe;
-            note_unsafe(span.text, decision);
-        }
-        return whole_head;
-    }
-
-    // The WebSocket frames of a segment that starts at a frame boundary: each whole, unfragmented
-    // text or binary frame is one SIP message and is decided like one over TCP. A fragmented
-    // message or one cut across segments cannot be decided from one packet (counted tcp_unsafe
-    // when it is an INVITE or MESSAGE; the worker still records and judges it).
-    void on_websocket_segment(ByteView ip, Timestamp now, std::optional<net::PacketBytes>& changed,
-                              InlineDecision& decision) {
-        const ByteView bytes = as_bytes(catcher.bytes);
-        std::size_t offset = 0;
-        while (offset < bytes.size()) {
-            sip::FrameHeader frame;
-            if (sip::read_frame_header(bytes.subspan(offset), frame) != sip::FrameParse::ok) break;
-            const std::size_t room = bytes.size() - offset - frame.header_length;
-            const bool whole = frame.payload_length <= room;
-            const auto length = static_cast<std::size_t>(std::min<std::uint64_t>(frame.payload_length, room));
-            std::string plain(as_text(bytes.subspan(offset + frame.header_length, length)));
-            if (frame.masked) sip::apply_mask(std::span<char>(plain.data(), plain.size()), frame.mask, 0);
-            const bool simple = is_data_frame(frame) && frame.fin && frame.rsv == 0;
-            if (whole && simple) {
-                decide_sip(ip, SipSpan{offset + frame.header_length, plain, frame}, now, changed, decision);
-            } else if (is_data_frame(frame) && looks_decidable(plain)) {
-                ++tcp_unsafe;
-                note_unsafe(plain, decision);
-            }
-            if (!whole) break;
-            offset += frame.header_length + length;
-        }
-    }
-
-    // The verdict on `contact` from the detection in force, with the decision's label and action
-    // filled in. The decision is also listed in `decision.decided` under the message's key: carried
-    // out unless the policy does not enforce it (monitor) or not_carried_out() says why not.
-    record::Verdict judge(const record::Contact& contact, std::string label, InlineDecision& decision) {
-        record::Verdict verdict = judge_only(contact);
-        const auto keys = record::message_keys(contact);
-        if (keys.empty()) {
-            decision.call_id = std::move(label);
-            decision.action = verdict.action;
-        } else {
-            note_decided(keys.front(), std::move(label), verdict, decision);
-        }
-        return verdict;
-    }
-
     static void note_decided(std::string key, std::string label, const record::Verdict& verdict,
                              InlineDecision& decision) {
         decision.call_id = std::move(label);
@@ -502,42 +364,14 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         decision.decided.push_back(DecidedMessage{std::move(key), verdict.action, reason});
     }
 
-    // An INVITE or MESSAGE the gate cannot act on (its head or frame is not all in this packet):
-    // listed as tcp_unsafe for whatever the worker decides, when its Call-ID can be read here.
-    void note_unsafe(std::string_view text, InlineDecision& decision) {
-        if (sip::parse_message(text, sip::Framing::datagram, message, config.sip_parser).status != sip::ParseStatus::ok) return;
-        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        if (call_id.empty()) return;
-        decision.decided.push_back(DecidedMessage{record::sip_message_key(call_id), {}, record::NotEnforcedReason::tcp_unsafe});
-    }
-
     // The message judged last in this packet was not carried out, for `reason`.
     static void not_carried_out(InlineDecision& decision, record::NotEnforcedReason reason) {
         if (!decision.decided.empty() && !decision.decided.back().not_enforced) decision.decided.back().not_enforced = reason;
     }
 
-    // Runs the decoder over the whole frame (its link layer too, so the catcher gets the VLAN
-    // tags); true when it produced a UDP datagram, TCP segment or SCTP packet.
-    bool decode(const capture::Packet& frame) {
-        catcher.found = false;
-        capture::Packet numbered = frame;
-        numbered.number = packets;
-        decoder.decode(numbered);
-        return catcher.found && !catcher.bytes.empty();
-    }
-
-    bool on_port(const std::vector<std::uint16_t>& ports) const {
-        return std::find(ports.begin(), ports.end(), catcher.tuple.dst_port) != ports.end() ||
-               std::find(ports.begin(), ports.end(), catcher.tuple.src_port) != ports.end();
-    }
-
     // inline.unparsed: the packet is counted, reported, and dropped when so configured (UDP only:
     // a TCP segment or SCTP packet is never dropped, the connection or association carries other
     // messages; and never in monitor mode).
-    void on_unparsed(std::string_view anomaly, Timestamp now, InlineDecision& decision) {
-        on_unparsed(anomaly, catcher.tuple, now, decision);
-    }
-
     void on_unparsed(std::string_view anomaly, const net::FlowTuple& tuple, Timestamp now, InlineDecision& decision) {
         ++unparsed;
         const bool udp = tuple.proto == net::IpProto::udp;
@@ -574,33 +408,9 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         return ip.size() >= 40 && (ip[0] >> 4) == 6 && ip[6] == 44;
     }
 
-    // An INVITE or MESSAGE request line begins here (any case: the parser takes "invite" too).
-    static bool looks_decidable(std::string_view text) {
-        auto begins = [text](std::string_view method) {
-            if (text.size() <= method.size()) return false;
-            for (std::size_t i = 0; i < method.size(); ++i) {
-                if ((text[i] | 0x20) != (method[i] | 0x20)) return false;
-            }
-            return text[method.size()] == ' ' || text[method.size()] == '\t';
-        };
-        return begins("invite") || begins("message");
-    }
-
-    // The provisional record of an initial INVITE or a MESSAGE; nullopt for anything else.
-    std::optional<record::Contact> contact_of(const std::string& call_id, Timestamp now, pipeline::Carrier carrier) {
-        const pipeline::MessageOrigin origin{now, catcher.tuple, catcher.encap, packets, carrier};
-        if (pipeline::is_initial_invite(message)) return pipeline::call_from_invite(message, origin, call_id, "inline");
-        if (message.method != "MESSAGE") return std::nullopt;
-        auto built = pipeline::sms_from_sip_message(message, origin);
-        if (!built.part) return std::nullopt;
-        record::Contact contact = std::move(built.part->contact);
-        contact.source = "inline";
-        return contact;
-    }
-
     // UDP: drop drops the datagram; reject drops it and answers the sender with the rule's SIP
     // final response; tag forwards the datagram with the policy's headers (when it can be rebuilt).
-    void apply_udp(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
+    void apply_udp(const pipeline::SipMessageOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
         if (verdict.action == "tag") {
             tag_udp(request, verdict, decision);
             return;
@@ -615,10 +425,10 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         }
     }
 
-    std::optional<InlineReply> reply_to(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict) const {
+    std::optional<InlineReply> reply_to(const pipeline::SipMessageOnWire& request, const record::Verdict& verdict) const {
         const auto [status, reason] = sip_answer(verdict);
         InlineReply reply;
-        reply.tuple = request.datagram.tuple.reversed();
+        reply.tuple = request.tuple.reversed();
         reply.payload = sip_final_response(request.text, status, reason, to_tag_for(request.call_id));
         if (reply.payload.empty()) return std::nullopt;
         return reply;
@@ -626,7 +436,7 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
 
     // Only a datagram carried whole and plainly in this packet (not reassembled from fragments,
     // not tunnelled) can be rebuilt with the tag.
-    void tag_udp(const pipeline::SipRequestOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
+    void tag_udp(const pipeline::SipMessageOnWire& request, const record::Verdict& verdict, InlineDecision& decision) {
         auto tagged = sip::with_tag(request.text, request.message, verdict.tag_headers, verdict.display_name_prefix);
         std::optional<net::PacketBytes> datagram;
         if (tagged && changeable_layout(current.ip, request.text)) datagram = net::replace_udp_payload(current.ip, *tagged);
@@ -640,9 +450,9 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     }
 
     // Drop and reject on TCP: Max-Forwards zeroed in place (inside its WebSocket frame, masked
-    // like it, when there is one), the segment forwarded.
-    void apply_tcp(ByteView ip, const SipSpan& span, const std::string& call_id, const record::Verdict& verdict,
-                   Timestamp now, std::optional<net::PacketBytes>& changed, InlineDecision& decision) {
+    // like it, when there is one), the segment forwarded. Only digits carried by this packet can
+    // be changed (otherwise tcp_unsafe).
+    void apply_tcp(const pipeline::SipMessageOnWire& wire, const record::Verdict& verdict, InlineDecision& decision) {
         if (!enforced_block(verdict)) {
             if (verdict.action == "tag") {
                 ++not_applied;
@@ -650,43 +460,77 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
             }
             return;
         }
-        auto layout = changeable_layout(ip, catcher.bytes);
-        auto digits = sip::max_forwards_digits(span.text, message);
-        if (!layout || !digits) {
+        if (!zero_max_forwards(wire)) {
             ++tcp_unsafe;
             not_carried_out(decision, record::NotEnforcedReason::tcp_unsafe);
             return;
         }
-        if (!changed) changed = copy_to_change(ip, *layout);
-        write_into(*changed, *layout, span, digits->first, std::string(digits->second, '0'));
         ++tcp_rewritten;
         ++(verdict.action == "reject" ? rejected : dropped);
         if (verdict.action == "reject" && tcp_rejects.size() < config.calls.max_calls) {
             auto [status, reason] = sip_answer(verdict);
-            tcp_rejects.insert_or_assign(call_id, TcpReject{status, std::move(reason), now + config.calls.linger});
+            tcp_rejects.insert_or_assign(std::string(wire.call_id), TcpReject{status, std::move(reason), current.now + config.calls.linger});
         }
     }
 
-    // The next hop's 483 for a request we zeroed: its status code and reason become the rule's.
-    void rewrite_tcp_response(ByteView ip, const SipSpan& span, std::optional<net::PacketBytes>& changed,
-                              InlineDecision& decision) {
-        if (message.status_code != 483) return;
-        const std::string call_id = sip::unfold(message.first(sip::HeaderId::call_id));
-        auto it = tcp_rejects.find(call_id);
-        if (it == tcp_rejects.end()) return;
-        auto layout = changeable_layout(ip, catcher.bytes);
-        const std::string_view text = span.text;
-        const std::string_view reason = message.reason_phrase;
-        const bool in_text = reason.data() >= text.data() && reason.data() + reason.size() <= text.data() + text.size();
-        if (!layout || !in_text || !text.starts_with("SIP/2.0 483 ")) {
+    // A later request of a call refused on TCP: the retry with credentials (an initial INVITE again)
+    // is refused the same way; everything else passes.
+    void refuse_retry(const pipeline::SipMessageOnWire& wire, const record::Verdict& verdict, InlineDecision& decision) {
+        if (!enforced_block(verdict) || !pipeline::is_initial_invite(wire.message)) return;
+        if (!zero_max_forwards(wire)) {
             ++tcp_unsafe;
             return;
         }
-        if (!changed) changed = copy_to_change(ip, *layout);
-        write_into(*changed, *layout, span, 8, std::to_string(it->second.status));
-        write_into(*changed, *layout, span, static_cast<std::size_t>(reason.data() - text.data()),
-                   fitted(it->second.reason, reason.size()));
-        decision.call_id = call_id;
+        ++tcp_rewritten;
+        ++remembered_drops;
+        decision.call_id = std::string(wire.call_id);
+        decision.action = verdict.action;
+        decision.enforced = true;
+        decision.remembered = true;
+    }
+
+    bool zero_max_forwards(const pipeline::SipMessageOnWire& wire) {
+        const auto digits = sip::max_forwards_digits(wire.text, wire.message);
+        return digits && write_text(wire, digits->first, std::string(digits->second, '0'));
+    }
+
+    // Writes `text` over the message's text at `pos`, in this packet, masked as the frame carrying
+    // it is; false (nothing written) when those bytes are not all in this packet.
+    bool write_text(const pipeline::SipMessageOnWire& wire, std::size_t pos, std::string_view text) {
+        const auto bytes = wire.wire.bytes_of(pos, text.size());
+        const auto offset = bytes ? offset_in_packet(*bytes) : std::nullopt;
+        if (!offset) return false;
+        auto* out = writable().data() + *offset;
+        const std::size_t phase = pos - wire.wire.text_offset + wire.wire.mask_phase;
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            auto b = static_cast<std::uint8_t>(text[i]);
+            if (wire.wire.mask) b ^= (*wire.wire.mask)[(phase + i) % 4];
+            out[i] = b;
+        }
+        return true;
+    }
+
+    // The next hop's 483 for a request we zeroed: its status code and reason become the rule's.
+    void rewrite_tcp_response(const pipeline::SipMessageOnWire& wire, InlineDecision& decision) {
+        if (wire.message.status_code != 483) return;
+        auto it = tcp_rejects.find(std::string(wire.call_id));
+        if (it == tcp_rejects.end()) return;
+        const std::string_view text = wire.text;
+        const std::string_view reason = wire.message.reason_phrase;
+        const bool in_text = reason.data() >= text.data() && reason.data() + reason.size() <= text.data() + text.size();
+        const auto reason_at = static_cast<std::size_t>(reason.data() - text.data());
+        const std::string status = std::to_string(it->second.status);
+        const bool writable_here = in_text && text.starts_with("SIP/2.0 483 ") && status.size() == 3 &&
+                                   wire.wire.bytes_of(8, 3) && offset_in_packet(*wire.wire.bytes_of(8, 3)) &&
+                                   wire.wire.bytes_of(reason_at, reason.size()) &&
+                                   offset_in_packet(*wire.wire.bytes_of(reason_at, reason.size()));
+        if (!writable_here) {
+            ++tcp_unsafe;
+            return;
+        }
+        write_text(wire, 8, status);
+        write_text(wire, reason_at, fitted(it->second.reason, reason.size()));
+        decision.call_id = std::string(wire.call_id);
         ++tcp_responses_rewritten;
         tcp_rejects.erase(it);
     }
@@ -696,7 +540,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
         next_sweep = now + seconds(1);
         std::erase_if(tcp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
         std::erase_if(smpp_rejects, [now](const auto& entry) { return entry.second.until <= now; });
-        decoder.expire(now);
     }
 
     // The packet being handled, for the hooks the worker calls meanwhile.
@@ -712,8 +555,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     pipeline::PipelineConfig config;
     InlineSettings settings;
     UnparsedReporter reporter;
-    PayloadCatcher catcher;
-    net::PacketDecoder decoder;
     // A gate on its own (tests, fuzzing) runs a worker of its own, judged with the gate's detection.
     DiscardContacts discard;
     std::ostringstream own_log_text;
@@ -723,7 +564,6 @@ struct InlineGate::Impl final : pipeline::PacketEnforcer {
     pipeline::Worker* worker = nullptr;  // the one that reads and judges every packet
     PacketInHand current;
     Timestamp last_ts = 0;
-    sip::Message message;  // the SIP message of the TCP segment being decided
     std::unordered_map<std::string, TcpReject> tcp_rejects;
     std::unordered_map<SmppExchange, SmppReject, SmppExchangeHash> smpp_rejects;
     Timestamp next_sweep = 0;

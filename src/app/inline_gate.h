@@ -1,9 +1,8 @@
 #pragma once
 // Inline decisions (nfqueue and bridge modes), one packet at a time. The gate has the worker read
-// the packet; for SIP over UDP and SCTP the worker judges the initial INVITE (no To tag) or the
-// MESSAGE once and tells the gate (pipeline::PacketEnforcer) with the verdict; for SIP over TCP
-// and SMPP the gate still builds the provisional record from the one segment (the CallTracker's
-// and the SMS builder's own code) and judges it. What an enforced action does (docs/policy.md):
+// the packet; the worker judges each contact once (an initial INVITE, a MESSAGE, an SMPP submit)
+// and tells the gate what it read in this packet, with the verdict (pipeline::PacketEnforcer).
+// The gate parses nothing itself. What an enforced action does (docs/policy.md):
 //   SIP over UDP: drop drops the datagram; reject drops it and asks the caller to send the rule's
 //   SIP final response back to the sender; tag forwards a copy with the policy's headers inserted
 //   (and the display name prefixed), lengths and checksums recomputed. Every later request of a
@@ -12,27 +11,28 @@
 //   SIP over TCP: a segment is never dropped (the connection carries other calls). drop and reject
 //   rewrite the request's Max-Forwards to zeros (same length) so the next hop refuses it with 483;
 //   for reject the 483 coming back on the connection gets the rule's status code and reason (fitted
-//   into the same length). tag is not applied (alert only). A request whose header block is not
-//   wholly inside one segment is left alone (counted inline.tcp_unsafe); one whose body goes on
-//   in later segments is decided from its headers.
-//   SIP over WebSocket (TCP, any port): a segment that starts with a WebSocket frame carrying SIP
-//   is read frame by frame without connection state; each whole unfragmented text or binary frame
-//   is one SIP message, decided as over TCP: Max-Forwards zeroed inside the frame (masked with the
-//   frame's key when the client masked it), the 483 coming back rewritten inside its frame. A
-//   fragmented message or a frame cut across segments is left alone (inline.tcp_unsafe).
-//   SMPP (read by the worker's streams, which hold the bind's account and judge each single-part
-//   submit once): a submit_sm / data_sm dropped or rejected gets an invalid dest_addr_ton (same
-//   length) so the SMSC refuses it, and for reject its response (by sequence_number) gets the
-//   rule's smpp_status on the way back. Only a PDU lying wholly in the verdicted segment can be
-//   changed (otherwise inline.tcp_unsafe); tag and submit_multi are alerts only. A part of a
-//   concatenated SMS is judged here on its own text.
+//   into the same length). tag is not applied (alert only). An INVITE whose body goes on in later
+//   segments is judged on its header block, in the segment that completes it; a MESSAGE when it is
+//   whole. Only Max-Forwards digits carried by the segment in hand can be changed: otherwise the
+//   request is left alone (counted inline.tcp_unsafe, its event says tcp_unsafe). The retry with
+//   credentials of a refused call is refused the same way.
+//   SIP over WebSocket: each WebSocket message is one SIP message, decided as over TCP: Max-Forwards
+//   zeroed inside its frame (masked with the frame's key when the client masked it), the 483 coming
+//   back rewritten inside its frame. Only a message of one frame wholly in the segment in hand can
+//   be changed (a fragmented message, or a frame cut across segments: inline.tcp_unsafe).
+//   SMPP (the worker's streams hold the bind's account and judge each single-part submit once): a
+//   submit_sm / data_sm dropped or rejected gets an invalid dest_addr_ton (same length) so the SMSC
+//   refuses it, and for reject its response (by sequence_number) gets the rule's smpp_status on the
+//   way back. Only a PDU lying wholly in the verdicted segment can be changed (otherwise
+//   inline.tcp_unsafe); tag and submit_multi are alerts only. A part of a concatenated SMS is
+//   judged here on its own text.
 //   SIP over SCTP: each user message (reassembled from DATA chunks by the worker) is judged; every
 //   action is an alert only (a dropped chunk is retransmitted and then aborts the association),
 //   counted as inline.not_applied.
-// A packet on a SIP or SMPP port that cannot be parsed (a UDP datagram on a SIP port that is not
-// SIP and not a keepalive, as the worker reads it; a SIP message, UDP or TCP, the parser refuses;
-// a decidable request without Call-ID; an SMPP PDU that does not parse) is handled as
-// `inline.unparsed` says: allowed, alerted or (UDP only, enforce mode only) dropped; counted as inline.unparsed and reported as an
+// What the worker cannot read on a SIP or SMPP port (a UDP datagram on a SIP port that is not SIP
+// and not a keepalive; a SIP message the parser refuses, on any transport; a decidable request
+// without Call-ID; an SMPP PDU that does not parse) is handled as `inline.unparsed` says: allowed,
+// alerted or (UDP only, enforce mode only) dropped; counted as inline.unparsed and reported as an
 // event naming the anomaly.
 // Everything else is accepted unchanged. Knows nothing about netfilter or libpcap.
 #include <cstdint>

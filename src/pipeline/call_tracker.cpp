@@ -239,8 +239,9 @@ CallTracker::Call* CallTracker::find(std::string_view call_id, std::uint32_t has
 
 // --- Messages -----------------------------------------------------------------------------------
 
-CallMessageSeen CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin) {
-    if (message.is_request) return on_request(message, origin);
+CallMessageSeen CallTracker::on_message(const sip::Message& message, const MessageOrigin& origin,
+                                        const record::Verdict* judged) {
+    if (message.is_request) return on_request(message, origin, judged);
     on_response(message, origin);
     return {};
 }
@@ -251,7 +252,13 @@ CallMessageSeen seen(const record::Verdict* verdict, bool judged_now) { return C
 
 }  // namespace
 
-CallMessageSeen CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin) {
+CallMessageSeen CallTracker::known(std::string_view call_id) {
+    const Call* call = find(call_id, call_id_hash(call_id));
+    return call ? seen(call->acting_verdict.get(), false) : CallMessageSeen{};
+}
+
+CallMessageSeen CallTracker::on_request(const sip::Message& message, const MessageOrigin& origin,
+                                        const record::Verdict* judged) {
     const std::string_view call_id = sip::unfold(message.first(sip::HeaderId::call_id), unfold_scratch_);
     if (call_id.empty()) return {};
     auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
@@ -261,7 +268,7 @@ CallMessageSeen CallTracker::on_request(const sip::Message& message, const Messa
     if (message.method == "INVITE" && !has_to_tag(message)) {
         std::uint32_t number = cseq ? cseq->number : 0;
         if (!call) {
-            on_initial_invite(message, origin, call_id, hash, number);
+            on_initial_invite(message, origin, call_id, hash, number, judged);
             return seen(judged_.verdict ? &*judged_.verdict : nullptr, true);
         }
         ++call->messages;
@@ -295,12 +302,18 @@ CallMessageSeen CallTracker::on_request(const sip::Message& message, const Messa
 }
 
 CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, const MessageOrigin& origin,
-                                                  std::string_view call_id, std::uint32_t hash, std::uint32_t cseq) {
+                                                  std::string_view call_id, std::uint32_t hash, std::uint32_t cseq,
+                                                  const record::Verdict* judged) {
     if (indexed_ >= limits_.max_calls) evict_oldest(origin.ts);
 
     judged_ = call_from_invite(message, origin, call_id);
-    // Judged once, here: retransmissions, the retry with credentials and re-INVITEs keep it.
-    if (decider_) decider_->decide(judged_);
+    // Judged once, here (or already, on the INVITE's head over TCP): retransmissions, the retry
+    // with credentials and re-INVITEs keep it.
+    if (judged != nullptr) {
+        judged_.verdict = *judged;
+    } else if (decider_) {
+        decider_->decide(judged_);
+    }
     const record::Verdict* verdict = judged_.verdict ? &*judged_.verdict : nullptr;
     const bool acting = verdict != nullptr && record::acts_on_wire(verdict->action);
 

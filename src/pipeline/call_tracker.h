@@ -53,7 +53,13 @@ public:
 
     // The capture source named in the records of calls that start from now on.
     void set_source_name(std::string name);
-    CallMessageSeen on_message(const sip::Message& message, const MessageOrigin& origin);
+    // `judged`: the verdict the call's initial INVITE was already given (on its head, over TCP),
+    // which it keeps instead of asking the decider.
+    CallMessageSeen on_message(const sip::Message& message, const MessageOrigin& origin,
+                               const record::Verdict* judged = nullptr);
+    // What a request of `call_id` would find: the call, if tracked, and its verdict as a follow-up
+    // sees it (CallMessageSeen).
+    CallMessageSeen known(std::string_view call_id);
     // Ends calls whose deadline passed and forgets lingering ones.
     void expire(Timestamp now);
     // Ends every open call with `end` (capture_end at the end of a replay) and clears the table.
@@ -74,10 +80,10 @@ private:
         std::uint32_t slot = kNoSlot;
     };
 
-    CallMessageSeen on_request(const sip::Message& message, const MessageOrigin& origin);
+    CallMessageSeen on_request(const sip::Message& message, const MessageOrigin& origin, const record::Verdict* judged);
     void on_response(const sip::Message& message, const MessageOrigin& origin);
     Call& on_initial_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
-                            std::uint32_t hash, std::uint32_t cseq);
+                            std::uint32_t hash, std::uint32_t cseq, const record::Verdict* judged);
     void finish(Call& call, record::CallEnd end, Timestamp at);
     // The call's record, rebuilt from its packed part; the lingering call keeps only its Call-ID
     // (and a verdict that acts on the wire, for the retransmissions).

@@ -51,10 +51,10 @@ void count_anomaly(sip::SipAnomaly anomaly, SipCounters& counters, SipMessageSin
 }
 
 // Parses one message bounded by its carrier (a UDP datagram, a WebSocket message) and hands it on.
-DatagramOutcome parse_bounded(std::string_view text, const sip::ParserLimits& limits, sip::Message& message,
+DatagramOutcome parse_bounded(const MessageRead& read, const sip::ParserLimits& limits, sip::Message& message,
                               SipCounters& counters, SipMessageSink& sink, const MessageOrigin& origin,
                               sip::SipAnomaly* error = nullptr) {
-    auto result = sip::parse_message(text, sip::Framing::datagram, message, limits);
+    auto result = sip::parse_message(read.text, sip::Framing::datagram, message, limits);
     if (result.status != sip::ParseStatus::ok) {
         ++counters.parse_errors;
         count_anomaly(result.anomaly, counters, sink);
@@ -63,7 +63,7 @@ DatagramOutcome parse_bounded(std::string_view text, const sip::ParserLimits& li
     }
     count_message(message, counters);
     count_warnings(result, counters, sink);
-    sink.on_sip_message(message, origin);
+    sink.on_sip_message(message, origin, read);
     return DatagramOutcome::sip;
 }
 
@@ -98,25 +98,58 @@ DatagramOutcome SipDatagramPath::on_datagram(const net::TransportPayload& datagr
         count_anomaly(sip::SipAnomaly::junk_before_start_line, counters_, sink_);
     }
     last_start_ = start;
-    return parse_bounded(text.substr(start), limits_, message_, counters_, sink_,
-                         MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number}, &last_error_);
+    const std::string_view message_text = text.substr(start);
+    return parse_bounded(MessageRead{message_text, TextOnWire{as_bytes(message_text), 0, std::nullopt, 0}}, limits_, message_, counters_,
+                         sink_, MessageOrigin{datagram.ts, datagram.tuple, datagram.encap, datagram.packet_number},
+                         &last_error_);
 }
 
 // --- TCP -----------------------------------------------------------------------------------
 
+// One direction of a SIP/TCP connection. The head of an initial request whose body is still to
+// come is handed on when it is complete (a verdict given on it is kept, with a copy of the head,
+// until the whole message arrives: if the body is lost the head alone is handed on, so a call
+// blocked on its head still gets its record).
 struct SipStreamHandler::DirectionState final : sip::StreamFramer::Sink {
     DirectionState(const sip::ParserLimits& limits, SipCounters& counters, SipMessageSink& sink,
                    net::FlowTuple tuple, const net::Encapsulation& encap)
-        : framer(limits), counters_(counters), sink_(sink), tuple_(tuple), encap_(encap) {}
+        : framer(limits), limits_(limits), counters_(counters), sink_(sink), tuple_(tuple), encap_(encap) {}
 
-    void on_message(const sip::Message& message, std::string_view /*raw*/) override {
+    void on_head(const sip::Message& head, std::string_view raw_head) override {
+        head_seen_ = true;
+        head_verdict_ = sink_.on_sip_head(head, origin(), MessageRead{raw_head, on_wire(raw_head)});
+        if (head_verdict_) pending_head_.assign(raw_head);
+    }
+    void on_message(const sip::Message& message, std::string_view raw) override {
         count_message(message, counters_);
-        sink_.on_sip_message(message, MessageOrigin{meta_.ts, tuple_, encap_, meta_.packet_number});
+        MessageRead read{raw, on_wire(raw)};
+        read.head_verdict = head_verdict_ ? &*head_verdict_ : nullptr;
+        read.head_seen = head_seen_;
+        sink_.on_sip_message(message, origin(), read);
+        forget_head();
     }
     void on_anomaly(sip::SipAnomaly anomaly) override { count_anomaly(anomaly, counters_, sink_); }
     void on_message_lost(sip::SipAnomaly anomaly) override {
         ++counters_.parse_errors;
         count_anomaly(anomaly, counters_, sink_);
+        sink_.on_sip_unreadable(anomaly, tuple_);
+        hand_on_pending_head();
+    }
+
+    // The body of a message whose head was judged will not come (a gap, the connection's end):
+    // the head is handed on alone with its verdict.
+    void hand_on_pending_head() {
+        if (!head_verdict_) return;
+        sip::Message head;
+        const auto parsed = sip::parse_message(pending_head_, sip::Framing::datagram, head, limits_);
+        if (parsed.status == sip::ParseStatus::ok) {
+            count_message(head, counters_);
+            MessageRead read{pending_head_, {}};
+            read.head_verdict = &*head_verdict_;
+            read.head_seen = true;
+            sink_.on_sip_message(head, origin(), read);
+        }
+        forget_head();
     }
 
     Verdict verdict = Verdict::undecided;
@@ -125,10 +158,25 @@ struct SipStreamHandler::DirectionState final : sip::StreamFramer::Sink {
     net::SegmentMeta meta_;
 
 private:
+    MessageOrigin origin() const { return MessageOrigin{meta_.ts, tuple_, encap_, meta_.packet_number}; }
+    TextOnWire on_wire(std::string_view raw) const {
+        const auto part = framer.fed_part(raw);
+        return TextOnWire{as_bytes(part.bytes), part.offset, std::nullopt, 0};
+    }
+    void forget_head() {
+        head_seen_ = false;
+        head_verdict_.reset();
+        pending_head_ = std::string();
+    }
+
+    const sip::ParserLimits& limits_;
     SipCounters& counters_;
     SipMessageSink& sink_;
     net::FlowTuple tuple_;
     net::Encapsulation encap_;
+    bool head_seen_ = false;
+    std::optional<record::Verdict> head_verdict_;
+    std::string pending_head_;
 };
 
 SipStreamHandler::SipStreamHandler(const SipDetection& detection, const sip::ParserLimits& limits,
@@ -155,16 +203,20 @@ void SipStreamHandler::on_data(net::Direction dir, ByteView bytes, const net::Se
 }
 
 void SipStreamHandler::probe(DirectionState& side, std::string_view bytes, const net::SegmentMeta& meta) {
+    if (side.probe_buffer.empty()) {
+        // Framed from the segment itself, not a copy, so inline its bytes can still be changed.
+        if (auto start = sip::find_start_line(bytes, std::min(bytes.size(), detection_.stream_probe_window))) {
+            count_sip_stream(side);
+            feed(side, bytes.substr(*start), meta);
+            return;
+        }
+    }
     const std::size_t room = detection_.stream_probe_window - std::min(side.probe_buffer.size(), detection_.stream_probe_window);
     const std::size_t taken = std::min(room, bytes.size());
     side.probe_buffer.append(bytes.substr(0, taken));
     auto start = sip::find_start_line(side.probe_buffer, side.probe_buffer.size());
     if (start) {
-        if (!counted_as_sip_) {
-            counted_as_sip_ = true;
-            ++counters_.tcp_streams;
-        }
-        side.verdict = Verdict::sip;
+        count_sip_stream(side);
         std::string buffered = std::move(side.probe_buffer);
         side.probe_buffer = std::string();
         feed(side, std::string_view(buffered).substr(*start), meta);
@@ -177,6 +229,13 @@ void SipStreamHandler::probe(DirectionState& side, std::string_view bytes, const
     }
 }
 
+void SipStreamHandler::count_sip_stream(DirectionState& side) {
+    side.verdict = Verdict::sip;
+    if (counted_as_sip_) return;
+    counted_as_sip_ = true;
+    ++counters_.tcp_streams;
+}
+
 void SipStreamHandler::feed(DirectionState& side, std::string_view bytes, const net::SegmentMeta& meta) {
     side.meta_ = meta;
     side.framer.feed(bytes, side);
@@ -185,10 +244,15 @@ void SipStreamHandler::feed(DirectionState& side, std::string_view bytes, const 
 void SipStreamHandler::on_gap(net::Direction dir, std::size_t /*missing*/) {
     DirectionState& side = state(dir);
     if (side.verdict == Verdict::sip) {
+        side.hand_on_pending_head();
         side.framer.on_gap(side);
     } else if (side.verdict == Verdict::undecided) {
         side.probe_buffer.clear();
     }
+}
+
+void SipStreamHandler::on_close() {
+    for (auto& side : sides_) side->hand_on_pending_head();
 }
 
 // --- WebSocket ------------------------------------------------------------------------------
@@ -242,7 +306,14 @@ struct SipWebSocketHandler::Side final : sip::WebSocketFramer::Sink {
             count_anomaly(sip::SipAnomaly::junk_before_start_line, counters_, sink_);
         }
         const MessageOrigin origin{meta.ts, tuple_, encap_, meta.packet_number, Carrier::websocket};
-        parse_bounded(payload.substr(start), limits_, message_, counters_, sink_, origin);
+        MessageRead read{payload.substr(start), {}};
+        if (const auto& in_feed = framer.payload_in_feed()) {
+            read.wire = TextOnWire{in_feed->payload.subspan(start), 0, in_feed->mask, start};
+        }
+        sip::SipAnomaly error = sip::SipAnomaly::bad_start_line;
+        if (parse_bounded(read, limits_, message_, counters_, sink_, origin, &error) == DatagramOutcome::parse_error) {
+            sink_.on_sip_unreadable(error, tuple_);
+        }
     }
     void on_anomaly(sip::WebSocketAnomaly anomaly) override {
         counters_.websocket_anomalies.add(anomaly);

@@ -12,6 +12,7 @@
 #include "common/stats.h"
 #include "net/tcp_reassembly.h"
 #include "pipeline/call_tracker.h"
+#include "pipeline/decision.h"
 #include "pipeline/stream_probe.h"
 #include "sip/message.h"
 #include "sip/stream_framer.h"
@@ -39,11 +40,33 @@ struct SipCounters {
     void append_to(StatsReport& report) const;
 };
 
+// Where a message handed on was read: its text, and the bytes of the current packet that carry it
+// (for inline enforcement).
+struct MessageRead {
+    std::string_view text;
+    TextOnWire wire;
+    // SIP over TCP: the verdict given on this message's head (SipMessageSink::on_sip_head), which
+    // the message keeps instead of being judged again.
+    const record::Verdict* head_verdict = nullptr;
+    // SIP over TCP: this message's head was handed on (on_sip_head) while its body was to come.
+    bool head_seen = false;
+};
+
 // What the SIP path hands on: a parsed message with its origin, and anomalies to log.
 class SipMessageSink {
 public:
     virtual ~SipMessageSink() = default;
-    virtual void on_sip_message(const sip::Message& message, const MessageOrigin& origin) = 0;
+    virtual void on_sip_message(const sip::Message& message, const MessageOrigin& origin, const MessageRead& read) = 0;
+    // SIP over TCP: the header block of a message whose body is still to come. A request can be
+    // judged on it while the segment that completes it is in hand; the verdict returned comes back
+    // with the whole message (MessageRead::head_verdict), or with the head alone when the body is
+    // lost (gap, connection end).
+    virtual std::optional<record::Verdict> on_sip_head(const sip::Message& /*head*/, const MessageOrigin& /*origin*/,
+                                                       const MessageRead& /*read*/) {
+        return std::nullopt;
+    }
+    // A message on a stream (TCP, WebSocket) that could not be read: `anomaly` says why.
+    virtual void on_sip_unreadable(sip::SipAnomaly /*anomaly*/, const net::FlowTuple& /*tuple*/) {}
     virtual void on_sip_anomaly(sip::SipAnomaly anomaly) = 0;
     virtual void on_websocket_anomaly(sip::WebSocketAnomaly anomaly) = 0;
 };
@@ -90,6 +113,7 @@ public:
 
     void on_data(net::Direction dir, ByteView bytes, const net::SegmentMeta& meta) override;
     void on_gap(net::Direction dir, std::size_t missing) override;
+    void on_close() override;
 
 private:
     enum class Verdict : std::uint8_t { undecided, sip, not_sip };
@@ -98,6 +122,7 @@ private:
     DirectionState& state(net::Direction dir);
     void probe(DirectionState& side, std::string_view bytes, const net::SegmentMeta& meta);
     void feed(DirectionState& side, std::string_view bytes, const net::SegmentMeta& meta);
+    void count_sip_stream(DirectionState& side);
 
     const SipDetection& detection_;
     SipCounters& counters_;

@@ -76,9 +76,7 @@ struct Worker::Impl final : net::DecodeSink,
     // A datagram (or SCTP user message); with an enforcer, what could not be read on a SIP port is
     // reported to it (inline.unparsed).
     void on_sip_datagram(const net::TransportPayload& datagram) {
-        current_datagram = &datagram;
         const DatagramOutcome outcome = datagrams.on_datagram(datagram);
-        current_datagram = nullptr;
         if (enforcer == nullptr) return;
         if (outcome == DatagramOutcome::not_sip_on_sip_port) {
             enforcer->on_unreadable(describe(sip::SipAnomaly::bad_start_line).name, datagram.tuple);
@@ -87,20 +85,22 @@ struct Worker::Impl final : net::DecodeSink,
         }
     }
 
-    // The request read from the current datagram, to the packet's enforcer (inline only).
-    void tell_enforcer(const sip::Message& message, std::string_view call_id, const record::Verdict* verdict,
-                       WireRole role) {
-        if (enforcer == nullptr || current_datagram == nullptr || !message.is_request) return;
-        const std::string_view text = as_text(current_datagram->payload).substr(datagrams.last_start());
-        enforcer->on_sip_request(SipRequestOnWire{message, text, *current_datagram, call_id, verdict, role});
+    // A message read from the current packet, to the packet's enforcer (inline only): a request,
+    // or a response read from a stream (the enforcer may change what comes back for a call it
+    // refused there).
+    void tell_enforcer(const sip::Message& message, const MessageOrigin& origin, const MessageRead& read,
+                       const record::Verdict* verdict, WireRole role) {
+        if (enforcer == nullptr) return;
+        enforcer->on_sip_message(SipMessageOnWire{message, read.text, origin.tuple, origin.carrier, read.wire,
+                                                  sip::unfold(message.first(sip::HeaderId::call_id)), verdict, role});
     }
 
     // An INVITE or MESSAGE without Call-ID cannot be tracked, so it cannot be judged.
-    bool unjudgeable(const sip::Message& message) {
-        if (enforcer == nullptr || current_datagram == nullptr || !message.is_request) return false;
+    bool unjudgeable(const sip::Message& message, const MessageOrigin& origin) {
+        if (enforcer == nullptr || !message.is_request) return false;
         if (message.method != "INVITE" && message.method != "MESSAGE") return false;
         if (!sip::unfold(message.first(sip::HeaderId::call_id)).empty()) return false;
-        enforcer->on_unreadable(describe(sip::SipAnomaly::missing_call_id).name, current_datagram->tuple);
+        enforcer->on_unreadable(describe(sip::SipAnomaly::missing_call_id).name, origin.tuple);
         return true;
     }
 
@@ -152,30 +152,54 @@ struct Worker::Impl final : net::DecodeSink,
     }
 
     // SipMessageSink: MESSAGE requests are SMS; their responses belong to no call.
-    void on_sip_message(const sip::Message& message, const MessageOrigin& origin) override {
-        if (unjudgeable(message)) return;
-        if (message.is_request && message.method == "MESSAGE") return on_sip_sms(message, origin);
+    void on_sip_message(const sip::Message& message, const MessageOrigin& origin, const MessageRead& read) override {
+        if (unjudgeable(message, origin)) return;
+        if (message.is_request && message.method == "MESSAGE") return on_sip_sms(message, origin, read);
         if (!message.is_request) {
+            if (origin.tuple.proto == net::IpProto::tcp) tell_enforcer(message, origin, read, nullptr, WireRole::response);
             auto cseq = sip::parse_cseq(message.first(sip::HeaderId::cseq));
             if (cseq && cseq->method == "MESSAGE") return;
         }
-        const CallMessageSeen seen = calls.on_message(message, origin);
-        if (!seen.known_call) return;
-        tell_enforcer(message, sip::unfold(message.first(sip::HeaderId::call_id)), seen.verdict,
-                      seen.judged_now ? WireRole::decision : WireRole::follow_up);
+        const CallMessageSeen seen = calls.on_message(message, origin, read.head_verdict);
+        // A request whose head was handed on was told to the enforcer then.
+        if (!seen.known_call || !message.is_request || read.head_seen) return;
+        tell_enforcer(message, origin, read, seen.verdict, seen.judged_now ? WireRole::decision : WireRole::follow_up);
+    }
+
+    // SIP over TCP: an initial INVITE whose body is still to come is judged on its head, so the
+    // enforcer acts while the segment that completes the head is in hand. Detection reads no
+    // field of a call's body (the SDP only fills the record). A request of a call already tracked
+    // (the retry with credentials) keeps the call's verdict.
+    std::optional<record::Verdict> on_sip_head(const sip::Message& head, const MessageOrigin& origin,
+                                               const MessageRead& read) override {
+        if (!head.is_request || !is_initial_invite(head)) return std::nullopt;
+        const std::string call_id = sip::unfold(head.first(sip::HeaderId::call_id));
+        if (call_id.empty()) return std::nullopt;  // the whole message is reported as unjudgeable
+        if (const CallMessageSeen known = calls.known(call_id); known.known_call) {
+            tell_enforcer(head, origin, read, known.verdict, WireRole::follow_up);
+            return std::nullopt;
+        }
+        record::Contact provisional = call_from_invite(head, origin, call_id);
+        if (decider != nullptr) decider->decide(provisional);
+        if (!provisional.verdict) return std::nullopt;
+        tell_enforcer(head, origin, read, &*provisional.verdict, WireRole::decision);
+        return provisional.verdict;
+    }
+
+    void on_sip_unreadable(sip::SipAnomaly anomaly, const net::FlowTuple& tuple) override {
+        if (enforcer != nullptr) enforcer->on_unreadable(describe(anomaly).name, tuple);
     }
 
     // A MESSAGE is judged here, before its enforcer hears of it, unless it is one part of a
     // concatenated SMS (judged on the joined text when recorded).
-    void on_sip_sms(const sip::Message& message, const MessageOrigin& origin) {
+    void on_sip_sms(const sip::Message& message, const MessageOrigin& origin, const MessageRead& read) {
         ++sip_sms_requests;
         auto built = sms_from_sip_message(message, origin);
         count_sms_anomalies(built.anomalies, smpp_counters, *this);
         if (!built.part) return;
         if (decider != nullptr && !is_concatenated(*built.part)) decider->decide(built.part->contact);
         const auto& verdict = built.part->contact.verdict;
-        tell_enforcer(message, sip::unfold(message.first(sip::HeaderId::call_id)), verdict ? &*verdict : nullptr,
-                      WireRole::decision);
+        tell_enforcer(message, origin, read, verdict ? &*verdict : nullptr, WireRole::decision);
         sms.on_part(std::move(*built.part));
     }
 
@@ -212,7 +236,6 @@ struct Worker::Impl final : net::DecodeSink,
     LogLimiter log_limiter;
     record::ContactDecider* decider = nullptr;
     PacketEnforcer* enforcer = nullptr;                      // the current packet's, inline only
-    const net::TransportPayload* current_datagram = nullptr;  // while the datagram path reads it
     Outbox outbox;
     // Before the TCP reassembler: stream handlers hold references to it until they are destroyed.
     SmsTracker sms;

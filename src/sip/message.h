@@ -136,6 +136,9 @@ struct ParseResult {
     std::vector<SipAnomaly> warnings;
     // incomplete: total bytes the message needs once its header block is complete (0: unknown).
     std::size_t needed = 0;
+    // incomplete on a stream with the header block complete: the header block's size (with its
+    // empty line), so the head can be read before the body arrives.
+    std::size_t head_size = 0;
     // ok on a stream with body_too_large: bytes of the body beyond `consumed` that belong to this
     // message and must be skipped before the next one starts.
     std::uint64_t skip = 0;

@@ -378,6 +378,7 @@ private:
         if (data_.size() < kept) {
             result_.status = ParseStatus::incomplete;
             result_.needed = static_cast<std::size_t>(kept);
+            result_.head_size = header_end;
             result_.warnings.clear();
             return false;
         }

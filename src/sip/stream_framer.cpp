@@ -29,20 +29,39 @@ void StreamFramer::feed(std::string_view bytes, Sink& sink) {
         skipping_ -= skipped;
     }
     if (bytes.empty()) return;
+    feed_ = bytes;
     if (buffer_.empty()) {
+        feed_at_ = 0;
         const std::size_t used = drain(bytes, sink);
         keep_tail(bytes.substr(used));
+        feed_ = {};
         return;
     }
     buffer_.append(bytes);
-    if (!worth_parsing()) return;
+    if (!worth_parsing()) {
+        feed_ = {};
+        return;
+    }
+    feed_at_ = buffer_.size() - bytes.size();
     const std::size_t used = drain(buffer_, sink);
+    feed_ = {};
     buffer_.erase(0, used);
     if (buffer_.size() > limits_.max_message_size) buffer_.clear();  // defensive; drain bounds it
 }
 
+StreamFramer::FedPart StreamFramer::fed_part(std::string_view raw) const {
+    const auto* begin = framing_.data();
+    if (feed_.empty() || raw.empty() || raw.data() < begin || raw.data() + raw.size() > begin + framing_.size()) return {};
+    const auto raw_at = static_cast<std::size_t>(raw.data() - begin);
+    const std::size_t from = std::max(raw_at, feed_at_);
+    const std::size_t to = std::min(raw_at + raw.size(), feed_at_ + feed_.size());
+    if (from >= to) return {};
+    return FedPart{feed_.substr(from - feed_at_, to - from), from - raw_at};
+}
+
 void StreamFramer::on_gap(Sink& /*sink*/) {
     buffer_.clear();
+    head_reported_ = false;
     resyncing_ = false;  // whatever follows the gap starts a new episode
     skipping_ = 0;       // the gap may have eaten part of it: resynchronise instead
     waiting_ = Waiting::nothing;
@@ -75,6 +94,7 @@ void StreamFramer::keep_tail(std::string_view tail) {
 std::size_t StreamFramer::drain(std::string_view data, Sink& sink) {
     std::size_t pos = 0;
     waiting_ = Waiting::nothing;
+    framing_ = data;
     while (pos < data.size()) {
         const auto rest = data.substr(pos);
         if (is_line_break(rest.front())) {  // keepalive CRLFs between messages
@@ -89,9 +109,10 @@ std::size_t StreamFramer::drain(std::string_view data, Sink& sink) {
             pos += skipped;
             skipping_ = result.skip - skipped;
         } else if (result.status == ParseStatus::incomplete) {
-            remember_incomplete(result, rest);
+            remember_incomplete(result, rest, sink);
             return pos;
         } else {
+            head_reported_ = false;
             if (result.anomaly != SipAnomaly::bad_start_line) sink.on_message_lost(result.anomaly);
             pos += skip_junk(rest, sink);
         }
@@ -101,20 +122,33 @@ std::size_t StreamFramer::drain(std::string_view data, Sink& sink) {
 
 void StreamFramer::deliver(const ParseResult& result, std::string_view rest, Sink& sink) {
     resyncing_ = false;
+    head_reported_ = false;
     for (auto warning : result.warnings) sink.on_anomaly(warning);
     sink.on_message(message_, rest.substr(0, result.consumed));
 }
 
-void StreamFramer::remember_incomplete(const ParseResult& result, std::string_view rest) {
+void StreamFramer::remember_incomplete(const ParseResult& result, std::string_view rest, Sink& sink) {
     if (result.needed != 0) {
         waiting_ = Waiting::total_size;
         wait_arg_ = result.needed;
+        report_head(result, rest, sink);
         return;
     }
     // Without a LF the start line is still partial; with one it was checked and the header
     // block's end is what is missing.
     waiting_ = rest.find('\n') == std::string_view::npos ? Waiting::line_end : Waiting::header_end;
     wait_arg_ = rest.size();
+}
+
+// The header block is complete and the body is not: the head is read on its own, once, so a
+// request can be judged while the segment that completes its head is still in hand. Its parse
+// warnings are the whole message's to report, later.
+void StreamFramer::report_head(const ParseResult& result, std::string_view rest, Sink& sink) {
+    if (head_reported_ || result.head_size == 0 || result.head_size > rest.size()) return;
+    head_reported_ = true;
+    const auto raw_head = rest.substr(0, result.head_size);
+    if (parse_message(raw_head, Framing::datagram, head_, limits_).status != ParseStatus::ok) return;
+    sink.on_head(head_, raw_head);
 }
 
 // `rest` starts with something that is not a parsable message. Returns the bytes to drop: up to

@@ -23,7 +23,20 @@ public:
         // A message with a valid start line was lost (message_too_large, bad_content_length, ...):
         // by default just an anomaly.
         virtual void on_message_lost(SipAnomaly a) { on_anomaly(a); }
+        // The header block of a message whose body has not all arrived yet, parsed on its own
+        // (no body): once per message, before its on_message (or its loss). `raw_head` ends with
+        // the empty line. Valid only during the call.
+        virtual void on_head(const Message& /*head*/, std::string_view /*raw_head*/) {}
     };
+
+    // The bytes of the current feed that carry part of `raw` (a view given to the sink during this
+    // feed): `bytes` carry raw[offset, offset + bytes.size()). Empty when none do (`raw` was
+    // buffered from earlier feeds). Inline, only those bytes can still be changed on the wire.
+    struct FedPart {
+        std::string_view bytes;
+        std::size_t offset = 0;
+    };
+    FedPart fed_part(std::string_view raw) const;
 
     explicit StreamFramer(const ParserLimits& limits = {});
 
@@ -43,13 +56,21 @@ private:
     std::size_t drain(std::string_view data, Sink& sink);
     std::size_t skip_junk(std::string_view rest, Sink& sink);
     void deliver(const ParseResult& result, std::string_view rest, Sink& sink);
-    void remember_incomplete(const ParseResult& result, std::string_view rest);
+    void remember_incomplete(const ParseResult& result, std::string_view rest, Sink& sink);
+    void report_head(const ParseResult& result, std::string_view rest, Sink& sink);
     bool worth_parsing();
     void keep_tail(std::string_view tail);
 
     ParserLimits limits_;
     std::string buffer_;
     Message message_;
+    Message head_;               // the head of the buffered message, parsed for on_head
+    bool head_reported_ = false;  // on_head was called for the message being buffered
+    // During a feed: the bytes being framed (the feed itself or the buffer it was appended to),
+    // and where the feed's own bytes begin in them, for fed_part().
+    std::string_view framing_;
+    std::string_view feed_;
+    std::size_t feed_at_ = 0;
     bool resyncing_ = false;
     std::uint64_t skipping_ = 0;
     // What the buffered incomplete message lacks, so a feed that cannot complete it costs no

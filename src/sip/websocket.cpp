@@ -304,7 +304,10 @@ std::size_t WebSocketFramer::read_header(ByteView bytes, Sink& sink) {
     }
     if (is_whole_simple_frame(h, bytes)) {
         const auto length = static_cast<std::size_t>(h.payload_length);
-        sink.on_message(as_text(bytes.subspan(h.header_length, length)), false);
+        const ByteView payload = bytes.subspan(h.header_length, length);
+        in_feed_ = PayloadInFeed{payload, std::nullopt};
+        sink.on_message(as_text(payload), false);
+        in_feed_.reset();
         return h.header_length + length;
     }
     frame_ = h;
@@ -396,9 +399,16 @@ void WebSocketFramer::begin_message(Sink& sink) {
 
 std::size_t WebSocketFramer::read_payload(ByteView bytes, Sink& sink) {
     const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(frame_.payload_length - payload_done_, bytes.size()));
+    const bool whole_in_feed = use_ == Use::keep && payload_done_ == 0 && n == frame_.payload_length && frames_ == 1;
     if (use_ == Use::keep) keep(bytes.first(n), sink);
     payload_done_ += n;
-    if (payload_done_ == frame_.payload_length) end_frame(sink);
+    if (payload_done_ == frame_.payload_length) {
+        if (whole_in_feed && !message_done_) {
+            in_feed_ = PayloadInFeed{bytes.first(n), frame_.masked ? std::optional(frame_.mask) : std::nullopt};
+        }
+        end_frame(sink);
+        in_feed_.reset();
+    }
     return n;
 }
 

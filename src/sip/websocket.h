@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <span>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -135,6 +136,14 @@ public:
     // bytes before it are dropped. Counted once per gap as framing_lost.
     void on_gap(Sink& sink);
     bool closed() const { return state_ == State::closed; }
+    // Where the message being handed on (valid during Sink::on_message) lies in the current feed:
+    // set only for a message of one frame whose whole payload is in that feed, the only kind
+    // whose bytes can still be changed on the wire. `mask` is the frame's, when it is masked.
+    struct PayloadInFeed {
+        ByteView payload;
+        std::optional<std::array<std::uint8_t, 4>> mask;
+    };
+    const std::optional<PayloadInFeed>& payload_in_feed() const { return in_feed_; }
     std::size_t buffered() const { return message_.size() + header_.size(); }
 
 private:
@@ -171,6 +180,7 @@ private:
     std::size_t frames_ = 0;
     std::string message_;
     bool after_close_counted_ = false;
+    std::optional<PayloadInFeed> in_feed_;
 };
 
 }  // namespace scamgate::sip

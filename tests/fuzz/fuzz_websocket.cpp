@@ -42,7 +42,8 @@ private:
 
 class NullSipSink final : public pipeline::SipMessageSink {
 public:
-    void on_sip_message(const sip::Message& m, const pipeline::MessageOrigin& origin) override {
+    void on_sip_message(const sip::Message& m, const pipeline::MessageOrigin& origin,
+                        const pipeline::MessageRead& /*read*/) override {
         if (origin.carrier == pipeline::Carrier::websocket) (void)m.first(sip::HeaderId::call_id);
     }
     void on_sip_anomaly(sip::SipAnomaly a) override {

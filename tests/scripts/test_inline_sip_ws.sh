@@ -12,9 +12,9 @@
 #   - the refused INVITE's Max-Forwards is zeroed inside its masked frame (the bytes written are
 #     '0' XOR the frame's key), Kamailio answers 483, and scamgate turns that 483, inside Kamailio's
 #     frame, into "606 Not Acceptabl";
-#   - the fragmented one cannot be changed from one packet: it reaches Kamailio (486) and is counted
-#     inline.tcp_unsafe, and its event says reject, enforced false, not_seen_inline (its first frame
-#     ends before the Call-ID, so the gate cannot name the message it could not decide on);
+#   - the fragmented one is judged when its last frame arrives, but its first frame (with the
+#     Max-Forwards digits) has gone by: it reaches Kamailio (486), is counted inline.tcp_unsafe, and
+#     its event says reject, enforced false, tcp_unsafe;
 #     the tagged calls' events say enforced false, tcp_tag_unsupported;
 #   - the foreign calls reach Kamailio intact, before and after, on the same connection.
 # Needs root, ip netns, iptables with NFQUEUE, ethtool, python3, kamailio and its websocket module;
@@ -117,7 +117,7 @@ assert all(c["ingress"]["transport"] == "ws" for c in calls), [c["ingress"] for 
 enforcement = [(c["enforced"], c.get("not_enforced_reason")) for c in calls]
 print(f"enforcement: {enforcement}", file=sys.stderr)
 assert enforcement == [(False, "tcp_tag_unsupported"), (True, None), (False, "tcp_tag_unsupported"),
-                       (False, "not_seen_inline")], enforcement
+                       (False, "tcp_unsafe")], enforcement
 # The worker is fed each packet as it arrived (before the gate's change), so the refused call's
 # event records Kamailio's 483, as for SIP over TCP; the client got 606 (checked above).
 assert [c["final_status"] for c in calls] == [486, 483, 486, 486], [c["final_status"] for c in calls]

@@ -12,10 +12,12 @@
 #include "pcapgen/smpp_builder.h"
 #include "sip/message.h"
 #include "smpp/pdu.h"
+#include "tcp_streams.h"
 #include "temp_files.h"
 
 using namespace scamgate;
 using namespace scamgate::app;
+using test_support::TcpStreams;
 
 namespace {
 
@@ -78,26 +80,6 @@ net::PacketBytes tcp_segment(const net::FlowTuple& t, std::string_view payload, 
         .payload(pcapgen::to_bytes(payload))
         .build();
 }
-
-// TCP segments with running sequence numbers per direction, as a connection carries them: the
-// worker reassembles the streams (an SMPP bind and its submits must arrive in order).
-class TcpStreams {
-public:
-    net::PacketBytes segment(const net::FlowTuple& t, std::string_view payload, std::uint8_t flags = 0x18) {
-        std::uint32_t& seq = next_[t];
-        if (seq == 0 || (flags & 0x02) != 0) seq = 1000;  // first segment seen, or a new connection (SYN)
-        auto bytes = pcapgen::PacketBuilder()
-                         .ipv4(t.src.to_string(), t.dst.to_string())
-                         .tcp({.src_port = t.src_port, .dst_port = t.dst_port, .seq = seq, .flags = flags})
-                         .payload(pcapgen::to_bytes(payload))
-                         .build();
-        seq += static_cast<std::uint32_t>(payload.size()) + ((flags & 0x03) != 0 ? 1 : 0);  // SYN and FIN count one
-        return bytes;
-    }
-
-private:
-    std::unordered_map<net::FlowTuple, std::uint32_t> next_;
-};
 
 std::string payload_of(const net::PacketBytes& ip) {
     auto layout = net::layout_of(ip);
@@ -294,17 +276,51 @@ TEST_CASE("inline gate, SIP over TCP: reject zeroes Max-Forwards in place and tu
     CHECK(stats.at("inline.tcp_responses_rewritten") == 1);
 }
 
-TEST_CASE("inline gate, SIP over TCP: a request cut across segments is left alone and counted") {
+TEST_CASE("inline gate, SIP over TCP: a request whose head is cut across segments is judged when its head is whole") {
     GateFixture f;
     InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
-    const std::string request = invite("+84912345678", "tcp-2", "TCP");
-    auto d = gate.on_packet(tcp_segment(tuple("203.0.113.2", "192.0.2.2", net::IpProto::tcp), request.substr(0, 120)),
-                            seconds(100));
-    CHECK(d.verdict == PacketVerdict::accept);
-    CHECK_FALSE(d.rewritten);
-    StatsReport stats;
-    gate.append_stats(stats);
-    CHECK(stats.at("inline.tcp_unsafe") == 1);
+    TcpStreams streams;
+    const auto out = tuple("203.0.113.2", "192.0.2.2", net::IpProto::tcp);
+
+    SUBCASE("the Max-Forwards digits went by in the first segment: left alone, the decision says tcp_unsafe") {
+        const std::string request = invite("+84912345678", "tcp-2", "TCP");
+        const std::size_t cut = request.find("From:");
+        auto d = gate.on_packet(streams.segment(out, request.substr(0, cut)), seconds(100));
+        CHECK(d.action.empty());  // nothing to judge yet: the head is not whole
+        CHECK_FALSE(d.rewritten);
+        gate.settle(d, true);
+        d = gate.on_packet(streams.segment(out, request.substr(cut)), seconds(100) + 1000);
+        CHECK(d.action == "reject");
+        CHECK(d.verdict == PacketVerdict::accept);
+        CHECK_FALSE(d.rewritten);
+        CHECK_FALSE(d.enforced);
+        gate.settle(d, true);
+        const auto applied = gate.applied().take(record::sip_message_key("tcp-2"));
+        REQUIRE(applied);
+        CHECK(applied->action == "reject");
+        CHECK(applied->not_enforced == record::NotEnforcedReason::tcp_unsafe);
+        StatsReport stats;
+        gate.append_stats(stats);
+        CHECK(stats.at("inline.tcp_unsafe") == 1);
+        CHECK(stats.at("inline.tcp_rewritten") == 0);
+    }
+    SUBCASE("the digits come in the segment that completes the head: refused there") {
+        const std::string request = invite("+84912345678", "tcp-3", "TCP");
+        const std::size_t cut = request.find("Max-Forwards:");
+        auto d = gate.on_packet(streams.segment(out, request.substr(0, cut)), seconds(100));
+        CHECK_FALSE(d.rewritten);
+        gate.settle(d, true);
+        d = gate.on_packet(streams.segment(out, request.substr(cut)), seconds(100) + 1000);
+        CHECK(d.action == "reject");
+        CHECK(d.enforced);
+        REQUIRE(d.rewritten);
+        CHECK(checksums_valid(*d.rewritten));
+        CHECK(payload_of(*d.rewritten).starts_with("Max-Forwards: 00\r\n"));
+        StatsReport stats;
+        gate.append_stats(stats);
+        CHECK(stats.at("inline.tcp_unsafe") == 0);
+        CHECK(stats.at("inline.tcp_rewritten") == 1);
+    }
 }
 
 TEST_CASE("inline gate, SMPP: a refused submit_sm gets an invalid destination TON, its response the rule's status") {

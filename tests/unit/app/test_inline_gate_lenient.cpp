@@ -18,9 +18,11 @@
 #include "pcapgen/websocket_builder.h"
 #include "sip/message.h"
 #include "sip/websocket.h"
+#include "tcp_streams.h"
 
 using namespace scamgate;
 using namespace scamgate::app;
+using test_support::TcpStreams;
 
 namespace {
 
@@ -151,26 +153,40 @@ TEST_CASE("inline gate, SIP over WebSocket: reject zeroes Max-Forwards inside th
     }
 }
 
-TEST_CASE("inline gate, SIP over WebSocket: fragmented or cut frames are left alone and counted, tag is an alert") {
+TEST_CASE("inline gate, SIP over WebSocket: fragmented or cut frames are judged but left alone, tag is an alert") {
     Fixture f;
     InlineGate gate(f.detection->detector, f.detection->policy, f.config.pipeline);
+    TcpStreams streams;
+    // A message in two fragments: judged when the second arrives, but the first (with the
+    // Max-Forwards digits) is gone.
     const auto parts = pcapgen::websocket_fragments(invite("+84912345678", "ws-frag", "WS"), 2, 0x1, kMask);
-    auto d = gate.on_packet(tcp_segment(kClientToServer, parts[0]), seconds(100));
+    auto d = gate.on_packet(streams.segment(kClientToServer, parts[0]), seconds(100));
+    CHECK(d.action.empty());
+    CHECK_FALSE(d.rewritten);
+    gate.settle(d, true);
+    d = gate.on_packet(streams.segment(kClientToServer, parts[1]), seconds(100) + 1000);
+    CHECK(d.action == "reject");
     CHECK_FALSE(d.rewritten);
     CHECK_FALSE(d.enforced);
     gate.settle(d, true);
+    // One frame cut across two segments: judged when it is whole, its first bytes gone.
     const std::string whole = pcapgen::websocket_frame(invite("+84912345678", "ws-cut", "WS"), {.mask = kMask});
-    d = gate.on_packet(tcp_segment(kClientToServer, whole.substr(0, whole.size() - 10)), seconds(101));
+    d = gate.on_packet(streams.segment(kClientToServer, whole.substr(0, whole.size() - 10)), seconds(101));
+    CHECK(d.action.empty());
+    gate.settle(d, true);
+    d = gate.on_packet(streams.segment(kClientToServer, whole.substr(whole.size() - 10)), seconds(101) + 1000);
+    CHECK(d.action == "reject");
     CHECK_FALSE(d.rewritten);
     gate.settle(d, true);
     CHECK(stat(gate, "inline.tcp_unsafe") == 2);
-    // The first fragment ends before its Call-ID: nothing names it, its event says not_seen_inline.
-    CHECK_FALSE(gate.applied().take(record::sip_message_key("ws-frag")));
-    // The cut frame's part names its Call-ID: the event will say tcp_unsafe, whatever its action.
-    const auto cut = gate.applied().take(record::sip_message_key("ws-cut"));
-    REQUIRE(cut);
-    CHECK(cut->action.empty());
-    CHECK(cut->not_enforced == record::NotEnforcedReason::tcp_unsafe);
+    CHECK(stat(gate, "inline.tcp_rewritten") == 0);
+    for (const char* call_id : {"ws-frag", "ws-cut"}) {
+        CAPTURE(call_id);
+        const auto applied = gate.applied().take(record::sip_message_key(call_id));
+        REQUIRE(applied);
+        CHECK(applied->action == "reject");
+        CHECK(applied->not_enforced == record::NotEnforcedReason::tcp_unsafe);
+    }
 
     const net::FlowTuple domestic{*IpAddress::parse("198.51.100.7"), *IpAddress::parse("192.0.2.2"), 45000, 8089,
                                   net::IpProto::tcp};

@@ -15,6 +15,7 @@
 #include "pipeline/worker.h"
 #include "policy/stage.h"
 #include "decider_fakes.h"
+#include "tcp_streams.h"
 #include "temp_files.h"
 
 using namespace scamgate;
@@ -56,6 +57,15 @@ struct OnePass {
         stage->set_wire(policy::WireContext::inline_gate, &gate->applied());
     }
     // One packet through the gate, its verdict set as the gate said (`wire_ok`).
+    // One TCP segment of the caller's connection (running sequence numbers).
+    InlineDecision segment(std::string_view bytes, std::uint8_t flags = 0x18) {
+        const net::FlowTuple tuple{*IpAddress::parse("203.0.113.2"), *IpAddress::parse("192.0.2.2"), 45000, 5060,
+                                   net::IpProto::tcp};
+        now += seconds(1);
+        InlineDecision decision = gate->on_packet(tcp.segment(tuple, bytes, flags), now);
+        gate->settle(decision, true);
+        return decision;
+    }
     InlineDecision packet(const std::string& sip, bool wire_ok = true, std::uint16_t port = 5060) {
         const net::FlowTuple tuple{*IpAddress::parse("203.0.113.2"), *IpAddress::parse("192.0.2.2"), port, port,
                                    net::IpProto::udp};
@@ -76,6 +86,7 @@ struct OnePass {
     std::optional<pipeline::Worker> worker;
     std::optional<InlineGate> gate;
     Timestamp now = seconds(1'700'000'000);
+    test_support::TcpStreams tcp;
 };
 
 std::string invite(std::string_view call_id, std::string_view junk = {}) {
@@ -89,6 +100,25 @@ std::string invite(std::string_view call_id, std::string_view junk = {}) {
         "CSeq: 1 INVITE\r\n"
         "Content-Length: 0\r\n\r\n",
         junk, call_id, call_id);
+}
+
+// An INVITE over TCP with an SDP offer padded to `body_size` bytes.
+std::string tcp_invite_with_sdp(std::string_view call_id, std::size_t body_size) {
+    std::string sdp =
+        "v=0\r\no=- 1 1 IN IP4 203.0.113.2\r\ns=-\r\nc=IN IP4 203.0.113.2\r\nt=0 0\r\n"
+        "m=audio 40000 RTP/AVP 0 8\r\n";
+    while (sdp.size() < body_size) sdp += "a=x-padding:0123456789abcdef0123456789abcdef\r\n";
+    return fmt::format(
+        "INVITE sip:+84903002002@192.0.2.2;transport=tcp SIP/2.0\r\n"
+        "Via: SIP/2.0/TCP 203.0.113.2:45000;branch=z9hG4bK-{}\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: <sip:+84912345678@203.0.113.2;user=phone>;tag=c1\r\n"
+        "To: <sip:+84903002002@192.0.2.2;user=phone>\r\n"
+        "Call-ID: {}\r\n"
+        "CSeq: 1 INVITE\r\n"
+        "Content-Type: application/sdp\r\n"
+        "Content-Length: {}\r\n\r\n{}",
+        call_id, call_id, sdp.size(), sdp);
 }
 
 std::string sip_sms(std::string_view call_id) {
@@ -182,5 +212,54 @@ TEST_CASE("one pass: SIP the worker does not read (any-port detection off) is ne
     // On a SIP port the same INVITE is judged and rejected.
     const auto on_port = p.packet(invite("port-2"));
     CHECK(on_port.action == "reject");
+    CHECK(p.decider->decisions == 1);
+}
+
+TEST_CASE("one pass: an INVITE over TCP whose SDP comes later is judged once, on its head, and refused in that segment") {
+    OnePass p;
+    const std::string request = tcp_invite_with_sdp("tcp-head-1", 3000);
+    const std::size_t first_size = request.find("\r\n\r\n") + 4 + 200;  // the head and 200 bytes of SDP
+    const auto first = p.segment(std::string_view(request).substr(0, first_size));
+    CHECK(p.decider->decisions == 1);
+    CHECK(first.action == "reject");
+    CHECK(first.verdict == PacketVerdict::accept);  // a TCP segment is never dropped
+    CHECK(first.enforced);
+    REQUIRE(first.rewritten);
+    CHECK(net::layout_of(*first.rewritten));
+    CHECK(as_text(*first.rewritten).find("Max-Forwards: 00\r\n") != std::string_view::npos);
+    // The rest of the body: the whole INVITE reaches the call, not the decider or the gate again.
+    const auto second = p.segment(std::string_view(request).substr(first_size));
+    CHECK(p.decider->decisions == 1);
+    CHECK(second.action.empty());
+    CHECK_FALSE(second.rewritten);
+    CHECK(gate_counter(*p.gate, "inline.sip_decided") == 1);
+    CHECK(gate_counter(*p.gate, "inline.tcp_rewritten") == 1);
+
+    p.worker->end_source();
+    REQUIRE(p.events.contacts.size() == 1);
+    const auto& call = p.events.contacts.front();
+    REQUIRE(call.call);
+    CHECK(call.call->call_id == "tcp-head-1");
+    REQUIRE(call.call->media.size() == 1);  // the SDP that came after the decision
+    CHECK(call.call->media[0].port == 40000);
+    CHECK(call.verdict->action == "reject");
+    CHECK(call.verdict->enforced);
+}
+
+TEST_CASE("one pass: a call refused on its head over TCP whose body never comes still gets its event") {
+    OnePass p;
+    const std::string request = tcp_invite_with_sdp("tcp-head-2", 3000);
+    const std::size_t first_size = request.find("\r\n\r\n") + 4 + 100;
+    const auto first = p.segment(std::string_view(request).substr(0, first_size));
+    CHECK(first.action == "reject");
+    CHECK(first.enforced);
+    p.worker->end_source();  // the connection ends before the body
+    REQUIRE(p.events.contacts.size() == 1);
+    const auto& call = p.events.contacts.front();
+    REQUIRE(call.call);
+    CHECK(call.call->call_id == "tcp-head-2");
+    CHECK(call.call->media.empty());
+    CHECK(call.verdict->action == "reject");
+    CHECK(call.verdict->enforced);
     CHECK(p.decider->decisions == 1);
 }

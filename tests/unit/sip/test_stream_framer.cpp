@@ -228,3 +228,96 @@ TEST_CASE("junk without line ends is not buffered without bound") {
     framer.feed("\r\n" + test::bob_bye(), sink);
     REQUIRE(sink.messages.size() == 1);
 }
+
+namespace {
+
+// Records each head and message with where the current feed carries it.
+class HeadSink : public StreamFramer::Sink {
+public:
+    explicit HeadSink(const StreamFramer& framer) : framer_(framer) {}
+    void on_head(const Message& head, std::string_view raw_head) override {
+        events.push_back("head " + std::string(head.method) + " body=" + std::to_string(head.body.size()));
+        head_raw = std::string(raw_head);
+        head_fed = framer_.fed_part(raw_head);
+    }
+    void on_message(const Message& m, std::string_view raw) override {
+        events.push_back("message " + std::string(m.method) + " body=" + std::to_string(m.body.size()));
+        message_fed = framer_.fed_part(raw);
+        message_size = raw.size();
+    }
+    void on_anomaly(SipAnomaly /*a*/) override {}
+
+    std::vector<std::string> events;
+    std::string head_raw;
+    StreamFramer::FedPart head_fed;
+    StreamFramer::FedPart message_fed;
+    std::size_t message_size = 0;
+
+private:
+    const StreamFramer& framer_;
+};
+
+}  // namespace
+
+TEST_CASE("stream framer: a message whose body is still to come hands its head on once, then the message") {
+    const std::string body(3000, 'b');
+    const std::string whole = message_with_body("h1", body);
+    const std::size_t head_size = whole.size() - body.size();
+    StreamFramer framer;
+    HeadSink sink(framer);
+
+    // The head is cut: nothing yet.
+    const std::string first = whole.substr(0, 40);
+    framer.feed(first, sink);
+    CHECK(sink.events.empty());
+    // The feed that completes the head: the head is handed on, its last bytes carried by this feed.
+    const std::string second = whole.substr(40, head_size - 40 + 100);
+    framer.feed(second, sink);
+    REQUIRE(sink.events.size() == 1);
+    CHECK(sink.events[0] == "head MESSAGE body=0");
+    CHECK(sink.head_raw == whole.substr(0, head_size));
+    CHECK(sink.head_fed.offset == 40);
+    CHECK(sink.head_fed.bytes.data() == second.data());  // the caller's bytes, not a copy
+    CHECK(sink.head_fed.bytes.size() == head_size - 40);
+    // More body: no second head.
+    const std::string third = whole.substr(40 + second.size(), 1000);
+    framer.feed(third, sink);
+    CHECK(sink.events.size() == 1);
+    // The rest: the message, of which only the last feed's bytes are carried now.
+    const std::string rest = whole.substr(40 + second.size() + third.size());
+    framer.feed(rest, sink);
+    REQUIRE(sink.events.size() == 2);
+    CHECK(sink.events[1] == "message MESSAGE body=3000");
+    CHECK(sink.message_size == whole.size());
+    CHECK(sink.message_fed.offset == whole.size() - rest.size());
+    CHECK(sink.message_fed.bytes.data() == rest.data());
+}
+
+TEST_CASE("stream framer: a message whole in one feed has no head call and is carried by that feed") {
+    const std::string whole = message_with_body("h2", "short body");
+    StreamFramer framer;
+    HeadSink sink(framer);
+    const std::string feed = "\r\n" + whole;  // a keepalive before it
+    framer.feed(feed, sink);
+    REQUIRE(sink.events.size() == 1);
+    CHECK(sink.events[0] == "message MESSAGE body=10");
+    CHECK(sink.message_fed.offset == 0);
+    CHECK(sink.message_fed.bytes.data() == feed.data() + 2);
+    CHECK(sink.message_fed.bytes.size() == whole.size());
+}
+
+TEST_CASE("stream framer: after a gap the head of the lost message is forgotten") {
+    const std::string body(500, 'x');
+    const std::string whole = message_with_body("h3", body);
+    StreamFramer framer;
+    HeadSink sink(framer);
+    framer.feed(whole.substr(0, whole.size() - 100), sink);
+    REQUIRE(sink.events.size() == 1);
+    framer.on_gap(sink);
+    // The same message again, whole in two feeds: its head is handed on again.
+    framer.feed(whole.substr(0, whole.size() - 100), sink);
+    framer.feed(whole.substr(whole.size() - 100), sink);
+    REQUIRE(sink.events.size() == 3);
+    CHECK(sink.events[1] == "head MESSAGE body=0");
+    CHECK(sink.events[2] == "message MESSAGE body=500");
+}

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -239,4 +240,55 @@ TEST_CASE("websocket: probe past leading ping and pong frames") {
     CHECK(probe_sip_frames(as_bytes(ping + websocket_frame("not sip\r\n"))) == ProbeResult::no);
     CHECK(probe_sip_frames(as_bytes(websocket_frame("x", {.opcode = opcode::close}) + websocket_frame(kInvite))) ==
           ProbeResult::no);
+}
+
+namespace {
+
+// Records, for each message, where the current feed carries its payload.
+struct PlacementRecorder : WebSocketFramer::Sink {
+    explicit PlacementRecorder(const WebSocketFramer& f) : framer(f) {}
+    void on_message(std::string_view payload, bool /*cut*/) override {
+        placements.push_back(framer.payload_in_feed());
+        sizes.push_back(payload.size());
+    }
+    void on_anomaly(WebSocketAnomaly /*a*/) override {}
+    const WebSocketFramer& framer;
+    std::vector<std::optional<WebSocketFramer::PayloadInFeed>> placements;
+    std::vector<std::size_t> sizes;
+};
+
+}  // namespace
+
+TEST_CASE("websocket: a one-frame message wholly in the feed says where its payload is, with its mask") {
+    const std::string masked = websocket_frame(kInvite, {.mask = kMask});
+    const std::string plain = websocket_frame(kRinging);
+    const std::string stream = masked + plain;
+    WebSocketFramer framer;
+    PlacementRecorder sink(framer);
+    framer.feed(as_bytes(stream), sink);
+    REQUIRE(sink.placements.size() == 2);
+    REQUIRE(sink.placements[0]);
+    const auto& first = *sink.placements[0];
+    CHECK(first.payload.size() == kInvite.size());
+    CHECK(reinterpret_cast<const char*>(first.payload.data()) == stream.data() + masked.size() - kInvite.size());
+    REQUIRE(first.mask);
+    CHECK(*first.mask == kMask);
+    REQUIRE(sink.placements[1]);
+    CHECK_FALSE(sink.placements[1]->mask);
+    CHECK(reinterpret_cast<const char*>(sink.placements[1]->payload.data()) == stream.data() + stream.size() - kRinging.size());
+}
+
+TEST_CASE("websocket: a fragmented message or a frame cut across feeds has no place in the feed") {
+    const auto parts = websocket_fragments(kInvite, 2, opcode::text, kMask);
+    const std::string cut = websocket_frame(kRinging, {.mask = kMask});
+    WebSocketFramer framer;
+    PlacementRecorder sink(framer);
+    framer.feed(as_bytes(parts[0] + parts[1]), sink);   // two frames, one feed
+    framer.feed(as_bytes(std::string_view(cut).substr(0, 30)), sink);
+    framer.feed(as_bytes(std::string_view(cut).substr(30)), sink);
+    REQUIRE(sink.placements.size() == 2);
+    CHECK(sink.sizes[0] == kInvite.size());
+    CHECK_FALSE(sink.placements[0]);
+    CHECK(sink.sizes[1] == kRinging.size());
+    CHECK_FALSE(sink.placements[1]);
 }
