@@ -278,7 +278,7 @@ CallMessageSeen CallTracker::on_request(const sip::Message& message, const Messa
             call->invite_cseq = number;
             call->final_status = 0;
             call->final_reason.clear();
-            schedule(*call, origin.ts + limits_.setup_timeout);
+            schedule(*call, Timer::setup, origin.ts + limits_.setup_timeout);
         } else {
             ++call->invite_retransmissions;
             ++invite_retransmissions_;
@@ -342,7 +342,7 @@ CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, c
     Call& stored = *call;
     slots_[slot] = std::move(call);
     index_insert(hash, slot);
-    schedule(stored, origin.ts + limits_.setup_timeout);
+    schedule(stored, Timer::setup, origin.ts + limits_.setup_timeout);
     return stored;
 }
 
@@ -375,13 +375,13 @@ void CallTracker::on_response(const sip::Message& message, const MessageOrigin& 
         if (!timeline.answer) timeline.answer = origin.ts;
         if (call->state != CallState::answered) {
             call->state = CallState::answered;
-            schedule(*call, origin.ts + limits_.max_duration);
+            schedule(*call, Timer::answered, origin.ts + limits_.max_duration);
         }
         return;
     }
     if (status == 401 || status == 407) {
         call->state = CallState::challenged;
-        schedule(*call, origin.ts + limits_.linger);
+        schedule(*call, Timer::linger, origin.ts + limits_.linger);
         return;
     }
     finish(*call, call->cancel_seen && status == 487 ? CallEnd::cancel : CallEnd::rejected, origin.ts);
@@ -392,7 +392,7 @@ void CallTracker::finish(Call& call, CallEnd end, Timestamp at) {
     ++emitted_;
     ++ends_[static_cast<std::size_t>(end)];
     sink_.on_contact(take_record(call, end, at));
-    schedule(call, at + limits_.linger);
+    schedule(call, Timer::linger, at + limits_.linger);
 }
 
 record::Contact CallTracker::take_record(Call& call, CallEnd end, Timestamp at) {
@@ -419,9 +419,28 @@ record::Contact CallTracker::take_record(Call& call, CallEnd end, Timestamp at) 
     return contact;
 }
 
-void CallTracker::schedule(Call& call, Timestamp deadline) {
+void CallTracker::schedule(Call& call, Timer timer, Timestamp deadline) {
     call.generation = next_generation_++;
-    deadlines_.push({deadline, call.generation, call.slot});
+    auto& queue = deadlines_[static_cast<std::size_t>(timer)];
+    const Deadline entry{deadline, call.generation, call.slot};
+    if (queue.empty() || queue.back().at <= deadline) {
+        queue.push_back(entry);
+        return;
+    }
+    // Earlier than the last (packets out of time order, or a call ended at an expired deadline):
+    // after every deadline due at the same time or before, as if it had come in order.
+    auto later = std::upper_bound(queue.begin(), queue.end(), deadline,
+                                  [](Timestamp at, const Deadline& d) { return at < d.at; });
+    queue.insert(later, entry);
+}
+
+std::deque<CallTracker::Deadline>* CallTracker::next_due(Timestamp now) {
+    std::deque<Deadline>* earliest = nullptr;
+    for (auto& queue : deadlines_) {
+        if (queue.empty() || queue.front().at > now) continue;
+        if (earliest == nullptr || queue.front().at < earliest->front().at) earliest = &queue;
+    }
+    return earliest;
 }
 
 void CallTracker::erase(Call& call) {
@@ -442,9 +461,9 @@ void CallTracker::erase(Call& call) {
 }
 
 void CallTracker::expire(Timestamp now) {
-    while (!deadlines_.empty() && deadlines_.top().at <= now) {
-        const Deadline due = deadlines_.top();
-        deadlines_.pop();
+    while (auto* queue = next_due(now)) {
+        const Deadline due = queue->front();
+        queue->pop_front();
         if (due.slot >= slots_.size()) continue;
         Call* call = slots_[due.slot].get();
         if (call == nullptr || call->generation != due.generation) continue;  // stale
@@ -484,7 +503,7 @@ void CallTracker::flush(CallEnd end, Timestamp now) {
     free_slots_.clear();
     index_.clear();
     indexed_ = 0;
-    deadlines_ = {};
+    for (auto& queue : deadlines_) queue.clear();
     sources_.erase(sources_.begin(), std::prev(sources_.end()));  // only the current name is still needed
 }
 

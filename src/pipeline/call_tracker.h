@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
-#include <queue>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -88,7 +88,12 @@ private:
     // The call's record, rebuilt from its packed part; the lingering call keeps only its Call-ID
     // (and a verdict that acts on the wire, for the retransmissions).
     record::Contact take_record(Call& call, record::CallEnd end, Timestamp at);
-    void schedule(Call& call, Timestamp deadline);
+    // Which timer a deadline is: each has one duration (CallTrackerLimits).
+    enum class Timer : std::uint8_t { setup, answered, linger };
+    void schedule(Call& call, Timer timer, Timestamp deadline);
+    // The earliest due deadline's queue, or null when none is due at `now`.
+    struct Deadline;
+    std::deque<Deadline>* next_due(Timestamp now);
     void evict_oldest(Timestamp now);
     void erase(Call& call);
     Call* find(std::string_view call_id, std::uint32_t hash);
@@ -116,9 +121,12 @@ private:
         Timestamp at;
         std::uint64_t generation;
         std::uint32_t slot;
-        bool operator>(const Deadline& other) const { return at > other.at; }
     };
-    std::priority_queue<Deadline, std::vector<Deadline>, std::greater<>> deadlines_;
+    // One queue per timer, each in time order: a timer's deadlines are set at packet time plus its
+    // duration, so nearly all go at the back (an earlier one is inserted in place), and the due
+    // ones are at the front. Cheaper than one heap over every deadline, which with a long
+    // max_duration holds most calls' deadlines for hours.
+    std::array<std::deque<Deadline>, 3> deadlines_;
     std::uint64_t next_generation_ = 1;
     // The contact judged at the last initial INVITE (CallMessageSeen::verdict points into it).
     record::Contact judged_;

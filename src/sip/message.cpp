@@ -122,7 +122,8 @@ std::string unfold(std::string_view value) {
 }
 
 std::string_view unfold(std::string_view value, std::string& scratch) {
-    if (value.find_first_of("\r\n") == std::string_view::npos) return value;
+    // Every line break unfold() replaces has a LF (CRLF or LF alone): one memchr tells.
+    if (value.find('\n') == std::string_view::npos) return value;
     scratch = unfold(value);
     return scratch;
 }
