@@ -187,32 +187,32 @@ std::size_t CallTracker::active() const {
 
 // --- The Call-ID index ------------------------------------------------------------------------
 
-std::uint32_t CallTracker::index_lookup(std::string_view call_id, std::uint32_t hash) const {
-    if (index_.empty()) return kNoSlot;
+CallTracker::Call* CallTracker::index_lookup(std::string_view call_id, std::uint32_t hash) const {
+    if (index_.empty()) return nullptr;
     const std::size_t mask = index_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
         const IndexEntry& entry = index_[i];
-        if (entry.slot == kNoSlot) return kNoSlot;
-        if (entry.hash == hash && slots_[entry.slot]->packed.call_id() == call_id) return entry.slot;
+        if (entry.call == nullptr) return nullptr;
+        if (entry.hash == hash && entry.call->packed.call_id() == call_id) return entry.call;
     }
 }
 
-void CallTracker::index_insert(std::uint32_t hash, std::uint32_t slot) {
+void CallTracker::index_insert(Call& call) {
     if ((indexed_ + 1) * 4 > index_.size() * 3) index_grow();
     const std::size_t mask = index_.size() - 1;
-    std::size_t i = hash & mask;
-    while (index_[i].slot != kNoSlot) i = (i + 1) & mask;
-    index_[i] = IndexEntry{hash, slot};
+    std::size_t i = call.hash & mask;
+    while (index_[i].call != nullptr) i = (i + 1) & mask;
+    index_[i] = IndexEntry{&call, call.hash};
     ++indexed_;
 }
 
 // Backward-shift deletion: the entries after the hole that may move into it do, so that no probe
 // sequence is broken and no tombstones accumulate.
-void CallTracker::index_erase(std::uint32_t hash, std::uint32_t slot) {
+void CallTracker::index_erase(const Call& call) {
     const std::size_t mask = index_.size() - 1;
-    std::size_t hole = hash & mask;
-    while (index_[hole].slot != slot) hole = (hole + 1) & mask;
-    for (std::size_t next = (hole + 1) & mask; index_[next].slot != kNoSlot; next = (next + 1) & mask) {
+    std::size_t hole = call.hash & mask;
+    while (index_[hole].call != &call) hole = (hole + 1) & mask;
+    for (std::size_t next = (hole + 1) & mask; index_[next].call != nullptr; next = (next + 1) & mask) {
         const std::size_t home = index_[next].hash & mask;
         const bool stays = hole <= next ? (hole < home && home <= next) : (hole < home || home <= next);
         if (stays) continue;
@@ -228,13 +228,12 @@ void CallTracker::index_grow() {
     std::vector<IndexEntry> old = std::exchange(index_, std::vector<IndexEntry>(size));
     indexed_ = 0;
     for (const auto& entry : old) {
-        if (entry.slot != kNoSlot) index_insert(entry.hash, entry.slot);
+        if (entry.call != nullptr) index_insert(*entry.call);
     }
 }
 
 CallTracker::Call* CallTracker::find(std::string_view call_id, std::uint32_t hash) {
-    const std::uint32_t slot = index_lookup(call_id, hash);
-    return slot == kNoSlot ? nullptr : slots_[slot].get();
+    return index_lookup(call_id, hash);
 }
 
 // --- Messages -----------------------------------------------------------------------------------
@@ -341,7 +340,7 @@ CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, c
     if (oldest_ == kNoSlot) oldest_ = slot;
     Call& stored = *call;
     slots_[slot] = std::move(call);
-    index_insert(hash, slot);
+    index_insert(stored);
     schedule(stored, Timer::setup, origin.ts + limits_.setup_timeout);
     return stored;
 }
@@ -454,7 +453,7 @@ void CallTracker::erase(Call& call) {
     } else {
         newest_ = call.older;
     }
-    index_erase(call.hash, call.slot);
+    index_erase(call);
     const std::uint32_t slot = call.slot;
     slots_[slot].reset();
     free_slots_.push_back(slot);

@@ -73,11 +73,11 @@ private:
     // A call in progress: its record's fixed part packed in one buffer, the rest as plain fields.
     struct Call;
     static constexpr std::uint32_t kNoSlot = UINT32_MAX;
-    // One entry of the Call-ID index (open addressing, linear probing): the key's hash and the
-    // slot of the call, whose packed record holds the key itself.
+    // One entry of the Call-ID index (open addressing, linear probing): the call, whose packed
+    // record holds the key itself, and the key's hash.
     struct IndexEntry {
+        Call* call = nullptr;
         std::uint32_t hash = 0;
-        std::uint32_t slot = kNoSlot;
     };
 
     CallMessageSeen on_request(const sip::Message& message, const MessageOrigin& origin, const record::Verdict* judged);
@@ -98,9 +98,9 @@ private:
     void erase(Call& call);
     Call* find(std::string_view call_id, std::uint32_t hash);
 
-    std::uint32_t index_lookup(std::string_view call_id, std::uint32_t hash) const;
-    void index_insert(std::uint32_t hash, std::uint32_t slot);
-    void index_erase(std::uint32_t hash, std::uint32_t slot);
+    Call* index_lookup(std::string_view call_id, std::uint32_t hash) const;
+    void index_insert(Call& call);
+    void index_erase(const Call& call);
     void index_grow();
 
     CallTrackerLimits limits_;

@@ -203,3 +203,38 @@ TEST_CASE("identity headers, Privacy and Identity are carried into the record") 
     CHECK(d.privacy == "id");
     CHECK(d.has_identity_header);
 }
+
+// The Call-ID index through growth, deletion and reused slots: 5,000 calls over a table of 1,500,
+// every third ended by BYE while the others wait; each BYE must find its own call (a broken probe
+// chain would make it an orphan), and eviction must take the oldest call still held.
+TEST_CASE("thousands of calls through a bounded table: every BYE finds its call, eviction goes oldest first") {
+    CallTrackerLimits limits;
+    limits.max_calls = 1500;
+    limits.linger = 0;  // ended calls leave at once, so the table holds the open ones only
+    Harness h(limits);
+    std::vector<CallParties> parties(5000);
+    for (std::size_t i = 0; i < parties.size(); ++i) {
+        parties[i].call_id = "churn-" + std::to_string(i * 7919 % 100003) + "@203.0.113.10";
+        h.feed(testing::request(parties[i], "INVITE", 1, false), static_cast<double>(i) * 0.01);
+        h.feed(testing::response(parties[i], 200, "OK", 1, "INVITE"), static_cast<double>(i) * 0.01);
+        if (i % 3 == 0) h.feed(testing::request(parties[i], "BYE", 2, true), static_cast<double>(i) * 0.01);
+    }
+    StatsReport stats;
+    h.tracker.append_stats(stats);
+    CHECK(stats.at("sip.orphan_messages") == 0);
+    CHECK(stats.at("calls.end.bye") == 1667);
+    // 3,333 answered calls without BYE and a table of 1,500: the first 1,833 of them were evicted,
+    // in the order they came.
+    CHECK(stats.at("calls.end.evicted") == 1833);
+    std::vector<std::string> evicted;
+    for (const auto& c : h.sink.contacts) {
+        if (c.call->end == record::CallEnd::evicted) evicted.push_back(c.call->call_id);
+    }
+    REQUIRE(evicted.size() == 1833);
+    CHECK(evicted.front() == parties[1].call_id);
+    CHECK(evicted.back() == parties[2749].call_id);
+    CHECK(h.tracker.active() == 1500);
+    h.tracker.flush(record::CallEnd::capture_end, seconds(2000));
+    CHECK(h.sink.contacts.back().call->call_id == parties[4999].call_id);
+    CHECK(h.tracker.active() == 0);
+}
