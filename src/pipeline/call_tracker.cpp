@@ -21,21 +21,26 @@ enum class CallState : std::uint8_t {
     ended,       // record emitted; lingering to absorb retransmissions
 };
 
-std::vector<record::Party> parties_from(const sip::Message& message, sip::HeaderId id) {
-    std::vector<record::Party> parties;
-    for (auto value : message.values(id)) parties.push_back(party_from(value));
-    return parties;
+// The helpers below assign into a record that may hold an earlier call's values (the tracker
+// refills one contact for every INVITE, reusing its strings' storage): each sets every field.
+
+void assign_parties(std::vector<record::Party>& parties, const sip::Message& message, sip::HeaderId id) {
+    const auto values = message.values(id);
+    parties.resize(values.size());
+    for (std::size_t i = 0; i < values.size(); ++i) assign_party(parties[i], values[i]);
 }
 
-std::optional<record::Via> via_from(std::string_view value) {
+void assign_via(std::optional<record::Via>& out, std::string_view value) {
     auto via = sip::parse_via(value);
-    if (!via) return std::nullopt;
-    record::Via out;
-    out.transport = std::string(via->transport);
-    out.host = std::string(via->host);
-    out.port = via->port;
-    out.branch = std::string(via->param("branch").value_or(""));
-    return out;
+    if (!via) {
+        out.reset();
+        return;
+    }
+    record::Via& v = out ? *out : out.emplace();
+    v.transport.assign(via->transport);
+    v.host.assign(via->host);
+    v.port = via->port;
+    v.branch.assign(via->param("branch").value_or(""));
 }
 
 std::optional<int> parse_int(std::string_view text) {
@@ -45,35 +50,86 @@ std::optional<int> parse_int(std::string_view text) {
     return value;
 }
 
-std::vector<record::MediaEndpoint> media_from(const sip::Message& message) {
-    std::vector<record::MediaEndpoint> media;
+void assign_media(std::vector<record::MediaEndpoint>& media, const sip::Message& message) {
     auto content_type = message.first(sip::HeaderId::content_type);
-    if (message.body.empty() || content_type.find("sdp") == std::string_view::npos) return media;
-    auto sdp = sip::parse_sdp(message.body);
-    if (!sdp) return media;
-    for (const auto& m : sdp->media) {
-        record::MediaEndpoint endpoint;
-        endpoint.type = std::string(m.type);
-        endpoint.address = std::string(m.connection.empty() ? sdp->session_connection : m.connection);
-        endpoint.port = m.port;
-        endpoint.protocol = std::string(m.protocol);
-        media.push_back(std::move(endpoint));
+    std::optional<sip::Sdp> sdp;
+    if (!message.body.empty() && content_type.find("sdp") != std::string_view::npos) sdp = sip::parse_sdp(message.body);
+    if (!sdp) {
+        media.clear();
+        return;
     }
-    return media;
+    media.resize(sdp->media.size());
+    for (std::size_t i = 0; i < media.size(); ++i) {
+        const sip::SdpMedia& m = sdp->media[i];
+        record::MediaEndpoint& endpoint = media[i];
+        endpoint.type.assign(m.type);
+        endpoint.address.assign(m.connection.empty() ? sdp->session_connection : m.connection);
+        endpoint.port = m.port;
+        endpoint.protocol.assign(m.protocol);
+    }
 }
 
-
 // The callee as presented: the Request-URI's user, or To's when the Request-URI has none.
-record::Party callee_from(const record::CallDetails& call) {
-    record::Party callee = call.to;
+void assign_callee(record::Party& callee, const record::CallDetails& call) {
+    callee = call.to;
     callee.tag.clear();
     if (auto uri = sip::parse_uri(call.request_uri); uri && !uri->user.empty()) {
         callee.uri = call.request_uri;
-        callee.user = std::string(uri->user);
-        callee.host = std::string(uri->host);
+        callee.user.assign(uri->user);
+        callee.host.assign(uri->host);
         callee.user_is_phone = uri->user_is_phone();
     }
-    return callee;
+}
+
+// The record of a call attempt as its initial INVITE presents it (what call_from_invite returns).
+void fill_from_invite(record::Contact& contact, const sip::Message& message, const MessageOrigin& origin,
+                      std::string_view call_id, std::string_view source_name, std::string& scratch) {
+    record::CallDetails& d = contact.call ? *contact.call : contact.call.emplace();
+    d.call_id.assign(call_id);
+    d.request_uri.assign(message.request_uri);
+    assign_party(d.from, message.first(sip::HeaderId::from));
+    assign_party(d.to, message.first(sip::HeaderId::to));
+    assign_parties(d.p_asserted_identity, message, sip::HeaderId::p_asserted_identity);
+    assign_parties(d.p_preferred_identity, message, sip::HeaderId::p_preferred_identity);
+    assign_parties(d.remote_party_id, message, sip::HeaderId::remote_party_id);
+    assign_parties(d.diversion, message, sip::HeaderId::diversion);
+    assign_parties(d.history_info, message, sip::HeaderId::history_info);
+    d.privacy.assign(sip::unfold(message.first(sip::HeaderId::privacy), scratch));
+    d.has_identity_header = message.has(sip::HeaderId::identity);
+    d.contact.assign(sip::unfold(message.first(sip::HeaderId::contact), scratch));
+    const auto vias = message.values(sip::HeaderId::via);
+    d.via_count = vias.size();
+    if (vias.empty()) {
+        d.via_first.reset();
+        d.via_last.reset();
+    } else {
+        assign_via(d.via_first, vias.front());
+        assign_via(d.via_last, vias.back());
+    }
+    d.user_agent.assign(sip::unfold(message.first(sip::HeaderId::user_agent), scratch));
+    d.server.clear();
+    d.max_forwards = message.has(sip::HeaderId::max_forwards) ? parse_int(message.first(sip::HeaderId::max_forwards))
+                                                              : std::nullopt;
+    d.content_type.assign(sip::unfold(message.first(sip::HeaderId::content_type), scratch));
+    assign_media(d.media, message);
+    d.timeline = record::CallTimeline{};
+    d.timeline.invite = origin.ts;
+    d.final_status = 0;
+    d.final_reason.clear();
+    d.end = record::CallEnd::timeout;
+    d.messages = 1;
+    d.invite_retransmissions = 0;
+    d.reinvites = 0;
+
+    contact.kind = record::ContactKind::call;
+    contact.ts = 0;
+    contact.caller = d.from;
+    contact.caller.tag.clear();
+    assign_callee(contact.callee, d);
+    contact.ingress = ingress_from(origin);
+    contact.source.assign(source_name);
+    contact.sms.reset();
+    contact.verdict.reset();
 }
 
 bool has_to_tag(const sip::Message& message) {
@@ -91,39 +147,17 @@ record::Contact call_contact(record::CallDetails details, record::Ingress ingres
     contact.ingress = std::move(ingress);
     contact.caller = details.from;
     contact.caller.tag.clear();
-    contact.callee = callee_from(details);
+    assign_callee(contact.callee, details);
     contact.call = std::move(details);
     return contact;
 }
 
 record::Contact call_from_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
                                  const std::string& source_name) {
-    record::CallDetails d;
-    d.call_id = std::string(call_id);
-    d.request_uri = std::string(message.request_uri);
-    d.from = party_from(message.first(sip::HeaderId::from));
-    d.to = party_from(message.first(sip::HeaderId::to));
-    d.p_asserted_identity = parties_from(message, sip::HeaderId::p_asserted_identity);
-    d.p_preferred_identity = parties_from(message, sip::HeaderId::p_preferred_identity);
-    d.remote_party_id = parties_from(message, sip::HeaderId::remote_party_id);
-    d.diversion = parties_from(message, sip::HeaderId::diversion);
-    d.history_info = parties_from(message, sip::HeaderId::history_info);
-    d.privacy = sip::unfold(message.first(sip::HeaderId::privacy));
-    d.has_identity_header = message.has(sip::HeaderId::identity);
-    d.contact = sip::unfold(message.first(sip::HeaderId::contact));
-    auto vias = message.values(sip::HeaderId::via);
-    d.via_count = vias.size();
-    if (!vias.empty()) {
-        d.via_first = via_from(vias.front());
-        d.via_last = via_from(vias.back());
-    }
-    d.user_agent = sip::unfold(message.first(sip::HeaderId::user_agent));
-    if (message.has(sip::HeaderId::max_forwards)) d.max_forwards = parse_int(message.first(sip::HeaderId::max_forwards));
-    d.content_type = sip::unfold(message.first(sip::HeaderId::content_type));
-    d.media = media_from(message);
-    d.timeline.invite = origin.ts;
-    d.messages = 1;
-    return call_contact(std::move(d), ingress_from(origin), source_name);
+    record::Contact contact;
+    std::string scratch;
+    fill_from_invite(contact, message, origin, call_id, source_name, scratch);
+    return contact;
 }
 
 bool is_initial_invite(const sip::Message& message) {
@@ -305,7 +339,8 @@ CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, c
                                                   const record::Verdict* judged) {
     if (indexed_ >= limits_.max_calls) evict_oldest(origin.ts);
 
-    judged_ = call_from_invite(message, origin, call_id);
+    // Refilled in place: its strings' storage serves the next INVITE too.
+    fill_from_invite(judged_, message, origin, call_id, {}, fill_scratch_);
     // Judged once, here (or already, on the INVITE's head over TCP): retransmissions, the retry
     // with credentials and re-INVITEs keep it.
     if (judged != nullptr) {

@@ -131,6 +131,7 @@ private:
     // The contact judged at the last initial INVITE (CallMessageSeen::verdict points into it).
     record::Contact judged_;
     std::string unfold_scratch_;
+    std::string fill_scratch_;
 
     std::uint64_t emitted_ = 0;
     std::uint64_t orphan_messages_ = 0;

@@ -238,3 +238,54 @@ TEST_CASE("thousands of calls through a bounded table: every BYE finds its call,
     CHECK(h.sink.contacts.back().call->call_id == parties[4999].call_id);
     CHECK(h.tracker.active() == 0);
 }
+
+// The tracker refills one contact for every INVITE: nothing of a rich INVITE (identities, SDP,
+// two Vias, a display name) may remain in the record of a sparse one that follows.
+TEST_CASE("a sparse INVITE after a rich one has exactly the record a fresh read of it gives") {
+    Harness h;
+    CallParties rich;
+    rich.extra_headers =
+        "P-Asserted-Identity: \"Bank\" <sip:+842838247247@198.51.100.9>, <tel:+842838247247>\r\n"
+        "Diversion: <sip:+84241111111@198.51.100.1>;reason=unconditional\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.200;branch=z9hG4bKbottom\r\n"
+        "Privacy: id\r\n"
+        "Identity: abc;info=<https://cert.example/c.pem>\r\n";
+    h.feed(testing::request(rich, "INVITE", 1, false, testing::sdp_body()), 0);
+    const std::string sparse =
+        "INVITE sip:198.51.100.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/TCP 192.0.2.7;branch=z9hG4bKs\r\n"
+        "From: <sip:alice@192.0.2.7>;tag=t1\r\n"
+        "To: <sip:+8424@198.51.100.1>\r\n"
+        "Call-ID: sparse-1\r\n"
+        "CSeq: 1 INVITE\r\n"
+        "Content-Length: 0\r\n\r\n";
+    h.feed(sparse, 1);
+    h.tracker.flush(record::CallEnd::capture_end, seconds(1002));
+    REQUIRE(h.sink.contacts.size() == 2);
+    const record::Contact& got = h.sink.contacts[1];
+
+    sip::Message message;
+    REQUIRE(sip::parse_message(sparse, sip::Framing::datagram, message).status == sip::ParseStatus::ok);
+    MessageOrigin origin;
+    origin.ts = seconds(1001);
+    origin.tuple.src = *IpAddress::parse("203.0.113.10");
+    origin.tuple.dst = *IpAddress::parse("198.51.100.1");
+    origin.tuple.src_port = 5060;
+    origin.tuple.dst_port = 5060;
+    record::Contact expected = call_from_invite(message, origin, "sparse-1", "unit");
+    expected.call->end = record::CallEnd::capture_end;
+    expected.call->timeline.end = seconds(1002);
+
+    REQUIRE(got.call);
+    CHECK(*got.call == *expected.call);
+    CHECK(got.caller == expected.caller);
+    CHECK(got.callee == expected.callee);
+    CHECK(got.ingress == expected.ingress);
+    CHECK(got.source == "unit");
+    CHECK(got.call->p_asserted_identity.empty());
+    CHECK(got.call->media.empty());
+    CHECK(got.caller.display.empty());
+    CHECK(got.callee.user == "+8424");
+    CHECK_FALSE(got.call->via_last->branch.empty());
+    CHECK(got.call->via_last->branch == "z9hG4bKs");
+}
