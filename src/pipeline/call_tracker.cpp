@@ -139,19 +139,6 @@ bool has_to_tag(const sip::Message& message) {
 
 }  // namespace
 
-// A call's record from its details: the caller is From without its tag, the callee as presented.
-record::Contact call_contact(record::CallDetails details, record::Ingress ingress, std::string source) {
-    record::Contact contact;
-    contact.kind = record::ContactKind::call;
-    contact.source = std::move(source);
-    contact.ingress = std::move(ingress);
-    contact.caller = details.from;
-    contact.caller.tag.clear();
-    assign_callee(contact.callee, details);
-    contact.call = std::move(details);
-    return contact;
-}
-
 record::Contact call_from_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
                                  const std::string& source_name) {
     record::Contact contact;
@@ -352,7 +339,7 @@ CallTracker::Call& CallTracker::on_initial_invite(const sip::Message& message, c
     const bool acting = verdict != nullptr && record::acts_on_wire(verdict->action);
 
     auto call = std::make_unique<Call>();
-    call->packed = record::PackedCall(*judged_.call, judged_.ingress, acting ? nullptr : verdict);
+    call->packed = record::PackedCall(*judged_.call, judged_.ingress, acting ? nullptr : verdict, pack_scratch_);
     if (acting) call->acting_verdict = std::make_unique<record::Verdict>(*verdict);
     call->timeline = judged_.call->timeline;
     call->messages = judged_.call->messages;
@@ -425,12 +412,23 @@ void CallTracker::finish(Call& call, CallEnd end, Timestamp at) {
     call.state = CallState::ended;
     ++emitted_;
     ++ends_[static_cast<std::size_t>(end)];
-    sink_.on_contact(take_record(call, end, at));
+    if (emitting_) {
+        // A sink that reached back into the tracker: the shared record is in use.
+        record::Contact contact;
+        take_record(call, end, at, contact);
+        sink_.on_contact(contact);
+    } else {
+        emitting_ = true;
+        take_record(call, end, at, emitted_record_);
+        sink_.on_contact(emitted_record_);
+        emitting_ = false;
+    }
     schedule(call, Timer::linger, at + limits_.linger);
 }
 
-record::Contact CallTracker::take_record(Call& call, CallEnd end, Timestamp at) {
-    record::CallDetails details = call.packed.details();
+void CallTracker::take_record(Call& call, CallEnd end, Timestamp at, record::Contact& contact) {
+    record::CallDetails& details = contact.call ? *contact.call : contact.call.emplace();
+    call.packed.details_into(details);
     details.timeline = call.timeline;
     details.timeline.end = at;
     details.server = std::exchange(call.server, {});
@@ -440,17 +438,22 @@ record::Contact CallTracker::take_record(Call& call, CallEnd end, Timestamp at) 
     details.messages = call.messages;
     details.invite_retransmissions = call.invite_retransmissions;
     details.reinvites = call.reinvites;
-    record::Contact contact = call_contact(std::move(details), call.packed.ingress(), sources_[call.source]);
+    contact.kind = record::ContactKind::call;
     contact.ts = at;
+    contact.caller = details.from;
+    contact.caller.tag.clear();
+    assign_callee(contact.callee, details);
+    call.packed.ingress_into(contact.ingress);
+    contact.source.assign(sources_[call.source]);
+    contact.sms.reset();
     // A call blocked or tagged keeps its verdict while it lingers: inline, its retransmissions,
     // the ACK of our answer and a CANCEL are treated as it was.
     if (call.acting_verdict) {
         contact.verdict = *call.acting_verdict;
     } else {
-        contact.verdict = call.packed.verdict();
+        call.packed.verdict_into(contact.verdict);
     }
     call.packed.keep_call_id_only();
-    return contact;
 }
 
 void CallTracker::schedule(Call& call, Timer timer, Timestamp deadline) {

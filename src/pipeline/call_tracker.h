@@ -85,9 +85,10 @@ private:
     Call& on_initial_invite(const sip::Message& message, const MessageOrigin& origin, std::string_view call_id,
                             std::uint32_t hash, std::uint32_t cseq, const record::Verdict* judged);
     void finish(Call& call, record::CallEnd end, Timestamp at);
-    // The call's record, rebuilt from its packed part; the lingering call keeps only its Call-ID
-    // (and a verdict that acts on the wire, for the retransmissions).
-    record::Contact take_record(Call& call, record::CallEnd end, Timestamp at);
+    // The call's record, rebuilt from its packed part into `contact` (every field assigned); the
+    // lingering call keeps only its Call-ID (and a verdict that acts on the wire, for the
+    // retransmissions).
+    void take_record(Call& call, record::CallEnd end, Timestamp at, record::Contact& contact);
     // Which timer a deadline is: each has one duration (CallTrackerLimits).
     enum class Timer : std::uint8_t { setup, answered, linger };
     void schedule(Call& call, Timer timer, Timestamp deadline);
@@ -132,6 +133,11 @@ private:
     record::Contact judged_;
     std::string unfold_scratch_;
     std::string fill_scratch_;
+    std::string pack_scratch_;
+    // The record of the call that ends, refilled for each (its strings' storage reused); a call
+    // ended while a sink still reads it (a sink reaching back) gets a record of its own.
+    record::Contact emitted_record_;
+    bool emitting_ = false;
 
     std::uint64_t emitted_ = 0;
     std::uint64_t orphan_messages_ = 0;

@@ -21,7 +21,8 @@ struct Span {
 // strings as a header (size << 1, or (offset << 1) | 1 then the size, for a reference) and bytes.
 class Writer {
 public:
-    Writer() { out_.reserve(512); }
+    // Writes into `out` (cleared first; its storage is reused from one call to the next).
+    explicit Writer(std::string& out) : out_(out) { out_.clear(); }
 
     void byte(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
     void flag(bool value) { byte(value ? 1 : 0); }
@@ -84,7 +85,7 @@ private:
         return target;
     }
 
-    std::string out_;
+    std::string& out_;
     std::array<Span, 48> seen_{};
     std::size_t seen_count_ = 0;
 };
@@ -133,7 +134,6 @@ public:
         if (start + size > bytes_.size()) throw std::logic_error("packed record: string past the end");
         return bytes_.substr(start, size);
     }
-    std::string string() { return std::string(string_view()); }
     std::uint32_t position() const { return at_; }
 
 private:
@@ -149,7 +149,8 @@ T narrow(std::uint64_t value) {
 }
 
 void put(Writer& w, const std::string& text) { w.string(text); }
-void get(Reader& r, std::string& text) { text = r.string(); }
+// Every get() assigns into what may hold an earlier record's values, reusing their storage.
+void get(Reader& r, std::string& text) { text.assign(r.string_view()); }
 
 // Declared before the templates below, which find them by ordinary lookup (not ADL: they are in an
 // unnamed namespace).
@@ -202,9 +203,11 @@ void put(Writer& w, const std::optional<T>& value) {
 }
 template <typename T>
 void get(Reader& r, std::optional<T>& value) {
-    value.reset();
-    if (!r.flag()) return;
-    get(r, value.emplace());
+    if (!r.flag()) {
+        value.reset();
+        return;
+    }
+    get(r, value ? *value : value.emplace());
 }
 template <typename T>
 void put(Writer& w, const std::vector<T>& values) {
@@ -213,7 +216,6 @@ void put(Writer& w, const std::vector<T>& values) {
 }
 template <typename T>
 void get(Reader& r, std::vector<T>& values) {
-    values.clear();
     values.resize(r.unsigned_int());
     for (auto& value : values) get(r, value);
 }
@@ -223,8 +225,8 @@ void put(Writer& w, const std::pair<std::string, std::string>& pair) {
     w.string(pair.second);
 }
 void get(Reader& r, std::pair<std::string, std::string>& pair) {
-    pair.first = r.string();
-    pair.second = r.string();
+    get(r, pair.first);
+    get(r, pair.second);
 }
 
 void put(Writer& w, const IpAddress& address) {
@@ -527,8 +529,9 @@ static_assert(sizeof(Verdict) == 680, "Verdict changed: pack the new field");
 
 }  // namespace
 
-PackedCall::PackedCall(const CallDetails& details, const Ingress& ingress, const Verdict* verdict) {
-    Writer w;
+PackedCall::PackedCall(const CallDetails& details, const Ingress& ingress, const Verdict* verdict,
+                       std::string& scratch) {
+    Writer w(scratch);
     put(w, details);
     ingress_at_ = w.position();
     put(w, ingress);
@@ -546,27 +549,47 @@ PackedCall::PackedCall(const CallDetails& details, const Ingress& ingress, const
     call_id_size_ = static_cast<std::uint32_t>(id.size());
 }
 
-CallDetails PackedCall::details() const {
+PackedCall::PackedCall(const CallDetails& details, const Ingress& ingress, const Verdict* verdict) {
+    std::string scratch;
+    *this = PackedCall(details, ingress, verdict, scratch);
+}
+
+void PackedCall::details_into(CallDetails& details) const {
     if (ingress_at_ == 0) throw std::logic_error("packed call: details released");
-    CallDetails details;
     Reader r({bytes_.get(), size_}, 0);
     get(r, details);
+}
+
+void PackedCall::ingress_into(Ingress& ingress) const {
+    if (ingress_at_ == 0) throw std::logic_error("packed call: details released");
+    Reader r({bytes_.get(), size_}, ingress_at_);
+    get(r, ingress);
+}
+
+void PackedCall::verdict_into(std::optional<Verdict>& verdict) const {
+    if (verdict_at_ == 0) {
+        verdict.reset();
+        return;
+    }
+    Reader r({bytes_.get(), size_}, verdict_at_);
+    get(r, verdict ? *verdict : verdict.emplace());
+}
+
+CallDetails PackedCall::details() const {
+    CallDetails details;
+    details_into(details);
     return details;
 }
 
 Ingress PackedCall::ingress() const {
-    if (ingress_at_ == 0) throw std::logic_error("packed call: details released");
     Ingress ingress;
-    Reader r({bytes_.get(), size_}, ingress_at_);
-    get(r, ingress);
+    ingress_into(ingress);
     return ingress;
 }
 
 std::optional<Verdict> PackedCall::verdict() const {
-    if (verdict_at_ == 0) return std::nullopt;
     std::optional<Verdict> verdict;
-    Reader r({bytes_.get(), size_}, verdict_at_);
-    get(r, verdict.emplace());
+    verdict_into(verdict);
     return verdict;
 }
 

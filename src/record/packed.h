@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include "record/contact.h"
@@ -20,6 +21,8 @@ class PackedCall {
 public:
     PackedCall() = default;
     PackedCall(const CallDetails& details, const Ingress& ingress, const Verdict* verdict);
+    // The same, writing through `scratch` (its storage serves the next call too).
+    PackedCall(const CallDetails& details, const Ingress& ingress, const Verdict* verdict, std::string& scratch);
 
     // The Call-ID (details.call_id), a view into the buffer: a table's key.
     std::string_view call_id() const { return {bytes_.get() + call_id_at_, call_id_size_}; }
@@ -27,6 +30,10 @@ public:
     Ingress ingress() const;
     // The verdict packed with the call, if one was.
     std::optional<Verdict> verdict() const;
+    // The same into existing records, reusing their strings' storage (every field is assigned).
+    void details_into(CallDetails& details) const;
+    void ingress_into(Ingress& ingress) const;
+    void verdict_into(std::optional<Verdict>& verdict) const;
     bool has_verdict() const { return verdict_at_ != 0; }
 
     // Releases everything but the Call-ID (an ended call lingering to absorb retransmissions).

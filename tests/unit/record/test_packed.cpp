@@ -153,3 +153,28 @@ TEST_CASE("packed call: an ended call keeps its Call-ID only") {
     CHECK_FALSE(packed.has_verdict());
     CHECK_THROWS_AS(packed.details(), std::logic_error);
 }
+
+TEST_CASE("packed call: unpacking into records that hold another call's values leaves nothing of them") {
+    const Verdict verdict = full_verdict();
+    const PackedCall full(full_details(), full_ingress(), &verdict);
+    std::string scratch = "left over from an earlier call";
+    const PackedCall empty(CallDetails{}, Ingress{}, nullptr, scratch);
+
+    CallDetails details = full_details();
+    Ingress ingress = full_ingress();
+    std::optional<Verdict> unpacked = verdict;
+    empty.details_into(details);
+    empty.ingress_into(ingress);
+    empty.verdict_into(unpacked);
+    CHECK(details == CallDetails{});
+    CHECK(ingress == Ingress{});
+    CHECK_FALSE(unpacked.has_value());
+
+    full.details_into(details);
+    full.ingress_into(ingress);
+    full.verdict_into(unpacked);
+    CHECK(details == full_details());
+    CHECK(ingress == full_ingress());
+    REQUIRE(unpacked.has_value());
+    CHECK(*unpacked == verdict);
+}
