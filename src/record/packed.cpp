@@ -1,5 +1,6 @@
 #include "record/packed.h"
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <stdexcept>
@@ -21,10 +22,16 @@ struct Span {
 // strings as a header (size << 1, or (offset << 1) | 1 then the size, for a reference) and bytes.
 class Writer {
 public:
-    // Writes into `out` (cleared first; its storage is reused from one call to the next).
-    explicit Writer(std::string& out) : out_(out) { out_.clear(); }
+    // Writes into `out` from its start (its storage is reused from one call to the next; bytes()
+    // are what was written).
+    explicit Writer(std::string& out) : out_(out) {
+        if (out_.size() < kInitialRoom) out_.resize(kInitialRoom);
+    }
 
-    void byte(std::uint8_t value) { out_.push_back(static_cast<char>(value)); }
+    void byte(std::uint8_t value) {
+        *room(1) = static_cast<char>(value);
+        ++size_;
+    }
     void flag(bool value) { byte(value ? 1 : 0); }
     void unsigned_int(std::uint64_t value) {
         while (value >= 0x80) {
@@ -37,9 +44,8 @@ public:
         unsigned_int((static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63));
     }
     void real(double value) {
-        char bytes[sizeof value];
-        std::memcpy(bytes, &value, sizeof value);
-        out_.append(bytes, sizeof value);
+        std::memcpy(room(sizeof value), &value, sizeof value);
+        size_ += sizeof value;
     }
 
     // A string equal to one written before becomes a reference to it.
@@ -54,7 +60,8 @@ public:
         }
         unsigned_int(static_cast<std::uint64_t>(text.size()) << 1);
         const Span written{position(), static_cast<std::uint32_t>(text.size())};
-        out_.append(text);
+        if (!text.empty()) std::memcpy(room(text.size()), text.data(), text.size());
+        size_ += text.size();
         if (text.size() >= kShortest && seen_count_ < seen_.size()) seen_[seen_count_++] = written;
         return written;
     }
@@ -71,10 +78,10 @@ public:
     }
 
     std::uint32_t position() const {
-        if (out_.size() > UINT32_MAX / 2) throw std::length_error("packed record too large");
-        return static_cast<std::uint32_t>(out_.size());
+        if (size_ > UINT32_MAX / 2) throw std::length_error("packed record too large");
+        return static_cast<std::uint32_t>(size_);
     }
-    const std::string& bytes() const { return out_; }
+    std::string_view bytes() const { return {out_.data(), size_}; }
 
 private:
     static constexpr std::size_t kShortest = 4;  // shorter strings cost less written out than referenced
@@ -85,7 +92,16 @@ private:
         return target;
     }
 
+    static constexpr std::size_t kInitialRoom = 1024;  // a usual INVITE's record takes about 500
+
+    // Where the next `n` bytes go, growing the buffer when they would not fit.
+    char* room(std::size_t n) {
+        if (size_ + n > out_.size()) out_.resize(std::max(out_.size() * 2, size_ + n));
+        return out_.data() + size_;
+    }
+
     std::string& out_;
+    std::size_t size_ = 0;
     std::array<Span, 48> seen_{};
     std::size_t seen_count_ = 0;
 };
@@ -539,7 +555,7 @@ PackedCall::PackedCall(const CallDetails& details, const Ingress& ingress, const
         verdict_at_ = w.position();
         put(w, *verdict);
     }
-    const std::string& bytes = w.bytes();
+    const std::string_view bytes = w.bytes();
     size_ = static_cast<std::uint32_t>(bytes.size());
     bytes_ = std::make_unique_for_overwrite<char[]>(size_);
     std::memcpy(bytes_.get(), bytes.data(), size_);

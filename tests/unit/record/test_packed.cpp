@@ -178,3 +178,14 @@ TEST_CASE("packed call: unpacking into records that hold another call's values l
     REQUIRE(unpacked.has_value());
     CHECK(*unpacked == verdict);
 }
+
+TEST_CASE("packed call: a record larger than the writer's first buffer comes back whole") {
+    CallDetails details = full_details();
+    details.user_agent = std::string(5000, 'u');
+    details.contact = std::string(3000, 'c');
+    std::string scratch;
+    const PackedCall packed(details, full_ingress(), nullptr, scratch);
+    CHECK(packed.size() > 8000);
+    CHECK(packed.details() == details);
+    CHECK(packed.ingress() == full_ingress());
+}
