@@ -208,7 +208,7 @@ std::size_t CallTracker::active() const {
 
 // --- The Call-ID index ------------------------------------------------------------------------
 
-CallTracker::Call* CallTracker::index_lookup(std::string_view call_id, std::uint32_t hash) const {
+CallTracker::Call* CallTracker::find(std::string_view call_id, std::uint32_t hash) const {
     if (index_.empty()) return nullptr;
     const std::size_t mask = index_.size() - 1;
     for (std::size_t i = hash & mask;; i = (i + 1) & mask) {
@@ -251,10 +251,6 @@ void CallTracker::index_grow() {
     for (const auto& entry : old) {
         if (entry.call != nullptr) index_insert(*entry.call);
     }
-}
-
-CallTracker::Call* CallTracker::find(std::string_view call_id, std::uint32_t hash) {
-    return index_lookup(call_id, hash);
 }
 
 // --- Messages -----------------------------------------------------------------------------------

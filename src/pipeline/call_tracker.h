@@ -3,8 +3,8 @@
 // record when it ends (BYE, CANCEL, final error, timeout). Bounded table, packet-time expiry.
 #include <array>
 #include <cstdint>
-#include <memory>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -97,9 +97,9 @@ private:
     std::deque<Deadline>* next_due(Timestamp now);
     void evict_oldest(Timestamp now);
     void erase(Call& call);
-    Call* find(std::string_view call_id, std::uint32_t hash);
 
-    Call* index_lookup(std::string_view call_id, std::uint32_t hash) const;
+    // The call of this Call-ID (whose hash is given), or null.
+    Call* find(std::string_view call_id, std::uint32_t hash) const;
     void index_insert(Call& call);
     void index_erase(const Call& call);
     void index_grow();
