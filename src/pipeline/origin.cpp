@@ -6,20 +6,29 @@ namespace scamgate::pipeline {
 
 record::Party party_from(std::string_view header_value) {
     record::Party party;
+    assign_party(party, header_value);
+    return party;
+}
+
+void assign_party(record::Party& party, std::string_view header_value) {
     auto parsed = sip::parse_name_addr(header_value);
+    party.user.clear();
+    party.host.clear();
+    party.user_is_phone = false;
     if (!parsed) {
+        party.display.clear();
         party.uri = sip::unfold(header_value);
-        return party;
+        party.tag.clear();
+        return;
     }
-    party.display = std::string(parsed->display);
-    party.uri = std::string(parsed->uri_text);
-    party.tag = std::string(parsed->tag());
+    party.display.assign(parsed->display);
+    party.uri.assign(parsed->uri_text);
+    party.tag.assign(parsed->tag());
     if (parsed->uri) {
-        party.user = std::string(parsed->uri->user);
-        party.host = std::string(parsed->uri->host);
+        party.user.assign(parsed->uri->user);
+        party.host.assign(parsed->uri->host);
         party.user_is_phone = parsed->uri->user_is_phone();
     }
-    return party;
 }
 
 record::Ingress ingress_from(const MessageOrigin& origin) {

@@ -25,5 +25,7 @@ record::Ingress ingress_from(const MessageOrigin& origin);
 // A SIP name-addr or addr-spec header value as a record party (the raw value as uri when it does
 // not parse).
 record::Party party_from(std::string_view header_value);
+// The same into an existing party, reusing its strings' storage (every field is assigned).
+void assign_party(record::Party& party, std::string_view header_value);
 
 }  // namespace scamgate::pipeline

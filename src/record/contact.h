@@ -25,6 +25,8 @@ struct Party {
     std::string host;
     std::string tag;    // From/To tag, if any
     bool user_is_phone = false;
+
+    bool operator==(const Party&) const = default;
 };
 
 // Where the contact entered: the addresses of the packet that started it, and its encapsulation.
@@ -39,6 +41,8 @@ struct Ingress {
     IpAddress tunnel_src;
     IpAddress tunnel_dst;
     std::uint32_t tunnel_id = 0;
+
+    bool operator==(const Ingress&) const = default;
 };
 
 struct Via {
@@ -46,6 +50,8 @@ struct Via {
     std::string host;
     std::uint16_t port = 0;
     std::string branch;
+
+    bool operator==(const Via&) const = default;
 };
 
 struct MediaEndpoint {
@@ -53,6 +59,8 @@ struct MediaEndpoint {
     std::string address;  // c= address that applies to this m= line
     std::uint16_t port = 0;
     std::string protocol;
+
+    bool operator==(const MediaEndpoint&) const = default;
 };
 
 // How a call attempt ended.
@@ -74,6 +82,8 @@ struct CallTimeline {
     std::optional<Timestamp> ringing;   // first 180/183
     std::optional<Timestamp> answer;    // first 2xx to the INVITE
     Timestamp end = 0;
+
+    bool operator==(const CallTimeline&) const = default;
 };
 
 struct CallDetails {
@@ -104,6 +114,8 @@ struct CallDetails {
     std::uint32_t messages = 0;         // SIP messages of this Call-ID seen while it was tracked
     std::uint32_t invite_retransmissions = 0;
     std::uint32_t reinvites = 0;
+
+    bool operator==(const CallDetails&) const = default;
 };
 
 // An SMS address as sent: digits (or text for alphanumeric senders) with TON/NPI where the

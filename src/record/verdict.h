@@ -18,12 +18,16 @@ struct SignatureHit {
     std::string view;      // for text: raw, folded or deobfuscated
     std::string value;     // what was matched for fields other than text (the URL, host, UA, ...)
     int score = 0;
+
+    bool operator==(const SignatureHit&) const = default;
 };
 
 struct CheckFinding {
     std::string name;      // cli.domestic_on_international, sms.brand_unregistered, ...
     std::string evidence;  // one line: the numbers, trunk and role that made it fire
     int score = 0;
+
+    bool operator==(const CheckFinding&) const = default;
 };
 
 // The trained text model's opinion of an SMS (detect/text_model.h): its probability of scam, and
@@ -33,6 +37,8 @@ struct ModelScore {
     std::string version;
     double probability = 0.0;
     int score = 0;
+
+    bool operator==(const ModelScore&) const = default;
 };
 
 // One signal's part in a calibrated score (detect/score_model.h): value x weight log-odds.
@@ -40,6 +46,8 @@ struct ScoreContribution {
     std::string signal;  // model_logit, signatures, category:NAME, check:NAME, list:NAME
     double value = 0.0;
     double weight = 0.0;
+
+    bool operator==(const ScoreContribution&) const = default;
 };
 
 // How a calibrated score came about: the score model, its intercept, the signals present and the
@@ -50,6 +58,8 @@ struct ScoreBreakdown {
     double intercept = 0.0;
     std::vector<ScoreContribution> contributions;
     double probability = 0.0;
+
+    bool operator==(const ScoreBreakdown&) const = default;
 };
 
 // The URL host model's opinion of an SMS's links (detect/text_model.h, kind url_host): the host
@@ -59,6 +69,8 @@ struct HostModelScore {
     std::string version;
     double probability = 0.0;
     std::string host;
+
+    bool operator==(const HostModelScore&) const = default;
 };
 
 // Why a tag, drop or reject was not carried out on the wire (the event's not_enforced_reason).
@@ -113,6 +125,8 @@ struct Verdict {
     // for the caller's display name ("" for none). Applied inline on SIP over UDP only.
     std::vector<std::pair<std::string, std::string>> tag_headers;
     std::string display_name_prefix;
+
+    bool operator==(const Verdict&) const = default;
 };
 
 }  // namespace scamgate::record

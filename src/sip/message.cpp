@@ -121,6 +121,13 @@ std::string unfold(std::string_view value) {
     return out;
 }
 
+std::string_view unfold(std::string_view value, std::string& scratch) {
+    // Every line break unfold() replaces has a LF (CRLF or LF alone): one memchr tells.
+    if (value.find('\n') == std::string_view::npos) return value;
+    scratch = unfold(value);
+    return scratch;
+}
+
 std::vector<std::string_view> split_values(std::string_view value) {
     std::vector<std::string_view> parts;
     bool in_quotes = false;

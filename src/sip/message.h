@@ -193,6 +193,9 @@ bool may_be_start_line_prefix(std::string_view partial);
 // Replaces each line break (CRLF or LF) together with the white space around it by one space,
 // as RFC 3261 7.3.1 makes folding equivalent to a single SP.
 std::string unfold(std::string_view value);
+// The same without a copy when there is nothing to unfold (no line break, the usual case): `value`
+// itself, otherwise the unfolded text, kept in `scratch`.
+std::string_view unfold(std::string_view value, std::string& scratch);
 
 // Splits a header value on top-level commas (not inside quotes or <>), trimming each part.
 std::vector<std::string_view> split_values(std::string_view value);

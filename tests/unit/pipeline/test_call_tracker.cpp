@@ -203,3 +203,89 @@ TEST_CASE("identity headers, Privacy and Identity are carried into the record") 
     CHECK(d.privacy == "id");
     CHECK(d.has_identity_header);
 }
+
+// The Call-ID index through growth, deletion and reused slots: 5,000 calls over a table of 1,500,
+// every third ended by BYE while the others wait; each BYE must find its own call (a broken probe
+// chain would make it an orphan), and eviction must take the oldest call still held.
+TEST_CASE("thousands of calls through a bounded table: every BYE finds its call, eviction goes oldest first") {
+    CallTrackerLimits limits;
+    limits.max_calls = 1500;
+    limits.linger = 0;  // ended calls leave at once, so the table holds the open ones only
+    Harness h(limits);
+    std::vector<CallParties> parties(5000);
+    for (std::size_t i = 0; i < parties.size(); ++i) {
+        parties[i].call_id = "churn-" + std::to_string(i * 7919 % 100003) + "@203.0.113.10";
+        h.feed(testing::request(parties[i], "INVITE", 1, false), static_cast<double>(i) * 0.01);
+        h.feed(testing::response(parties[i], 200, "OK", 1, "INVITE"), static_cast<double>(i) * 0.01);
+        if (i % 3 == 0) h.feed(testing::request(parties[i], "BYE", 2, true), static_cast<double>(i) * 0.01);
+    }
+    StatsReport stats;
+    h.tracker.append_stats(stats);
+    CHECK(stats.at("sip.orphan_messages") == 0);
+    CHECK(stats.at("calls.end.bye") == 1667);
+    // 3,333 answered calls without BYE and a table of 1,500: the first 1,833 of them were evicted,
+    // in the order they came.
+    CHECK(stats.at("calls.end.evicted") == 1833);
+    std::vector<std::string> evicted;
+    for (const auto& c : h.sink.contacts) {
+        if (c.call->end == record::CallEnd::evicted) evicted.push_back(c.call->call_id);
+    }
+    REQUIRE(evicted.size() == 1833);
+    CHECK(evicted.front() == parties[1].call_id);
+    CHECK(evicted.back() == parties[2749].call_id);
+    CHECK(h.tracker.active() == 1500);
+    h.tracker.flush(record::CallEnd::capture_end, seconds(2000));
+    CHECK(h.sink.contacts.back().call->call_id == parties[4999].call_id);
+    CHECK(h.tracker.active() == 0);
+}
+
+// The tracker refills one contact for every INVITE: nothing of a rich INVITE (identities, SDP,
+// two Vias, a display name) may remain in the record of a sparse one that follows.
+TEST_CASE("a sparse INVITE after a rich one has exactly the record a fresh read of it gives") {
+    Harness h;
+    CallParties rich;
+    rich.extra_headers =
+        "P-Asserted-Identity: \"Bank\" <sip:+842838247247@198.51.100.9>, <tel:+842838247247>\r\n"
+        "Diversion: <sip:+84241111111@198.51.100.1>;reason=unconditional\r\n"
+        "Via: SIP/2.0/UDP 192.0.2.200;branch=z9hG4bKbottom\r\n"
+        "Privacy: id\r\n"
+        "Identity: abc;info=<https://cert.example/c.pem>\r\n";
+    h.feed(testing::request(rich, "INVITE", 1, false, testing::sdp_body()), 0);
+    const std::string sparse =
+        "INVITE sip:198.51.100.1 SIP/2.0\r\n"
+        "Via: SIP/2.0/TCP 192.0.2.7;branch=z9hG4bKs\r\n"
+        "From: <sip:alice@192.0.2.7>;tag=t1\r\n"
+        "To: <sip:+8424@198.51.100.1>\r\n"
+        "Call-ID: sparse-1\r\n"
+        "CSeq: 1 INVITE\r\n"
+        "Content-Length: 0\r\n\r\n";
+    h.feed(sparse, 1);
+    h.tracker.flush(record::CallEnd::capture_end, seconds(1002));
+    REQUIRE(h.sink.contacts.size() == 2);
+    const record::Contact& got = h.sink.contacts[1];
+
+    sip::Message message;
+    REQUIRE(sip::parse_message(sparse, sip::Framing::datagram, message).status == sip::ParseStatus::ok);
+    MessageOrigin origin;
+    origin.ts = seconds(1001);
+    origin.tuple.src = *IpAddress::parse("203.0.113.10");
+    origin.tuple.dst = *IpAddress::parse("198.51.100.1");
+    origin.tuple.src_port = 5060;
+    origin.tuple.dst_port = 5060;
+    record::Contact expected = call_from_invite(message, origin, "sparse-1", "unit");
+    expected.call->end = record::CallEnd::capture_end;
+    expected.call->timeline.end = seconds(1002);
+
+    REQUIRE(got.call);
+    CHECK(*got.call == *expected.call);
+    CHECK(got.caller == expected.caller);
+    CHECK(got.callee == expected.callee);
+    CHECK(got.ingress == expected.ingress);
+    CHECK(got.source == "unit");
+    CHECK(got.call->p_asserted_identity.empty());
+    CHECK(got.call->media.empty());
+    CHECK(got.caller.display.empty());
+    CHECK(got.callee.user == "+8424");
+    CHECK_FALSE(got.call->via_last->branch.empty());
+    CHECK(got.call->via_last->branch == "z9hG4bKs");
+}
