@@ -1,7 +1,9 @@
 #pragma once
 // The signature engine: one Hyperscan block-mode database per field (and per text view), compiled
 // once per load from every signature on that field, literal-only sets through Hyperscan's literal
-// API. Compiled databases are cached on disk under a hash of everything that went into them, so a
+// API. A field's regex set is compiled a second time without HS_FLAG_UTF8 when that gives the same
+// matches on pure ASCII input (most folded SMS text, hosts, senders): scanning bytes is cheaper
+// than decoding UTF-8, and scan() picks the database by the input. Compiled databases are cached on disk under a hash of everything that went into them, so a
 // restart or reload with unchanged packs does not recompile. A pattern Hyperscan rejects fails the
 // whole build with the pack file, line, id and Hyperscan's message.
 #include <array>
@@ -78,6 +80,9 @@ private:
 
     std::vector<Signature> signatures_;
     std::array<Database, static_cast<std::size_t>(Field::count_)> databases_;
+    // Per field, the same patterns compiled for bytes, for ASCII input only; null when the field
+    // has no regex set or a pattern could match ASCII differently (see ascii_equivalent()).
+    std::array<Database, static_cast<std::size_t>(Field::count_)> ascii_databases_;
     EngineBuildInfo info_;
 };
 

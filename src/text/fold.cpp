@@ -353,9 +353,28 @@ ShortFold compute_short_fold(char32_t cp) {
     return f;
 }
 
+// fold() of pure ASCII text, without the per-code-point records: what Folder does with ASCII
+// (lower-case A-Z, white space collapsed to one space and trimmed, other controls and DEL
+// dropped, printable characters kept; there are no look-alikes to decide on and nothing to
+// recompose) written straight out.
+std::string fold_ascii(std::string_view ascii) {
+    std::string out;
+    out.reserve(ascii.size());
+    for (const char c : ascii) {
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+        } else if (c >= 0x20 && c < 0x7F) {
+            out.push_back(ascii_lower(c));
+        }
+    }
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
 }  // namespace
 
 std::string fold(std::string_view utf8) {
+    if (is_ascii(utf8)) return fold_ascii(utf8);
     Folder folder(utf8.size());
     std::size_t i = 0;
     while (i < utf8.size()) {

@@ -271,8 +271,18 @@ bool any_obfuscated_dot(const Host& host) {
     return std::any_of(host.labels.begin(), host.labels.end(), [](const Label& l) { return l.obfuscated_before; });
 }
 
+// Whether the ASCII label at s[i] is followed by a dot form and the start of another label. A
+// host written without a scheme needs two labels at least, so without this most words of a text
+// are no URL, and checking it first spares parse_host's work on them.
+bool second_label_follows(std::string_view s, std::size_t i) {
+    while (i < s.size() && (is_ascii_alnum(s[i]) || s[i] == '-')) ++i;
+    const std::optional<DotForm> dot = match_dot(s, i);
+    return dot && starts_label(s, i + dot->len, false);
+}
+
 std::optional<Match> match_url(std::string_view s, std::size_t start, const PublicSuffixList& psl) {
     const std::optional<Scheme> scheme = match_scheme(s, start);
+    if (!scheme && !second_label_follows(s, start)) return std::nullopt;
     std::size_t i = scheme ? skip_userinfo(s, start + scheme->len) : start;
     Host host;
     if (const std::size_t v6 = scheme ? ipv6_literal_len(s, i) : 0; v6 > 0) {
