@@ -49,7 +49,25 @@ with open(out, "w", encoding="utf-8") as f:
 print(corpus_count, len(texts) - corpus_count)
 EOF
 )
-counts="$corpus_count corpus texts + $train_count training texts"
+# Made-up texts that reach the corners the corpus does not: invalid UTF-8, controls, look-alike
+# letters, decomposed accents, disguised dots and leetspeak, digit groups, upper case. Seeded: the
+# same on every run.
+python3 - "$work/texts.txt" <<'EOF'
+import random, sys
+pieces = [b"Tai khoan", b"VCB", b"vcb-secure.top", b"https://", b"hxxp://", b"www.", b"[.]", b" . ", b"(dot)",
+          b"stk", b"tk:", b"0912 345 678", b"+84 98-765-4321", b"0071001234567", b"10.000.000d", b"12.05.2024",
+          b"192.168.1.1", b"/path?q=1", b"t4i kh0an", b"v.c.b", b"c o n g a n", b"kh..oa", b"!!", b"@", b"$",
+          "Khóa".encode(), "Kho\u0301a".encode(), "Vіеtсоmbаnk".encode(), "đ".encode(), "ĐẶNG".encode(),
+          "привет".encode(), "\u200b".encode(), "\u00a0".encode(), "。".encode(), "€50".encode(), "£".encode(),
+          "😀".encode(), "한국".encode(), b"\xff", b"\xc3", b"\xe0\x80", b"\x01", b"\t", b"\x7f", b"  ",
+          b"OTP", b"123456", b"Call", b"09", b"-", b".", b",", b"(", b")", b"GOV.VN", b"shopee.vn", b"bit.ly/3xKq9Z"]
+rng = random.Random(20261205)
+with open(sys.argv[1], "ab") as f:
+    for _ in range(3000):
+        line = b"".join(rng.choice(pieces) + (b" " if rng.random() < 0.6 else b"") for _ in range(rng.randint(1, 30)))
+        f.write(line.replace(b"\n", b" ").replace(b"\r", b" ") + b"\n")
+EOF
+counts="$corpus_count corpus texts + $train_count training texts + 3000 made-up texts"
 
 "$old" "$work/texts.txt" >"$work/old.out"
 "$new" "$work/texts.txt" >"$work/new.out"
