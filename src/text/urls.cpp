@@ -70,6 +70,8 @@ std::optional<DotForm> match_dot(std::string_view s, std::size_t i) {
     std::size_t j = i;
     const bool spaced = j < s.size() && s[j] == ' ';
     if (spaced) ++j;
+    // Called at the end of every word: most are followed by no core's first byte.
+    if (j >= s.size() || std::string_view(".[({\xE3\xEF").find(s[j]) == std::string_view::npos) return std::nullopt;
     for (const std::string_view core : cores) {
         if (!iequals_at(s, j, core)) continue;
         j += core.size();
