@@ -164,6 +164,7 @@ public:
 private:
     void push(Entry e) {
         if (e.kind == Kind::space && (entries_.empty() || entries_.back().kind == Kind::space)) return;
+        has_lookalike_ = has_lookalike_ || e.kind == Kind::lookalike;
         entries_.push_back(e);
     }
 
@@ -186,6 +187,7 @@ private:
 
     std::vector<Entry> entries_;
     bool needs_nfc_ = false;
+    bool has_lookalike_ = false;  // without one, no word has anything to decide
 };
 
 // The hot path: Latin-1, Latin Extended-A/B and Latin Extended Additional (all of Vietnamese)
@@ -319,6 +321,10 @@ std::string Folder::finish() {
     out.reserve(entries_.size() + entries_.size() / 2);
     const Entry* e = entries_.data();
     const Entry* const end = e + entries_.size();
+    if (!has_lookalike_) {
+        for (; e != end; ++e) append_utf8(out, e->cp);
+        return needs_nfc_ ? nfc(out) : out;
+    }
     while (e != end) {
         if (!in_word(e->kind)) {
             append_utf8(out, e->cp);
@@ -378,6 +384,10 @@ std::string fold(std::string_view utf8) {
     Folder folder(utf8.size());
     std::size_t i = 0;
     while (i < utf8.size()) {
+        if (static_cast<unsigned char>(utf8[i]) < 0x80) {
+            folder.add(static_cast<char32_t>(utf8[i++]));
+            continue;
+        }
         const DecodedChar d = decode_utf8(utf8, i);
         folder.add(d.cp);
         i += d.len;

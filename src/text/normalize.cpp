@@ -48,18 +48,24 @@ std::string sanitize_utf8_nfc_quick(std::string_view s, bool& had_invalid, bool&
     std::string out;
     out.reserve(s.size() + 8);
     nfc_quick = true;
+    std::size_t valid_from = 0;  // valid bytes not yet copied start here: copied in runs
     std::size_t i = 0;
     while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {  // valid and inert
+            ++i;
+            continue;
+        }
         const DecodedChar d = decode_utf8(s, i);
-        if (d.valid) {
-            out.append(s.substr(i, d.len));
-        } else {
+        if (!d.valid) {
+            out.append(s.substr(valid_from, i - valid_from));
             had_invalid = true;
             append_utf8(out, 0xFFFD);
+            valid_from = i + d.len;
         }
         nfc_quick = nfc_quick && is_nfc_inert(d.cp);  // d.cp is U+FFFD when invalid
         i += d.len;
     }
+    out.append(s.substr(valid_from));
     return out;
 }
 
