@@ -197,6 +197,10 @@ template <typename Accept>
 void scan_numbers(std::string_view s, std::size_t max_digits, Accept&& accept) {
     std::size_t i = 0;
     while (i < s.size()) {
+        if (!is_ascii_digit(s[i]) && s[i] != '+') {  // no run starts here (starts_run), the usual case
+            ++i;
+            continue;
+        }
         if (!starts_run(s, i)) {
             ++i;
             continue;
