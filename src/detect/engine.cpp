@@ -50,19 +50,18 @@ unsigned regex_flags(const Signature& s, Encoding encoding) {
 // Whether `expression`, compiled without HS_FLAG_UTF8, matches exactly the pure ASCII inputs it
 // matches in UTF-8 mode. In ASCII input every character is one byte, and UTF-8 encodes every
 // non-ASCII character with bytes >= 0x80 only, so a pattern element that names non-ASCII
-// characters (a literal, a class member, an escape) matches no ASCII byte in either mode, and a
-// negated class or '.' matches the same ASCII bytes; \w, \s, \d and \b are ASCII in both (no
-// HS_FLAG_UCP). The exception is Unicode case folding: caseless, the KELVIN SIGN or the long s
-// match 'k' and 's' in UTF-8 mode only, so a caseless pattern that names a non-ASCII character,
-// or an escape that could stand for one, is not equivalent.
+// characters (a literal or a class member) matches no ASCII byte in either mode, and a negated
+// class or '.' matches the same ASCII bytes; \w, \s, \d and \b are ASCII in both (no
+// HS_FLAG_UCP). Left out, to stay on the safe side: Unicode case folding (caseless, the KELVIN
+// SIGN or the long s match 'k' and 's' in UTF-8 mode only), so a caseless pattern that names a
+// non-ASCII character; and escapes whose meaning depends on the mode (\p, \P, \X, \N, \o, \x).
 bool ascii_equivalent(const Signature& s, std::string_view expression) {
-    if (!s.caseless) return true;
     for (std::size_t i = 0; i < expression.size(); ++i) {
         const auto c = static_cast<unsigned char>(expression[i]);
-        if (c >= 0x80) return false;
-        if (c == '\\' && i + 1 < expression.size() && std::string_view("xopPN").find(expression[i + 1]) != std::string_view::npos) {
-            return false;
-        }
+        if (c >= 0x80 && s.caseless) return false;
+        if (c != '\\' || i + 1 == expression.size()) continue;
+        if (std::string_view("pPXNox").find(expression[i + 1]) != std::string_view::npos) return false;
+        ++i;  // the escaped character is taken as it is ("\\p" is a backslash and a 'p')
     }
     return true;
 }
@@ -221,7 +220,14 @@ SignatureEngine SignatureEngine::build(std::vector<Signature> signatures, const 
         bool compiled = false;
         engine.databases_[f].reset(database_for(group, Encoding::utf8, engine.signatures_, options, warn, compiled));
         if (!group.all_literal && group.ascii_equivalent) {
-            engine.ascii_databases_[f].reset(database_for(group, Encoding::ascii, engine.signatures_, options, warn, compiled));
+            // Only a faster path: if Hyperscan refuses the byte-mode copy, ASCII input takes the
+            // UTF-8 database like any other.
+            try {
+                engine.ascii_databases_[f].reset(database_for(group, Encoding::ascii, engine.signatures_, options, warn, compiled));
+                ++engine.info_.ascii_databases;
+            } catch (const EngineError&) {
+                engine.ascii_databases_[f].reset();
+            }
         }
         ++(compiled ? engine.info_.compiled : engine.info_.from_cache);
     }

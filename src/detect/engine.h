@@ -36,6 +36,7 @@ struct EngineBuildInfo {
     std::size_t compiled = 0;    // databases built by Hyperscan in this load
     std::size_t from_cache = 0;  // databases read from the cache
     std::size_t literal_databases = 0;
+    std::size_t ascii_databases = 0;  // fields whose regexes also have a byte-mode copy for ASCII input
 };
 
 // Per-thread matching state; allocate one per thread from the engine it will scan with.
