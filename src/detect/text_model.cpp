@@ -251,7 +251,7 @@ private:
         held_ = 0;
     }
     const float* weights_;
-    std::array<std::uint32_t, 128> pending_{};
+    std::array<std::uint32_t, 128> pending_;  // [0, held_) are set: no need to clear it per call
     std::size_t held_ = 0;
     double sum_ = 0.0;
 };
@@ -271,11 +271,10 @@ double TextModel::probability(const ModelInput& input) const { return 1.0 / (1.0
 
 double TextModel::decision(const HostInput& input) const {
     // The same 1/sqrt(n) scaling as for texts (the trainer applies it too).
-    double sum = 0.0;
-    const float* weights = weights_.data();
-    const auto n = for_each_host_feature(header_.features, input, [&](std::uint32_t index) { sum += weights[index]; });
+    WeightSum sum(weights_.data());
+    const auto n = for_each_host_feature(header_.features, input, [&](std::uint32_t index) { sum.add(index); });
     if (n == 0) return header_.bias;
-    return header_.bias + sum / std::sqrt(static_cast<double>(n));
+    return header_.bias + sum.total() / std::sqrt(static_cast<double>(n));
 }
 
 double TextModel::probability(const HostInput& input) const { return 1.0 / (1.0 + std::exp(-decision(input))); }
