@@ -86,8 +86,9 @@ bool run_is_letters(std::string_view s, std::size_t a, std::size_t b) {
 
 std::string undo_leet(std::string_view s) {
     std::string out(s);
-    if (std::none_of(s.begin(), s.end(), [](char c) { return leet_letter(c) != 0; })) return out;
-    std::size_t i = 0;
+    // Bytes before the first leet character are left as they are: start there (often the end).
+    std::size_t i = static_cast<std::size_t>(
+        std::find_if(s.begin(), s.end(), [](char c) { return leet_letter(c) != 0; }) - s.begin());
     while (i < s.size()) {
         if (leet_letter(s[i]) == 0) {
             ++i;
@@ -110,16 +111,14 @@ std::string undo_leet(std::string_view s) {
     return out;
 }
 
-bool is_filler_punct(char c) {
-    switch (c) {
-    case '.': case ',': case '-': case '_': case '*': case '~': case '\'': case '`': case '^':
-    case '+': case '#': case '"': case ';': case '!': case '|': case '(': case ')': case '[':
-    case ']': case '{': case '}': case '<': case '>':
-        return true;
-    default:
-        return false;
-    }
-}
+// The marks rule 3 drops, as a table: asked of every byte.
+constexpr std::array<bool, 256> kFillerPunct = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view(".,-_*~'`^+#\";!|()[]{}<>")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+bool is_filler_punct(char c) { return kFillerPunct[static_cast<unsigned char>(c)]; }
 
 // Whether two filler punctuation marks follow each other anywhere: without that,
 // drop_punct_runs() has nothing to drop and gives `s` back.
