@@ -199,8 +199,9 @@ Features sms_text_features(std::string_view text, const text::PublicSuffixList& 
     Features f;
     f.text = text::make_views(text);
     f.urls = text::extract_urls(f.text->raw, psl);
-    f.numbers = text::extract_phone_numbers(f.text->folded);
-    f.accounts = text::extract_account_numbers(f.text->folded);
+    auto numbers = text::extract_numbers(f.text->folded);
+    f.numbers = std::move(numbers.phones);
+    f.accounts = std::move(numbers.accounts);
     return f;
 }
 

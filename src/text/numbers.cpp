@@ -193,8 +193,9 @@ bool for_each_part(const DigitRun& run, std::string_view s, std::size_t max_digi
     return true;
 }
 
-template <typename Accept>
-void scan_numbers(std::string_view s, std::size_t max_digits, Accept&& accept) {
+// Calls `visit(run)` for each digit run of `s`, in order, until it returns false.
+template <typename Visit>
+void for_each_run(std::string_view s, Visit&& visit) {
     std::size_t i = 0;
     while (i < s.size()) {
         if (!is_ascii_digit(s[i]) && s[i] != '+') {  // no run starts here (starts_run), the usual case
@@ -210,11 +211,16 @@ void scan_numbers(std::string_view s, std::size_t max_digits, Accept&& accept) {
             ++i;
             continue;
         }
-        const bool go_on =
-            for_each_part(run, s, max_digits, [&](const DigitRun& part) { return is_not_a_number(part, s) || accept(part); });
-        if (!go_on) return;
+        if (!visit(run)) return;
         i = std::max(run.end, i + 1);
     }
+}
+
+// Offers `accept` each part of `run` (split as a list above max_digits) that may be a number;
+// false once `accept` wants no more.
+template <typename Accept>
+bool offer_numbers(const DigitRun& run, std::string_view s, std::size_t max_digits, Accept&& accept) {
+    return for_each_part(run, s, max_digits, [&](const DigitRun& part) { return is_not_a_number(part, s) || accept(part); });
 }
 
 bool phone_like(const DigitRun& run) {
@@ -275,15 +281,47 @@ std::vector<std::size_t> keyword_digit_starts(std::string_view s, std::span<cons
 
 }  // namespace
 
-std::vector<NumberMention> extract_phone_numbers(std::string_view text, const ExtractLimits& limits) {
-    std::vector<NumberMention> out;
-    if (limits.max_numbers == 0) return out;
-    scan_numbers(text, 17, [&](const DigitRun& run) {
+namespace {
+
+constexpr std::size_t kMaxPhoneDigits = 17;    // longer runs are split as lists
+constexpr std::size_t kMaxAccountDigits = 19;
+
+// Collects phone numbers from the runs offered; false when the limit is reached.
+struct PhoneNumbers {
+    std::string_view text;
+    const ExtractLimits& limits;
+    std::vector<NumberMention> found;
+
+    bool operator()(const DigitRun& run) {
         NumberMention m = to_mention(run, text, true);
-        if (m.digits.size() >= 8 && m.digits.size() <= 15) out.push_back(std::move(m));
-        return out.size() < limits.max_numbers;
-    });
-    return out;
+        if (m.digits.size() >= 8 && m.digits.size() <= 15) found.push_back(std::move(m));
+        return found.size() < limits.max_numbers;
+    }
+};
+
+// Collects account numbers from the runs offered; false when the limit is reached.
+struct AccountNumbers {
+    std::string_view text;
+    std::vector<std::size_t> after_keyword;  // keyword_digit_starts()
+    const ExtractLimits& limits;
+    std::vector<NumberMention> found;
+
+    bool operator()(const DigitRun& run) {
+        const bool keyed = std::find(after_keyword.begin(), after_keyword.end(), run.begin) != after_keyword.end();
+        const std::size_t n = run.digits.size();
+        const bool ok = keyed ? (n >= 9 && n <= 19 && !run.plus) : (n >= 10 && n <= 19 && !phone_like(run));
+        if (ok) found.push_back(to_mention(run, text, false));
+        return found.size() < limits.max_numbers;
+    }
+};
+
+}  // namespace
+
+std::vector<NumberMention> extract_phone_numbers(std::string_view text, const ExtractLimits& limits) {
+    PhoneNumbers phones{text, limits, {}};
+    if (limits.max_numbers == 0) return {};
+    for_each_run(text, [&](const DigitRun& run) { return offer_numbers(run, text, kMaxPhoneDigits, phones); });
+    return std::move(phones.found);
 }
 
 std::span<const std::string_view> default_account_keywords() { return vn_en_keywords; }
@@ -294,17 +332,25 @@ std::vector<NumberMention> extract_account_numbers(std::string_view text, const 
 
 std::vector<NumberMention> extract_account_numbers(std::string_view text, std::span<const std::string_view> keywords,
                                                    const ExtractLimits& limits) {
-    const std::vector<std::size_t> after_keyword = keyword_digit_starts(text, keywords);
-    std::vector<NumberMention> out;
-    if (limits.max_numbers == 0) return out;
-    scan_numbers(text, 19, [&](const DigitRun& run) {
-        const bool keyed = std::find(after_keyword.begin(), after_keyword.end(), run.begin) != after_keyword.end();
-        const std::size_t n = run.digits.size();
-        const bool ok = keyed ? (n >= 9 && n <= 19 && !run.plus) : (n >= 10 && n <= 19 && !phone_like(run));
-        if (ok) out.push_back(to_mention(run, text, false));
-        return out.size() < limits.max_numbers;
+    AccountNumbers accounts{text, keyword_digit_starts(text, keywords), limits, {}};
+    if (limits.max_numbers == 0) return {};
+    for_each_run(text, [&](const DigitRun& run) { return offer_numbers(run, text, kMaxAccountDigits, accounts); });
+    return std::move(accounts.found);
+}
+
+NumberMentions extract_numbers(std::string_view text, const ExtractLimits& limits) {
+    PhoneNumbers phones{text, limits, {}};
+    AccountNumbers accounts{text, keyword_digit_starts(text, default_account_keywords()), limits, {}};
+    if (limits.max_numbers == 0) return {};
+    // Each collector sees the runs its own scan would, and none after it has said stop.
+    bool want_phones = true;
+    bool want_accounts = true;
+    for_each_run(text, [&](const DigitRun& run) {
+        if (want_phones) want_phones = offer_numbers(run, text, kMaxPhoneDigits, phones);
+        if (want_accounts) want_accounts = offer_numbers(run, text, kMaxAccountDigits, accounts);
+        return want_phones || want_accounts;
     });
-    return out;
+    return {std::move(phones.found), std::move(accounts.found)};
 }
 
 }  // namespace scamgate::text
