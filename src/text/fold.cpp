@@ -322,7 +322,13 @@ std::string Folder::finish() {
     const Entry* e = entries_.data();
     const Entry* const end = e + entries_.size();
     if (!has_lookalike_) {
-        for (; e != end; ++e) append_utf8(out, e->cp);
+        for (; e != end; ++e) {
+            if (e->cp < 0x80) {
+                out.push_back(static_cast<char>(e->cp));  // most of them: no encoding to do
+            } else {
+                append_utf8(out, e->cp);
+            }
+        }
         return needs_nfc_ ? nfc(out) : out;
     }
     while (e != end) {
