@@ -3,8 +3,9 @@
 // once per load from every signature on that field, literal-only sets through Hyperscan's literal
 // API. A field's regex set is compiled a second time without HS_FLAG_UTF8 when that gives the same
 // matches on pure ASCII input (most folded SMS text, hosts, senders): scanning bytes is cheaper
-// than decoding UTF-8, and scan() picks the database by the input. Compiled databases are cached on disk under a hash of everything that went into them, so a
-// restart or reload with unchanged packs does not recompile. A pattern Hyperscan rejects fails the
+// than decoding UTF-8, and scan() picks the database by the input. Compiled databases are cached
+// on disk under a hash of everything that went into them, so a restart or reload with unchanged
+// packs does not recompile. A pattern Hyperscan rejects fails the
 // whole build with the pack file, line, id and Hyperscan's message.
 #include <array>
 #include <cstdint>
