@@ -42,8 +42,9 @@ bool is_nfc_inert(char32_t cp) {
            (cp >= 0x1F300 && cp <= 0x1FAFF);                  // emoji
 }
 
-// sanitize_utf8() that also tells whether the result is NFC as it stands (every code point
-// inert, U+FFFD for an invalid sequence is not): one decoding pass instead of two.
+// The input with every invalid sequence replaced by U+FFFD (`had_invalid` is set when one was),
+// and whether the result is NFC as it stands (every code point inert; U+FFFD is not): one
+// decoding pass for both.
 std::string sanitize_utf8_nfc_quick(std::string_view s, bool& had_invalid, bool& nfc_quick) {
     std::string out;
     out.reserve(s.size() + 8);
