@@ -5,6 +5,11 @@
 //                  signature database (text views, URL fields, sender), checks, lists, score
 //   BM_ScanFolded  SignatureEngine::scan of the folded view alone (views made beforehand)
 //   BM_MakeViews   text::make_views alone (raw NFC, folded, deobfuscated)
+//   BM_Features    Detector::features alone (views, URLs, phone and account numbers)
+//   BM_ScanFields  every signature scan BM_Assess makes (text views, URL fields, sender), features
+//                  made beforehand
+//   BM_TextModel   Detector::model_score alone (features made beforehand)
+//   BM_AssessBuilt Detector::assess with the features made beforehand (BM_Assess - BM_Features)
 // Items are SMS, bytes are the UTF-8 bytes of their texts.
 // Run: build/bench/detect_bench --benchmark_min_time=2
 // The packs and config are found from SCAMGATE_SOURCE_DIR (the repository) when set, else from
@@ -222,6 +227,74 @@ void BM_MakeViews(benchmark::State& state) {
     report(state, f);
 }
 BENCHMARK(BM_MakeViews);
+
+std::vector<detect::Features> all_features(const Fixture& f) {
+    std::vector<detect::Features> out;
+    for (const auto& c : f.contacts) out.push_back(f.detector.features(c));
+    return out;
+}
+
+void BM_Features(benchmark::State& state) {
+    auto& f = fixture();
+    for (auto _ : state) {
+        for (const auto& c : f.contacts) {
+            auto features = f.detector.features(c);
+            benchmark::DoNotOptimize(features.urls.data());
+        }
+    }
+    report(state, f);
+}
+BENCHMARK(BM_Features);
+
+void BM_ScanFields(benchmark::State& state) {
+    auto& f = fixture();
+    const auto features = all_features(f);
+    const auto& engine = f.detector.engine();
+    auto scratch = f.detector.make_scratch();
+    std::vector<std::uint32_t> hits;
+    for (auto _ : state) {
+        hits.clear();
+        for (const auto& x : features) {
+            engine.scan(detect::Field::text_raw, x.text->raw, scratch, hits);
+            engine.scan(detect::Field::text_folded, x.text->folded, scratch, hits);
+            engine.scan(detect::Field::text_deobfuscated, x.text->deobfuscated, scratch, hits);
+            for (const auto& url : x.urls) {
+                engine.scan(detect::Field::url, url.url, scratch, hits);
+                engine.scan(detect::Field::url_host, url.host, scratch, hits);
+                engine.scan(detect::Field::url_domain, url.registrable_domain, scratch, hits);
+            }
+            engine.scan(detect::Field::sender, x.sender, scratch, hits);
+        }
+        benchmark::DoNotOptimize(hits.data());
+    }
+    report(state, f);
+}
+BENCHMARK(BM_ScanFields);
+
+void BM_TextModel(benchmark::State& state) {
+    auto& f = fixture();
+    const auto features = all_features(f);
+    double sum = 0;
+    for (auto _ : state) {
+        for (const auto& x : features) sum += f.detector.model_score(x)->probability;
+    }
+    benchmark::DoNotOptimize(sum);
+    report(state, f);
+}
+BENCHMARK(BM_TextModel);
+
+void BM_AssessBuilt(benchmark::State& state) {
+    auto& f = fixture();
+    const auto features = all_features(f);
+    auto scratch = f.detector.make_scratch();
+    int sum = 0;
+    for (auto _ : state) {
+        for (std::size_t i = 0; i < features.size(); ++i) sum += f.detector.assess(f.contacts[i], features[i], scratch).score;
+    }
+    benchmark::DoNotOptimize(sum);
+    report(state, f);
+}
+BENCHMARK(BM_AssessBuilt);
 
 }  // namespace
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -200,8 +199,9 @@ Features sms_text_features(std::string_view text, const text::PublicSuffixList& 
     Features f;
     f.text = text::make_views(text);
     f.urls = text::extract_urls(f.text->raw, psl);
-    f.numbers = text::extract_phone_numbers(f.text->folded);
-    f.accounts = text::extract_account_numbers(f.text->folded);
+    auto numbers = text::extract_numbers(f.text->folded);
+    f.numbers = std::move(numbers.phones);
+    f.accounts = std::move(numbers.accounts);
     return f;
 }
 
@@ -254,14 +254,15 @@ std::vector<ScanInput> scan_inputs(const Features& f) {
     return inputs;
 }
 
+// A signature that matches several inputs (two URLs) is one hit, with the first input's value.
 void add_hits(const SignatureEngine& engine, const Features& features, Scratch& scratch, record::Verdict& verdict) {
-    std::set<std::uint32_t> seen;
-    std::vector<std::uint32_t> found;
+    std::vector<std::uint32_t> found;  // every match of every input, in scan order: a handful
     for (const auto& input : scan_inputs(features)) {
-        found.clear();
+        const auto first_new = static_cast<std::ptrdiff_t>(found.size());
         engine.scan(input.field, input.value, scratch, found);
-        for (auto index : found) {
-            if (!seen.insert(index).second) continue;
+        for (auto it = found.begin() + first_new; it != found.end(); ++it) {
+            const auto index = *it;
+            if (std::find(found.begin(), it, index) != it) continue;
             const auto& s = engine.signatures()[index];
             record::SignatureHit hit{s.id, s.name, s.category, std::string(field_name(s.field)),
                                      std::string(view_name(s.field)), "", s.score};
@@ -393,9 +394,11 @@ std::optional<phone::NumberInfo> classify_originator(const Detector& d, const re
 }
 
 void finish_score(record::Verdict& verdict) {
-    std::set<std::string> categories;
-    for (const auto& hit : verdict.hits) categories.insert(hit.category);
-    verdict.categories.assign(categories.begin(), categories.end());
+    auto& categories = verdict.categories;  // distinct and sorted
+    categories.clear();
+    for (const auto& hit : verdict.hits) categories.push_back(hit.category);
+    std::sort(categories.begin(), categories.end());
+    categories.erase(std::unique(categories.begin(), categories.end()), categories.end());
     verdict.score = score_of(verdict);
 }
 

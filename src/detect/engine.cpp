@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +17,10 @@
 namespace scamgate::detect {
 
 namespace {
+
+bool is_ascii(std::string_view data) {
+    return std::all_of(data.begin(), data.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
 
 // Whole words: a word boundary on both sides, so "khoa" is not found in "khoan". Patterns run
 // without HS_FLAG_UCP (Hyperscan refuses \b in UCP mode), so \w and \b are ASCII: right for the
@@ -31,19 +36,43 @@ std::string escape_literal(std::string_view literal) {
     return out;
 }
 
-unsigned regex_flags(const Signature& s) {
-    unsigned flags = HS_FLAG_SINGLEMATCH | HS_FLAG_UTF8;
+// How a group's regexes are compiled: for UTF-8 text (every input), or for bytes (ASCII input).
+enum class Encoding : std::uint8_t { utf8, ascii };
+
+unsigned regex_flags(const Signature& s, Encoding encoding) {
+    unsigned flags = HS_FLAG_SINGLEMATCH;
+    if (encoding == Encoding::utf8) flags |= HS_FLAG_UTF8;
     if (s.caseless) flags |= HS_FLAG_CASELESS;
     if (s.dotall) flags |= HS_FLAG_DOTALL;
     return flags;
 }
 
+// Whether `expression`, compiled without HS_FLAG_UTF8, matches exactly the pure ASCII inputs it
+// matches in UTF-8 mode. In ASCII input every character is one byte, and UTF-8 encodes every
+// non-ASCII character with bytes >= 0x80 only, so a pattern element that names non-ASCII
+// characters (a literal or a class member) matches no ASCII byte in either mode, and a negated
+// class or '.' matches the same ASCII bytes; \w, \s, \d and \b are ASCII in both (no
+// HS_FLAG_UCP). Left out, to stay on the safe side: Unicode case folding (caseless, the KELVIN
+// SIGN or the long s match 'k' and 's' in UTF-8 mode only), so a caseless pattern that names a
+// non-ASCII character; and escapes whose meaning depends on the mode (\p, \P, \X, \N, \o, \x).
+bool ascii_equivalent(const Signature& s, std::string_view expression) {
+    for (std::size_t i = 0; i < expression.size(); ++i) {
+        const auto c = static_cast<unsigned char>(expression[i]);
+        if (c >= 0x80 && s.caseless) return false;
+        if (c != '\\' || i + 1 == expression.size()) continue;
+        if (std::string_view("pPXNox").find(expression[i + 1]) != std::string_view::npos) return false;
+        ++i;  // the escaped character is taken as it is ("\\p" is a backslash and a 'p')
+    }
+    return true;
+}
+
 struct Group {
     std::vector<std::uint32_t> indexes;  // into the signature vector
     bool all_literal = true;
+    bool ascii_equivalent = true;  // every regex matches ASCII input alike without HS_FLAG_UTF8
 };
 
-std::string cache_key(const Group& group, const std::vector<Signature>& signatures) {
+std::string cache_key(const Group& group, Encoding encoding, const std::vector<Signature>& signatures) {
     XXH3_state_t* state = XXH3_createState();
     XXH3_128bits_reset(state);
     auto add = [&](std::string_view text) {
@@ -55,7 +84,7 @@ std::string cache_key(const Group& group, const std::vector<Signature>& signatur
     hs_platform_info_t platform{};
     hs_populate_platform(&platform);
     add(fmt::format("{}:{}", platform.tune, platform.cpu_features));
-    add(group.all_literal ? "lit" : "re");
+    add(group.all_literal ? "lit" : encoding == Encoding::utf8 ? "re" : "re-ascii");
     for (auto i : group.indexes) {
         const auto& s = signatures[i];
         add(s.literal && group.all_literal ? s.pattern : hyperscan_expression(s));
@@ -71,7 +100,7 @@ std::string cache_key(const Group& group, const std::vector<Signature>& signatur
                                   s.file, s.line, s.id, s.name, message));
 }
 
-hs_database_t* compile_group(const Group& group, const std::vector<Signature>& signatures) {
+hs_database_t* compile_group(const Group& group, Encoding encoding, const std::vector<Signature>& signatures) {
     std::vector<std::string> expressions;
     std::vector<const char*> pointers;
     std::vector<unsigned> flags;
@@ -80,7 +109,8 @@ hs_database_t* compile_group(const Group& group, const std::vector<Signature>& s
     for (auto i : group.indexes) {
         const auto& s = signatures[i];
         expressions.push_back(group.all_literal ? s.pattern : hyperscan_expression(s));
-        flags.push_back(group.all_literal ? (HS_FLAG_SINGLEMATCH | (s.caseless ? HS_FLAG_CASELESS : 0)) : regex_flags(s));
+        flags.push_back(group.all_literal ? (HS_FLAG_SINGLEMATCH | (s.caseless ? HS_FLAG_CASELESS : 0))
+                                          : regex_flags(s, encoding));
         ids.push_back(i);
         lengths.push_back(expressions.back().size());
     }
@@ -148,6 +178,26 @@ SignatureEngine::SignatureEngine(SignatureEngine&&) noexcept = default;
 SignatureEngine& SignatureEngine::operator=(SignatureEngine&&) noexcept = default;
 SignatureEngine::~SignatureEngine() = default;
 
+namespace {
+
+// One compiled database of a group, read from the cache when it holds one; sets `compiled` when
+// Hyperscan had to build it.
+hs_database_t* database_for(const Group& group, Encoding encoding, const std::vector<Signature>& signatures,
+                            const EngineOptions& options, const std::function<void(const std::string&)>& warn,
+                            bool& compiled) {
+    std::filesystem::path cached;
+    if (!options.cache_dir.empty()) {
+        cached = std::filesystem::path(options.cache_dir) / (cache_key(group, encoding, signatures) + ".hsdb");
+        if (hs_database_t* db = read_cached(cached)) return db;
+    }
+    hs_database_t* db = compile_group(group, encoding, signatures);
+    compiled = true;
+    if (!cached.empty()) write_cached(cached, db, warn);
+    return db;
+}
+
+}  // namespace
+
 SignatureEngine SignatureEngine::build(std::vector<Signature> signatures, const EngineOptions& options,
                                        const std::function<void(const std::string&)>& warn) {
     SignatureEngine engine;
@@ -159,25 +209,27 @@ SignatureEngine SignatureEngine::build(std::vector<Signature> signatures, const 
         group.indexes.push_back(i);
         // The literal API has no word boundaries, dotall or UTF-8 classes: such literals go as regexes.
         if (!s.literal || s.word) group.all_literal = false;
+        if (!ascii_equivalent(s, hyperscan_expression(s))) group.ascii_equivalent = false;
     }
     for (std::size_t f = 0; f < groups.size(); ++f) {
-        if (groups[f].indexes.empty()) continue;
+        const Group& group = groups[f];
+        if (group.indexes.empty()) continue;
         ++engine.info_.databases;
-        if (groups[f].all_literal) ++engine.info_.literal_databases;
-        std::filesystem::path cached;
-        hs_database_t* db = nullptr;
-        if (!options.cache_dir.empty()) {
-            cached = std::filesystem::path(options.cache_dir) / (cache_key(groups[f], engine.signatures_) + ".hsdb");
-            db = read_cached(cached);
+        if (group.all_literal) ++engine.info_.literal_databases;
+        // A field counts as compiled when any of its databases was; from the cache when all were.
+        bool compiled = false;
+        engine.databases_[f].reset(database_for(group, Encoding::utf8, engine.signatures_, options, warn, compiled));
+        if (!group.all_literal && group.ascii_equivalent) {
+            // Only a faster path: if Hyperscan refuses the byte-mode copy, ASCII input takes the
+            // UTF-8 database like any other.
+            try {
+                engine.ascii_databases_[f].reset(database_for(group, Encoding::ascii, engine.signatures_, options, warn, compiled));
+                ++engine.info_.ascii_databases;
+            } catch (const EngineError&) {
+                engine.ascii_databases_[f].reset();
+            }
         }
-        if (db) {
-            ++engine.info_.from_cache;
-        } else {
-            db = compile_group(groups[f], engine.signatures_);
-            ++engine.info_.compiled;
-            if (!cached.empty()) write_cached(cached, db, warn);
-        }
-        engine.databases_[f].reset(db);
+        ++(compiled ? engine.info_.compiled : engine.info_.from_cache);
     }
     return engine;
 }
@@ -185,10 +237,12 @@ SignatureEngine SignatureEngine::build(std::vector<Signature> signatures, const 
 Scratch SignatureEngine::make_scratch() const {
     Scratch scratch;
     hs_scratch_t* raw = nullptr;
-    for (const auto& db : databases_) {
-        if (db && hs_alloc_scratch(db.get(), &raw) != HS_SUCCESS) {
-            hs_free_scratch(raw);
-            throw EngineError("Hyperscan could not allocate scratch space");
+    for (const auto* set : {&databases_, &ascii_databases_}) {
+        for (const auto& db : *set) {
+            if (db && hs_alloc_scratch(db.get(), &raw) != HS_SUCCESS) {
+                hs_free_scratch(raw);
+                throw EngineError("Hyperscan could not allocate scratch space");
+            }
         }
     }
     scratch.scratch_.reset(raw);
@@ -198,7 +252,8 @@ Scratch SignatureEngine::make_scratch() const {
 bool SignatureEngine::has_field(Field field) const { return databases_[static_cast<std::size_t>(field)] != nullptr; }
 
 void SignatureEngine::scan(Field field, std::string_view data, Scratch& scratch, std::vector<std::uint32_t>& hits) const {
-    const auto& db = databases_[static_cast<std::size_t>(field)];
+    const auto f = static_cast<std::size_t>(field);
+    const auto& db = ascii_databases_[f] && is_ascii(data) ? ascii_databases_[f] : databases_[f];
     if (!db || !scratch.scratch_) return;
     auto on_match = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* context) -> int {
         static_cast<std::vector<std::uint32_t>*>(context)->push_back(id);

@@ -1,8 +1,11 @@
 #pragma once
 // The signature engine: one Hyperscan block-mode database per field (and per text view), compiled
 // once per load from every signature on that field, literal-only sets through Hyperscan's literal
-// API. Compiled databases are cached on disk under a hash of everything that went into them, so a
-// restart or reload with unchanged packs does not recompile. A pattern Hyperscan rejects fails the
+// API. A field's regex set is compiled a second time without HS_FLAG_UTF8 when that gives the same
+// matches on pure ASCII input (most folded SMS text, hosts, senders): scanning bytes is cheaper
+// than decoding UTF-8, and scan() picks the database by the input. Compiled databases are cached
+// on disk under a hash of everything that went into them, so a restart or reload with unchanged
+// packs does not recompile. A pattern Hyperscan rejects fails the
 // whole build with the pack file, line, id and Hyperscan's message.
 #include <array>
 #include <cstdint>
@@ -34,6 +37,7 @@ struct EngineBuildInfo {
     std::size_t compiled = 0;    // databases built by Hyperscan in this load
     std::size_t from_cache = 0;  // databases read from the cache
     std::size_t literal_databases = 0;
+    std::size_t ascii_databases = 0;  // fields whose regexes also have a byte-mode copy for ASCII input
 };
 
 // Per-thread matching state; allocate one per thread from the engine it will scan with.
@@ -78,6 +82,9 @@ private:
 
     std::vector<Signature> signatures_;
     std::array<Database, static_cast<std::size_t>(Field::count_)> databases_;
+    // Per field, the same patterns compiled for bytes, for ASCII input only; null when the field
+    // has no regex set or a pattern could match ASCII differently (see ascii_equivalent()).
+    std::array<Database, static_cast<std::size_t>(Field::count_)> ascii_databases_;
     EngineBuildInfo info_;
 };
 

@@ -327,10 +327,16 @@ std::vector<bool> LookalikeMatcher::word_parts(const HostView& host) const {
 }
 
 std::optional<LookalikeMatch> LookalikeMatcher::official_prefix(const HostView& host) const {
-    for (const auto& d : domains_) {
-        if (host.host.size() > d.text.size() && host.host.starts_with(d.text)) {
-            const char next = host.host[d.text.size()];
-            if (next == '.' || next == '-') return LookalikeMatch{d.brand, LookalikeTechnique::official_domain_prefix, d.text, {}, {}};
+    // An official domain followed by '.' or '-' at the start of the host: each such cut of the
+    // host is looked up, shortest first, which is the first match in domains_' sorted order.
+    const std::string_view h = host.host;
+    for (std::size_t cut = 0; cut < h.size(); ++cut) {
+        if (h[cut] != '.' && h[cut] != '-') continue;
+        const std::string_view prefix = h.substr(0, cut);
+        const auto it = std::lower_bound(domains_.begin(), domains_.end(), prefix,
+                                         [](const Domain& d, std::string_view p) { return d.text < p; });
+        if (it != domains_.end() && it->text == prefix) {
+            return LookalikeMatch{it->brand, LookalikeTechnique::official_domain_prefix, it->text, {}, {}};
         }
     }
     return std::nullopt;

@@ -188,6 +188,7 @@ ScoreModel ScoreModel::parse(std::string_view yaml, const std::string& origin, c
     m.header_ = std::move(parts.header);
     m.intercept_ = parts.intercept;
     m.signals_ = std::move(parts.signals);
+    for (const auto& signal : m.signals_) m.labels_.push_back(signal_label(signal));
     m.path_ = origin;
     return m;
 }
@@ -205,11 +206,12 @@ ScoreModel ScoreModel::load(const std::string& path, const KnownSignals& known) 
 record::ScoreBreakdown ScoreModel::explain(const record::Verdict& verdict) const {
     record::ScoreBreakdown out{header_.name, header_.version, intercept_, {}, 0.0};
     double logit = intercept_;
-    for (const auto& s : signals_) {
+    for (std::size_t i = 0; i < signals_.size(); ++i) {
+        const auto& s = signals_[i];
         const double value = signal_value(s, verdict);
         if (value == 0.0) continue;
         logit += value * s.weight;
-        out.contributions.push_back({signal_label(s), value, s.weight});
+        out.contributions.push_back({labels_[i], value, s.weight});
     }
     out.probability = 1.0 / (1.0 + std::exp(-logit));
     return out;

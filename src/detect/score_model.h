@@ -86,6 +86,7 @@ private:
     std::string path_;
     double intercept_ = 0.0;
     std::vector<ScoreSignal> signals_;
+    std::vector<std::string> labels_;  // signal_label() of each signal, made once at load
 };
 
 // "model_logit", "signatures", "category:NAME", "check:NAME", "list:NAME": how a signal is named

@@ -228,25 +228,53 @@ TextModel TextModel::parse(std::string_view bytes, const std::string& origin, Mo
 
 TextModel TextModel::load(const std::string& path, ModelKind expected) { return parse(read_file(path), path, expected); }
 
+namespace {
+
+// The sum of the weights of a stream of feature indexes, added in the order they come (so the
+// result is the same to the last bit), but looked up in batches: hashing the features and
+// fetching their weights from the table no longer wait on each other.
+class WeightSum {
+public:
+    explicit WeightSum(const float* weights) : weights_(weights) {}
+    void add(std::uint32_t index) {
+        pending_[held_++] = index;
+        if (held_ == pending_.size()) flush();
+    }
+    double total() {
+        flush();
+        return sum_;
+    }
+
+private:
+    void flush() {
+        for (std::size_t k = 0; k < held_; ++k) sum_ += weights_[pending_[k]];
+        held_ = 0;
+    }
+    const float* weights_;
+    std::array<std::uint32_t, 128> pending_;  // [0, held_) are set: no need to clear it per call
+    std::size_t held_ = 0;
+    double sum_ = 0.0;
+};
+
+}  // namespace
+
 double TextModel::decision(const ModelInput& input) const {
     // Each occurrence counts 1/sqrt(n): the feature vector is scaled to unit length when every
     // feature is distinct (near enough for text), so long and short messages score alike.
-    double sum = 0.0;
-    const float* weights = weights_.data();
-    const auto n = for_each_model_feature(header_.features, input, [&](std::uint32_t index) { sum += weights[index]; });
+    WeightSum sum(weights_.data());
+    const auto n = for_each_model_feature(header_.features, input, [&](std::uint32_t index) { sum.add(index); });
     if (n == 0) return header_.bias;
-    return header_.bias + sum / std::sqrt(static_cast<double>(n));
+    return header_.bias + sum.total() / std::sqrt(static_cast<double>(n));
 }
 
 double TextModel::probability(const ModelInput& input) const { return 1.0 / (1.0 + std::exp(-decision(input))); }
 
 double TextModel::decision(const HostInput& input) const {
     // The same 1/sqrt(n) scaling as for texts (the trainer applies it too).
-    double sum = 0.0;
-    const float* weights = weights_.data();
-    const auto n = for_each_host_feature(header_.features, input, [&](std::uint32_t index) { sum += weights[index]; });
+    WeightSum sum(weights_.data());
+    const auto n = for_each_host_feature(header_.features, input, [&](std::uint32_t index) { sum.add(index); });
     if (n == 0) return header_.bias;
-    return header_.bias + sum / std::sqrt(static_cast<double>(n));
+    return header_.bias + sum.total() / std::sqrt(static_cast<double>(n));
 }
 
 double TextModel::probability(const HostInput& input) const { return 1.0 / (1.0 + std::exp(-decision(input))); }

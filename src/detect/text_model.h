@@ -14,6 +14,7 @@
 // File format: docs/detection.md, "Model file". A TextModel is immutable once loaded: share it
 // between threads. Inference allocates nothing.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -176,18 +177,23 @@ std::size_t emit_marker(std::string_view name, unsigned shift, Emit& emit) {
 // Character n-grams of `text` with every byte read through `read` (digit shapes, case), padded
 // with one space either side so word and host starts and ends are n-grams of their own. Shared
 // by the SMS text features and the host features: one hashing for both.
+// Callers pass at most kMaxModelTextBytes (longer text is read up to that length): the padded,
+// read bytes are made once into a buffer on the stack, since every byte is part of up to
+// char_max n-grams.
 template <typename Read, typename Emit>
 std::size_t padded_char_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Read read,
                                Emit& emit) {
+    text = text.substr(0, kMaxModelTextBytes);
+    std::array<unsigned char, kMaxModelTextBytes + 2> padded;
     const std::size_t length = text.size() + 2;
-    auto at = [&](std::size_t i) -> unsigned char {
-        return (i == 0 || i == length - 1) ? ' ' : read(static_cast<unsigned char>(text[i - 1]));
-    };
+    padded[0] = ' ';
+    for (std::size_t i = 0; i < text.size(); ++i) padded[i + 1] = read(static_cast<unsigned char>(text[i]));
+    padded[length - 1] = ' ';
     std::size_t count = 0;
     for (std::size_t start = 0; start < length; ++start) {
         std::uint32_t hash = kCharSeed;
         for (unsigned n = 1; n <= s.char_max && start + n <= length; ++n) {
-            hash = fnv_step(hash, at(start + n - 1));
+            hash = fnv_step(hash, padded[start + n - 1]);
             if (n >= s.char_min) {
                 emit(slot(hash ^ n, shift));
                 ++count;
@@ -199,7 +205,7 @@ std::size_t padded_char_ngrams(const ModelFeatureSettings& s, std::string_view t
 
 template <typename Emit>
 std::size_t char_ngrams(const ModelFeatureSettings& s, std::string_view text, unsigned shift, Emit& emit) {
-    return padded_char_ngrams(s, text, shift, shape, emit);
+    return padded_char_ngrams(s, text, shift, [](unsigned char c) { return shape(c); }, emit);
 }
 
 template <typename Emit>

@@ -1,6 +1,8 @@
 // deobfuscate(): three passes over folded text, each a plain byte scan (folded text is
 // ASCII-heavy; bytes >= 0x80 are treated as letters of another script and never rewritten).
 // The rules and their limits are listed in normalize.h.
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -12,22 +14,25 @@ namespace scamgate::text {
 
 namespace {
 
-char leet_letter(char c) {
-    switch (c) {
-    case '0': return 'o';
-    case '1': return 'i';
-    case '3': return 'e';
-    case '4': return 'a';
-    case '5': return 's';
-    case '7': return 't';
-    case '8': return 'b';
-    case '@': return 'a';
-    case '$': return 's';
-    case '!': return 'i';
-    case '|': return 'l';
-    default: return 0;
-    }
-}
+// The letter each leet character stands for, 0 for other bytes: a table, as it is asked of
+// every byte of every text.
+constexpr std::array<char, 256> kLeetLetters = [] {
+    std::array<char, 256> t{};
+    t['0'] = 'o';
+    t['1'] = 'i';
+    t['3'] = 'e';
+    t['4'] = 'a';
+    t['5'] = 's';
+    t['7'] = 't';
+    t['8'] = 'b';
+    t['@'] = 'a';
+    t['$'] = 's';
+    t['!'] = 'i';
+    t['|'] = 'l';
+    return t;
+}();
+
+char leet_letter(char c) { return kLeetLetters[static_cast<unsigned char>(c)]; }
 
 bool is_leet_symbol(char c) { return c == '@' || c == '$' || c == '!' || c == '|'; }
 
@@ -81,7 +86,9 @@ bool run_is_letters(std::string_view s, std::size_t a, std::size_t b) {
 
 std::string undo_leet(std::string_view s) {
     std::string out(s);
-    std::size_t i = 0;
+    // Bytes before the first leet character are left as they are: start there (often the end).
+    std::size_t i = static_cast<std::size_t>(
+        std::find_if(s.begin(), s.end(), [](char c) { return leet_letter(c) != 0; }) - s.begin());
     while (i < s.size()) {
         if (leet_letter(s[i]) == 0) {
             ++i;
@@ -104,15 +111,22 @@ std::string undo_leet(std::string_view s) {
     return out;
 }
 
-bool is_filler_punct(char c) {
-    switch (c) {
-    case '.': case ',': case '-': case '_': case '*': case '~': case '\'': case '`': case '^':
-    case '+': case '#': case '"': case ';': case '!': case '|': case '(': case ')': case '[':
-    case ']': case '{': case '}': case '<': case '>':
-        return true;
-    default:
-        return false;
+// The marks rule 3 drops, as a table: asked of every byte.
+constexpr std::array<bool, 256> kFillerPunct = [] {
+    std::array<bool, 256> t{};
+    for (const char c : std::string_view(".,-_*~'`^+#\";!|()[]{}<>")) t[static_cast<unsigned char>(c)] = true;
+    return t;
+}();
+
+bool is_filler_punct(char c) { return kFillerPunct[static_cast<unsigned char>(c)]; }
+
+// Whether two filler punctuation marks follow each other anywhere: without that,
+// drop_punct_runs() has nothing to drop and gives `s` back.
+bool has_punct_pair(std::string_view s) {
+    for (std::size_t i = 1; i < s.size(); ++i) {
+        if (is_filler_punct(s[i]) && is_filler_punct(s[i - 1])) return true;
     }
+    return false;
 }
 
 // Rule 3: two or more punctuation marks between two letters go.
@@ -165,6 +179,25 @@ SplitRun follow_split_letters(std::string_view s, std::size_t start) {
     }
 }
 
+// Whether a one-letter piece is followed, after 1..3 separators, by another: without that,
+// join_split_letters() joins nothing and gives `s` back.
+bool has_split_letters(std::string_view s) {
+    // Word by word: a one-letter piece is a word (see is_boundary) of one ASCII letter.
+    auto in_word = [&](std::size_t i) { return !is_boundary(s, i, false); };
+    std::size_t i = 0;
+    while (i < s.size()) {
+        if (!in_word(i)) {
+            ++i;
+            continue;
+        }
+        std::size_t end = i + 1;
+        while (end < s.size() && in_word(end)) ++end;
+        if (end == i + 1 && is_ascii_alpha(s[i]) && follow_split_letters(s, i).pieces >= 2) return true;
+        i = end;
+    }
+    return false;
+}
+
 // Rule 2: "v.c.b" -> "vcb", "c o n g a n" -> "congan".
 std::string join_split_letters(std::string_view s) {
     std::string out;
@@ -191,7 +224,11 @@ std::string join_split_letters(std::string_view s) {
 }  // namespace
 
 std::string deobfuscate(std::string_view folded) {
-    return join_split_letters(drop_punct_runs(undo_leet(folded)));
+    // Most texts need one rule or none: a pass runs only where it can change something.
+    std::string text = undo_leet(folded);
+    if (has_punct_pair(text)) text = drop_punct_runs(text);
+    if (has_split_letters(text)) text = join_split_letters(text);
+    return text;
 }
 
 }  // namespace scamgate::text

@@ -96,4 +96,12 @@ std::vector<NumberMention> extract_account_numbers(std::string_view text, const 
 std::vector<NumberMention> extract_account_numbers(std::string_view text, std::span<const std::string_view> keywords,
                                                    const ExtractLimits& limits = {});
 
+// extract_phone_numbers(text) and extract_account_numbers(text) (default keywords), from one
+// scan of the text's digit runs.
+struct NumberMentions {
+    std::vector<NumberMention> phones;
+    std::vector<NumberMention> accounts;
+};
+NumberMentions extract_numbers(std::string_view text, const ExtractLimits& limits = {});
+
 }  // namespace scamgate::text

@@ -164,6 +164,7 @@ public:
 private:
     void push(Entry e) {
         if (e.kind == Kind::space && (entries_.empty() || entries_.back().kind == Kind::space)) return;
+        has_lookalike_ = has_lookalike_ || e.kind == Kind::lookalike;
         entries_.push_back(e);
     }
 
@@ -186,6 +187,7 @@ private:
 
     std::vector<Entry> entries_;
     bool needs_nfc_ = false;
+    bool has_lookalike_ = false;  // without one, no word has anything to decide
 };
 
 // The hot path: Latin-1, Latin Extended-A/B and Latin Extended Additional (all of Vietnamese)
@@ -319,6 +321,16 @@ std::string Folder::finish() {
     out.reserve(entries_.size() + entries_.size() / 2);
     const Entry* e = entries_.data();
     const Entry* const end = e + entries_.size();
+    if (!has_lookalike_) {
+        for (; e != end; ++e) {
+            if (e->cp < 0x80) {
+                out.push_back(static_cast<char>(e->cp));  // most of them: no encoding to do
+            } else {
+                append_utf8(out, e->cp);
+            }
+        }
+        return needs_nfc_ ? nfc(out) : out;
+    }
     while (e != end) {
         if (!in_word(e->kind)) {
             append_utf8(out, e->cp);
@@ -353,12 +365,35 @@ ShortFold compute_short_fold(char32_t cp) {
     return f;
 }
 
+// fold() of pure ASCII text, without the per-code-point records: what Folder does with ASCII
+// (lower-case A-Z, white space collapsed to one space and trimmed, other controls and DEL
+// dropped, printable characters kept; there are no look-alikes to decide on and nothing to
+// recompose) written straight out.
+std::string fold_ascii(std::string_view ascii) {
+    std::string out;
+    out.reserve(ascii.size());
+    for (const char c : ascii) {
+        if (c == ' ' || (c >= '\t' && c <= '\r')) {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+        } else if (c >= 0x20 && c < 0x7F) {
+            out.push_back(ascii_lower(c));
+        }
+    }
+    if (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
 }  // namespace
 
 std::string fold(std::string_view utf8) {
+    if (is_ascii(utf8)) return fold_ascii(utf8);
     Folder folder(utf8.size());
     std::size_t i = 0;
     while (i < utf8.size()) {
+        if (static_cast<unsigned char>(utf8[i]) < 0x80) {
+            folder.add(static_cast<char32_t>(utf8[i++]));
+            continue;
+        }
         const DecodedChar d = decode_utf8(utf8, i);
         folder.add(d.cp);
         i += d.len;

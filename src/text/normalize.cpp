@@ -42,14 +42,32 @@ bool is_nfc_inert(char32_t cp) {
            (cp >= 0x1F300 && cp <= 0x1FAFF);                  // emoji
 }
 
-bool is_nfc_quick(std::string_view utf8) {
+// The input with every invalid sequence replaced by U+FFFD (`had_invalid` is set when one was),
+// and whether the result is NFC as it stands (every code point inert; U+FFFD is not): one
+// decoding pass for both.
+std::string sanitize_utf8_nfc_quick(std::string_view s, bool& had_invalid, bool& nfc_quick) {
+    std::string out;
+    out.reserve(s.size() + 8);
+    nfc_quick = true;
+    std::size_t valid_from = 0;  // valid bytes not yet copied start here: copied in runs
     std::size_t i = 0;
-    while (i < utf8.size()) {
-        const DecodedChar d = decode_utf8(utf8, i);
-        if (!is_nfc_inert(d.cp)) return false;
+    while (i < s.size()) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {  // valid and inert
+            ++i;
+            continue;
+        }
+        const DecodedChar d = decode_utf8(s, i);
+        if (!d.valid) {
+            out.append(s.substr(valid_from, i - valid_from));
+            had_invalid = true;
+            append_utf8(out, 0xFFFD);
+            valid_from = i + d.len;
+        }
+        nfc_quick = nfc_quick && is_nfc_inert(d.cp);  // d.cp is U+FFFD when invalid
         i += d.len;
     }
-    return true;
+    out.append(s.substr(valid_from));
+    return out;
 }
 
 RawView raw_view(std::string_view input, const NormalizeLimits& limits) {
@@ -60,8 +78,9 @@ RawView raw_view(std::string_view input, const NormalizeLimits& limits) {
     if (is_ascii(text)) {
         view.text = std::string(text);  // ASCII is valid UTF-8 and already NFC
     } else {
-        view.text = sanitize_utf8(text, view.invalid_utf8);
-        if (!is_nfc_quick(view.text)) view.text = nfc(view.text);
+        bool nfc_quick = true;
+        view.text = sanitize_utf8_nfc_quick(text, view.invalid_utf8, nfc_quick);
+        if (!nfc_quick) view.text = nfc(view.text);
     }
     return view;
 }

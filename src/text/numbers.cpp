@@ -3,6 +3,7 @@
 // dates, IPv4 addresses, digits inside words and URLs).
 #include <algorithm>
 #include <array>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,14 +19,24 @@ namespace {
 
 constexpr std::size_t max_groups = 12;
 
+// The digit groups of a run, in fixed arrays: a run is scanned at every digit of a text, and
+// heap-allocated group lists made that the costliest part of extraction.
 struct DigitRun {
     std::size_t begin = 0;  // '+', '(' or the first digit
     std::size_t end = 0;    // one past the last digit
     std::string digits;     // as written, without '+'
-    std::vector<std::size_t> groups;  // digit count per group
-    std::vector<std::size_t> group_begin;  // text offset per group
+    std::size_t group_count = 0;
+    std::array<std::size_t, max_groups> groups{};       // digit count per group
+    std::array<std::size_t, max_groups> group_begin{};  // text offset per group
     bool plus = false;
     bool dots_only = true;  // every separator is a single '.'
+
+    std::span<const std::size_t> group_sizes() const { return {groups.data(), group_count}; }
+    void add_group(std::size_t offset, std::size_t size) {
+        group_begin[group_count] = offset;
+        groups[group_count] = size;
+        ++group_count;
+    }
 };
 
 bool is_group_separator(char c) { return c == ' ' || c == '.' || c == '-' || c == '(' || c == ')'; }
@@ -53,11 +64,11 @@ DigitRun scan_run(std::string_view s, std::size_t begin) {
         if (i < s.size() && s[i] == ' ') ++i;
     }
     if (i < s.size() && s[i] == '(') ++i;
-    while (i < s.size() && is_ascii_digit(s[i]) && run.groups.size() < max_groups) {
+    while (i < s.size() && is_ascii_digit(s[i]) && run.group_count < max_groups) {
         const std::size_t g = i;
-        while (i < s.size() && is_ascii_digit(s[i])) run.digits.push_back(s[i++]);
-        run.groups.push_back(i - g);
-        run.group_begin.push_back(g);
+        while (i < s.size() && is_ascii_digit(s[i])) ++i;
+        run.digits.append(s.substr(g, i - g));
+        run.add_group(g, i - g);
         run.end = i;
         if (i < s.size() && s[i] == ')' && s[begin] == '(') ++i;
         const std::size_t sep = separator_len(s, i);
@@ -106,9 +117,10 @@ bool preceded_by_word(std::string_view s, std::size_t begin) {
 
 // "10.000.000": thousands grouping with dots (a leading 0 is never written in an amount).
 bool is_thousands(const DigitRun& run, std::string_view s) {
-    if (!run.dots_only || run.groups.size() < 2 || run.groups[0] > 3) return false;
+    if (!run.dots_only || run.group_count < 2 || run.groups[0] > 3) return false;
     if (s[run.group_begin[0]] == '0' && run.groups[0] > 1) return false;
-    return std::all_of(run.groups.begin() + 1, run.groups.end(), [](std::size_t g) { return g == 3; });
+    const auto sizes = run.group_sizes();
+    return std::all_of(sizes.begin() + 1, sizes.end(), [](std::size_t g) { return g == 3; });
 }
 
 unsigned group_value(const DigitRun& run, std::string_view s, std::size_t k) {
@@ -119,7 +131,7 @@ unsigned group_value(const DigitRun& run, std::string_view s, std::size_t k) {
 
 // dd.mm.yyyy, dd-mm-yyyy, yyyy-mm-dd (any of . - space).
 bool is_date(const DigitRun& run, std::string_view s) {
-    if (run.groups.size() != 3) return false;
+    if (run.group_count != 3) return false;
     const auto& g = run.groups;
     const bool dmy = g[0] <= 2 && g[1] <= 2 && g[2] == 4;
     const bool ymd = g[0] == 4 && g[1] <= 2 && g[2] <= 2;
@@ -130,7 +142,7 @@ bool is_date(const DigitRun& run, std::string_view s) {
 }
 
 bool is_ipv4_run(const DigitRun& run, std::string_view s) {
-    if (!run.dots_only || run.groups.size() != 4) return false;
+    if (!run.dots_only || run.group_count != 4) return false;
     for (std::size_t k = 0; k < 4; ++k) {
         if (run.groups[k] > 3 || group_value(run, s, k) > 255) return false;
     }
@@ -164,41 +176,51 @@ bool starts_run(std::string_view s, std::size_t i) {
 }
 
 // Runs too long for one number may be a list ("0987654321 0912345678"): each group of eight
-// digits or more then counts on its own.
-std::vector<DigitRun> split_list(const DigitRun& run, std::string_view s, std::size_t max_digits) {
-    if (run.digits.size() <= max_digits || run.groups.size() < 2) return {run};
-    std::vector<DigitRun> parts;
-    for (std::size_t k = 0; k < run.groups.size(); ++k) {
+// digits or more then counts on its own. Calls `visit(part)` for the run itself or for each
+// part, until it returns false; returns false when it did.
+template <typename Visit>
+bool for_each_part(const DigitRun& run, std::string_view s, std::size_t max_digits, Visit&& visit) {
+    if (run.digits.size() <= max_digits || run.group_count < 2) return visit(run);
+    for (std::size_t k = 0; k < run.group_count; ++k) {
         if (run.groups[k] < 8) continue;
         DigitRun part;
         part.begin = run.group_begin[k];
         part.end = part.begin + run.groups[k];
-        part.groups = {run.groups[k]};
-        part.group_begin = {part.begin};
+        part.add_group(part.begin, run.groups[k]);
         part.digits = std::string(s.substr(part.begin, run.groups[k]));
-        parts.push_back(std::move(part));
+        if (!visit(part)) return false;
     }
-    return parts;
+    return true;
 }
 
-template <typename Accept>
-void scan_numbers(std::string_view s, std::size_t max_digits, Accept&& accept) {
+// Calls `visit(run)` for each digit run of `s`, in order, until it returns false.
+template <typename Visit>
+void for_each_run(std::string_view s, Visit&& visit) {
     std::size_t i = 0;
     while (i < s.size()) {
+        if (!is_ascii_digit(s[i]) && s[i] != '+') {  // no run starts here (starts_run), the usual case
+            ++i;
+            continue;
+        }
         if (!starts_run(s, i)) {
             ++i;
             continue;
         }
         const DigitRun run = scan_run(s, i);
-        if (run.groups.empty()) {
+        if (run.group_count == 0) {
             ++i;
             continue;
         }
-        for (const DigitRun& part : split_list(run, s, max_digits)) {
-            if (!is_not_a_number(part, s) && !accept(part)) return;
-        }
+        if (!visit(run)) return;
         i = std::max(run.end, i + 1);
     }
+}
+
+// Offers `accept` each part of `run` (split as a list above max_digits) that may be a number;
+// false once `accept` wants no more.
+template <typename Accept>
+bool offer_numbers(const DigitRun& run, std::string_view s, std::size_t max_digits, Accept&& accept) {
+    return for_each_part(run, s, max_digits, [&](const DigitRun& part) { return is_not_a_number(part, s) || accept(part); });
 }
 
 bool phone_like(const DigitRun& run) {
@@ -235,9 +257,15 @@ std::size_t digits_after_keyword(std::string_view s, std::size_t i) {
 
 // Offsets in `s` where a digit run follows a keyword.
 std::vector<std::size_t> keyword_digit_starts(std::string_view s, std::span<const std::string_view> keywords) {
+    // Most words start with a letter no keyword starts with: one table look-up rules them out.
+    std::array<bool, 256> first_letter{};
+    for (const std::string_view kw : keywords) {
+        if (!kw.empty()) first_letter[static_cast<unsigned char>(kw.front())] = true;
+    }
     std::vector<std::size_t> starts;
     for (std::size_t i = 0; i < s.size(); ++i) {
         if (i > 0 && is_ascii_alnum(s[i - 1])) continue;
+        if (!first_letter[static_cast<unsigned char>(ascii_lower(s[i]))]) continue;
         for (const std::string_view kw : keywords) {
             if (kw.empty() || s.size() - i < kw.size()) continue;
             bool match = true;
@@ -253,15 +281,47 @@ std::vector<std::size_t> keyword_digit_starts(std::string_view s, std::span<cons
 
 }  // namespace
 
-std::vector<NumberMention> extract_phone_numbers(std::string_view text, const ExtractLimits& limits) {
-    std::vector<NumberMention> out;
-    if (limits.max_numbers == 0) return out;
-    scan_numbers(text, 17, [&](const DigitRun& run) {
+namespace {
+
+constexpr std::size_t kMaxPhoneDigits = 17;    // longer runs are split as lists
+constexpr std::size_t kMaxAccountDigits = 19;
+
+// Collects phone numbers from the runs offered; false when the limit is reached.
+struct PhoneNumbers {
+    std::string_view text;
+    const ExtractLimits& limits;
+    std::vector<NumberMention> found;
+
+    bool operator()(const DigitRun& run) {
         NumberMention m = to_mention(run, text, true);
-        if (m.digits.size() >= 8 && m.digits.size() <= 15) out.push_back(std::move(m));
-        return out.size() < limits.max_numbers;
-    });
-    return out;
+        if (m.digits.size() >= 8 && m.digits.size() <= 15) found.push_back(std::move(m));
+        return found.size() < limits.max_numbers;
+    }
+};
+
+// Collects account numbers from the runs offered; false when the limit is reached.
+struct AccountNumbers {
+    std::string_view text;
+    std::vector<std::size_t> after_keyword;  // keyword_digit_starts()
+    const ExtractLimits& limits;
+    std::vector<NumberMention> found;
+
+    bool operator()(const DigitRun& run) {
+        const bool keyed = std::find(after_keyword.begin(), after_keyword.end(), run.begin) != after_keyword.end();
+        const std::size_t n = run.digits.size();
+        const bool ok = keyed ? (n >= 9 && n <= 19 && !run.plus) : (n >= 10 && n <= 19 && !phone_like(run));
+        if (ok) found.push_back(to_mention(run, text, false));
+        return found.size() < limits.max_numbers;
+    }
+};
+
+}  // namespace
+
+std::vector<NumberMention> extract_phone_numbers(std::string_view text, const ExtractLimits& limits) {
+    PhoneNumbers phones{text, limits, {}};
+    if (limits.max_numbers == 0) return {};
+    for_each_run(text, [&](const DigitRun& run) { return offer_numbers(run, text, kMaxPhoneDigits, phones); });
+    return std::move(phones.found);
 }
 
 std::span<const std::string_view> default_account_keywords() { return vn_en_keywords; }
@@ -272,17 +332,25 @@ std::vector<NumberMention> extract_account_numbers(std::string_view text, const 
 
 std::vector<NumberMention> extract_account_numbers(std::string_view text, std::span<const std::string_view> keywords,
                                                    const ExtractLimits& limits) {
-    const std::vector<std::size_t> after_keyword = keyword_digit_starts(text, keywords);
-    std::vector<NumberMention> out;
-    if (limits.max_numbers == 0) return out;
-    scan_numbers(text, 19, [&](const DigitRun& run) {
-        const bool keyed = std::find(after_keyword.begin(), after_keyword.end(), run.begin) != after_keyword.end();
-        const std::size_t n = run.digits.size();
-        const bool ok = keyed ? (n >= 9 && n <= 19 && !run.plus) : (n >= 10 && n <= 19 && !phone_like(run));
-        if (ok) out.push_back(to_mention(run, text, false));
-        return out.size() < limits.max_numbers;
+    AccountNumbers accounts{text, keyword_digit_starts(text, keywords), limits, {}};
+    if (limits.max_numbers == 0) return {};
+    for_each_run(text, [&](const DigitRun& run) { return offer_numbers(run, text, kMaxAccountDigits, accounts); });
+    return std::move(accounts.found);
+}
+
+NumberMentions extract_numbers(std::string_view text, const ExtractLimits& limits) {
+    PhoneNumbers phones{text, limits, {}};
+    AccountNumbers accounts{text, keyword_digit_starts(text, default_account_keywords()), limits, {}};
+    if (limits.max_numbers == 0) return {};
+    // Each collector sees the runs its own scan would, and none after it has said stop.
+    bool want_phones = true;
+    bool want_accounts = true;
+    for_each_run(text, [&](const DigitRun& run) {
+        if (want_phones) want_phones = offer_numbers(run, text, kMaxPhoneDigits, phones);
+        if (want_accounts) want_accounts = offer_numbers(run, text, kMaxAccountDigits, accounts);
+        return want_phones || want_accounts;
     });
-    return out;
+    return {std::move(phones.found), std::move(accounts.found)};
 }
 
 }  // namespace scamgate::text

@@ -70,6 +70,8 @@ std::optional<DotForm> match_dot(std::string_view s, std::size_t i) {
     std::size_t j = i;
     const bool spaced = j < s.size() && s[j] == ' ';
     if (spaced) ++j;
+    // Called at the end of every word: most are followed by no core's first byte.
+    if (j >= s.size() || std::string_view(".[({\xE3\xEF").find(s[j]) == std::string_view::npos) return std::nullopt;
     for (const std::string_view core : cores) {
         if (!iequals_at(s, j, core)) continue;
         j += core.size();
@@ -271,8 +273,20 @@ bool any_obfuscated_dot(const Host& host) {
     return std::any_of(host.labels.begin(), host.labels.end(), [](const Label& l) { return l.obfuscated_before; });
 }
 
-std::optional<Match> match_url(std::string_view s, std::size_t start, const PublicSuffixList& psl) {
+// Whether the ASCII label at s[i] is followed by a dot form and the start of another label. A
+// host written without a scheme needs two labels at least, so without this most words of a text
+// are no URL, and checking it first spares parse_host's work on them. `i` may be anywhere inside
+// the label (the caller has already read its letters and digits).
+bool second_label_follows(std::string_view s, std::size_t i) {
+    while (i < s.size() && (is_ascii_alnum(s[i]) || s[i] == '-')) ++i;
+    const std::optional<DotForm> dot = match_dot(s, i);
+    return dot && starts_label(s, i + dot->len, false);
+}
+
+// `word_end`: the end of the run of ASCII letters and digits at `start`.
+std::optional<Match> match_url(std::string_view s, std::size_t start, std::size_t word_end, const PublicSuffixList& psl) {
     const std::optional<Scheme> scheme = match_scheme(s, start);
+    if (!scheme && !second_label_follows(s, word_end)) return std::nullopt;
     std::size_t i = scheme ? skip_userinfo(s, start + scheme->len) : start;
     Host host;
     if (const std::size_t v6 = scheme ? ipv6_literal_len(s, i) : 0; v6 > 0) {
@@ -311,12 +325,14 @@ std::vector<UrlMention> extract_urls(std::string_view text, const PublicSuffixLi
             ++i;
             continue;
         }
-        if (std::optional<Match> m = match_url(text, i, psl)) {
+        std::size_t word_end = i;
+        while (word_end < text.size() && is_ascii_alnum(text[word_end])) ++word_end;
+        if (std::optional<Match> m = match_url(text, i, word_end, psl)) {
             out.push_back(std::move(m->mention));
             i = m->end;
             continue;
         }
-        while (i < text.size() && is_ascii_alnum(text[i])) ++i;  // next word
+        i = word_end;  // next word
     }
     return out;
 }

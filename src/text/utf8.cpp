@@ -53,24 +53,6 @@ DecodedChar decode_utf8(std::string_view s, std::size_t i) {
     return {cp, static_cast<std::uint8_t>(need + 1), true};
 }
 
-
-std::string sanitize_utf8(std::string_view s, bool& had_invalid) {
-    std::string out;
-    out.reserve(s.size() + 8);
-    std::size_t i = 0;
-    while (i < s.size()) {
-        const DecodedChar d = decode_utf8(s, i);
-        if (d.valid) {
-            out.append(s.substr(i, d.len));
-        } else {
-            had_invalid = true;
-            append_utf8(out, 0xFFFD);
-        }
-        i += d.len;
-    }
-    return out;
-}
-
 std::size_t utf8_cut(std::string_view s, std::size_t max) {
     if (max >= s.size()) return s.size();
     // Step back over at most three continuation bytes to the start of the sequence that

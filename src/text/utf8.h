@@ -20,10 +20,6 @@ struct DecodedChar {
 // one bad sequence gives one U+FFFD (the W3C/WHATWG practice).
 DecodedChar decode_utf8(std::string_view s, std::size_t i);
 
-
-// The input with every invalid sequence replaced by U+FFFD; `had_invalid` is set when one was.
-std::string sanitize_utf8(std::string_view s, bool& had_invalid);
-
 // The largest n <= max such that s[0, n) does not end inside a multi-byte sequence that
 // continues after n.
 std::size_t utf8_cut(std::string_view s, std::size_t max);

@@ -1,6 +1,6 @@
 // URL, phone and account extraction on any bytes (and on their folded form). Traps when a
 // mention's offset or text is not where it says, a limit is exceeded, digits hold a non-digit or
-// a URL is not of the promised shape.
+// a URL is not of the promised shape, or when extract_numbers differs from the two extractors.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,6 +31,17 @@ void check_numbers(std::string_view text, const std::vector<NumberMention>& foun
     }
 }
 
+bool same_mentions(const std::vector<NumberMention>& a, const std::vector<NumberMention>& b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (a[i].digits != b[i].digits || a[i].found != b[i].found || a[i].offset != b[i].offset ||
+            a[i].international != b[i].international) {
+            return false;
+        }
+    }
+    return true;
+}
+
 void check(std::string_view text, const ExtractLimits& limits) {
     const std::vector<UrlMention> urls = extract_urls(text, psl(), limits);
     if (urls.size() > limits.max_urls) __builtin_trap();
@@ -47,8 +58,13 @@ void check(std::string_view text, const ExtractLimits& limits) {
             if (c >= 'A' && c <= 'Z') __builtin_trap();
         }
     }
-    check_numbers(text, extract_phone_numbers(text, limits), limits);
-    check_numbers(text, extract_account_numbers(text, limits), limits);
+    const std::vector<NumberMention> phones = extract_phone_numbers(text, limits);
+    const std::vector<NumberMention> accounts = extract_account_numbers(text, limits);
+    check_numbers(text, phones, limits);
+    check_numbers(text, accounts, limits);
+    // The one-scan extractor the detector uses must find exactly the same.
+    const NumberMentions both = extract_numbers(text, limits);
+    if (!same_mentions(both.phones, phones) || !same_mentions(both.accounts, accounts)) __builtin_trap();
 }
 
 }  // namespace

@@ -222,6 +222,52 @@ TEST_CASE("engine: literal-only fields use the literal API, the cache serves a s
     CHECK(second.signatures()[hits[0]].id == 9100001);
 }
 
+TEST_CASE("engine: pure ASCII input scans a byte-mode copy of a field's regexes, with the same hits") {
+    const test_support::TempFile pack("ascii-pack", ".yaml");
+    pack.write(R"(pack: test-ascii
+description: One regex field that has a byte-mode copy, one that cannot.
+signatures:
+  - id: 9300001
+    name: Locked account, any letter for the o
+    category: phishing.bank
+    score: 30
+    field: text
+    regex: 'kh.a (tk|tai khoan)'
+    references: ["tests"]
+    examples:
+      match: ["khoa tk"]
+      no_match: ["khoan tk"]
+  - id: 9300002
+    name: Caseless non-ASCII name
+    category: impersonation.brand
+    score: 30
+    field: display_name
+    regex: 'ngân hàng'
+    flags: [caseless]
+    references: ["tests"]
+    examples:
+      match: ["NGÂN HÀNG ABC"]
+      no_match: ["ngan hang"]
+)");
+    const auto engine = SignatureEngine::build(load_packs({pack.path()}), EngineOptions{});
+    // text/folded has a copy; display_name has none (a caseless pattern names a non-ASCII letter).
+    CHECK(engine.info().databases == 2);
+    CHECK(engine.info().ascii_databases == 1);
+    auto scratch = engine.make_scratch();
+    auto hits_on = [&](Field field, std::string_view text) {
+        std::vector<std::uint32_t> hits;
+        engine.scan(field, text, scratch, hits);
+        return hits.size();
+    };
+    CHECK(hits_on(Field::text_folded, "tai khoan: khoa tk ngay") == 1);  // ASCII: the byte-mode copy
+    // Non-ASCII goes to the UTF-8 database: '.' there is the one character 'ó' (two bytes, which
+    // '.' in byte mode would not match).
+    CHECK(hits_on(Field::text_folded, "khóa tk") == 1);
+    CHECK(hits_on(Field::text_folded, "khoan tk") == 0);
+    CHECK(hits_on(Field::display_name, "NGÂN HÀNG ABC") == 1);
+    CHECK(hits_on(Field::display_name, "ngan hang") == 0);
+}
+
 TEST_CASE("invalid UTF-8 and gigantic texts: views stay valid and bounded") {
     auto scratch = detector().make_scratch();
     const std::string text = "cong an \xff\xfe trieu tap";

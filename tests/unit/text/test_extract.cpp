@@ -232,3 +232,32 @@ TEST_CASE("extract: limits on numbers") {
     CHECK(extract_account_numbers("1234567890123", limits).empty());
     CHECK(extract_urls("a.com", psl(), limits).empty());
 }
+
+TEST_CASE("extract_numbers: one scan gives what extract_phone_numbers and extract_account_numbers give") {
+    auto digits_of = [](const std::vector<NumberMention>& mentions) {
+        V out;
+        for (const NumberMention& n : mentions) out.push_back(n.digits + "@" + std::to_string(n.offset) + (n.international ? "+" : ""));
+        return out;
+    };
+    const std::vector<std::string> texts = {
+        "stk 0071001234567 vcb, goi 0912 345 678 hoac +84 98-765-4321",
+        "0987654321 0912345678 0909123456 1234567890123 00841234567890",  // a list split both ways
+        "so tk: 19036512345678 so tien 10.000.000d ngay 12.05.2024 ip 192.168.1.1",
+        "acc 123456789 account no. 9876543210 a/c 5556667778",
+        "khong co so nao o day",
+    };
+    for (const std::size_t limit : {std::size_t{0}, std::size_t{1}, std::size_t{2}, ExtractLimits{}.max_numbers}) {
+        const ExtractLimits limits{ExtractLimits{}.max_urls, limit};
+        for (const auto& text : texts) {
+            CAPTURE(text);
+            CAPTURE(limit);
+            const NumberMentions both = extract_numbers(text, limits);
+            CHECK(digits_of(both.phones) == digits_of(extract_phone_numbers(text, limits)));
+            CHECK(digits_of(both.accounts) == digits_of(extract_account_numbers(text, limits)));
+        }
+    }
+    // The first text has both kinds: the check above compares something.
+    const NumberMentions first = extract_numbers(texts[0]);
+    CHECK(digits_of(first.phones) == V{"71001234567@4+", "0912345678@27", "84987654321@45+"});
+    CHECK(digits_of(first.accounts) == V{"0071001234567@4"});
+}
