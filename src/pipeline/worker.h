@@ -1,8 +1,9 @@
 #pragma once
-// One worker owns all per-flow state (fragments, TCP streams, SCTP associations, SIP dialogs, SMS in progress) for the flows sharded
-// to it, so nothing in it needs a lock. Replay runs one, or several each fed the packets whose
-// outermost IP pair hashes to it (replay --workers N, app/sharded_pipeline.cpp); live capture
-// runs one for now.
+// One worker owns all per-flow state (fragments, TCP streams, SCTP associations, SIP dialogs, SMS
+// in progress) for the flows sharded to it, so nothing in it needs a lock. Replay and run use one,
+// or several each given the packets whose outermost IP pair hashes to it (replay --workers N:
+// app/sharded_pipeline.cpp; run --workers N: one NFQUEUE queue or AF_PACKET fanout socket per
+// worker, daemon/run.cpp).
 #include <cstdint>
 #include <memory>
 #include <string>
