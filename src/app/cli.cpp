@@ -353,10 +353,17 @@ int run_cli(int argc, char** argv) {
             return 2;
         }
     }
+    // One behaviour state for the whole process (every worker), sized once; a reload changes its
+    // thresholds, not its tables. Switching behaviour on needs a restart.
+    std::optional<behaviour::Engine> behaviour;
+    if (config.detection_enabled && config.behaviour.enabled && (run_cmd->parsed() || replay_cmd->parsed())) {
+        behaviour.emplace(config.behaviour_capacity);
+    }
     if (check_cmd->parsed()) return run_check(config, *detection, std::cout, log);
     if (try_cmd->parsed()) return run_try(*detection, try_options, std::cout, log);
     if (run_cmd->parsed()) {
         if (config.detection_enabled) run.detection = &*detection;
+        if (behaviour) run.behaviour = &*behaviour;
         if (run.control_path.empty()) run.control_path = config.control_socket;
         // A reload reads the same files again, with the same command-line overrides on top.
         run.reload = [&common, &log, policy_override, extra_trunks]() -> std::shared_ptr<const policy::Detection> {
@@ -372,6 +379,7 @@ int run_cli(int argc, char** argv) {
         }
     }
     if (config.detection_enabled) replay.detection = &*detection;
+    if (behaviour) replay.behaviour = &*behaviour;
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text
                                             : StatsFormat::none;

@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "behaviour/behaviour.h"
 #include "daemon/settings.h"
 #include "enforce/inline_settings.h"
 #include "detect/detector.h"
@@ -47,6 +48,8 @@ struct AppConfig {
     detect::DetectorConfig detection = default_detection();
     std::string policy_path = "policy.yaml";
     bool detection_enabled = true;
+    behaviour::Settings behaviour;             // behaviour.* thresholds (reloadable)
+    behaviour::Capacity behaviour_capacity;    // behaviour.max_keys, max_campaigns (fixed at start)
     std::string base_dir = bundled_config_dir();
     std::string loading_dir;  // while a file is being read: its folder
 

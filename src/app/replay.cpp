@@ -54,9 +54,9 @@ void replay_file(const std::string& path, ReplayPipeline& pipeline, FileCounters
 // Today's replay: one worker on this thread, its contacts through the detection stage.
 class SinglePipeline final : public ReplayPipeline {
 public:
-    SinglePipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection, record::ContactSink& output,
-                   Logger& log)
-        : detection_(detection_stage_for(detection, output)),
+    SinglePipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
+                   behaviour::Engine* behaviour, record::ContactSink& output, Logger& log)
+        : detection_(detection_stage_for(detection, output, behaviour)),
           worker_(config, first_sink_of(detection_, output), log, decider_of(detection_)) {}
     void begin_source(const std::string& name) override { worker_.begin_source(name); }
     void on_packet(const capture::Packet& packet) override { worker_.on_packet(packet); }
@@ -75,9 +75,13 @@ private:
 
 }  // namespace
 
-std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next) {
+std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next,
+                                                          behaviour::Engine* behaviour) {
     if (detection == nullptr) return std::nullopt;
-    return std::optional<policy::DetectionStage>(std::in_place, detection->detector, detection->policy, next);
+    std::optional<policy::DetectionStage> stage(std::in_place, detection->detector, detection->policy, next,
+                                                &detection->behaviour);
+    stage->set_behaviour(behaviour);
+    return stage;
 }
 
 record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage, record::ContactSink& output) {
@@ -87,8 +91,8 @@ record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage,
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage) { return stage ? &*stage : nullptr; }
 
 std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                     record::ContactSink& output, Logger& log) {
-    return std::make_unique<SinglePipeline>(config, detection, output, log);
+                                                     behaviour::Engine* behaviour, record::ContactSink& output, Logger& log) {
+    return std::make_unique<SinglePipeline>(config, detection, behaviour, output, log);
 }
 
 policy::Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
@@ -96,8 +100,12 @@ policy::Detection load_detection(const AppConfig& config, const std::vector<dete
     settings.trunks.insert(settings.trunks.begin(), extra_trunks.begin(), extra_trunks.end());
     try {
         auto detector = detect::Detector::load(settings, [&](const std::string& warning) { log.warn("{}", warning); });
-        auto policy = policy::load_policy(config.resolved_policy_path(), detect::check_names());
-        return policy::Detection{std::move(detector), std::move(policy)};
+        // Policy rules and check_scores may name the checks and the behaviour findings.
+        std::vector<std::string> known_checks = detect::check_names();
+        const auto& findings = behaviour::finding_names();
+        known_checks.insert(known_checks.end(), findings.begin(), findings.end());
+        auto policy = policy::load_policy(config.resolved_policy_path(), known_checks);
+        return policy::Detection{std::move(detector), std::move(policy), config.behaviour};
     } catch (const detect::DetectError& e) {
         throw ConfigError(e.what());
     } catch (const policy::PolicyError& e) {
@@ -137,8 +145,9 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
 
     const std::size_t workers = config.workers.resolve();
     const ShardedOutput sharded_output{events ? &*events : nullptr, show_table ? &table : nullptr};
-    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, sharded_output, workers, log)
-                                : make_single_pipeline(config.pipeline, options.detection, sinks, log);
+    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, options.behaviour,
+                                                        sharded_output, workers, log)
+                                : make_single_pipeline(config.pipeline, options.detection, options.behaviour, sinks, log);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
     for (const auto& file : files) {
@@ -150,6 +159,7 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     if (events) events->flush();
 
     StatsReport stats = pipeline->stats();
+    if (options.behaviour) options.behaviour->append_stats(stats);
     stats.set("capture.files", counters.files);
     stats.set("capture.unreadable_files", counters.unreadable);
     stats.set("capture.unsupported_files", counters.unsupported);

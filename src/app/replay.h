@@ -24,6 +24,7 @@ struct ReplayOptions {
     bool join = false;                // treat the files as one continuous capture
     bool redact_text = false;         // on top of the config's output.redact_text
     const policy::Detection* detection = nullptr;  // null: no verdicts
+    behaviour::Engine* behaviour = nullptr;        // null: no behaviour findings (shared by every worker)
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input
@@ -32,7 +33,9 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
 
 // A replay worker's detection stage (none without detection): the worker's decider, and the first
 // sink of its records, in front of `next`.
-std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next);
+// `behaviour` (not owned, may be null) is the process's one behaviour state.
+std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next,
+                                                          behaviour::Engine* behaviour);
 // The worker's first sink and decider for `stage` (the stage itself, or `output` and none).
 record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage, record::ContactSink& output);
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage);

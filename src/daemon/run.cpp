@@ -377,10 +377,14 @@ private:
 // packets all reach one worker) and its events, written through the one writer.
 struct Lane {
     // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
-    Lane(const RunSettings& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder, Logger& log)
+    Lane(const RunSettings& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder,
+         behaviour::Engine* behaviour, Logger& log)
         : events(output) {
         const pipeline::PipelineConfig share = pipeline::share_of(config.pipeline, workers);
-        if (holder != nullptr) detection.emplace(*holder, events);
+        if (holder != nullptr) {
+            detection.emplace(*holder, events);
+            detection->set_behaviour(behaviour);
+        }
         record::ContactSink& first = detection ? static_cast<record::ContactSink&>(*detection) : events;
         worker.emplace(share, first, log, detection ? &*detection : nullptr);
         if (holder == nullptr) return;
@@ -422,11 +426,13 @@ struct Daemon {
         : log(logger),
           events(options.events_path.empty() ? config.events_path : options.events_path, out,
                  output::EventOptions{config.redact_text}),
+          behaviour(options.behaviour),
           signals(stop, hup) {
         if (!events.enabled()) log.warn("no --events and no output.events: contacts are only counted");
         if (options.detection) holder.emplace(std::shared_ptr<const policy::Detection>(options.detection, [](const policy::Detection*) {}));
         for (std::size_t i = 0; i < workers; ++i) {
-            lanes.push_back(std::make_unique<Lane>(config, workers, events, holder ? &*holder : nullptr, log));
+            lanes.push_back(
+                std::make_unique<Lane>(config, workers, events, holder ? &*holder : nullptr, options.behaviour, log));
         }
         if (holder && options.reload) {
             reloader.emplace(*holder, options.reload, log);
@@ -471,12 +477,14 @@ struct Daemon {
             for (std::size_t i = 0; i < lanes.size(); ++i) stats.set(fmt::format("worker.{}.packets", i), lanes[i]->packets);
         }
         if (reloader) reloader->append_stats(stats);
+        if (behaviour) behaviour->append_stats(stats);  // one state for every worker: counted once
         return stats;
     }
 
     Logger& log;
     EventsOutput events;
     std::optional<policy::DetectionHolder> holder;
+    behaviour::Engine* behaviour = nullptr;
     std::vector<std::unique_ptr<Lane>> lanes;
     std::atomic<bool> stop{false};
     std::atomic<bool> hup{false};

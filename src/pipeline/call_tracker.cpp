@@ -302,6 +302,10 @@ CallMessageSeen CallTracker::on_request(const sip::Message& message, const Messa
         return seen(call->acting_verdict.get(), false);
     }
     if (!call) {
+        if (message.method == "REGISTER") {
+            if (decider_) decider_->on_register(origin.tuple.src, origin.ts);
+            return {};
+        }
         ++orphan_messages_;
         return {};
     }

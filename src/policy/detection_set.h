@@ -6,16 +6,19 @@
 #include <mutex>
 #include <vector>
 
+#include "behaviour/behaviour.h"
 #include "detect/detector.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
 
 namespace scamgate::policy {
 
-// A loaded detector and policy: the verdict-making part of a run.
+// A loaded detector, policy and behaviour thresholds: the verdict-making part of a run (the
+// behaviour state itself outlives reloads: behaviour::Engine).
 struct Detection {
     detect::Detector detector;
     Policy policy;
+    behaviour::Settings behaviour;
 };
 
 // The Detection in force; current() and replace() may be called from any thread.

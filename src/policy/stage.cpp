@@ -1,5 +1,7 @@
 #include "policy/stage.h"
 
+#include "policy/behaviour_input.h"
+
 namespace scamgate::policy {
 
 namespace {
@@ -59,8 +61,8 @@ void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>
     verdict.not_enforced_reason = reason;
 }
 
-SnapshotUser::SnapshotUser(const detect::Detector& detector, const Policy& policy)
-    : current_{nullptr, &detector, &policy}, scratch_(detector.make_scratch()) {}
+SnapshotUser::SnapshotUser(const detect::Detector& detector, const Policy& policy, const behaviour::Settings* behaviour)
+    : current_{nullptr, &detector, &policy, behaviour}, scratch_(detector.make_scratch()) {}
 
 SnapshotUser::SnapshotUser(const SnapshotSource& source)
     : source_(&source), current_(source.current()), scratch_(current_.detector->make_scratch()) {}
@@ -76,8 +78,9 @@ const DetectionSnapshot& SnapshotUser::refresh() {
     return current_;
 }
 
-DetectionStage::DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next)
-    : user_(detector, policy), next_(next) {}
+DetectionStage::DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next,
+                               const behaviour::Settings* behaviour)
+    : user_(detector, policy, behaviour), next_(next) {}
 
 DetectionStage::DetectionStage(const SnapshotSource& source, record::ContactSink& next) : user_(source), next_(next) {}
 
@@ -86,15 +89,53 @@ void DetectionStage::set_wire(WireContext context, AppliedLookup* applied) {
     applied_ = applied;
 }
 
+void DetectionStage::set_behaviour(behaviour::Engine* engine) { behaviour_ = engine; }
+
 void DetectionStage::decide(record::Contact& contact) {
     const DetectionSnapshot& snapshot = user_.refresh();
-    contact.verdict = snapshot.detector->assess(contact, user_.scratch());
+    if (behaviour_ == nullptr) {
+        contact.verdict = snapshot.detector->assess(contact, user_.scratch());
+    } else {
+        const detect::Features features = snapshot.detector->features(contact);
+        contact.verdict = snapshot.detector->assess(contact, features, user_.scratch());
+        observe_behaviour(contact, features, snapshot);
+    }
     policy::decide(*snapshot.policy, contact, *contact.verdict);
+}
+
+// Before the policy decides, so a rule can name a behaviour finding and its score counts.
+void DetectionStage::observe_behaviour(record::Contact& contact, const detect::Features& features,
+                                       const DetectionSnapshot& snapshot) {
+    const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+    if (!settings.enabled) return;
+    record::Verdict& verdict = *contact.verdict;
+    const BehaviourKeys keys = behaviour_keys(contact, *snapshot.detector);
+    for (auto& finding : behaviour_->observe(behaviour_observation(contact, keys, features, verdict), settings)) {
+        verdict.checks.push_back(std::move(finding));
+    }
+    verdict.behaviour_open = contact.call.has_value();
+}
+
+// Every call behaviour counted open is closed once, when its record ends, however it ended (and
+// whatever a reload has done to the settings meanwhile).
+void DetectionStage::close_behaviour(const record::Contact& contact) {
+    if (behaviour_ == nullptr || !contact.call || !contact.verdict || !contact.verdict->behaviour_open) return;
+    const DetectionSnapshot& snapshot = user_.refresh();
+    const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+    behaviour_->call_ended(behaviour_call_ended(contact, behaviour_keys(contact, *snapshot.detector)), settings);
+}
+
+void DetectionStage::on_register(const IpAddress& source, Timestamp at) {
+    if (behaviour_ == nullptr) return;
+    const DetectionSnapshot& snapshot = user_.refresh();
+    const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+    if (settings.enabled) behaviour_->register_seen(behaviour::RegisterSeen{source, at}, settings);
 }
 
 void DetectionStage::on_contact(const record::Contact& contact) {
     record::Contact decided = contact;
     if (!decided.verdict) decide(decided);
+    close_behaviour(decided);
     settle_enforcement(*decided.verdict, record::message_keys(decided), context_, applied_);
     ++contacts_;
     hits_ += decided.verdict->hits.size();

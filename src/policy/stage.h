@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "behaviour/behaviour.h"
 #include "common/stats.h"
 #include "detect/detector.h"
 #include "policy/policy.h"
@@ -22,6 +23,7 @@ struct DetectionSnapshot {
     std::shared_ptr<const void> keep;  // may be null when the owner outlives every user
     const detect::Detector* detector = nullptr;
     const Policy* policy = nullptr;
+    const behaviour::Settings* behaviour = nullptr;  // null: the defaults
 };
 
 // Where the detector and policy in force come from; current() is called once per contact (or
@@ -35,7 +37,8 @@ public:
 // A user's current snapshot with its own Hyperscan scratch, re-made when the snapshot changes.
 class SnapshotUser {
 public:
-    SnapshotUser(const detect::Detector& detector, const Policy& policy);  // fixed, never changes
+    SnapshotUser(const detect::Detector& detector, const Policy& policy,
+                 const behaviour::Settings* behaviour = nullptr);  // fixed, never changes
     explicit SnapshotUser(const SnapshotSource& source);
     // The snapshot to use for the next assessment (refreshed from the source, if any).
     const DetectionSnapshot& refresh();
@@ -82,13 +85,19 @@ void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>
 // reaches the sink undecided (a concatenated SMS, a pipeline run without a decider) is judged then.
 class DetectionStage final : public record::ContactSink, public record::ContactDecider {
 public:
-    DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next);
+    DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next,
+                   const behaviour::Settings* behaviour = nullptr);
     // The detector and policy are taken from `source` for every contact (reloadable).
     DetectionStage(const SnapshotSource& source, record::ContactSink& next);
     // Where the contacts come from (offline until told); `applied` (inline_gate only, not owned)
     // must outlive the stage's use.
     void set_wire(WireContext context, AppliedLookup* applied = nullptr);
+    // Behaviour (not owned; one engine shared by every stage of the process, outliving them): each
+    // decided contact is counted and its findings join the verdict's checks before the policy
+    // decides; each decided call is closed when its record ends. Null (the default): no behaviour.
+    void set_behaviour(behaviour::Engine* engine);
     void decide(record::Contact& contact) override;
+    void on_register(const IpAddress& source, Timestamp at) override;
     void on_contact(const record::Contact& contact) override;
     // detect.contacts, detect.hits, detect.checks.<name>, policy.action.<action>, policy.enforced
     // (the policy would enforce), policy.applied (carried out on the wire),
@@ -96,7 +105,13 @@ public:
     void append_stats(StatsReport& report) const;
 
 private:
+    void observe_behaviour(record::Contact& contact, const detect::Features& features,
+                           const DetectionSnapshot& snapshot);
+    void close_behaviour(const record::Contact& contact);
+
     SnapshotUser user_;
+    behaviour::Engine* behaviour_ = nullptr;
+    behaviour::Settings default_behaviour_;  // when the snapshot names none
     record::ContactSink& next_;
     std::uint64_t contacts_ = 0;
     std::uint64_t hits_ = 0;

@@ -234,6 +234,12 @@ class ContactDecider {
 public:
     virtual ~ContactDecider() = default;
     virtual void decide(Contact& contact) = 0;
+    // A SIP REGISTER from `source` at packet time `at`: not a contact, nothing to decide, but
+    // behaviour counts it (behaviour.register_flood).
+    virtual void on_register(const IpAddress& source, Timestamp at) {
+        (void)source;
+        (void)at;
+    }
 };
 
 }  // namespace scamgate::record

@@ -508,6 +508,7 @@ void put(Writer& w, const Verdict& v) {
     put(w, v.tags);
     put(w, v.tag_headers);
     put(w, v.display_name_prefix);
+    w.flag(v.behaviour_open);
 }
 void get(Reader& r, Verdict& v) {
     get(r, v.trunk);
@@ -532,6 +533,7 @@ void get(Reader& r, Verdict& v) {
     get(r, v.tags);
     get(r, v.tag_headers);
     get(r, v.display_name_prefix);
+    v.behaviour_open = r.flag();
 }
 
 // A field added to one of these types must be packed above (and then these sizes updated). Checked
@@ -540,7 +542,7 @@ void get(Reader& r, Verdict& v) {
 static_assert(sizeof(Party) == 168, "Party changed: pack the new field");
 static_assert(sizeof(Ingress) == 136, "Ingress changed: pack the new field");
 static_assert(sizeof(CallDetails) == 1080, "CallDetails changed: pack the new field");
-static_assert(sizeof(Verdict) == 680, "Verdict changed: pack the new field");
+static_assert(sizeof(Verdict) == 688, "Verdict changed: pack the new field");
 #endif
 
 }  // namespace

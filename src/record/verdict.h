@@ -125,6 +125,9 @@ struct Verdict {
     // for the caller's display name ("" for none). Applied inline on SIP over UDP only.
     std::vector<std::pair<std::string, std::string>> tag_headers;
     std::string display_name_prefix;
+    // Internal, not written: behaviour counted this call as open when it was decided (behaviour/),
+    // so the detection stage closes it exactly once when its record ends.
+    bool behaviour_open = false;
 
     bool operator==(const Verdict&) const = default;
 };

@@ -1,0 +1,205 @@
+// The detection stage with behaviour: findings join the verdict before the policy decides (a rule
+// can name them), every decided call is closed exactly once when its record ends, and REGISTERs
+// are counted per source.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "behaviour/behaviour.h"
+#include "detect/detector.h"
+#include "policy/policy.h"
+#include "policy/stage.h"
+#include "temp_files.h"
+
+using namespace scamgate;
+using namespace scamgate::policy;
+
+namespace {
+
+const std::string kSource = SCAMGATE_SOURCE_DIR;
+
+const detect::Detector& detector() {
+    static const detect::Detector d = [] {
+        detect::DetectorConfig c;
+        c.signatures = {kSource + "/tests/detect/packs/small.yaml"};
+        c.numbering_plan = kSource + "/config/numbering/vn.yaml";
+        c.trunks = {detect::parse_trunk_option("intl:international:203.0.113.0/24")};
+        return detect::Detector::load(c);
+    }();
+    return d;
+}
+
+std::vector<std::string> known_checks() {
+    auto names = detect::check_names();
+    for (const auto& name : behaviour::finding_names()) names.push_back(name);
+    return names;
+}
+
+Policy wangiri_policy() {
+    const test_support::TempFile file("policy", ".yaml");
+    return load_policy(file.write(R"(
+mode: enforce
+rules:
+  - name: reject-wangiri
+    when: {kind: call, checks: [behaviour.wangiri]}
+    then: {action: reject, sip_status: 603, sip_reason: Decline}
+)"),
+                       known_checks());
+}
+
+struct Collect final : record::ContactSink {
+    std::vector<record::Contact> contacts;
+    void on_contact(const record::Contact& c) override { contacts.push_back(c); }
+};
+
+// A call from +44 20 7946 0000 on the international trunk to a distinct Vietnamese mobile.
+record::Contact call(int n, Timestamp invite) {
+    record::Contact c;
+    c.kind = record::ContactKind::call;
+    c.ts = invite;
+    c.ingress.src = *IpAddress::parse("203.0.113.10");
+    c.ingress.dst = *IpAddress::parse("203.0.113.1");
+    c.ingress.transport = "udp";
+    c.caller.user = "+442079460000";
+    c.callee.user = "+8491234" + std::to_string(5000 + n);
+    c.call.emplace();
+    c.call->call_id = "w" + std::to_string(n);
+    c.call->from.user = c.caller.user;
+    c.call->from.uri = "sip:" + c.caller.user + "@203.0.113.10";
+    c.call->to.user = c.callee.user;
+    c.call->timeline.invite = invite;
+    return c;
+}
+
+// The call ends: cancelled after a 2 s ring (a Wangiri call).
+void cancel_after_ring(record::Contact& c) {
+    c.call->timeline.ringing = c.call->timeline.invite + seconds(0.5);
+    c.call->timeline.end = c.call->timeline.invite + seconds(2);
+    c.call->final_status = 487;
+    c.call->end = record::CallEnd::cancel;
+    c.ts = c.call->timeline.end;
+}
+
+bool has_check(const record::Verdict& v, std::string_view name) {
+    return std::any_of(v.checks.begin(), v.checks.end(), [&](const auto& c) { return c.name == name; });
+}
+
+std::uint64_t stat(const behaviour::Engine& engine, const std::string& name) {
+    StatsReport report;
+    engine.append_stats(report);
+    const auto& values = report.values();
+    const auto it = values.find(name);
+    return it == values.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+TEST_CASE("the eleventh Wangiri call is refused at its INVITE, on the state its predecessors left") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings settings;  // defaults: 10 calls cancelled within 8 s, to 8 callees, in an hour
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &settings);
+    stage.set_behaviour(&engine);
+
+    const Timestamp t0 = seconds(1'800'000'000);
+    for (int n = 0; n < 11; ++n) {
+        record::Contact c = call(n, t0 + seconds(10 * n));
+        stage.decide(c);  // at the INVITE
+        INFO("call " << n);
+        REQUIRE(c.verdict);
+        CHECK(c.verdict->behaviour_open);
+        CHECK(has_check(*c.verdict, "behaviour.wangiri") == (n == 10));
+        CHECK(c.verdict->action == (n == 10 ? "reject" : "allow"));
+        cancel_after_ring(c);
+        stage.on_contact(c);  // its record ends
+    }
+    REQUIRE(out.contacts.size() == 11);
+    CHECK(out.contacts.back().verdict->rule == "reject-wangiri");
+    CHECK(stat(engine, "behaviour.findings.behaviour.wangiri") == 1);
+}
+
+TEST_CASE("concurrent calls: counted open at the decision, closed once by the record, whatever the reload did") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings settings;
+    settings.concurrent_calls.per_caller = 3;
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &settings);
+    stage.set_behaviour(&engine);
+
+    const Timestamp t0 = seconds(1'800'000'000);
+    std::vector<record::Contact> open;
+    for (int n = 0; n < 3; ++n) {
+        open.push_back(call(n, t0 + seconds(n)));
+        stage.decide(open.back());
+    }
+    CHECK_FALSE(has_check(*open[1].verdict, "behaviour.concurrent_calls"));
+    CHECK(has_check(*open[2].verdict, "behaviour.concurrent_calls"));  // the third open call reaches 3
+    // Two end; behaviour switched off meanwhile (a reload): they are still closed.
+    settings.enabled = false;
+    for (int n = 0; n < 2; ++n) {
+        open[n].call->timeline.end = t0 + seconds(30);
+        open[n].call->end = record::CallEnd::bye;
+        stage.on_contact(open[n]);
+    }
+    settings.enabled = true;
+    record::Contact next = call(7, t0 + seconds(40));
+    stage.decide(next);
+    CHECK_FALSE(has_check(*next.verdict, "behaviour.concurrent_calls"));  // 2 open now, limit 3
+    record::Contact another = call(8, t0 + seconds(41));
+    stage.decide(another);
+    CHECK(has_check(*another.verdict, "behaviour.concurrent_calls"));  // 3 open again
+}
+
+TEST_CASE("a record that reaches the stage undecided is decided, counted and closed at once") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings settings;
+    settings.concurrent_calls.per_caller = 2;
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &settings);
+    stage.set_behaviour(&engine);
+    const Timestamp t0 = seconds(1'800'000'000);
+    for (int n = 0; n < 5; ++n) {
+        record::Contact c = call(n, t0 + seconds(n));
+        c.call->end = record::CallEnd::rejected;
+        c.call->final_status = 486;
+        c.call->timeline.end = t0 + seconds(n) + seconds(1);
+        stage.on_contact(c);  // no decide() first: judged here, then closed
+    }
+    REQUIRE(out.contacts.size() == 5);
+    for (const auto& c : out.contacts) CHECK_FALSE(has_check(*c.verdict, "behaviour.concurrent_calls"));
+}
+
+TEST_CASE("REGISTERs count towards behaviour.register_flood on that source's next INVITE") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings settings;
+    settings.register_flood.per_source = 50;
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &settings);
+    stage.set_behaviour(&engine);
+    const Timestamp t0 = seconds(1'800'000'000);
+    const IpAddress scanner = *IpAddress::parse("203.0.113.10");
+    for (int n = 0; n < 48; ++n) stage.on_register(scanner, t0 + n * seconds(0.01));
+    record::Contact first = call(1, t0 + seconds(1));
+    stage.decide(first);  // 49 requests from that address
+    CHECK_FALSE(has_check(*first.verdict, "behaviour.register_flood"));
+    record::Contact second = call(2, t0 + seconds(1.1));
+    stage.decide(second);  // the 50th
+    CHECK(has_check(*second.verdict, "behaviour.register_flood"));
+}
+
+TEST_CASE("without an engine the stage judges as before: no behaviour findings, nothing left open") {
+    const Policy policy = wangiri_policy();
+    Collect out;
+    DetectionStage stage(detector(), policy, out);
+    record::Contact c = call(1, seconds(1'800'000'000));
+    stage.decide(c);
+    CHECK_FALSE(c.verdict->behaviour_open);
+    CHECK(std::none_of(c.verdict->checks.begin(), c.verdict->checks.end(),
+                       [](const auto& check) { return check.name.starts_with("behaviour."); }));
+}
