@@ -61,10 +61,10 @@ std::vector<std::string_view> campaign_tokens(std::string_view folded) {
         while (i < folded.size() && !is_space(at(folded, i))) ++i;
         if (i == begin) break;
         const std::string_view word = folded.substr(begin, i - begin);
-        if (looks_like_url(word)) {
-            push_masked(tokens, kUrlToken);
-        } else if (looks_like_email(word)) {
+        if (looks_like_email(word)) {  // before URLs: "help@bank.vn" holds a host too
             push_masked(tokens, kEmailToken);
+        } else if (looks_like_url(word)) {
+            push_masked(tokens, kUrlToken);
         } else {
             split_word(tokens, word);
         }
