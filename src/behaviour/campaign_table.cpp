@@ -24,13 +24,19 @@ std::uint64_t band_value(std::size_t band, std::uint64_t fingerprint) { return (
 
 }  // namespace
 
-CampaignTable::CampaignTable(std::size_t capacity) : slots_(std::max<std::size_t>(capacity, 1)) {
+CampaignTable::CampaignTable(std::size_t capacity)
+    : slots_(std::max<std::size_t>(capacity, 1)),
+      fingerprints_(slots_.size(), 0),
+      last_active_(slots_.size(), 0),
+      used_(slots_.size(), 0) {
     Bucket empty;
     empty.fill(kNoSlot);
     for (auto& band : bands_) band.assign(slots_.size(), empty);
 }
 
-std::size_t CampaignTable::bytes_per_campaign() { return sizeof(Slot) + kBands * sizeof(Bucket); }
+std::size_t CampaignTable::bytes_per_campaign() {
+    return sizeof(Slot) + sizeof(std::uint64_t) + sizeof(Timestamp) + sizeof(std::uint8_t) + kBands * sizeof(Bucket);
+}
 std::size_t CampaignTable::bytes() const { return slots_.size() * bytes_per_campaign(); }
 
 std::size_t CampaignTable::bucket_index(std::size_t band, std::uint64_t fingerprint) const {
@@ -44,8 +50,8 @@ const CampaignTable::Bucket& CampaignTable::bucket(std::size_t band, std::uint64
 }
 
 bool CampaignTable::holds_band(std::uint32_t slot, std::size_t band, std::uint64_t fingerprint) const {
-    return slot != kNoSlot && slots_[slot].used &&
-           band_value(band, slots_[slot].fingerprint) == band_value(band, fingerprint);
+    return slot != kNoSlot && used_[slot] != 0 &&
+           band_value(band, fingerprints_[slot]) == band_value(band, fingerprint);
 }
 
 // The stored campaign nearest to `fingerprint` within max_distance bits, if any.
@@ -55,7 +61,7 @@ std::optional<std::uint32_t> CampaignTable::nearest(std::uint64_t fingerprint, u
     for (std::size_t band = 0; band < kBands; ++band) {
         for (const std::uint32_t slot : bucket(band, fingerprint)) {
             if (!holds_band(slot, band, fingerprint)) continue;  // empty way or displaced campaign
-            const int distance = std::popcount(slots_[slot].fingerprint ^ fingerprint);
+            const int distance = std::popcount(fingerprints_[slot] ^ fingerprint);
             if (distance < best_distance) {
                 best = slot;
                 best_distance = distance;
@@ -73,15 +79,18 @@ std::uint32_t CampaignTable::claim(std::uint64_t fingerprint, Timestamp now) {
     std::size_t chosen = i;
     bool found_free = false;
     for (std::size_t step = 0; step < std::min(kProbe, n); ++step, i = (i + 1 == n ? 0 : i + 1)) {
-        if (!slots_[i].used) {
+        if (used_[i] == 0) {
             chosen = i;
             found_free = true;
             break;
         }
-        if (slots_[i].last_active < slots_[chosen].last_active) chosen = i;
+        if (last_active_[i] < last_active_[chosen]) chosen = i;
     }
     (found_free ? occupied_ : evictions_).fetch_add(1, std::memory_order_relaxed);
-    slots_[chosen] = Slot{fingerprint, now, kNever, true, {}, {}};
+    slots_[chosen] = Slot{};
+    fingerprints_[chosen] = fingerprint;
+    last_active_[chosen] = now;
+    used_[chosen] = 1;
     return static_cast<std::uint32_t>(chosen);
 }
 
@@ -96,7 +105,7 @@ void CampaignTable::index(std::uint32_t slot, std::uint64_t fingerprint) {
                 target = &way;
                 break;
             }
-            if (target == nullptr || slots_[way].last_active < slots_[*target].last_active) target = &way;
+            if (target == nullptr || last_active_[way] < last_active_[*target]) target = &way;
         }
         *target = slot;
     }
@@ -115,12 +124,12 @@ CampaignState CampaignTable::observe(std::uint64_t fingerprint, std::uint64_t se
         index(id, fingerprint);
     }
     Slot& campaign = slots_[id];
-    campaign.last_active = std::max(campaign.last_active, now);
+    last_active_[id] = std::max(last_active_[id], now);
     campaign.senders.add(now, settings.window, sender);
     if (recipient) campaign.recipients.add(now, settings.window, *recipient);
 
     CampaignState state;
-    state.fingerprint = campaign.fingerprint;
+    state.fingerprint = fingerprints_[id];
     state.senders = campaign.senders.estimate(now, settings.window);
     state.recipients = campaign.recipients.estimate(now, settings.window);
     state.over_threshold = (settings.min_senders > 0 && state.senders >= settings.min_senders) ||

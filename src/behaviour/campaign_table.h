@@ -57,11 +57,10 @@ private:
     static constexpr Timestamp kNever = std::numeric_limits<Timestamp>::min();
     static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();
 
-    struct Slot {  // 176 bytes
-        std::uint64_t fingerprint = 0;
-        Timestamp last_active = 0;
+    // A campaign's counts. Its fingerprint, last activity and whether it is used are kept in
+    // parallel arrays, so a lookup compares fingerprints without touching the counts.
+    struct Slot {  // 152 bytes
         Timestamp over_threshold_at = kNever;  // last member that reached a threshold
-        bool used = false;
         DistinctWindow senders;
         DistinctWindow recipients;
     };
@@ -77,6 +76,9 @@ private:
 
     mutable std::mutex mutex_;
     std::vector<Slot> slots_;
+    std::vector<std::uint64_t> fingerprints_;
+    std::vector<Timestamp> last_active_;
+    std::vector<std::uint8_t> used_;
     std::array<std::vector<Bucket>, kBands> bands_;
     std::atomic<std::uint64_t> occupied_{0};
     std::atomic<std::uint64_t> evictions_{0};

@@ -339,7 +339,7 @@ void Engine::State::count_wangiri(KeyKind kind, std::string_view key, const Call
 Engine::Engine(const Capacity& capacity) : state_(std::make_unique<State>(capacity)) {}
 Engine::~Engine() = default;
 
-std::size_t Engine::bytes_per_key() { return sizeof(KeySlot); }
+std::size_t Engine::bytes_per_key() { return kBytesPerKey; }
 std::size_t Engine::bytes_per_campaign() { return CampaignTable::bytes_per_campaign(); }
 
 std::vector<record::CheckFinding> Engine::observe(const Observation& contact, const Settings& settings) {

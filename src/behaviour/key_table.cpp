@@ -48,7 +48,12 @@ KeyTable::KeyTable(std::size_t capacity)
     : capacity_(std::max<std::size_t>(capacity, 1)), shards_(shard_count(capacity_)) {
     const std::size_t per_shard = capacity_ / shards_.size();
     const std::size_t remainder = capacity_ % shards_.size();
-    for (std::size_t i = 0; i < shards_.size(); ++i) shards_[i].slots.resize(per_shard + (i < remainder ? 1 : 0));
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        const std::size_t n = per_shard + (i < remainder ? 1 : 0);
+        shards_[i].keys.assign(n, 0);
+        shards_[i].last_active.assign(n, 0);
+        shards_[i].states.resize(n);
+    }
 }
 
 std::uint64_t KeyTable::occupied() const {
@@ -65,15 +70,15 @@ std::uint64_t KeyTable::evictions() const {
 
 // Multiply-shift over the low 32 bits (the shard used bits 40 and up): uniform without a modulo.
 std::size_t KeyTable::home_slot(const Shard& shard, std::uint64_t key) {
-    return static_cast<std::size_t>(((key & 0xffffffffu) * shard.slots.size()) >> 32);
+    return static_cast<std::size_t>(((key & 0xffffffffu) * shard.keys.size()) >> 32);
 }
 
 std::optional<std::size_t> KeyTable::find_index(const Shard& shard, std::uint64_t key) {
-    const std::size_t n = shard.slots.size();
+    const std::size_t n = shard.keys.size();
     const std::size_t probe = std::min(kProbe, n);
     std::size_t i = home_slot(shard, key);
     for (std::size_t step = 0; step < probe; ++step, i = (i + 1 == n ? 0 : i + 1)) {
-        if (shard.slots[i].key == key) return i;
+        if (shard.keys[i] == key) return i;
     }
     return std::nullopt;
 }
@@ -81,33 +86,35 @@ std::optional<std::size_t> KeyTable::find_index(const Shard& shard, std::uint64_
 // The key's slot: its own, else the first free one of the probe, else the least recently active
 // one of the probe, evicted. Slots are never freed, only replaced, and every lookup reads the
 // whole probe, so no key is missed behind a hole.
-KeySlot& KeyTable::claim(Shard& shard, std::uint64_t key, Timestamp now) {
-    const std::size_t n = shard.slots.size();
+std::size_t KeyTable::claim(Shard& shard, std::uint64_t key, Timestamp now) {
+    const std::size_t n = shard.keys.size();
     const std::size_t probe = std::min(kProbe, n);
     std::size_t i = home_slot(shard, key);
-    KeySlot* free_slot = nullptr;
-    KeySlot* oldest = nullptr;
+    std::optional<std::size_t> free_slot;
+    std::optional<std::size_t> oldest;
     for (std::size_t step = 0; step < probe; ++step, i = (i + 1 == n ? 0 : i + 1)) {
-        KeySlot& slot = shard.slots[i];
-        if (slot.key == key) {
-            slot.last_active = std::max(slot.last_active, now);
-            return slot;
+        if (shard.keys[i] == key) {
+            shard.last_active[i] = std::max(shard.last_active[i], now);
+            return i;
         }
-        if (slot.key == 0) {
-            if (free_slot == nullptr) free_slot = &slot;
-        } else if (oldest == nullptr || slot.last_active < oldest->last_active) {
-            oldest = &slot;
+        if (shard.keys[i] == 0) {
+            if (!free_slot) free_slot = i;
+        } else if (!oldest || shard.last_active[i] < shard.last_active[*oldest]) {
+            oldest = i;
         }
     }
-    KeySlot* chosen = free_slot;
-    if (chosen != nullptr) {
+    std::size_t chosen = 0;
+    if (free_slot) {
+        chosen = *free_slot;
         shard.occupied.fetch_add(1, std::memory_order_relaxed);
     } else {
-        chosen = oldest;
+        chosen = *oldest;
         shard.evictions.fetch_add(1, std::memory_order_relaxed);
     }
-    *chosen = KeySlot{key, now, std::monostate{}};
-    return *chosen;
+    shard.keys[chosen] = key;
+    shard.last_active[chosen] = now;
+    shard.states[chosen] = std::monostate{};
+    return chosen;
 }
 
 }  // namespace scamgate::behaviour

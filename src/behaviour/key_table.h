@@ -38,9 +38,9 @@ public:
     decltype(auto) update(std::uint64_t key, Timestamp now, Fn&& fn) {
         Shard& shard = shard_of(key);
         std::lock_guard lock(shard.mutex);
-        KeySlot& slot = claim(shard, key, now);
-        auto* state = std::get_if<State>(&slot.state);
-        if (state == nullptr) state = &slot.state.template emplace<State>();
+        KeyState& slot = shard.states[claim(shard, key, now)];
+        auto* state = std::get_if<State>(&slot);
+        if (state == nullptr) state = &slot.template emplace<State>();  // new (or a rare cross-kind collision)
         return fn(*state);
     }
 
@@ -49,9 +49,9 @@ public:
     bool inspect(std::uint64_t key, Fn&& fn) const {
         const Shard& shard = shard_of(key);
         std::lock_guard lock(shard.mutex);
-        const KeySlot* slot = find(shard, key);
-        if (slot == nullptr) return false;
-        const auto* state = std::get_if<State>(&slot->state);
+        const auto i = find_index(shard, key);
+        if (!i) return false;
+        const auto* state = std::get_if<State>(&shard.states[*i]);
         if (state == nullptr) return false;
         fn(*state);
         return true;
@@ -62,9 +62,9 @@ public:
     bool update_existing(std::uint64_t key, Fn&& fn) {
         Shard& shard = shard_of(key);
         std::lock_guard lock(shard.mutex);
-        KeySlot* slot = find_mutable(shard, key);
-        if (slot == nullptr) return false;
-        auto* state = std::get_if<State>(&slot->state);
+        const auto i = find_index(shard, key);
+        if (!i) return false;
+        auto* state = std::get_if<State>(&shard.states[*i]);
         if (state == nullptr) return false;
         fn(*state);
         return true;
@@ -73,12 +73,14 @@ public:
     std::size_t capacity() const { return capacity_; }
     std::uint64_t occupied() const;   // keys tracked now
     std::uint64_t evictions() const;
-    std::size_t bytes() const { return capacity_ * sizeof(KeySlot) + shards_.size() * sizeof(Shard); }
+    std::size_t bytes() const { return capacity_ * kBytesPerKey + shards_.size() * sizeof(Shard); }
 
 private:
     struct alignas(64) Shard {
         mutable std::mutex mutex;
-        std::vector<KeySlot> slots;
+        std::vector<std::uint64_t> keys;  // 0: free
+        std::vector<Timestamp> last_active;
+        std::vector<KeyState> states;
         std::atomic<std::uint64_t> occupied{0};
         std::atomic<std::uint64_t> evictions{0};
     };
@@ -87,15 +89,7 @@ private:
     const Shard& shard_of(std::uint64_t key) const { return shards_[(key >> 40) % shards_.size()]; }
     static std::size_t home_slot(const Shard& shard, std::uint64_t key);
     static std::optional<std::size_t> find_index(const Shard& shard, std::uint64_t key);
-    static const KeySlot* find(const Shard& shard, std::uint64_t key) {
-        const auto i = find_index(shard, key);
-        return i ? &shard.slots[*i] : nullptr;
-    }
-    static KeySlot* find_mutable(Shard& shard, std::uint64_t key) {
-        const auto i = find_index(shard, key);
-        return i ? &shard.slots[*i] : nullptr;
-    }
-    static KeySlot& claim(Shard& shard, std::uint64_t key, Timestamp now);
+    static std::size_t claim(Shard& shard, std::uint64_t key, Timestamp now);  // the key's slot index
 
     std::size_t capacity_;
     std::vector<Shard> shards_;

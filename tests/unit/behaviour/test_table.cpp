@@ -15,7 +15,8 @@ using namespace test;
 
 TEST_CASE("a tracked key takes at most 200 bytes") {
     MESSAGE("bytes per key: " << Engine::bytes_per_key() << ", per campaign: " << Engine::bytes_per_campaign());
-    CHECK(Engine::bytes_per_key() == sizeof(KeySlot));
+    CHECK(Engine::bytes_per_key() == kBytesPerKey);
+    CHECK(kBytesPerKey == 16 + sizeof(KeyState));
     CHECK(Engine::bytes_per_key() <= 200);
     CHECK(Engine::bytes_per_campaign() <= 256);
 }
