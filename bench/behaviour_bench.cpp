@@ -1,0 +1,217 @@
+// The behaviour engine's cost per contact (issue 12: <= 1 µs per contact on one core with local
+// state) with a realistic key mix: 200,000 callers (or SMS senders) seen now and then, and 16 heavy
+// ones (a Wangiri burst, a SIM-box, a junk-SIM campaign) making 10 % of the contacts. Every finding
+// is on with the default settings, so heavy keys fire and their evidence is formatted as it would
+// be. Keys, texts and the order of contacts are random but fixed by the seed, so runs compare.
+//   ninja -C build behaviour_bench && build/bench/behaviour_bench --benchmark_repetitions=5
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "behaviour/behaviour.h"
+
+namespace {
+
+using namespace scamgate;
+using namespace scamgate::behaviour;
+
+constexpr std::size_t kCallers = 200'000;
+constexpr std::size_t kHeavy = 16;
+constexpr std::size_t kContacts = 1 << 20;  // the sequence of contacts, replayed cyclically
+constexpr Timestamp kStart = Timestamp{1'700'000'000} * kNanosPerSecond;
+constexpr Timestamp kGap = 10'000;  // 10 µs between contacts: 100,000 contacts/s
+
+std::string digits(std::mt19937_64& rng, const char* prefix, std::size_t n) {
+    std::string s(prefix);
+    while (s.size() < n) s.push_back(static_cast<char>('0' + rng() % 10));
+    return s;
+}
+
+// The numbers of every contact are laid out one after another (as the worker has its contact's
+// strings at hand, hot in cache), so the benchmark measures the engine, not misses on its own data.
+struct NumberPair {
+    std::array<char, 12> caller{};
+    std::array<char, 12> callee{};
+    std::string_view caller_view() const { return {caller.data(), 11}; }
+    std::string_view callee_view() const { return {callee.data(), 11}; }
+};
+
+struct Traffic {
+    std::vector<std::string> callers;   // kCallers ordinary, then kHeavy heavy
+    std::vector<std::string> callees;
+    std::vector<IpAddress> sources;
+    std::vector<std::string> scam_texts;
+    std::vector<std::string> own_texts;
+    std::vector<std::string> site_names;
+    std::vector<std::vector<std::string_view>> own_domains;
+    std::vector<std::uint32_t> caller_of;  // per contact
+    std::vector<std::uint32_t> callee_of;
+    std::vector<NumberPair> numbers;       // per contact
+
+    Traffic() {
+        std::mt19937_64 rng(12);
+        for (std::size_t i = 0; i < kCallers + kHeavy; ++i) callers.push_back(digits(rng, "849", 11));
+        for (std::size_t i = 0; i < 1 << 16; ++i) callees.push_back(digits(rng, "849", 11));
+        // One source address per 4 callers (access customers, not a trunk carrying everyone).
+        for (std::uint32_t i = 0; i < (kCallers + kHeavy) / 4 + 1; ++i) {
+            const std::uint8_t b[4] = {10, static_cast<std::uint8_t>(i >> 16), static_cast<std::uint8_t>(i >> 8),
+                                       static_cast<std::uint8_t>(i)};
+            sources.push_back(IpAddress::v4(b));
+        }
+        // Heavy senders send scam templates (their numbers, amounts and links vary); everyone else
+        // sends texts of their own, 6 to 20 words from a vocabulary, 1 in 20 with a link.
+        static const char* const kTemplates[] = {
+            "your parcel {} is held at customs, pay {}d at https://post-vn{}.top/pay today",
+            "tai khoan {} cua quy khach bi khoa, vui long xac minh tai http://vcb-{}.com trong {} gio",
+            "con dang o benh vien, me chuyen gap {} vao so tai khoan {} nhe, goi {}",
+            "chuc mung ban trung thuong {} dong, nhan giai tai www.qua-{}.vn ma {}",
+        };
+        for (std::size_t i = 0; i < 4096; ++i) {
+            std::string t = kTemplates[i % 4];
+            for (int k = 0; k < 3; ++k) t.replace(t.find("{}"), 2, std::to_string(rng() % 1'000'000));
+            scam_texts.push_back(std::move(t));
+        }
+        std::vector<std::string> words;
+        for (std::size_t i = 0; i < 5000; ++i) words.push_back(digits(rng, "", 0).append(1 + rng() % 8, 'a') + char('a' + rng() % 26) + char('a' + rng() % 26));
+        for (std::size_t i = 0; i < 50'000; ++i) site_names.push_back("site" + std::to_string(i) + ".vn");
+        for (std::size_t i = 0; i < 1 << 16; ++i) {
+            std::string t;
+            const std::size_t n = 6 + rng() % 15;
+            for (std::size_t w = 0; w < n; ++w) t += words[rng() % words.size()] + " ";
+            const bool link = rng() % 20 == 0;
+            if (link) t += "https://" + site_names[rng() % site_names.size()] + "/x";
+            own_texts.push_back(std::move(t));
+            own_domains.push_back(link ? std::vector<std::string_view>{site_names[rng() % site_names.size()]}
+                                       : std::vector<std::string_view>{});
+        }
+        for (std::size_t i = 0; i < kContacts; ++i) {
+            const bool heavy = rng() % 10 == 0;
+            caller_of.push_back(static_cast<std::uint32_t>(heavy ? kCallers + rng() % kHeavy : rng() % kCallers));
+            callee_of.push_back(static_cast<std::uint32_t>(rng() % callees.size()));
+            NumberPair pair;
+            std::copy_n(callers[caller_of.back()].data(), 11, pair.caller.data());
+            std::copy_n(callees[callee_of.back()].data(), 11, pair.callee.data());
+            numbers.push_back(pair);
+        }
+    }
+};
+
+const Traffic& traffic() {
+    static const Traffic t;
+    return t;
+}
+
+Observation call_contact(const Traffic& t, std::size_t i, Timestamp at) {
+    Observation o;
+    o.medium = Medium::call;
+    o.at = at;
+    o.caller = t.numbers[i].caller_view();
+    o.callee = t.numbers[i].callee_view();
+    o.source = t.sources[t.caller_of[i] / 4];
+    o.has_source = true;
+    return o;
+}
+
+void BM_ObserveCall(benchmark::State& state) {
+    const Traffic& t = traffic();
+    Engine engine(Capacity{});
+    const Settings settings;
+    std::size_t i = 0;
+    std::size_t findings = 0;
+    for (auto _ : state) {
+        const std::size_t k = i % kContacts;
+        const auto found = engine.observe(call_contact(t, k, kStart + static_cast<Timestamp>(i) * kGap), settings);
+        findings += found.size();
+        benchmark::DoNotOptimize(found.data());
+        ++i;
+    }
+    state.counters["bytes_per_key"] = static_cast<double>(Engine::bytes_per_key());
+    state.counters["findings_per_contact"] = static_cast<double>(findings) / static_cast<double>(i);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ObserveCall);
+
+// A call decided and ended (a Wangiri-like short ring for the heavy callers, a normal call for
+// the others): the cost of both halves together.
+void BM_ObserveAndEndCall(benchmark::State& state) {
+    const Traffic& t = traffic();
+    Engine engine(Capacity{});
+    const Settings settings;
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const std::size_t k = i % kContacts;
+        const Timestamp at = kStart + static_cast<Timestamp>(i) * kGap;
+        const Observation o = call_contact(t, k, at);
+        benchmark::DoNotOptimize(engine.observe(o, settings).data());
+        CallEnded e;
+        e.caller = o.caller;
+        e.callee = o.callee;
+        e.invite = at;
+        const bool heavy = t.caller_of[k] >= kCallers;
+        e.cancelled = heavy;
+        if (!heavy) e.answer = at + seconds(5);
+        e.end = at + (heavy ? seconds(4) : seconds(95));
+        engine.call_ended(e, settings);
+        ++i;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ObserveAndEndCall);
+
+void BM_ObserveSms(benchmark::State& state) {
+    const Traffic& t = traffic();
+    Engine engine(Capacity{});
+    const Settings settings;
+    std::size_t i = 0;
+    std::size_t findings = 0;
+    for (auto _ : state) {
+        const std::size_t k = i % kContacts;
+        Observation o;
+        o.medium = Medium::sms;
+        o.at = kStart + static_cast<Timestamp>(i) * kGap;
+        o.caller = t.numbers[k].caller_view();
+        o.callee = t.numbers[k].callee_view();
+        static const std::string_view kScamDomains[] = {"post-vn.top", "vcb-secure.com", "benh-vien.vn", "qua-tang.vn"};
+        if (t.caller_of[k] >= kCallers) {
+            o.text_folded = t.scam_texts[k % t.scam_texts.size()];
+            o.domains = {kScamDomains[k % 4]};
+        } else {
+            o.text_folded = t.own_texts[k % t.own_texts.size()];
+            o.domains = t.own_domains[k % t.own_domains.size()];
+        }
+        const auto found = engine.observe(o, settings);
+        findings += found.size();
+        benchmark::DoNotOptimize(found.data());
+        ++i;
+    }
+    state.counters["bytes_per_key"] = static_cast<double>(Engine::bytes_per_key());
+    state.counters["bytes_per_campaign"] = static_cast<double>(Engine::bytes_per_campaign());
+    state.counters["findings_per_contact"] = static_cast<double>(findings) / static_cast<double>(i);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ObserveSms);
+
+// Two threads deciding calls on one shared engine (the sharded tables' contention).
+void BM_ObserveCallShared(benchmark::State& state) {
+    static Engine engine(Capacity{});
+    const Traffic& t = traffic();
+    const Settings settings;
+    std::size_t i = static_cast<std::size_t>(state.thread_index()) * (kContacts / 2);
+    for (auto _ : state) {
+        const std::size_t k = i % kContacts;
+        benchmark::DoNotOptimize(
+            engine.observe(call_contact(t, k, kStart + static_cast<Timestamp>(i % kContacts) * kGap), settings).data());
+        ++i;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ObserveCallShared)->Threads(1)->Threads(2)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();

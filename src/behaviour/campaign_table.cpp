@@ -1,0 +1,143 @@
+#include "behaviour/campaign_table.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace scamgate::behaviour {
+namespace {
+
+constexpr std::size_t kProbe = 8;
+
+std::uint64_t mix(std::uint64_t x) {  // splitmix64's finaliser
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+std::size_t scaled(std::uint64_t hash, std::size_t n) {  // uniform in [0, n) without a modulo
+    return static_cast<std::size_t>(((hash >> 32) * n) >> 32);
+}
+
+std::uint64_t band_value(std::size_t band, std::uint64_t fingerprint) { return (fingerprint >> (16 * band)) & 0xffffu; }
+
+}  // namespace
+
+CampaignTable::CampaignTable(std::size_t capacity)
+    : slots_(std::max<std::size_t>(capacity, 1)),
+      fingerprints_(slots_.size(), 0),
+      last_active_(slots_.size(), 0),
+      used_(slots_.size(), 0) {
+    Bucket empty;
+    empty.fill(kNoSlot);
+    for (auto& band : bands_) band.assign(slots_.size(), empty);
+}
+
+std::size_t CampaignTable::bytes_per_campaign() {
+    return sizeof(Slot) + sizeof(std::uint64_t) + sizeof(Timestamp) + sizeof(std::uint8_t) + kBands * sizeof(Bucket);
+}
+std::size_t CampaignTable::bytes() const { return slots_.size() * bytes_per_campaign(); }
+
+std::size_t CampaignTable::bucket_index(std::size_t band, std::uint64_t fingerprint) const {
+    return scaled(mix(band_value(band, fingerprint) | (std::uint64_t{band} << 16)), bands_[band].size());
+}
+CampaignTable::Bucket& CampaignTable::bucket(std::size_t band, std::uint64_t fingerprint) {
+    return bands_[band][bucket_index(band, fingerprint)];
+}
+const CampaignTable::Bucket& CampaignTable::bucket(std::size_t band, std::uint64_t fingerprint) const {
+    return bands_[band][bucket_index(band, fingerprint)];
+}
+
+bool CampaignTable::holds_band(std::uint32_t slot, std::size_t band, std::uint64_t fingerprint) const {
+    return slot != kNoSlot && used_[slot] != 0 &&
+           band_value(band, fingerprints_[slot]) == band_value(band, fingerprint);
+}
+
+// The stored campaign nearest to `fingerprint` within max_distance bits, if any.
+std::optional<std::uint32_t> CampaignTable::nearest(std::uint64_t fingerprint, unsigned max_distance) const {
+    std::optional<std::uint32_t> best;
+    int best_distance = static_cast<int>(max_distance) + 1;
+    for (std::size_t band = 0; band < kBands; ++band) {
+        for (const std::uint32_t slot : bucket(band, fingerprint)) {
+            if (!holds_band(slot, band, fingerprint)) continue;  // empty way or displaced campaign
+            const int distance = std::popcount(fingerprints_[slot] ^ fingerprint);
+            if (distance < best_distance) {
+                best = slot;
+                best_distance = distance;
+                if (distance == 0) return best;
+            }
+        }
+    }
+    return best;
+}
+
+// A slot for a new campaign: the first free one of its probe, else the least recently active.
+std::uint32_t CampaignTable::claim(std::uint64_t fingerprint, Timestamp now) {
+    const std::size_t n = slots_.size();
+    std::size_t i = scaled(mix(fingerprint), n);
+    std::size_t chosen = i;
+    bool found_free = false;
+    for (std::size_t step = 0; step < std::min(kProbe, n); ++step, i = (i + 1 == n ? 0 : i + 1)) {
+        if (used_[i] == 0) {
+            chosen = i;
+            found_free = true;
+            break;
+        }
+        if (last_active_[i] < last_active_[chosen]) chosen = i;
+    }
+    (found_free ? occupied_ : evictions_).fetch_add(1, std::memory_order_relaxed);
+    slots_[chosen] = Slot{};
+    fingerprints_[chosen] = fingerprint;
+    last_active_[chosen] = now;
+    used_[chosen] = 1;
+    return static_cast<std::uint32_t>(chosen);
+}
+
+// Enters a new campaign in its 4 band buckets, displacing in each an empty way, else a way that
+// no longer holds that band value, else the least recently active campaign.
+void CampaignTable::index(std::uint32_t slot, std::uint64_t fingerprint) {
+    for (std::size_t band = 0; band < kBands; ++band) {
+        Bucket& ways = bucket(band, fingerprint);
+        std::uint32_t* target = nullptr;
+        for (auto& way : ways) {
+            if (!holds_band(way, band, fingerprint) || way == slot) {
+                target = &way;
+                break;
+            }
+            if (target == nullptr || last_active_[way] < last_active_[*target]) target = &way;
+        }
+        *target = slot;
+    }
+}
+
+CampaignState CampaignTable::observe(std::uint64_t fingerprint, std::uint64_t sender,
+                                     std::optional<std::uint64_t> recipient, Timestamp now,
+                                     const Settings::SmsCampaign& settings) {
+    const unsigned max_distance = std::min(settings.max_distance, kMaxDistance);
+    std::lock_guard lock(mutex_);
+    std::uint32_t id = 0;
+    if (const auto near = nearest(fingerprint, max_distance)) {
+        id = *near;
+    } else {
+        id = claim(fingerprint, now);
+        index(id, fingerprint);
+    }
+    Slot& campaign = slots_[id];
+    last_active_[id] = std::max(last_active_[id], now);
+    campaign.senders.add(now, settings.window, sender);
+    if (recipient) campaign.recipients.add(now, settings.window, *recipient);
+
+    CampaignState state;
+    state.fingerprint = fingerprints_[id];
+    state.senders = campaign.senders.estimate(now, settings.window);
+    state.recipients = campaign.recipients.estimate(now, settings.window);
+    state.over_threshold = (settings.min_senders > 0 && state.senders >= settings.min_senders) ||
+                           (settings.min_recipients > 0 && state.recipients >= settings.min_recipients);
+    if (state.over_threshold) campaign.over_threshold_at = now;
+    state.recognised = state.over_threshold || (campaign.over_threshold_at != kNever &&
+                                                now - campaign.over_threshold_at < usable_window(settings.window));
+    return state;
+}
+
+}  // namespace scamgate::behaviour

@@ -1,0 +1,150 @@
+#include "behaviour/fingerprint.h"
+
+#include <xxhash.h>
+
+#include <array>
+
+#include "behaviour/behaviour.h"
+
+namespace scamgate::behaviour {
+namespace {
+
+bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
+bool is_letter(unsigned char c) { return is_ascii_letter(c) || c >= 0x80; }
+bool is_word_byte(unsigned char c) { return is_letter(c) || is_digit(c); }
+
+unsigned char at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
+
+enum class WordKind : std::uint8_t { plain, url, email };
+
+// One pass over a white-space separated word: a URL holds "://" or "www.", or a '.' between a
+// letter or digit and two ASCII letters; an e-mail address an '@' between letters or digits (and
+// wins over a URL: "help@bank.vn" holds a host too).
+WordKind classify(std::string_view word) {
+    bool url = false;
+    const std::size_t n = word.size();
+    for (std::size_t i = 0; i < n; ++i) {
+        const char c = word[i];
+        if (c == '@') {
+            if (i > 0 && i + 1 < n && is_word_byte(at(word, i - 1)) && is_word_byte(at(word, i + 1))) {
+                return WordKind::email;
+            }
+        } else if (c == ':') {
+            url |= word.substr(i).starts_with("://");
+        } else if (c == '.') {
+            url |= i > 0 && i + 2 < n && is_word_byte(at(word, i - 1)) && is_ascii_letter(at(word, i + 1)) &&
+                   is_ascii_letter(at(word, i + 2));
+            url |= i >= 3 && word.substr(i - 3, 3) == "www";
+        }
+    }
+    return url ? WordKind::url : WordKind::plain;
+}
+
+void push_masked(std::vector<std::string_view>& tokens, std::string_view token) {
+    if (token == kNumberToken && !tokens.empty() && tokens.back() == kNumberToken) return;
+    tokens.push_back(token);
+}
+
+void split_word(std::vector<std::string_view>& tokens, std::string_view word) {
+    std::size_t i = 0;
+    while (i < word.size()) {
+        while (i < word.size() && !is_word_byte(at(word, i))) ++i;
+        const std::size_t begin = i;
+        bool has_digit = false;
+        while (i < word.size() && is_word_byte(at(word, i))) has_digit |= is_digit(at(word, i++));
+        if (i > begin) push_masked(tokens, has_digit ? kNumberToken : word.substr(begin, i - begin));
+    }
+}
+
+}  // namespace
+
+std::vector<std::string_view> campaign_tokens(std::string_view folded) {
+    std::vector<std::string_view> tokens;
+    std::size_t i = 0;
+    while (i < folded.size()) {
+        while (i < folded.size() && is_space(at(folded, i))) ++i;
+        const std::size_t begin = i;
+        while (i < folded.size() && !is_space(at(folded, i))) ++i;
+        if (i == begin) break;
+        const std::string_view word = folded.substr(begin, i - begin);
+        switch (classify(word)) {
+            case WordKind::email: push_masked(tokens, kEmailToken); break;
+            case WordKind::url: push_masked(tokens, kUrlToken); break;
+            case WordKind::plain: split_word(tokens, word); break;
+        }
+    }
+    return tokens;
+}
+
+namespace {
+
+// kSpread[b] holds the 8 bits of byte b, one per byte lane: adding it to a lane counter adds 1 to
+// the count of each set bit. Eight additions per hash instead of 64.
+constexpr std::array<std::uint64_t, 256> make_spread() {
+    std::array<std::uint64_t, 256> t{};
+    for (std::size_t b = 0; b < 256; ++b) {
+        for (std::size_t bit = 0; bit < 8; ++bit) {
+            if ((b >> bit) & 1u) t[b] |= std::uint64_t{1} << (8 * bit);
+        }
+    }
+    return t;
+}
+constexpr std::array<std::uint64_t, 256> kSpread = make_spread();
+
+// Per-bit counts of set bits over many 64-bit hashes. Lane counters are 8 bits wide, so they are
+// emptied into the 32-bit totals every 255 hashes.
+class BitVotes {
+public:
+    void add(std::uint64_t h) {
+        for (std::size_t byte = 0; byte < 8; ++byte) lanes_[byte] += kSpread[(h >> (8 * byte)) & 0xffu];
+        if (++pending_ == 255) flush();
+        ++total_;
+    }
+    // Bit j set when more than half of the hashes had bit j set.
+    std::uint64_t majority() {
+        flush();
+        std::uint64_t out = 0;
+        for (std::size_t bit = 0; bit < 64; ++bit) {
+            if (2 * ones_[bit] > total_) out |= std::uint64_t{1} << bit;
+        }
+        return out;
+    }
+
+private:
+    void flush() {
+        for (std::size_t byte = 0; byte < 8; ++byte) {
+            for (std::size_t bit = 0; bit < 8; ++bit) ones_[8 * byte + bit] += (lanes_[byte] >> (8 * bit)) & 0xffu;
+            lanes_[byte] = 0;
+        }
+        pending_ = 0;
+    }
+    std::array<std::uint64_t, 8> lanes_{};
+    std::array<std::uint32_t, 64> ones_{};
+    std::uint32_t pending_ = 0;
+    std::uint32_t total_ = 0;
+};
+
+}  // namespace
+
+std::uint64_t simhash_of_tokens(const std::vector<std::string_view>& tokens) {
+    BitVotes votes;
+    if (tokens.size() == 1) votes.add(XXH3_64bits(tokens[0].data(), tokens[0].size()));
+    std::uint64_t previous = tokens.empty() ? 0 : XXH3_64bits(tokens[0].data(), tokens[0].size());
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        // The shingle (a, b) is b hashed with the hash of a as the seed: one XXH3 pass per
+        // shingle, no concatenation.
+        votes.add(XXH3_64bits_withSeed(tokens[i].data(), tokens[i].size(), previous));
+        previous = XXH3_64bits(tokens[i].data(), tokens[i].size());
+    }
+    return votes.majority();
+}
+
+std::optional<std::uint64_t> campaign_fingerprint(std::string_view folded_text, std::uint32_t min_tokens) {
+    const auto tokens = campaign_tokens(folded_text);
+    if (tokens.empty() || tokens.size() < min_tokens) return std::nullopt;
+    return simhash_of_tokens(tokens);
+}
+
+}  // namespace scamgate::behaviour
