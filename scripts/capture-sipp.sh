@@ -4,6 +4,7 @@
 #
 # Usage: scripts/capture-sipp.sh [OUTDIR [CAPTURE...]]   (default: <repo>/pcaps, all captures; needs root)
 #   CAPTURE: domestic-udp intl-trunk tcp failures ipv6 identity service-numbers sctp
+#            wangiri simbox sequential register-flood call-centre   (behaviour captures, below)
 #
 # SIP over SCTP (sipp -t s1) needs a kernel with SCTP. When the running kernel has none (no
 # CONFIG_IP_SCTP, no sctp module), the sctp capture runs the same namespaces inside a User-mode
@@ -23,11 +24,20 @@
 # captures on gw-intl or gw-dom (Ethernet, libpcap format, filter "port 5060").
 # Every run is bounded: fixed call counts (-m), fixed rate, one call at a time (-l 1),
 # SIPp -timeout, coreutils timeout around every process, dumpcap -a duration.
+#
+# Behaviour captures (pcaps/sipp-behaviour-*.pcap; docs/behaviour-captures.md says what each one
+# must and must not trigger): patterns that only show over many calls, so they run longer (up to
+# ~2.5 min), each still bounded by its own RUN_SECONDS, call count and dumpcap duration:
+#   wangiri        15 one-ring calls from one foreign number, cancelled after 2 s of ringing
+#   simbox         30 calls from one SIM: 8 short answered calls, 22 busy/unavailable/unanswered
+#   sequential     16 calls to +84912345600..615 in order, rejected 404/486
+#   register-flood 400 REGISTERs in ~3 s from a scanner (203.0.113.66), 401 each, then 3 INVITEs
+#   call-centre    clean: 30 answered calls of 30-60 s from one bank number, up to 18 at once
 set -euo pipefail
 
 readonly REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly SCEN="$REPO/tests/sipp"
-readonly ALL_CAPTURES="domestic-udp intl-trunk tcp failures ipv6 identity service-numbers sctp"
+readonly ALL_CAPTURES="domestic-udp intl-trunk tcp failures ipv6 identity service-numbers sctp wangiri simbox sequential register-flood call-centre"
 
 # Inside the User-mode Linux guest (PID 1, started by capture_sctp_in_uml below): the kernel
 # passes SCAMGATE_UML_OUTDIR in the environment. Mount what a booted system would have, load SCTP.
@@ -67,8 +77,14 @@ readonly NS_GW=sgcap-gw NS_INTL=sgcap-intl NS_DOM=sgcap-dom
 readonly GW_INTL4=203.0.113.1 INTL4=203.0.113.10
 readonly GW_DOM4=198.51.100.1 DOM4=198.51.100.20
 readonly GW_INTL6=2001:db8:113::1 INTL6=2001:db8:113::10
+readonly SCANNER4=203.0.113.66   # a SIP scanner on the international side (register-flood), not the carrier
 readonly UA_INTL="IntlCarrier-SBC/4.2 (sipp)" UA_DOM="VN-PBX/2.1 (sipp)"
 readonly RUN_TIMEOUT=40   # seconds, hard bound for any single SIPp or dumpcap process
+# The behaviour captures set these per run (VAR=value run_calls ...): the hard bound of one SIPp
+# pair, the UAC's call rate (calls per UAC_RATE_PERIOD ms) and limit of simultaneous calls, the
+# Call-ID template (%u: SIPp's call number), and the bound of one dumpcap.
+RUN_SECONDS=$RUN_TIMEOUT UAC_RATE=2 UAC_RATE_PERIOD=1000 UAC_LIMIT=1 CID=""
+CAPTURE_SECONDS=$((RUN_TIMEOUT * 3))
 
 die() { echo "capture-sipp: $*" >&2; exit 1; }
 log() { echo "capture-sipp: $*" >&2; }
@@ -155,6 +171,7 @@ setup_netns() {
   in_ns "$NS_GW" ip addr add "$GW_DOM4/24" dev gw-dom
   in_ns "$NS_INTL" ip addr add "$INTL4/24" dev intl0
   in_ns "$NS_INTL" ip -6 addr add "$INTL6/64" dev intl0 nodad
+  in_ns "$NS_INTL" ip addr add "$SCANNER4/24" dev intl0
   in_ns "$NS_DOM" ip addr add "$DOM4/24" dev dom0
   disable_offload "$NS_GW" gw-intl; disable_offload "$NS_INTL" intl0
   disable_offload "$NS_GW" gw-dom;  disable_offload "$NS_DOM" dom0
@@ -173,8 +190,8 @@ capture_start() { # ifname outfile
   rm -f "$2"
   # started directly (not through a function) so that $! is the process that receives SIGINT:
   # ip netns exec execs timeout, which forwards SIGINT to dumpcap.
-  ip netns exec "$NS_GW" timeout "$((RUN_TIMEOUT * 4))" dumpcap -q -P -i "$1" -f "port 5060" \
-    -a duration:$((RUN_TIMEOUT * 3)) -w "$2" 2>"$err" &
+  ip netns exec "$NS_GW" timeout "$((CAPTURE_SECONDS + RUN_TIMEOUT))" dumpcap -q -P -i "$1" -f "port 5060" \
+    -a duration:"$CAPTURE_SECONDS" -w "$2" 2>"$err" &
   CAP_PID=$!
   wait_for 50 grep -q "Capturing on" "$err" || die "dumpcap did not start: $(cat "$err")"
 }
@@ -193,25 +210,27 @@ uas_listening() { # proto(u|t|S) ip
 
 # run_calls NAME PEER_NS LOCAL_IP GW_IP TRANSPORT UAS_XML UAC_XML CSV CALLS UA [extra UAS args...]
 # Runs one SIPp UAS in the gateway and one SIPp UAC in the peer namespace until CALLS calls
-# have completed. Call-IDs are deterministic: sipp-NAME-<n>@LOCAL_IP.
+# have completed. Call-IDs are deterministic: sipp-NAME-<n>@LOCAL_IP (or $CID when set).
+# CSV is a file in tests/sipp, or an absolute path.
 run_calls() {
   local name=$1 ns=$2 lip=$3 gip=$4 tr=$5 uas=$6 uac=$7 csv=$8 calls=$9 ua=${10}
   shift 10
   local proto=t; [ "$tr" = u1 ] && proto=u; [ "$tr" = s1 ] && proto=S
   local remote=$gip; [[ $gip == *:* ]] && remote="[$gip]"
-  local csv_args=(); [ -n "$csv" ] && csv_args=(-inf "$SCEN/$csv")
+  local csv_args=(); [ -n "$csv" ] && { [[ $csv == /* ]] || csv=$SCEN/$csv; csv_args=(-inf "$csv"); }
   local dom=$lip; [[ $lip == *:* ]] && dom="[$lip]"
+  local cid=${CID:-sipp-$name-%u@$lip}
 
-  ( cd "$WORK" && in_ns "$NS_GW" timeout "$RUN_TIMEOUT" sipp -sf "$SCEN/$uas" -i "$gip" -p 5060 \
-      -t "$tr" -m "$calls" -mp 20000 -nostdin -timeout "$((RUN_TIMEOUT - 5))s" \
+  ( cd "$WORK" && in_ns "$NS_GW" timeout "$RUN_SECONDS" sipp -sf "$SCEN/$uas" -i "$gip" -p 5060 \
+      -t "$tr" -m "$calls" -mp 20000 -nostdin -timeout "$((RUN_SECONDS - 5))s" \
       -trace_err -error_file "$WORK/$name-uas.err" "$@" >"$WORK/$name-uas.log" 2>&1 ) &
   local uas_pid=$!
   wait_for 50 uas_listening "$proto" "$gip" || die "$name: UAS not listening"
 
-  ( cd "$WORK" && in_ns "$ns" timeout "$RUN_TIMEOUT" sipp "$remote:5060" -sf "$SCEN/$uac" "${csv_args[@]}" \
-      -i "$lip" -p 5060 -t "$tr" -m "$calls" -r 2 -l 1 -mp 16000 -nostdin \
-      -cid_str "sipp-$name-%u@$lip" -key ua "$ua" -key dom "$dom" \
-      -timeout "$((RUN_TIMEOUT - 5))s" -timeout_error \
+  ( cd "$WORK" && in_ns "$ns" timeout "$RUN_SECONDS" sipp "$remote:5060" -sf "$SCEN/$uac" "${csv_args[@]}" \
+      -i "$lip" -p 5060 -t "$tr" -m "$calls" -r "$UAC_RATE" -rp "$UAC_RATE_PERIOD" -l "$UAC_LIMIT" -mp 16000 -nostdin \
+      -cid_str "$cid" -key ua "$ua" -key dom "$dom" \
+      -timeout "$((RUN_SECONDS - 5))s" -timeout_error \
       -trace_err -error_file "$WORK/$name-uac.err" >"$WORK/$name-uac.log" 2>&1 ) \
     || die "$name: UAC failed (see $WORK/$name-uac.log, $WORK/$name-uac.err)"
   wait "$uas_pid" || die "$name: UAS failed (see $WORK/$name-uas.log)"
@@ -306,6 +325,86 @@ capture_sctp() {
   capture_stop "$f"; summarise "$f"
 }
 
+# ---- behaviour captures (docs/behaviour-captures.md) -----------------------------------------
+
+# run_each NAME PEER_NS LOCAL_IP GW_IP UA CSV -- one SIPp UAS/UAC pair per row of tests/sipp/CSV
+# (caller;callee;display;ms;outcome), one call each, in order: the gateway's answer differs from
+# call to call (SIPp checks a response code when it loads a scenario, so a UAS cannot take it from
+# its injection file). Call-IDs: sipp-NAME-<row, two digits>@LOCAL_IP.
+#   outcome answer: answered, BYE after ms of talk     cancel: 180, caller CANCELs after ms of ringing
+#           404 / 480 / 486: rejected at once (Not Found / Temporarily Unavailable / Busy Here)
+run_each() {
+  local name=$1 ns=$2 lip=$3 gip=$4 ua=$5 csv=$SCEN/$6 n=0 row outcome uas uac one
+  while IFS= read -r row; do
+    case "$row" in SEQUENTIAL|'#'*|'') continue ;; esac
+    n=$((n + 1))
+    outcome=${row##*;}
+    case "$outcome" in
+      answer) uas=uas-answer.xml uac=uac-answered.xml ;;
+      cancel) uas=uas-cancel.xml uac=uac-ring-cancel.xml ;;
+      404) uas=uas-notfound.xml uac=uac-rejected.xml ;;
+      480) uas=uas-unavailable.xml uac=uac-rejected.xml ;;
+      486) uas=uas-busy.xml uac=uac-rejected.xml ;;
+      *) die "$name: row $n of $6: unknown outcome '$outcome'" ;;
+    esac
+    one=$(printf '%s/%s-%02d.csv' "$WORK" "$name" "$n")
+    printf 'SEQUENTIAL\n%s\n' "$row" >"$one"
+    CID=$(printf 'sipp-%s-%02d@%s' "$name" "$n" "$lip") \
+      run_calls "$(printf '%s-%02d' "$name" "$n")" "$ns" "$lip" "$gip" u1 "$uas" "$uac" "$one" 1 "$ua" </dev/null
+  done <"$csv"
+  log "$name: $n calls from $6 done"
+}
+
+# Wangiri: one foreign number rings 15 distinct mobiles for 2 s each, then cancels (487).
+capture_wangiri() {
+  local f="$OUTDIR/sipp-behaviour-wangiri.pcap"
+  capture_start gw-intl "$f"
+  RUN_SECONDS=90 run_calls wangiri "$NS_INTL" "$INTL4" "$GW_INTL4" u1 uas-cancel.xml uac-ring-cancel.xml \
+    wangiri-calls.csv 15 "$UA_INTL"
+  capture_stop "$f"; summarise "$f"
+}
+
+# SIM-box: one SIM, 30 distinct callees, 8 short answered calls, the rest busy/unavailable/unanswered.
+capture_simbox() {
+  local f="$OUTDIR/sipp-behaviour-simbox.pcap"
+  CAPTURE_SECONDS=240 capture_start gw-dom "$f"
+  run_each simbox "$NS_DOM" "$DOM4" "$GW_DOM4" "$UA_DOM" simbox-calls.csv
+  capture_stop "$f"; summarise "$f"
+}
+
+# Range scanning: +84912345600 ... 615 in order, each rejected 404 or 486.
+capture_sequential() {
+  local f="$OUTDIR/sipp-behaviour-sequential.pcap"
+  capture_start gw-dom "$f"
+  run_each sequential "$NS_DOM" "$DOM4" "$GW_DOM4" "$UA_DOM" sequential-calls.csv
+  capture_stop "$f"; summarise "$f"
+}
+
+# A SIP scanner: 400 REGISTERs at 150/s (extensions 1..400, each challenged 401), then 3 INVITEs
+# (toll fraud attempts, 403) from the same address.
+capture_register_flood() {
+  local f="$OUTDIR/sipp-behaviour-register-flood.pcap" ua="friendly-scanner"
+  capture_start gw-intl "$f"
+  UAC_RATE=150 UAC_LIMIT=50 CID="sipp-regflood-%u@$SCANNER4" \
+    run_calls regflood "$NS_INTL" "$SCANNER4" "$GW_INTL4" u1 uas-register-401.xml uac-register-scan.xml "" 400 "$ua"
+  CID="sipp-regflood-invite-%u@$SCANNER4" \
+    run_calls regflood-invite "$NS_INTL" "$SCANNER4" "$GW_INTL4" u1 uas-forbidden.xml uac-rejected.xml \
+    regflood-invites.csv 3 "$ua"
+  capture_stop "$f"; summarise "$f"
+}
+
+# Clean: a bank's call centre, one number, 30 customers, every call answered and 30-60 s long.
+# One new call every 2.2 s (at most 28 INVITEs in any 60 s, under behaviour.call_rate's 30) and
+# at most 18 at once (under behaviour.concurrent_calls' 20).
+capture_call_centre() {
+  local f="$OUTDIR/sipp-behaviour-call-centre.pcap"
+  CAPTURE_SECONDS=240 capture_start gw-dom "$f"
+  RUN_SECONDS=200 UAC_RATE=1 UAC_RATE_PERIOD=2200 UAC_LIMIT=18 \
+    run_calls callcentre "$NS_DOM" "$DOM4" "$GW_DOM4" u1 uas-answer.xml uac-answered.xml \
+    callcentre-calls.csv 30 "$UA_DOM"
+  capture_stop "$f"; summarise "$f"
+}
+
 kernel_has_sctp() {
   modprobe sctp 2>/dev/null || true
   grep -q '^SCTP ' /proc/net/protocols
@@ -351,6 +450,11 @@ main() {
   wants ipv6 && capture_ipv6
   wants identity && capture_identity
   wants service-numbers && capture_service_numbers
+  wants wangiri && capture_wangiri
+  wants simbox && capture_simbox
+  wants sequential && capture_sequential
+  wants register-flood && capture_register_flood
+  wants call-centre && capture_call_centre
   if wants sctp; then
     if kernel_has_sctp; then capture_sctp; else delete_netns; capture_sctp_in_uml; fi
   fi

@@ -5,7 +5,9 @@
 # interface, all in two private network namespaces this script creates and deletes itself.
 #
 # Usage: scripts/capture-smpp.sh [OUTDIR [RUN...]]   (default: <repo>/pcaps, every run; needs root)
-#        RUN is one of: gsm7 ucs2 multipart sar ipv6
+#        RUN is one of: gsm7 ucs2 multipart sar ipv6 campaign otp
+#        (campaign, otp: behaviour captures pcaps/kannel-smpp-behaviour-*.pcap, texts from
+#        tests/kannel/behaviour-*.tsv; docs/behaviour-captures.md says what each must trigger)
 #
 # Exit status: 0 done; 1 a run failed (logs are kept and named); 2 bad arguments; 77 not root,
 # or a tool is missing and could not be installed.
@@ -34,9 +36,10 @@ readonly REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 readonly KDIR="$REPO/tests/kannel"
 OUTDIR=${1:-$REPO/pcaps}
 [ "$#" -gt 0 ] && shift
-RUNS=("$@"); [ "${#RUNS[@]}" -gt 0 ] || RUNS=(gsm7 ucs2 multipart sar ipv6)
+RUNS=("$@"); [ "${#RUNS[@]}" -gt 0 ] || RUNS=(gsm7 ucs2 multipart sar ipv6 campaign otp)
 for r in "${RUNS[@]}"; do
-  case "$r" in gsm7|ucs2|multipart|sar|ipv6) ;; *) echo "capture-smpp: unknown run $r (gsm7 ucs2 multipart sar ipv6)" >&2; exit 2 ;; esac
+  case "$r" in gsm7|ucs2|multipart|sar|ipv6|campaign|otp) ;;
+    *) echo "capture-smpp: unknown run $r (gsm7 ucs2 multipart sar ipv6 campaign otp)" >&2; exit 2 ;; esac
 done
 
 readonly NS_ESME=sgsmpp-esme NS_SMSC=sgsmpp-smsc
@@ -93,6 +96,7 @@ readonly OUTDIR
 WORK=""
 CAP_PID="" SMSC_PID="" BB_PID="" SB_PID="" RELAY_PID="" CTL=""
 CONF_EXTRA=()   # for the next run_start: render_conf.py EXTRA arguments
+SMSC_EXTRA=()   # for the next run_start: more test_smsc.py arguments (e.g. --esme-system-id)
 
 delete_netns() {
   ip netns del "$NS_ESME" 2>/dev/null || true
@@ -201,8 +205,9 @@ run_start() {
 
   ip netns exec "$NS_SMSC" timeout "$RUN_TIMEOUT" python3 "$KDIR/test_smsc.py" --listen "$listen" \
     --port "$PORT" --control "$CTL" --log "$RUN/smsc.jsonl" --max-seconds "$((RUN_TIMEOUT - 5))" \
-    2>"$RUN/smsc.stderr" &
+    "${SMSC_EXTRA[@]}" 2>"$RUN/smsc.stderr" &
   SMSC_PID=$!
+  SMSC_EXTRA=()
   wait_for 100 test -S "$CTL" || die "$NAME: test SMSC did not start: $(cat "$RUN/smsc.stderr")"
 
   if [ -n "$relay6" ]; then
@@ -381,6 +386,37 @@ capture_sar() {
   mt Vietcombank +84912345678 0 1 0 "$TXT_LONG_GSM7"
   mt +84977111222 0903222333 2 1 3 "$TXT_LONG_UCS2"
   run_end "$OUTDIR/kannel-smpp-sar-payload.pcap"
+}
+
+# ---- behaviour captures (docs/behaviour-captures.md) ------------------------------------------
+
+# mt_file FILE -- one mt per line of tests/kannel/FILE (from TAB to TAB coding TAB parts TAB text),
+# in order, no receipts.
+mt_file() {
+  local from to coding parts text n=0
+  while IFS=$'\t' read -r from to coding parts text; do
+    case "$from" in '#'*|'') continue ;; esac
+    mt "$from" "$to" "$coding" "$parts" 0 "$text" </dev/null
+    n=$((n + 1))
+  done <"$KDIR/$1"
+  log "$NAME: $n messages from $1"
+}
+
+# An SMS scam campaign: one template from 15 numeric senders to 1-3 recipients each (28 SMS).
+capture_campaign() {
+  run_start behaviour-campaign "$SMSC4" "$SMSC4" transceiver
+  mt_file behaviour-campaign.tsv
+  run_end "$OUTDIR/kannel-smpp-behaviour-campaign.pcap"
+}
+
+# Clean: a bank's OTP sender. Kannel binds as esme-vcb, the account config/lists/brands.txt
+# registers the sender name VCB to, and sends 40 codes to 40 distinct recipients.
+capture_otp() {
+  CONF_EXTRA=('smsc-username = "esme-vcb"')
+  SMSC_EXTRA=(--esme-system-id esme-vcb)
+  run_start behaviour-otp "$SMSC4" "$SMSC4" transceiver
+  mt_file behaviour-otp.tsv
+  run_end "$OUTDIR/kannel-smpp-behaviour-otp.pcap"
 }
 
 main() {
