@@ -100,11 +100,7 @@ policy::Detection load_detection(const AppConfig& config, const std::vector<dete
     settings.trunks.insert(settings.trunks.begin(), extra_trunks.begin(), extra_trunks.end());
     try {
         auto detector = detect::Detector::load(settings, [&](const std::string& warning) { log.warn("{}", warning); });
-        // Policy rules and check_scores may name the checks and the behaviour findings.
-        std::vector<std::string> known_checks = detect::check_names();
-        const auto& findings = behaviour::finding_names();
-        known_checks.insert(known_checks.end(), findings.begin(), findings.end());
-        auto policy = policy::load_policy(config.resolved_policy_path(), known_checks);
+        auto policy = policy::load_policy(config.resolved_policy_path(), policy::known_check_names());
         return policy::Detection{std::move(detector), std::move(policy), config.behaviour};
     } catch (const detect::DetectError& e) {
         throw ConfigError(e.what());

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "behaviour/behaviour.h"
 #include "detect/detector.h"
 
 namespace scamgate::policy {
@@ -372,6 +373,13 @@ Policy load_policy(const std::string& path, const std::vector<std::string>& know
         }
     }
     return policy;
+}
+
+std::vector<std::string> known_check_names() {
+    std::vector<std::string> names = detect::check_names();
+    const auto& findings = behaviour::finding_names();
+    names.insert(names.end(), findings.begin(), findings.end());
+    return names;
 }
 
 void decide(const Policy& policy, const record::Contact& contact, record::Verdict& verdict) {

@@ -75,6 +75,10 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Every name a rule's `checks` and `check_scores` may use: the detector's checks, then the
+// behaviour findings.
+std::vector<std::string> known_check_names();
+
 // Throws PolicyError "FILE:LINE: what is wrong; what to do". `known_checks` validates check names.
 Policy load_policy(const std::string& path, const std::vector<std::string>& known_checks);
 

@@ -31,11 +31,6 @@ const detect::Detector& detector() {
     return d;
 }
 
-std::vector<std::string> known_checks() {
-    auto names = detect::check_names();
-    for (const auto& name : behaviour::finding_names()) names.push_back(name);
-    return names;
-}
 
 Policy wangiri_policy() {
     const test_support::TempFile file("policy", ".yaml");
@@ -46,7 +41,7 @@ rules:
     when: {kind: call, checks: [behaviour.wangiri]}
     then: {action: reject, sip_status: 603, sip_reason: Decline}
 )"),
-                       known_checks());
+                       known_check_names());
 }
 
 struct Collect final : record::ContactSink {
@@ -118,7 +113,7 @@ TEST_CASE("the eleventh Wangiri call is refused at its INVITE, on the state its 
     }
     REQUIRE(out.contacts.size() == 11);
     CHECK(out.contacts.back().verdict->rule == "reject-wangiri");
-    CHECK(stat(engine, "behaviour.findings.behaviour.wangiri") == 1);
+    CHECK(stat(engine, "behaviour.findings.wangiri") == 1);
 }
 
 TEST_CASE("concurrent calls: counted open at the decision, closed once by the record, whatever the reload did") {

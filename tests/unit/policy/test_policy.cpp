@@ -18,7 +18,7 @@ const std::string kSource = SCAMGATE_SOURCE_DIR;
 // Loads `yaml` from a file of this case's own (cases run in parallel), removed once loaded.
 Policy policy_from(const std::string& yaml) {
     const test_support::TempFile file("policy", ".yaml");
-    return load_policy(file.write(yaml), detect::check_names());
+    return load_policy(file.write(yaml), known_check_names());
 }
 
 record::Contact sms_contact(std::string command = "submit_sm") {
@@ -176,7 +176,7 @@ rules:
 }
 
 TEST_CASE("the shipped policy loads") {
-    const auto p = load_policy(kSource + "/config/policy.yaml", detect::check_names());
+    const auto p = load_policy(kSource + "/config/policy.yaml", known_check_names());
     CHECK(p.mode == Mode::monitor);
     CHECK(p.rules.size() >= 10);
     CHECK(p.rules[1].name == "drop-domestic-cli-from-international");
@@ -193,7 +193,7 @@ TEST_CASE("bad policies are refused with file:line and the exact message") {
         const auto message = line.substr(tab + 1);
         std::string got;
         try {
-            (void)load_policy(dir + file, detect::check_names());
+            (void)load_policy(dir + file, known_check_names());
         } catch (const PolicyError& e) {
             got = e.what();
         }
