@@ -101,6 +101,25 @@ bool Client::enqueue(Command command) {
     return true;
 }
 
+Command Client::spare() {
+    const std::lock_guard hold(mutex_);
+    if (spares_.empty()) return {};
+    Command command = std::move(spares_.back());
+    spares_.pop_back();
+    return command;
+}
+
+void Client::recycle(std::vector<Command>& sent) {
+    {
+        const std::lock_guard hold(mutex_);
+        for (auto& command : sent) {
+            if (spares_.size() >= kMaxSpares) break;
+            spares_.push_back(std::move(command));
+        }
+    }
+    sent.clear();
+}
+
 void Client::close() {
     {
         const std::lock_guard hold(mutex_);
@@ -228,6 +247,12 @@ std::deque<Command> Client::take_queued() {
     thread_waiting_ = true;
     wake_.wait(hold, [&] { return !queue_.empty() || closing_; });
     thread_waiting_ = false;
+    // Something arrived: let more gather for `linger` (producers do not notify meanwhile), so a
+    // steady trickle goes out as pipelines rather than one round trip, and a few syscalls and
+    // context switches on both sides, per command. close() cuts the wait short.
+    if (!closing_ && queue_.size() < options_.max_pipeline && options_.linger.count() > 0) {
+        wake_.wait_for(hold, options_.linger, [&] { return closing_; });
+    }
     std::deque<Command> batch;
     if (closing_ && Clock::now() >= flush_deadline_) return batch;  // run() drops what is left
     batch.swap(queue_);
@@ -250,6 +275,7 @@ void Client::send(std::deque<Command>& batch) {
             batch.pop_front();
         }
         send_chunk(chunk);
+        recycle(chunk);
     }
 }
 

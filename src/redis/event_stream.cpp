@@ -14,27 +14,38 @@ ClientOptions options_for(const EventStreamSettings& settings) {
 }  // namespace
 
 EventStream::EventStream(const EventStreamSettings& settings, Logger& log)
-    : settings_(settings), client_(options_for(settings), log) {}
+    : settings_(settings), maxlen_(std::to_string(settings.maxlen)), client_(options_for(settings), log) {}
+
+void EventStream::fill(const EventStreamSettings& settings, const std::string& maxlen, std::string_view line,
+                       Command& command) {
+    if (line.ends_with('\n')) line.remove_suffix(1);
+    auto& args = command.args;
+    // "MAXLEN ~": Redis trims whole macro nodes only, far cheaper than an exact MAXLEN.
+    const bool trim = settings.maxlen != 0;
+    args.resize(trim ? 8 : 5);  // strings already there keep their memory
+    std::size_t i = 0;
+    args[i++].assign("XADD");
+    args[i++].assign(settings.key);
+    if (trim) {
+        args[i++].assign("MAXLEN");
+        args[i++].assign("~");
+        args[i++].assign(maxlen);
+    }
+    args[i++].assign("*");
+    args[i++].assign("event");
+    args[i++].assign(line);
+}
 
 Command EventStream::command_for(const EventStreamSettings& settings, std::string_view line) {
-    if (line.ends_with('\n')) line.remove_suffix(1);
     Command command;
-    auto& args = command.args;
-    args.reserve(8);
-    args.emplace_back("XADD");
-    args.emplace_back(settings.key);
-    if (settings.maxlen != 0) {
-        // "~": Redis trims whole macro nodes only, far cheaper than an exact MAXLEN.
-        args.emplace_back("MAXLEN");
-        args.emplace_back("~");
-        args.emplace_back(std::to_string(settings.maxlen));
-    }
-    args.emplace_back("*");
-    args.emplace_back("event");
-    args.emplace_back(line);
+    fill(settings, std::to_string(settings.maxlen), line, command);
     return command;
 }
 
-void EventStream::add(std::string_view line) { client_.enqueue(command_for(settings_, line)); }
+void EventStream::add(std::string_view line) {
+    Command command = client_.spare();
+    fill(settings_, maxlen_, line, command);
+    client_.enqueue(std::move(command));
+}
 
 }  // namespace scamgate::redis

@@ -37,7 +37,11 @@ public:
     static Command command_for(const EventStreamSettings& settings, std::string_view line);
 
 private:
+    // Makes `command` the XADD of `line`, reusing the memory of its strings.
+    static void fill(const EventStreamSettings& settings, const std::string& maxlen, std::string_view line, Command& command);
+
     EventStreamSettings settings_;
+    std::string maxlen_;  // settings_.maxlen as text
     Client client_;
 };
 

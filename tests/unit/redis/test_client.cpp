@@ -73,6 +73,10 @@ TEST_CASE("a client pipelines every queued command to redis-server, in order, re
         CHECK(c.errors == 0);
         CHECK(c.reconnects == 0);
         CHECK(c.connected);
+        // Sent commands come back for reuse, their strings' memory with them.
+        const redis::Command reused = client.spare();
+        REQUIRE(reused.args.size() == 3);
+        CHECK(reused.args[0] == "RPUSH");
     }
     CHECK(replies == kCommands);
     CHECK(last_length == static_cast<long long>(kCommands));
@@ -159,9 +163,17 @@ TEST_CASE("the server killed mid-run: commands are counted, enqueue stays fast, 
     server.start();  // the same socket, an empty server
     REQUIRE(eventually([&] { return client.counters().connected; }));
     CHECK(client.counters().reconnects == 1);
+    // What the queue held from the burst goes out first; once it has (every command so far sent
+    // or dropped), the queue has room again.
+    REQUIRE(eventually([&] {
+        const auto c = client.counters();
+        return c.commands_sent + c.commands_dropped == 100 + kBurst;
+    }));
     for (std::size_t i = 0; i < 50; ++i) client.enqueue(rpush("after", i));
     client.close();
     const auto c = client.counters();
+    INFO("log: " << log_text.str());
+    INFO("sent " << c.commands_sent << ", dropped " << c.commands_dropped << ", errors " << c.errors);
     CHECK(server.command({"LLEN", "after"})->integer == 50);
     // Every command is accounted for: answered, or dropped (queue full, lost with the connection).
     CHECK(c.commands_sent + c.commands_dropped == 100 + kBurst + 50);
