@@ -21,7 +21,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count };
+enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count, redis_url };
 
 struct Param {
     std::string key;  // "section.name"
@@ -234,6 +234,39 @@ Param events_param() {
             "JSONL events destination: a file path, \"-\" for stdout, empty for none (--events overrides)", {}, {}};
     p.set = [](AppConfig& c, const YAML::Node& n, const std::string&) { c.events_path = n.IsNull() ? "" : n.Scalar(); };
     p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.events_path); };
+    return p;
+}
+
+// output.redis_stream: a Redis URL (checked here, so a typo is a file:line error at start-up and a
+// reload, not a warning later), or empty for off.
+Param redis_stream_param() {
+    Param p{"output.redis_stream", ParamType::redis_url, 0, 0,
+            "also send every event line to a Redis stream (XADD, field event) at this URL, for a central analyst or a "
+            "SIEM; empty: off. Queued off the packet path and fail-open: when Redis is slow or down the line is "
+            "dropped and counted (redis.*), the events file is unaffected (docs/redis.md)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a Redis URL", where, key));
+        const std::string url = n.IsNull() ? "" : n.Scalar();
+        if (!url.empty()) {
+            try {
+                redis::parse_url(url);
+            } catch (const redis::UrlError& e) {
+                throw ConfigError(fmt::format("{}: '{}': {}", where, key, e.what()));
+            }
+        }
+        c.event_stream.url = url;
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.event_stream.url); };
+    return p;
+}
+
+Param redis_stream_key_param() {
+    Param p{"output.redis_stream_key", ParamType::text, 0, 0, "the Redis stream output.redis_stream adds to", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsScalar() || n.Scalar().empty()) throw ConfigError(fmt::format("{}: '{}' must be a stream key name, e.g. scamgate:events", where, key));
+        c.event_stream.key = n.Scalar();
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.event_stream.key); };
     return p;
 }
 
@@ -540,6 +573,11 @@ const std::vector<Param>& parameters() {
         events_param(),
         bool_param("output.redact_text", "replace SMS text in events with its length and a hash (--redact-text sets it)",
                    [](AppConfig& c) -> bool& { return c.redact_text; }),
+        redis_stream_param(),
+        redis_stream_key_param(),
+        count_param("output.redis_stream_maxlen", 0, 1e12,
+                    "entries the stream keeps, about (XADD MAXLEN ~: Redis trims whole blocks, so a few more stay); 0: no trim",
+                    [](AppConfig& c) -> std::uint64_t& { return c.event_stream.maxlen; }),
         control_socket_param(),
     };
     return table;
@@ -653,6 +691,7 @@ daemon::RunSettings run_settings(const AppConfig& config) {
     settings.inline_gate = config.inline_gate;
     settings.events_path = config.events_path;
     settings.redact_text = config.redact_text;
+    settings.event_stream = config.event_stream;
     return settings;
 }
 
@@ -765,6 +804,7 @@ std::string describe_parameters() {
             case ParamType::text: range = "string"; break;
             case ParamType::name_list: range = "list of names"; break;
             case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
+            case ParamType::redis_url: range = "redis://HOST:PORT/DB or unix:///PATH?db=N"; break;
             case ParamType::unparsed_action: range = "allow|alert|drop"; break;
             case ParamType::worker_count: range = fmt::format("auto|integer {}..{}", p.min, p.max); break;
         }

@@ -14,6 +14,7 @@
 #include "enforce/inline_settings.h"
 #include "detect/detector.h"
 #include "pipeline/worker.h"
+#include "redis/event_stream.h"
 
 namespace scamgate::app {
 
@@ -41,6 +42,7 @@ struct AppConfig {
     enforce::InlineSettings inline_gate;  // inline.*
     std::string events_path;  // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false; // SMS text in events replaced by its length and a hash
+    redis::EventStreamSettings event_stream;  // output.redis_stream, _key, _maxlen
     std::string control_socket;  // `run`'s control socket (reload); empty: the default path
     // Detection and policy. A relative path set in a config file is relative to that file's
     // folder (made absolute while loading); the built-in defaults are relative to the bundled

@@ -10,6 +10,7 @@
 #include "output/events.h"
 #include "pipeline/worker.h"
 #include "policy/stage.h"
+#include "redis/event_stream.h"
 
 namespace scamgate::app {
 
@@ -130,13 +131,18 @@ std::vector<std::string> expand_inputs(const std::vector<std::string>& inputs) {
 int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostream& out, Logger& log) {
     const std::string events_path = options.events_path.empty() ? config.events_path : options.events_path;
     const output::EventOptions event_options{config.redact_text || options.redact_text};
+    // output.redis_stream: every line the writer writes is queued to the stream as well (without a
+    // file, the writer writes to the stream only). Declared first: the writer's tap points to it.
+    std::optional<redis::EventStream> stream;
+    if (config.event_stream.enabled()) stream.emplace(config.event_stream, log);
     std::optional<output::JsonlWriter> events;
-    if (!events_path.empty()) events.emplace(events_path, out, event_options);  // throws with the path on failure
+    if (!events_path.empty() || stream) events.emplace(events_path, out, event_options);  // throws with the path on failure
+    if (stream) events->tap_lines([&stream](std::string_view line) { stream->add(line); });
 
     output::SummaryTable table(event_options);
     output::FanOut sinks;
     if (events) sinks.add(*events);
-    const bool show_table = !events && options.stats == StatsFormat::none;
+    const bool show_table = events_path.empty() && options.stats == StatsFormat::none;
     if (show_table) sinks.add(table);
 
     const std::size_t workers = config.workers.resolve();
@@ -153,9 +159,11 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     if (options.join) pipeline->end_source();
     pipeline->finish();
     if (events) events->flush();
+    if (stream) stream->close();  // sends what is queued, for a bounded time (fail-open)
 
     StatsReport stats = pipeline->stats();
     if (options.behaviour) options.behaviour->append_stats(stats);
+    if (stream) stream->append_stats(stats);
     stats.set("capture.files", counters.files);
     stats.set("capture.unreadable_files", counters.unreadable);
     stats.set("capture.unsupported_files", counters.unsupported);

@@ -26,6 +26,7 @@
 #include "capture/live.h"
 #include "net/decoder.h"
 #include "output/events.h"
+#include "redis/event_stream.h"
 #include "pipeline/worker.h"
 #include "policy/stage.h"
 
@@ -330,11 +331,15 @@ namespace {
 // The one writer of the daemon's events: every worker's events reach one file (or stdout) a
 // whole line at a time, flushed as it is written so `tail -f` sees it at once. Each line is
 // encoded on its worker's thread (the expensive part); only the write and the flush happen under
-// the lock.
+// the lock. With output.redis_stream each line written also goes to the Redis stream (queued
+// there: Redis is never waited for under the lock), with or without a file.
 class EventsOutput {
 public:
-    EventsOutput(const std::string& path, std::ostream& out, const output::EventOptions& options) {
-        if (!path.empty()) writer_.emplace(path, out, options);
+    EventsOutput(const std::string& path, std::ostream& out, const output::EventOptions& options,
+                 const redis::EventStreamSettings& stream, Logger& log) {
+        if (stream.enabled()) stream_.emplace(stream, log);
+        if (!path.empty() || stream_) writer_.emplace(path, out, options);
+        if (stream_) writer_->tap_lines([this](std::string_view line) { stream_->add(line); });
     }
     bool enabled() const { return writer_.has_value(); }
     void write(const record::Contact& contact) {
@@ -355,8 +360,16 @@ public:
         const std::lock_guard hold(lock_);
         writer_->flush();
     }
+    // Once the workers have ended: sends what the stream still holds (for a bounded time) and
+    // adds its redis.* counters.
+    void close_stream(StatsReport& stats) {
+        if (!stream_) return;
+        stream_->close();
+        stream_->append_stats(stats);
+    }
 
 private:
+    std::optional<redis::EventStream> stream_;  // before writer_: the writer's tap points to it
     std::optional<output::JsonlWriter> writer_;
     std::mutex lock_;
 };
@@ -425,10 +438,10 @@ struct Daemon {
     Daemon(const RunSettings& config, const RunOptions& options, std::size_t workers, std::ostream& out, Logger& logger)
         : log(logger),
           events(options.events_path.empty() ? config.events_path : options.events_path, out,
-                 output::EventOptions{config.redact_text}),
+                 output::EventOptions{config.redact_text}, config.event_stream, logger),
           behaviour(options.behaviour),
           signals(stop, hup) {
-        if (!events.enabled()) log.warn("no --events and no output.events: contacts are only counted");
+        if (!events.enabled()) log.warn("no --events, no output.events and no output.redis_stream: contacts are only counted");
         if (options.detection) holder.emplace(std::shared_ptr<const policy::Detection>(options.detection, [](const policy::Detection*) {}));
         for (std::size_t i = 0; i < workers; ++i) {
             lanes.push_back(
@@ -478,6 +491,7 @@ struct Daemon {
         }
         if (reloader) reloader->append_stats(stats);
         if (behaviour) behaviour->append_stats(stats);  // one state for every worker: counted once
+        events.close_stream(stats);
         return stats;
     }
 

@@ -7,6 +7,7 @@
 
 #include "enforce/inline_settings.h"
 #include "pipeline/worker.h"
+#include "redis/event_stream.h"
 
 namespace scamgate::daemon {
 
@@ -36,6 +37,7 @@ struct RunSettings {
     enforce::InlineSettings inline_gate;   // inline.*
     std::string events_path;               // JSONL destination: a path, "-" for stdout, empty for none
     bool redact_text = false;              // SMS text in events replaced by its length and a hash
+    redis::EventStreamSettings event_stream;  // output.redis_stream*: every event line also to Redis
 };
 
 }  // namespace scamgate::daemon

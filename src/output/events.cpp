@@ -275,6 +275,10 @@ json to_json(const StatsReport& report) {
 JsonlWriter::JsonlWriter(const std::string& path, std::ostream& stdout_stream, EventOptions options)
     : out_(&stdout_stream), options_(options) {
     if (path == "-") return;
+    if (path.empty()) {
+        out_ = nullptr;
+        return;
+    }
     file_ = std::make_unique<std::ofstream>(path, std::ios::out | std::ios::trunc);
     if (!*file_) throw std::runtime_error("cannot write events to " + path);
     out_ = file_.get();
@@ -289,16 +293,20 @@ std::string to_jsonl(const record::Contact& contact, const EventOptions& options
 void JsonlWriter::on_contact(const record::Contact& contact) { write_line(to_jsonl(contact, options_)); }
 
 void JsonlWriter::write_line(std::string_view line) {
-    *out_ << line;
+    if (out_ != nullptr) *out_ << line;
+    if (tap_) tap_(line);
     ++written_;
 }
 
 void JsonlWriter::on_unparsed(const UnparsedEvent& event) {
-    *out_ << to_json(event).dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-    ++written_;
+    std::string line = to_json(event).dump(-1, ' ', false, json::error_handler_t::replace);
+    line += '\n';
+    write_line(line);
 }
 
-void JsonlWriter::flush() { out_->flush(); }
+void JsonlWriter::flush() {
+    if (out_ != nullptr) out_->flush();
+}
 
 // --- Summary table ---------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 // Events: one JSON object per line, one per finished Contact. Field names are a contract
 // (docs/events.md, tests/schema/events.schema.json): add fields, never rename or remove them.
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -41,11 +42,18 @@ std::string to_jsonl(const record::Contact& contact, const EventOptions& options
 // {"length": characters, "xxh3_128": hex}: what a redacted text becomes.
 nlohmann::json redacted_text(std::string_view utf8);
 
-// Writes each contact as one JSON line to a file, or to stdout for "-".
+// Sees every line a JsonlWriter writes (newline included), e.g. the Redis event stream
+// (output.redis_stream, wired by app/ and daemon/: output/ holds no network code). Called where
+// the line is written, under the writer's caller's serialisation: must not block.
+using LineTap = std::function<void(std::string_view line)>;
+
+// Writes each contact as one JSON line to a file, or to stdout for "-", or only to its tap for "".
 class JsonlWriter final : public record::ContactSink {
 public:
     // Throws std::runtime_error when the file cannot be opened.
     explicit JsonlWriter(const std::string& path, std::ostream& stdout_stream, EventOptions options = {});
+    // Hands every line written from now on to `tap` as well.
+    void tap_lines(LineTap tap) { tap_ = std::move(tap); }
     void on_contact(const record::Contact& contact) override;
     // Writes a line made by to_jsonl with this writer's options (the caller serialises writes).
     void write_line(std::string_view line);
@@ -56,8 +64,9 @@ public:
 
 private:
     std::unique_ptr<std::ofstream> file_;
-    std::ostream* out_;
+    std::ostream* out_;  // null: lines go to the tap only
     EventOptions options_;
+    LineTap tap_;
     std::uint64_t written_ = 0;
 };
 

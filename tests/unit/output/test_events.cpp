@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include <sstream>
+#include <string>
+#include <vector>
 
 #include "output/events.h"
 
@@ -92,4 +94,34 @@ TEST_CASE("enforced and not_enforced_reason: the reason is written iff the actio
     j = output::to_json(c);
     CHECK(j["enforced"] == false);
     CHECK_FALSE(j.contains("not_enforced_reason"));
+}
+
+TEST_CASE("a JsonlWriter's line tap sees every line exactly as written, unparsed events included") {
+    std::ostringstream out;
+    std::vector<std::string> tapped;
+    output::JsonlWriter writer("-", out);
+    writer.tap_lines([&](std::string_view line) { tapped.emplace_back(line); });
+    writer.on_contact(sms_contact());
+    output::UnparsedEvent unparsed;
+    unparsed.anomaly = "sip.bad_start_line";
+    unparsed.action = "alert";
+    writer.on_unparsed(unparsed);
+    REQUIRE(tapped.size() == 2);
+    CHECK(tapped[0] + tapped[1] == out.str());
+    CHECK(tapped[0] == output::to_jsonl(sms_contact()));
+    CHECK(tapped[1].find("\"anomaly\":\"sip.bad_start_line\"") != std::string::npos);
+    CHECK(tapped[1].back() == '\n');
+    CHECK(writer.written() == 2);
+}
+
+TEST_CASE("a JsonlWriter on the empty path writes only to its tap") {
+    std::ostringstream out;
+    std::vector<std::string> tapped;
+    output::JsonlWriter writer("", out);
+    writer.tap_lines([&](std::string_view line) { tapped.emplace_back(line); });
+    writer.on_contact(sms_contact());
+    writer.flush();
+    CHECK(out.str().empty());
+    REQUIRE(tapped.size() == 1);
+    CHECK(tapped[0] == output::to_jsonl(sms_contact()));
 }
