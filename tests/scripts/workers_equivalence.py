@@ -8,6 +8,12 @@ fragments, tunnels, VLANs, TCP, SCTP, ...) and two generated multi-peer captures
 and bench-smpp: calls from 16 peers and SMS over 50 binds, so the shards are really used); with
 --corpus, ../shared/corpus/pcaps instead (exit 77, skipped, when it is absent).
 
+Behaviour is off in these runs (a config with `behaviour.enabled: false` and the bundled trunks):
+behaviour counts across flows in one state shared by the workers, so which contact crosses a
+threshold depends on the order the workers reach it (docs/architecture.md, "Decision state across
+workers"). test_behaviour_captures.sh checks behaviour with 1 and 2 workers on captures where each
+pattern travels on one IP pair.
+
 No counter is excluded from the comparison: the reader replays the workers' housekeeping
 schedule (app/sharded_pipeline.cpp), so even timeouts and capture-end times agree; per-worker
 table bounds (calls.max_active, ...) could differ only when a table fills, which no capture here
@@ -41,6 +47,16 @@ PACKET_COUNTERS = ("packets", "bytes", "decode.errors", "ipv4.packets", "ipv6.pa
                    "sip.requests", "sip.responses", "smpp.pdus", "capture.files")
 
 SCAMGATE = os.environ.get("SCAMGATE_BIN", "build/scamgate")
+SOURCE = Path(os.environ.get("SCAMGATE_SOURCE_DIR", Path(__file__).resolve().parents[2]))
+
+
+def no_behaviour_config(work: Path) -> Path:
+    """The bundled configuration's trunks with behaviour off (the other keys keep their defaults)."""
+    bundled = (SOURCE / "config" / "scamgate.yaml").read_text()
+    trunks = bundled[bundled.index("\ntrunks:") + 1:]
+    path = work / "no-behaviour.yaml"
+    path.write_text("behaviour:\n  enabled: false\n" + trunks)
+    return path
 
 
 def replay(capture: Path, workers: int, work: Path):
@@ -48,8 +64,9 @@ def replay(capture: Path, workers: int, work: Path):
     replayed with --join: its files as one capture, so begin/end markers and the clock cross files."""
     events = work / f"events-{workers}.jsonl"
     join = ["--join"] if capture.is_dir() else []
-    run = subprocess.run([SCAMGATE, "replay", "-v", *join, "--workers", str(workers), "--events", str(events),
-                          "--stats", "json", str(capture)], capture_output=True, text=True)
+    run = subprocess.run([SCAMGATE, "replay", "-v", "-c", str(no_behaviour_config(work)), *join, "--workers",
+                          str(workers), "--events", str(events), "--stats", "json", str(capture)],
+                         capture_output=True, text=True)
     # 1: an input the reader refused (the same for every N). A sanitizer build may also exit 1,
     # so its reports are looked for by name.
     if run.returncode not in (0, 1) or "Sanitizer" in run.stderr or "runtime error:" in run.stderr:
