@@ -95,11 +95,12 @@ struct Engine::State {
     CampaignTable campaigns;
     std::array<std::atomic<std::uint64_t>, kFindingCount> fired{};
 
-    void observe_caller(const Observation& call, const Settings& settings, FindingSet& out);
-    void observe_wangiri(KeyKind kind, std::string_view key, const Observation& call, const Settings& settings,
-                         FindingSet& out);
-    void observe_call_account(const Observation& call, const Settings& settings, FindingSet& out);
-    void observe_source(const Observation& call, const Settings& settings, FindingSet& out);
+    void observe_call(const Observation& call, const Settings& settings, FindingSet& out);
+    void observe_caller(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
+    void observe_wangiri(std::uint64_t key, KeyKind kind, std::string_view name, const Observation& call,
+                         const Settings& settings, FindingSet& out);
+    void observe_call_account(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
+    void observe_source(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
     void observe_sender(const Observation& sms, const Settings& settings, FindingSet& out);
     void observe_sms_account(const Observation& sms, const Settings& settings, FindingSet& out);
     void observe_campaign(const Observation& sms, const Settings& settings, FindingSet& out);
@@ -109,10 +110,35 @@ struct Engine::State {
 
 // ---- calls ----
 
-void Engine::State::observe_caller(const Observation& call, const Settings& settings, FindingSet& out) {
+// The keys of a call are hashed first and their slots prefetched, so the lookups that follow wait
+// for memory together, not one after the other.
+void Engine::State::observe_call(const Observation& call, const Settings& settings, FindingSet& out) {
+    const unsigned digits = settings.wangiri.prefix_digits;
+    const bool has_caller = !call.caller.empty();
+    const bool has_prefix = has_caller && digits > 0 && call.caller.size() > digits && !call.exempt;
+    const std::string_view prefix = has_prefix ? call.caller.substr(0, call.caller.size() - digits) : std::string_view{};
+    const std::uint64_t caller_key = has_caller ? key_hash(KeyKind::caller, call.caller) : 0;
+    const std::uint64_t wangiri_key = has_caller ? key_hash(KeyKind::wangiri_caller, call.caller) : 0;
+    const std::uint64_t prefix_key = has_prefix ? key_hash(KeyKind::wangiri_prefix, prefix) : 0;
+    const std::uint64_t account_key = call.account.empty() ? 0 : key_hash(KeyKind::call_account, call.account);
+    const std::uint64_t source_key = call.has_source ? key_hash(KeyKind::source, call.source) : 0;
+    for (const std::uint64_t key : {caller_key, wangiri_key, prefix_key, account_key, source_key}) {
+        if (key != 0) keys.prefetch(key);
+    }
+    if (has_caller) {
+        observe_caller(caller_key, call, settings, out);
+        if (!call.exempt) observe_wangiri(wangiri_key, KeyKind::wangiri_caller, call.caller, call, settings, out);
+        if (has_prefix) observe_wangiri(prefix_key, KeyKind::wangiri_prefix, prefix, call, settings, out);
+    }
+    if (account_key != 0) observe_call_account(account_key, call, settings, out);
+    if (source_key != 0) observe_source(source_key, call, settings, out);
+}
+
+void Engine::State::observe_caller(std::uint64_t key, const Observation& call, const Settings& settings,
+                                   FindingSet& out) {
     const Timestamp at = call.at;
     const auto number = callee_number(call.callee);
-    const auto reading = keys.update<CallerState>(key_hash(KeyKind::caller, call.caller), at, [&](CallerState& s) {
+    const auto reading = keys.update<CallerState>(key, at, [&](CallerState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         if (!call.callee.empty()) {
             s.callees.add(at, settings.callee_spray.window, item_hash(call.callee));
@@ -171,30 +197,30 @@ void Engine::State::observe_caller(const Observation& call, const Settings& sett
 }
 
 // Wangiri is judged at the call's decision from the short-ring calls already ended.
-void Engine::State::observe_wangiri(KeyKind kind, std::string_view key, const Observation& call,
+void Engine::State::observe_wangiri(std::uint64_t key, KeyKind kind, std::string_view name, const Observation& call,
                                     const Settings& settings, FindingSet& out) {
     const auto& w = settings.wangiri;
     if (w.min_calls == 0) return;
     WangiriReading reading;
-    keys.inspect<WangiriState>(key_hash(kind, key), [&](const WangiriState& s) {
+    keys.inspect<WangiriState>(key, [&](const WangiriState& s) {
         reading = {s.calls.count(call.at, w.window), s.callees.estimate(call.at, w.window)};
     });
     if (reading.calls < w.min_calls || reading.callees < w.min_callees) return;
     out.add(Finding::wangiri,
             fmt::format("{} {}: {} short-ring calls (cancelled within {} s of the INVITE or ended within {} s of "
                         "the answer) to {} distinct callees in {} s, threshold {} calls to {} callees",
-                        key_kind_name(kind), key, reading.calls, seconds_text(w.max_ring),
+                        key_kind_name(kind), name, reading.calls, seconds_text(w.max_ring),
                         seconds_text(w.max_answered), whole(reading.callees), seconds_text(w.window), w.min_calls,
                         w.min_callees));
 }
 
-void Engine::State::observe_call_account(const Observation& call, const Settings& settings, FindingSet& out) {
+void Engine::State::observe_call_account(std::uint64_t key, const Observation& call, const Settings& settings,
+                                         FindingSet& out) {
     struct Reading {
         std::uint32_t attempts, concurrent;
     };
     const Timestamp at = call.at;
-    const auto reading = keys.update<AccountState>(
-        key_hash(KeyKind::call_account, call.account), at, [&](AccountState& s) {
+    const auto reading = keys.update<AccountState>(key, at, [&](AccountState& s) {
             s.contacts.add(at, settings.call_rate.window, 0);
             s.concurrent = saturating_add(s.concurrent, 1);
             return Reading{s.contacts.count(at, settings.call_rate.window), s.concurrent};
@@ -212,12 +238,13 @@ void Engine::State::observe_call_account(const Observation& call, const Settings
     }
 }
 
-void Engine::State::observe_source(const Observation& call, const Settings& settings, FindingSet& out) {
+void Engine::State::observe_source(std::uint64_t key, const Observation& call, const Settings& settings,
+                                   FindingSet& out) {
     struct Reading {
         std::uint32_t attempts, requests;
     };
     const Timestamp at = call.at;
-    const auto reading = keys.update<SourceState>(key_hash(KeyKind::source, call.source), at, [&](SourceState& s) {
+    const auto reading = keys.update<SourceState>(key, at, [&](SourceState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         s.requests.add(at, settings.register_flood.window, 0);
         return Reading{s.attempts.count(at, settings.call_rate.window),
@@ -347,23 +374,16 @@ std::vector<record::CheckFinding> Engine::observe(const Observation& contact, co
     FindingSet found;
     State& s = *state_;
     if (contact.medium == Medium::call) {
-        if (!contact.caller.empty()) {
-            s.observe_caller(contact, settings, found);
-            if (!contact.exempt) {
-                s.observe_wangiri(KeyKind::wangiri_caller, contact.caller, contact, settings, found);
-                const unsigned digits = settings.wangiri.prefix_digits;
-                if (digits > 0 && contact.caller.size() > digits) {
-                    s.observe_wangiri(KeyKind::wangiri_prefix, contact.caller.substr(0, contact.caller.size() - digits),
-                                      contact, settings, found);
-                }
-            }
-        }
-        if (!contact.account.empty()) s.observe_call_account(contact, settings, found);
-        if (contact.has_source) s.observe_source(contact, settings, found);
+        s.observe_call(contact, settings, found);
     } else {
+        // The key slots are prefetched before the campaign fingerprint is computed, so their loads
+        // overlap with that work (findings are listed in their own order whatever the order here).
+        s.keys.prefetch(key_hash(KeyKind::sms_sender, contact.caller));
+        if (!contact.account.empty()) s.keys.prefetch(key_hash(KeyKind::sms_account, contact.account));
+        for (const std::string_view domain : contact.domains) s.keys.prefetch(key_hash(KeyKind::domain, domain));
+        if (!contact.text_folded.empty()) s.observe_campaign(contact, settings, found);
         s.observe_sender(contact, settings, found);
         if (!contact.account.empty()) s.observe_sms_account(contact, settings, found);
-        if (!contact.text_folded.empty()) s.observe_campaign(contact, settings, found);
         s.observe_domains(contact, settings, found);
     }
     return found.take(s.fired);

@@ -9,11 +9,25 @@
 namespace scamgate::behaviour {
 namespace {
 
-bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool is_letter(unsigned char c) { return is_ascii_letter(c) || c >= 0x80; }
-bool is_word_byte(unsigned char c) { return is_letter(c) || is_digit(c); }
+// Byte classes, one table lookup per byte on the hot path.
+enum ByteClass : std::uint8_t { kSpace = 1, kAsciiLetter = 2, kDigit = 4, kHighByte = 8, kPunct = 16 };
+constexpr std::array<std::uint8_t, 256> make_classes() {
+    std::array<std::uint8_t, 256> t{};
+    for (std::size_t c = 0; c < 256; ++c) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') t[c] = kSpace;
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) t[c] = kAsciiLetter;
+        else if (c >= '0' && c <= '9') t[c] = kDigit;
+        else if (c >= 0x80) t[c] = kHighByte;
+        else if (c == '@' || c == ':' || c == '.') t[c] = kPunct;  // what classify() looks at
+    }
+    return t;
+}
+constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
+
+bool is_space(unsigned char c) { return (kClasses[c] & kSpace) != 0; }
+bool is_ascii_letter(unsigned char c) { return (kClasses[c] & kAsciiLetter) != 0; }
+bool is_digit(unsigned char c) { return (kClasses[c] & kDigit) != 0; }
+bool is_word_byte(unsigned char c) { return (kClasses[c] & (kAsciiLetter | kDigit | kHighByte)) != 0; }
 
 unsigned char at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
 
@@ -26,6 +40,7 @@ WordKind classify(std::string_view word) {
     bool url = false;
     const std::size_t n = word.size();
     for (std::size_t i = 0; i < n; ++i) {
+        if ((kClasses[at(word, i)] & kPunct) == 0) continue;
         const char c = word[i];
         if (c == '@') {
             if (i > 0 && i + 1 < n && is_word_byte(at(word, i - 1)) && is_word_byte(at(word, i + 1))) {
