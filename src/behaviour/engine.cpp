@@ -32,11 +32,11 @@ std::vector<record::CheckFinding> Engine::observe(const Observation& contact, co
     } else {
         // The key slots are prefetched before the campaign fingerprint is computed, so their loads
         // overlap with that work (findings are listed in their own order whatever the order here).
-        s.keys.prefetch(key_hash(KeyKind::sms_sender, contact.caller));
+        if (!contact.caller.empty()) s.keys.prefetch(key_hash(KeyKind::sms_sender, contact.caller));
         if (!contact.account.empty()) s.keys.prefetch(key_hash(KeyKind::sms_account, contact.account));
         for (const std::string_view domain : contact.domains) s.keys.prefetch(key_hash(KeyKind::domain, domain));
         if (!contact.text_folded.empty()) s.observe_campaign(contact, settings, found);
-        s.observe_sender(contact, settings, found);
+        if (!contact.caller.empty()) s.observe_sender(contact, settings, found);  // no sender: no sender key
         if (!contact.account.empty()) s.observe_sms_account(contact, settings, found);
         s.observe_domains(contact, settings, found);
     }

@@ -347,3 +347,19 @@ TEST_CASE("one word apart: the SimHash distance shrinks as texts grow (measured 
 
 }  // namespace
 }  // namespace scamgate::behaviour
+
+namespace scamgate::behaviour {
+namespace {
+
+TEST_CASE("an SMS without a sender has no sender key (anonymous senders are not one sender)") {
+    Engine engine(Capacity{});
+    Settings s = test::quiet_settings();
+    s.sms_rate.per_sender = 1;
+    CHECK(engine.observe(test::sms("", "1", test::at_s(0)), s).empty());
+    StatsReport stats;
+    engine.append_stats(stats);
+    CHECK(stats.at("behaviour.keys") == 0);
+}
+
+}  // namespace
+}  // namespace scamgate::behaviour
