@@ -1,8 +1,12 @@
 #include "behaviour/fingerprint.h"
 
+// Inlined (header-only xxHash): the hashes here are of a few bytes, where a library call costs
+// as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <array>
+#include <type_traits>
 
 #include "behaviour/behaviour.h"
 
@@ -57,39 +61,61 @@ WordKind classify(std::string_view word) {
     return url ? WordKind::url : WordKind::plain;
 }
 
-void push_masked(std::vector<std::string_view>& tokens, std::string_view token) {
-    if (token == kNumberToken && !tokens.empty() && tokens.back() == kNumberToken) return;
-    tokens.push_back(token);
-}
+// Calls emit(token) for each masked token of `folded`, in order (see campaign_tokens()).
+template <typename Emit>
+class Tokeniser {
+public:
+    explicit Tokeniser(Emit& emit) : emit_(emit) {}
 
-void split_word(std::vector<std::string_view>& tokens, std::string_view word) {
-    std::size_t i = 0;
-    while (i < word.size()) {
-        while (i < word.size() && !is_word_byte(at(word, i))) ++i;
-        const std::size_t begin = i;
-        bool has_digit = false;
-        while (i < word.size() && is_word_byte(at(word, i))) has_digit |= is_digit(at(word, i++));
-        if (i > begin) push_masked(tokens, has_digit ? kNumberToken : word.substr(begin, i - begin));
+    void run(std::string_view folded) {
+        std::size_t i = 0;
+        while (i < folded.size()) {
+            while (i < folded.size() && is_space(at(folded, i))) ++i;
+            const std::size_t begin = i;
+            while (i < folded.size() && !is_space(at(folded, i))) ++i;
+            if (i == begin) break;
+            const std::string_view word = folded.substr(begin, i - begin);
+            switch (classify(word)) {
+                case WordKind::email: push(kEmailToken); break;
+                case WordKind::url: push(kUrlToken); break;
+                case WordKind::plain: split_word(word); break;
+            }
+        }
     }
+
+private:
+    void push(std::string_view token) {
+        const bool number = token == kNumberToken;
+        if (number && last_was_number_) return;  // "0912 345 678" is one number
+        last_was_number_ = number;
+        emit_(token);
+    }
+    void split_word(std::string_view word) {
+        std::size_t i = 0;
+        while (i < word.size()) {
+            while (i < word.size() && !is_word_byte(at(word, i))) ++i;
+            const std::size_t begin = i;
+            bool has_digit = false;
+            while (i < word.size() && is_word_byte(at(word, i))) has_digit |= is_digit(at(word, i++));
+            if (i > begin) push(has_digit ? kNumberToken : word.substr(begin, i - begin));
+        }
+    }
+
+    Emit& emit_;
+    bool last_was_number_ = false;
+};
+
+template <typename Emit>
+void for_each_token(std::string_view folded, Emit&& emit) {
+    Tokeniser<std::remove_reference_t<Emit>> tokeniser(emit);
+    tokeniser.run(folded);
 }
 
 }  // namespace
 
 std::vector<std::string_view> campaign_tokens(std::string_view folded) {
     std::vector<std::string_view> tokens;
-    std::size_t i = 0;
-    while (i < folded.size()) {
-        while (i < folded.size() && is_space(at(folded, i))) ++i;
-        const std::size_t begin = i;
-        while (i < folded.size() && !is_space(at(folded, i))) ++i;
-        if (i == begin) break;
-        const std::string_view word = folded.substr(begin, i - begin);
-        switch (classify(word)) {
-            case WordKind::email: push_masked(tokens, kEmailToken); break;
-            case WordKind::url: push_masked(tokens, kUrlToken); break;
-            case WordKind::plain: split_word(tokens, word); break;
-        }
-    }
+    for_each_token(folded, [&tokens](std::string_view token) { tokens.push_back(token); });
     return tokens;
 }
 
@@ -141,25 +167,48 @@ private:
     std::uint32_t total_ = 0;
 };
 
+
+// Word 2-shingles, hashed as they stream by: each token is hashed once (XXH3), each shingle is
+// the XXH3 of the 16 bytes of its two token hashes.
+class ShingleSimHash {
+public:
+    void add(std::string_view token) {
+        const std::uint64_t h = XXH3_64bits(token.data(), token.size());
+        if (tokens_ == 0) {
+            first_ = h;
+        } else {
+            const std::array<std::uint64_t, 2> pair{previous_, h};
+            votes_.add(XXH3_64bits(pair.data(), sizeof pair));
+        }
+        previous_ = h;
+        ++tokens_;
+    }
+    std::size_t tokens() const { return tokens_; }
+    std::uint64_t fingerprint() {
+        if (tokens_ == 1) votes_.add(first_);  // one token: its own hash is the only feature
+        return votes_.majority();
+    }
+
+private:
+    BitVotes votes_;
+    std::uint64_t first_ = 0;
+    std::uint64_t previous_ = 0;
+    std::size_t tokens_ = 0;
+};
+
 }  // namespace
 
 std::uint64_t simhash_of_tokens(const std::vector<std::string_view>& tokens) {
-    BitVotes votes;
-    if (tokens.size() == 1) votes.add(XXH3_64bits(tokens[0].data(), tokens[0].size()));
-    std::uint64_t previous = tokens.empty() ? 0 : XXH3_64bits(tokens[0].data(), tokens[0].size());
-    for (std::size_t i = 1; i < tokens.size(); ++i) {
-        // The shingle (a, b) is b hashed with the hash of a as the seed: one XXH3 pass per
-        // shingle, no concatenation.
-        votes.add(XXH3_64bits_withSeed(tokens[i].data(), tokens[i].size(), previous));
-        previous = XXH3_64bits(tokens[i].data(), tokens[i].size());
-    }
-    return votes.majority();
+    ShingleSimHash simhash;
+    for (const std::string_view token : tokens) simhash.add(token);
+    return simhash.fingerprint();
 }
 
 std::optional<std::uint64_t> campaign_fingerprint(std::string_view folded_text, std::uint32_t min_tokens) {
-    const auto tokens = campaign_tokens(folded_text);
-    if (tokens.empty() || tokens.size() < min_tokens) return std::nullopt;
-    return simhash_of_tokens(tokens);
+    ShingleSimHash simhash;
+    for_each_token(folded_text, [&simhash](std::string_view token) { simhash.add(token); });
+    if (simhash.tokens() == 0 || simhash.tokens() < min_tokens) return std::nullopt;
+    return simhash.fingerprint();
 }
 
 }  // namespace scamgate::behaviour
