@@ -5,6 +5,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <algorithm>
 #include <array>
 #include <type_traits>
 
@@ -28,80 +29,124 @@ constexpr std::array<std::uint8_t, 256> make_classes() {
 }
 constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
 
-bool is_space(unsigned char c) { return (kClasses[c] & kSpace) != 0; }
 bool is_ascii_letter(unsigned char c) { return (kClasses[c] & kAsciiLetter) != 0; }
-bool is_digit(unsigned char c) { return (kClasses[c] & kDigit) != 0; }
 bool is_word_byte(unsigned char c) { return (kClasses[c] & (kAsciiLetter | kDigit | kHighByte)) != 0; }
 
 unsigned char at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
 
-enum class WordKind : std::uint8_t { plain, url, email };
+// What a white-space separated word is; a higher kind wins over a lower one ("help@bank.vn" holds
+// a host too, and is an e-mail address).
+enum class WordKind : std::uint8_t { plain = 0, url = 1, email = 2 };
 
-// One pass over a white-space separated word: a URL holds "://" or "www.", or a '.' between a
-// letter or digit and two ASCII letters; an e-mail address an '@' between letters or digits (and
-// wins over a URL: "help@bank.vn" holds a host too).
-WordKind classify(std::string_view word) {
-    bool url = false;
-    const std::size_t n = word.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        if ((kClasses[at(word, i)] & kPunct) == 0) continue;
-        const char c = word[i];
-        if (c == '@') {
-            if (i > 0 && i + 1 < n && is_word_byte(at(word, i - 1)) && is_word_byte(at(word, i + 1))) {
-                return WordKind::email;
+// What the punctuation byte at `i` (inside the word that began at `word_begin`) makes of its word:
+// an '@' between letters or digits, an e-mail address; "://", "www.", or a '.' between a letter or
+// digit and two ASCII letters, a URL. Bytes after `i` that are checked are letters, digits, ':'
+// or '/', never white space, so they belong to the same word.
+WordKind punctuation_kind(std::string_view text, std::size_t word_begin, std::size_t i) {
+    const std::size_t n = text.size();
+    switch (text[i]) {
+        case '@':
+            return i > word_begin && i + 1 < n && is_word_byte(at(text, i - 1)) && is_word_byte(at(text, i + 1))
+                       ? WordKind::email
+                       : WordKind::plain;
+        case ':':
+            return text.substr(i).starts_with("://") ? WordKind::url : WordKind::plain;
+        case '.':
+            if (i > word_begin && i + 2 < n && is_word_byte(at(text, i - 1)) && is_ascii_letter(at(text, i + 1)) &&
+                is_ascii_letter(at(text, i + 2))) {
+                return WordKind::url;
             }
-        } else if (c == ':') {
-            url |= word.substr(i).starts_with("://");
-        } else if (c == '.') {
-            url |= i > 0 && i + 2 < n && is_word_byte(at(word, i - 1)) && is_ascii_letter(at(word, i + 1)) &&
-                   is_ascii_letter(at(word, i + 2));
-            url |= i >= 3 && word.substr(i - 3, 3) == "www";
-        }
+            return i >= word_begin + 3 && text.substr(i - 3, 3) == "www" ? WordKind::url : WordKind::plain;
+        default:
+            return WordKind::plain;
     }
-    return url ? WordKind::url : WordKind::plain;
 }
 
-// Calls emit(token) for each masked token of `folded`, in order (see campaign_tokens()).
+// Calls emit(token) for each masked token of `folded`, in order (see campaign_tokens()), in one
+// pass over the bytes: the pieces of a word (its runs of letters and digits) wait in a small
+// buffer until the word ends and is known to be plain, a URL or an e-mail address. A word of
+// more than kMaxPieces pieces has its first pieces emitted early (not masked as a whole).
 template <typename Emit>
 class Tokeniser {
 public:
+    static constexpr std::size_t kMaxPieces = 16;
+
     explicit Tokeniser(Emit& emit) : emit_(emit) {}
 
-    void run(std::string_view folded) {
-        std::size_t i = 0;
-        while (i < folded.size()) {
-            while (i < folded.size() && is_space(at(folded, i))) ++i;
-            const std::size_t begin = i;
-            while (i < folded.size() && !is_space(at(folded, i))) ++i;
-            if (i == begin) break;
-            const std::string_view word = folded.substr(begin, i - begin);
-            switch (classify(word)) {
-                case WordKind::email: push(kEmailToken); break;
-                case WordKind::url: push(kUrlToken); break;
-                case WordKind::plain: split_word(word); break;
+    void run(std::string_view text) {
+        constexpr std::uint8_t kWordByte = kAsciiLetter | kDigit | kHighByte;
+        const std::size_t n = text.size();
+        // The piece being read lives in locals (registers), not members: the byte loop is hot.
+        bool in_piece = false;
+        bool piece_digit = false;
+        std::size_t piece_begin = 0;
+        for (std::size_t i = 0; i <= n; ++i) {
+            const std::uint8_t cls = i < n ? kClasses[at(text, i)] : std::uint8_t{kSpace};  // the end ends the last word
+            if ((cls & kWordByte) != 0) {
+                if (!in_piece) {
+                    begin_word(i);
+                    in_piece = true;
+                    piece_begin = i;
+                    piece_digit = false;
+                }
+                piece_digit |= (cls & kDigit) != 0;
+                continue;
             }
+            if (in_piece) {
+                add_piece(text.substr(piece_begin, i - piece_begin), piece_digit);
+                in_piece = false;
+            }
+            if ((cls & kSpace) != 0) {
+                if (in_word_) end_word();
+                continue;
+            }
+            begin_word(i);
+            if ((cls & kPunct) != 0) kind_ = std::max(kind_, punctuation_kind(text, word_begin_, i));
         }
     }
 
 private:
+    struct Piece {
+        std::string_view text;
+        bool has_digit = false;
+    };
+
+    void begin_word(std::size_t i) {
+        if (in_word_) return;
+        in_word_ = true;
+        word_begin_ = i;
+        kind_ = WordKind::plain;
+    }
+    void add_piece(std::string_view piece, bool has_digit) {
+        if (pieces_count_ == kMaxPieces) emit_pieces();
+        pieces_[pieces_count_++] = Piece{piece, has_digit};
+    }
+    void emit_pieces() {
+        for (std::size_t p = 0; p < pieces_count_; ++p) push(pieces_[p].has_digit ? kNumberToken : pieces_[p].text);
+        pieces_count_ = 0;
+    }
+    void end_word() {
+        switch (kind_) {
+            case WordKind::email: push(kEmailToken); break;
+            case WordKind::url: push(kUrlToken); break;
+            case WordKind::plain: emit_pieces(); break;
+        }
+        pieces_count_ = 0;
+        in_word_ = false;
+    }
     void push(std::string_view token) {
         const bool number = token == kNumberToken;
         if (number && last_was_number_) return;  // "0912 345 678" is one number
         last_was_number_ = number;
         emit_(token);
     }
-    void split_word(std::string_view word) {
-        std::size_t i = 0;
-        while (i < word.size()) {
-            while (i < word.size() && !is_word_byte(at(word, i))) ++i;
-            const std::size_t begin = i;
-            bool has_digit = false;
-            while (i < word.size() && is_word_byte(at(word, i))) has_digit |= is_digit(at(word, i++));
-            if (i > begin) push(has_digit ? kNumberToken : word.substr(begin, i - begin));
-        }
-    }
 
     Emit& emit_;
+    std::array<Piece, kMaxPieces> pieces_{};
+    std::size_t pieces_count_ = 0;
+    std::size_t word_begin_ = 0;
+    WordKind kind_ = WordKind::plain;
+    bool in_word_ = false;
     bool last_was_number_ = false;
 };
 

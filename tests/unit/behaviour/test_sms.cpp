@@ -217,7 +217,7 @@ std::string words_text(std::size_t n, int replaced_variant = -1) {
 }
 
 TEST_CASE("sms_campaign: a text one word apart joins when within max_distance, and not when further") {
-    // One replaced word moves the SimHash of an 80-word text by 4.5 bits on average (see the
+    // One replaced word moves the SimHash of an 80-word text by about 4 bits on average (see the
     // distances test): some variants are within 3 bits, some are not. The test picks one of
     // each (deterministic: the hashes are fixed) and asserts the distance it relies on.
     const auto base = *campaign_fingerprint(words_text(80), 4);
