@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "behaviour/behaviour.h"
+#include "behaviour/fingerprint.h"
 
 namespace {
 
@@ -195,6 +196,21 @@ void BM_ObserveSms(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ObserveSms);
+
+// The campaign fingerprint alone (tokenise, mask, shingle, SimHash) over the same texts.
+void BM_CampaignFingerprint(benchmark::State& state) {
+    const Traffic& t = traffic();
+    std::size_t i = 0;
+    for (auto _ : state) {
+        const std::size_t k = i % kContacts;
+        const std::string& text =
+            t.caller_of[k] >= kCallers ? t.scam_texts[k % t.scam_texts.size()] : t.own_texts[k % t.own_texts.size()];
+        benchmark::DoNotOptimize(campaign_fingerprint(text, 4));
+        ++i;
+    }
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CampaignFingerprint);
 
 // Two threads deciding calls on one shared engine (the sharded tables' contention).
 void BM_ObserveCallShared(benchmark::State& state) {

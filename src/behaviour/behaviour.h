@@ -177,8 +177,10 @@ public:
     void call_ended(const CallEnded& call, const Settings& settings);
     void register_seen(const RegisterSeen& request, const Settings& settings);
 
-    // behaviour.keys (tracked now), behaviour.campaigns, behaviour.evictions,
-    // behaviour.findings.<name>, behaviour.bytes (memory of the tables, fixed at construction).
+    // behaviour.keys (tracked now), behaviour.campaigns, behaviour.evictions (keys),
+    // behaviour.campaign_evictions, behaviour.findings.<name without "behaviour.">
+    // (behaviour.findings.wangiri, ...), behaviour.bytes (memory of the tables, fixed at
+    // construction). Readable from any thread.
     void append_stats(StatsReport& report) const;
     // Bytes one tracked key takes (docs/behaviour.md, docs/performance.md).
     static std::size_t bytes_per_key();

@@ -94,14 +94,19 @@ std::uint32_t CampaignTable::claim(std::uint64_t fingerprint, Timestamp now) {
     return static_cast<std::uint32_t>(chosen);
 }
 
-// Enters a new campaign in its 4 band buckets, displacing in each an empty way, else a way that
-// no longer holds that band value, else the least recently active campaign.
+// Enters a new campaign in its 4 band buckets, taking in each an empty way, else a stale one (its
+// campaign evicted, or replaced by one whose band value does not lead to this bucket), else the
+// way of the least recently active campaign. Several band values share a bucket, so a way whose
+// campaign has another band value is not stale as long as that value leads here.
 void CampaignTable::index(std::uint32_t slot, std::uint64_t fingerprint) {
     for (std::size_t band = 0; band < kBands; ++band) {
-        Bucket& ways = bucket(band, fingerprint);
+        const std::size_t here = bucket_index(band, fingerprint);
+        Bucket& ways = bands_[band][here];
         std::uint32_t* target = nullptr;
         for (auto& way : ways) {
-            if (!holds_band(way, band, fingerprint) || way == slot) {
+            const bool stale = way == kNoSlot || way == slot || used_[way] == 0 ||
+                               bucket_index(band, fingerprints_[way]) != here;
+            if (stale) {
                 target = &way;
                 break;
             }

@@ -42,12 +42,22 @@ struct DistinctBitmap {
         return u;
     }
     // The linear-counting estimate; a full bitmap reads as its saturation point, m ln m.
-    double estimate() const {
-        constexpr double m = kBits;
-        const std::size_t z = zeros();
-        return z == 0 ? m * std::log(m) : -m * std::log(static_cast<double>(z) / m);
-    }
+    double estimate() const;
 };
+
+// The estimate for each number of zero bits, computed once (a table lookup instead of a log).
+inline const std::array<double, DistinctBitmap::kBits + 1>& linear_counting_table() {
+    static const auto table = [] {
+        std::array<double, DistinctBitmap::kBits + 1> t{};
+        constexpr double m = DistinctBitmap::kBits;
+        t[0] = m * std::log(m);
+        for (std::size_t z = 1; z <= DistinctBitmap::kBits; ++z) t[z] = -m * std::log(static_cast<double>(z) / m);
+        return t;
+    }();
+    return table;
+}
+
+inline double DistinctBitmap::estimate() const { return linear_counting_table()[zeros()]; }
 
 struct DistinctWindow {
     Timestamp start = std::numeric_limits<Timestamp>::min() / 2;

@@ -1,80 +1,166 @@
 #include "behaviour/fingerprint.h"
 
+// Inlined (header-only xxHash): the hashes here are of a few bytes, where a library call costs
+// as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <algorithm>
 #include <array>
+#include <type_traits>
 
 #include "behaviour/behaviour.h"
 
 namespace scamgate::behaviour {
 namespace {
 
-bool is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-bool is_ascii_letter(unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
-bool is_letter(unsigned char c) { return is_ascii_letter(c) || c >= 0x80; }
-bool is_word_byte(unsigned char c) { return is_letter(c) || is_digit(c); }
+// Byte classes, one table lookup per byte on the hot path.
+enum ByteClass : std::uint8_t { kSpace = 1, kAsciiLetter = 2, kDigit = 4, kHighByte = 8, kPunct = 16 };
+constexpr std::array<std::uint8_t, 256> make_classes() {
+    std::array<std::uint8_t, 256> t{};
+    for (std::size_t c = 0; c < 256; ++c) {
+        if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v') t[c] = kSpace;
+        else if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) t[c] = kAsciiLetter;
+        else if (c >= '0' && c <= '9') t[c] = kDigit;
+        else if (c >= 0x80) t[c] = kHighByte;
+        else if (c == '@' || c == ':' || c == '.') t[c] = kPunct;  // what classify() looks at
+    }
+    return t;
+}
+constexpr std::array<std::uint8_t, 256> kClasses = make_classes();
+
+bool is_ascii_letter(unsigned char c) { return (kClasses[c] & kAsciiLetter) != 0; }
+bool is_word_byte(unsigned char c) { return (kClasses[c] & (kAsciiLetter | kDigit | kHighByte)) != 0; }
 
 unsigned char at(std::string_view s, std::size_t i) { return static_cast<unsigned char>(s[i]); }
 
-enum class WordKind : std::uint8_t { plain, url, email };
+// What a white-space separated word is; a higher kind wins over a lower one ("help@bank.vn" holds
+// a host too, and is an e-mail address).
+enum class WordKind : std::uint8_t { plain = 0, url = 1, email = 2 };
 
-// One pass over a white-space separated word: a URL holds "://" or "www.", or a '.' between a
-// letter or digit and two ASCII letters; an e-mail address an '@' between letters or digits (and
-// wins over a URL: "help@bank.vn" holds a host too).
-WordKind classify(std::string_view word) {
-    bool url = false;
-    const std::size_t n = word.size();
-    for (std::size_t i = 0; i < n; ++i) {
-        const char c = word[i];
-        if (c == '@') {
-            if (i > 0 && i + 1 < n && is_word_byte(at(word, i - 1)) && is_word_byte(at(word, i + 1))) {
-                return WordKind::email;
+// What the punctuation byte at `i` (inside the word that began at `word_begin`) makes of its word:
+// an '@' between letters or digits, an e-mail address; "://", "www.", or a '.' between a letter or
+// digit and two ASCII letters, a URL. Bytes after `i` that are checked are letters, digits, ':'
+// or '/', never white space, so they belong to the same word.
+WordKind punctuation_kind(std::string_view text, std::size_t word_begin, std::size_t i) {
+    const std::size_t n = text.size();
+    switch (text[i]) {
+        case '@':
+            return i > word_begin && i + 1 < n && is_word_byte(at(text, i - 1)) && is_word_byte(at(text, i + 1))
+                       ? WordKind::email
+                       : WordKind::plain;
+        case ':':
+            return text.substr(i).starts_with("://") ? WordKind::url : WordKind::plain;
+        case '.':
+            if (i > word_begin && i + 2 < n && is_word_byte(at(text, i - 1)) && is_ascii_letter(at(text, i + 1)) &&
+                is_ascii_letter(at(text, i + 2))) {
+                return WordKind::url;
             }
-        } else if (c == ':') {
-            url |= word.substr(i).starts_with("://");
-        } else if (c == '.') {
-            url |= i > 0 && i + 2 < n && is_word_byte(at(word, i - 1)) && is_ascii_letter(at(word, i + 1)) &&
-                   is_ascii_letter(at(word, i + 2));
-            url |= i >= 3 && word.substr(i - 3, 3) == "www";
+            return i >= word_begin + 3 && text.substr(i - 3, 3) == "www" ? WordKind::url : WordKind::plain;
+        default:
+            return WordKind::plain;
+    }
+}
+
+// Calls emit(token) for each masked token of `folded`, in order (see campaign_tokens()), in one
+// pass over the bytes: the pieces of a word (its runs of letters and digits) wait in a small
+// buffer until the word ends and is known to be plain, a URL or an e-mail address. A word of
+// more than kMaxPieces pieces has its first pieces emitted early (not masked as a whole).
+template <typename Emit>
+class Tokeniser {
+public:
+    static constexpr std::size_t kMaxPieces = 16;
+
+    explicit Tokeniser(Emit& emit) : emit_(emit) {}
+
+    void run(std::string_view text) {
+        constexpr std::uint8_t kWordByte = kAsciiLetter | kDigit | kHighByte;
+        const std::size_t n = text.size();
+        // The piece being read lives in locals (registers), not members: the byte loop is hot.
+        bool in_piece = false;
+        bool piece_digit = false;
+        std::size_t piece_begin = 0;
+        for (std::size_t i = 0; i <= n; ++i) {
+            const std::uint8_t cls = i < n ? kClasses[at(text, i)] : std::uint8_t{kSpace};  // the end ends the last word
+            if ((cls & kWordByte) != 0) {
+                if (!in_piece) {
+                    begin_word(i);
+                    in_piece = true;
+                    piece_begin = i;
+                    piece_digit = false;
+                }
+                piece_digit |= (cls & kDigit) != 0;
+                continue;
+            }
+            if (in_piece) {
+                add_piece(text.substr(piece_begin, i - piece_begin), piece_digit);
+                in_piece = false;
+            }
+            if ((cls & kSpace) != 0) {
+                if (in_word_) end_word();
+                continue;
+            }
+            begin_word(i);
+            if ((cls & kPunct) != 0) kind_ = std::max(kind_, punctuation_kind(text, word_begin_, i));
         }
     }
-    return url ? WordKind::url : WordKind::plain;
-}
 
-void push_masked(std::vector<std::string_view>& tokens, std::string_view token) {
-    if (token == kNumberToken && !tokens.empty() && tokens.back() == kNumberToken) return;
-    tokens.push_back(token);
-}
-
-void split_word(std::vector<std::string_view>& tokens, std::string_view word) {
-    std::size_t i = 0;
-    while (i < word.size()) {
-        while (i < word.size() && !is_word_byte(at(word, i))) ++i;
-        const std::size_t begin = i;
+private:
+    struct Piece {
+        std::string_view text;
         bool has_digit = false;
-        while (i < word.size() && is_word_byte(at(word, i))) has_digit |= is_digit(at(word, i++));
-        if (i > begin) push_masked(tokens, has_digit ? kNumberToken : word.substr(begin, i - begin));
+    };
+
+    void begin_word(std::size_t i) {
+        if (in_word_) return;
+        in_word_ = true;
+        word_begin_ = i;
+        kind_ = WordKind::plain;
     }
+    void add_piece(std::string_view piece, bool has_digit) {
+        if (pieces_count_ == kMaxPieces) emit_pieces();
+        pieces_[pieces_count_++] = Piece{piece, has_digit};
+    }
+    void emit_pieces() {
+        for (std::size_t p = 0; p < pieces_count_; ++p) push(pieces_[p].has_digit ? kNumberToken : pieces_[p].text);
+        pieces_count_ = 0;
+    }
+    void end_word() {
+        switch (kind_) {
+            case WordKind::email: push(kEmailToken); break;
+            case WordKind::url: push(kUrlToken); break;
+            case WordKind::plain: emit_pieces(); break;
+        }
+        pieces_count_ = 0;
+        in_word_ = false;
+    }
+    void push(std::string_view token) {
+        const bool number = token == kNumberToken;
+        if (number && last_was_number_) return;  // "0912 345 678" is one number
+        last_was_number_ = number;
+        emit_(token);
+    }
+
+    Emit& emit_;
+    std::array<Piece, kMaxPieces> pieces_{};
+    std::size_t pieces_count_ = 0;
+    std::size_t word_begin_ = 0;
+    WordKind kind_ = WordKind::plain;
+    bool in_word_ = false;
+    bool last_was_number_ = false;
+};
+
+template <typename Emit>
+void for_each_token(std::string_view folded, Emit&& emit) {
+    Tokeniser<std::remove_reference_t<Emit>> tokeniser(emit);
+    tokeniser.run(folded);
 }
 
 }  // namespace
 
 std::vector<std::string_view> campaign_tokens(std::string_view folded) {
     std::vector<std::string_view> tokens;
-    std::size_t i = 0;
-    while (i < folded.size()) {
-        while (i < folded.size() && is_space(at(folded, i))) ++i;
-        const std::size_t begin = i;
-        while (i < folded.size() && !is_space(at(folded, i))) ++i;
-        if (i == begin) break;
-        const std::string_view word = folded.substr(begin, i - begin);
-        switch (classify(word)) {
-            case WordKind::email: push_masked(tokens, kEmailToken); break;
-            case WordKind::url: push_masked(tokens, kUrlToken); break;
-            case WordKind::plain: split_word(tokens, word); break;
-        }
-    }
+    for_each_token(folded, [&tokens](std::string_view token) { tokens.push_back(token); });
     return tokens;
 }
 
@@ -126,25 +212,48 @@ private:
     std::uint32_t total_ = 0;
 };
 
+
+// Word 2-shingles, hashed as they stream by: each token is hashed once (XXH3), each shingle is
+// the XXH3 of the 16 bytes of its two token hashes.
+class ShingleSimHash {
+public:
+    void add(std::string_view token) {
+        const std::uint64_t h = XXH3_64bits(token.data(), token.size());
+        if (tokens_ == 0) {
+            first_ = h;
+        } else {
+            const std::array<std::uint64_t, 2> pair{previous_, h};
+            votes_.add(XXH3_64bits(pair.data(), sizeof pair));
+        }
+        previous_ = h;
+        ++tokens_;
+    }
+    std::size_t tokens() const { return tokens_; }
+    std::uint64_t fingerprint() {
+        if (tokens_ == 1) votes_.add(first_);  // one token: its own hash is the only feature
+        return votes_.majority();
+    }
+
+private:
+    BitVotes votes_;
+    std::uint64_t first_ = 0;
+    std::uint64_t previous_ = 0;
+    std::size_t tokens_ = 0;
+};
+
 }  // namespace
 
 std::uint64_t simhash_of_tokens(const std::vector<std::string_view>& tokens) {
-    BitVotes votes;
-    if (tokens.size() == 1) votes.add(XXH3_64bits(tokens[0].data(), tokens[0].size()));
-    std::uint64_t previous = tokens.empty() ? 0 : XXH3_64bits(tokens[0].data(), tokens[0].size());
-    for (std::size_t i = 1; i < tokens.size(); ++i) {
-        // The shingle (a, b) is b hashed with the hash of a as the seed: one XXH3 pass per
-        // shingle, no concatenation.
-        votes.add(XXH3_64bits_withSeed(tokens[i].data(), tokens[i].size(), previous));
-        previous = XXH3_64bits(tokens[i].data(), tokens[i].size());
-    }
-    return votes.majority();
+    ShingleSimHash simhash;
+    for (const std::string_view token : tokens) simhash.add(token);
+    return simhash.fingerprint();
 }
 
 std::optional<std::uint64_t> campaign_fingerprint(std::string_view folded_text, std::uint32_t min_tokens) {
-    const auto tokens = campaign_tokens(folded_text);
-    if (tokens.empty() || tokens.size() < min_tokens) return std::nullopt;
-    return simhash_of_tokens(tokens);
+    ShingleSimHash simhash;
+    for_each_token(folded_text, [&simhash](std::string_view token) { simhash.add(token); });
+    if (simhash.tokens() == 0 || simhash.tokens() < min_tokens) return std::nullopt;
+    return simhash.fingerprint();
 }
 
 }  // namespace scamgate::behaviour

@@ -1,5 +1,8 @@
 #include "behaviour/key_table.h"
 
+// Inlined (header-only xxHash): the hashes here are of a few bytes, where a library call costs
+// as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>

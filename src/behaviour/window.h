@@ -38,6 +38,8 @@ constexpr std::uint32_t saturating_add(std::uint32_t a, std::uint64_t b) {
                                                            : static_cast<std::uint32_t>(sum);
 }
 
+constexpr std::uint32_t saturating_decrement(std::uint32_t n) { return n == 0 ? 0 : n - 1; }
+
 // The weight the previous bucket still has at `now`, given the current bucket's start: 1 at the
 // start of the current bucket, 0 at its end.
 inline double previous_weight(Timestamp now, Timestamp current_start, Timestamp window) {

@@ -217,7 +217,7 @@ std::string words_text(std::size_t n, int replaced_variant = -1) {
 }
 
 TEST_CASE("sms_campaign: a text one word apart joins when within max_distance, and not when further") {
-    // One replaced word moves the SimHash of an 80-word text by 4.5 bits on average (see the
+    // One replaced word moves the SimHash of an 80-word text by about 4 bits on average (see the
     // distances test): some variants are within 3 bits, some are not. The test picks one of
     // each (deterministic: the hashes are fixed) and asserts the distance it relies on.
     const auto base = *campaign_fingerprint(words_text(80), 4);
@@ -343,6 +343,22 @@ TEST_CASE("one word apart: the SimHash distance shrinks as texts grow (measured 
     CHECK(d10 > d40);
     CHECK(d40 > d160);
     CHECK(d160 < 4.0);
+}
+
+}  // namespace
+}  // namespace scamgate::behaviour
+
+namespace scamgate::behaviour {
+namespace {
+
+TEST_CASE("an SMS without a sender has no sender key (anonymous senders are not one sender)") {
+    Engine engine(Capacity{});
+    Settings s = test::quiet_settings();
+    s.sms_rate.per_sender = 1;
+    CHECK(engine.observe(test::sms("", "1", test::at_s(0)), s).empty());
+    StatsReport stats;
+    engine.append_stats(stats);
+    CHECK(stats.at("behaviour.keys") == 0);
 }
 
 }  // namespace

@@ -139,3 +139,39 @@ TEST_CASE("append_stats reports every counter, each finding by its short name") 
 
 }  // namespace
 }  // namespace scamgate::behaviour
+
+namespace scamgate::behaviour {
+namespace {
+
+TEST_CASE("the campaign table stays at its capacity, and an active campaign survives a flood of one-off texts") {
+    // 99 one-off texts arrive between two scam members: the table must be larger than that churn
+    // (a campaign survives while fewer new texts than its probe-mates' turnover arrive).
+    Engine engine(Capacity{4096, 1024});
+    Settings s = test::quiet_settings();
+    s.sms_campaign.min_senders = 50;
+    const std::string scam = "your parcel is held at customs, pay the fee at https://x.top/pay today or it is returned";
+    std::vector<record::CheckFinding> last;
+    for (int i = 0; i < 5000; ++i) {
+        // A one-off text: six words spelling i * (an odd prime) in base 26, distinct for every i.
+        std::string own;
+        for (const int prime : {7, 11, 17, 19, 23, 29}) {
+            int v = (i * prime) % (26 * 26 * 26);
+            for (int letter = 0; letter < 3; ++letter, v /= 26) own += static_cast<char>('a' + v % 26);
+            own += ' ';
+        }
+        const std::string sender = std::to_string(84'700'000'000ULL + static_cast<std::uint64_t>(i));
+        engine.observe(test::sms(sender, "1", test::at_s(i * 0.01), own), s);
+        if (i % 100 == 99) last = engine.observe(test::sms(sender, "1", test::at_s(i * 0.01), scam), s);
+    }
+    // 50 scam members from 50 distinct senders: the campaign kept them all (the estimate of 50
+    // distinct is 51 with these senders: linear counting, within its error).
+    CHECK(test::evidence_of(last, "behaviour.sms_campaign").find(": 51 distinct senders") != std::string::npos);
+    StatsReport stats;
+    engine.append_stats(stats);
+    CHECK(stats.at("behaviour.campaigns") <= 1024);
+    CHECK(stats.at("behaviour.campaigns") >= 1000);
+    CHECK(stats.at("behaviour.campaigns") + stats.at("behaviour.campaign_evictions") == 5000 + 1);
+}
+
+}  // namespace
+}  // namespace scamgate::behaviour

@@ -1,0 +1,100 @@
+// SMS findings: sms_rate, sms_recipient_spray, sms_campaign, url_spray (behaviour.h;
+// docs/behaviour-engine-notes.md).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "behaviour/engine_state.h"
+#include "behaviour/fingerprint.h"
+
+namespace scamgate::behaviour {
+
+// ---- SMS ----
+
+void Engine::State::observe_sender(const Observation& sms, const Settings& settings, FindingSet& out) {
+    struct Reading {
+        std::uint32_t messages;
+        double recipients;
+    };
+    const Timestamp at = sms.at;
+    const auto& rate = settings.sms_rate;
+    const auto& spray = settings.sms_recipient_spray;
+    const auto reading = keys.update<SenderState>(key_hash(KeyKind::sms_sender, sms.caller), at, [&](SenderState& s) {
+        s.messages.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
+        if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
+        return Reading{s.messages.count(at, rate.window), s.recipients.estimate(at, spray.window)};
+    });
+    if (sms.exempt) return;
+    if (rate.per_sender > 0 && reading.messages >= rate.per_sender) {
+        out.add(Finding::sms_rate, fmt::format("sender {}: {} messages in {} s, threshold {}", sms.caller,
+                                               reading.messages, seconds_text(rate.window), rate.per_sender));
+    }
+    if (spray.per_sender > 0 && reading.recipients >= spray.per_sender) {
+        out.add(Finding::sms_recipient_spray,
+                fmt::format("sender {}: {} distinct recipients in {} s, threshold {}", sms.caller,
+                            whole(reading.recipients), seconds_text(spray.window), spray.per_sender));
+    }
+}
+
+void Engine::State::observe_sms_account(const Observation& sms, const Settings& settings, FindingSet& out) {
+    struct Reading {
+        std::uint32_t messages;
+        double recipients;
+    };
+    const Timestamp at = sms.at;
+    const auto& rate = settings.sms_rate;
+    const auto& spray = settings.sms_recipient_spray;
+    const auto reading =
+        keys.update<AccountState>(key_hash(KeyKind::sms_account, sms.account), at, [&](AccountState& s) {
+            s.contacts.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
+            if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
+            return Reading{s.contacts.count(at, rate.window), s.recipients.estimate(at, spray.window)};
+        });
+    if (sms.exempt) return;
+    if (rate.per_account > 0 && reading.messages >= rate.per_account) {
+        out.add(Finding::sms_rate, fmt::format("account {}: {} messages in {} s, threshold {}", sms.account,
+                                               reading.messages, seconds_text(rate.window), rate.per_account));
+    }
+    if (spray.per_account > 0 && reading.recipients >= spray.per_account) {
+        out.add(Finding::sms_recipient_spray,
+                fmt::format("account {}: {} distinct recipients in {} s, threshold {}", sms.account,
+                            whole(reading.recipients), seconds_text(spray.window), spray.per_account));
+    }
+}
+
+void Engine::State::observe_campaign(const Observation& sms, const Settings& settings, FindingSet& out) {
+    const auto& c = settings.sms_campaign;
+    const auto fingerprint = campaign_fingerprint(sms.text_folded, c.min_text_tokens);
+    if (!fingerprint) return;
+    const std::optional<std::uint64_t> recipient =
+        sms.callee.empty() ? std::nullopt : std::optional<std::uint64_t>(item_hash(sms.callee));
+    const CampaignState state = campaigns.observe(*fingerprint, item_hash(sms.caller), recipient, sms.at, c);
+    if (sms.exempt || (c.min_senders == 0 && c.min_recipients == 0) || !state.recognised) return;
+    std::string line = fmt::format("campaign {:016x}: {} distinct senders, {} distinct recipients in {} s, threshold ",
+                                   state.fingerprint, whole(state.senders), whole(state.recipients),
+                                   seconds_text(c.window));
+    if (c.min_senders > 0) line += fmt::format("{} senders", c.min_senders);
+    if (c.min_recipients > 0) line += fmt::format("{}{} recipients", c.min_senders > 0 ? " or " : "", c.min_recipients);
+    if (!state.over_threshold) line += " (recognised earlier in the window)";
+    out.add(Finding::sms_campaign, std::move(line));
+}
+
+void Engine::State::observe_domains(const Observation& sms, const Settings& settings, FindingSet& out) {
+    const auto& u = settings.url_spray;
+    const std::uint64_t sender = item_hash(sms.caller);
+    for (const std::string_view domain : sms.domains) {
+        if (domain.empty()) continue;
+        const double senders = keys.update<DomainState>(key_hash(KeyKind::domain, domain), sms.at, [&](DomainState& s) {
+            s.senders.add(sms.at, u.window, sender);
+            return s.senders.estimate(sms.at, u.window);
+        });
+        if (sms.exempt || u.min_senders == 0 || senders < u.min_senders) continue;
+        out.add(Finding::url_spray, fmt::format("domain {}: {} distinct senders in {} s, threshold {}", domain,
+                                                whole(senders), seconds_text(u.window), u.min_senders));
+    }
+}
+
+}  // namespace scamgate::behaviour
