@@ -43,8 +43,9 @@ std::vector<record::CheckFinding> Engine::observe(const Observation& contact, co
     return found.take(s.fired);
 }
 
+// Not gated on settings.enabled: a call counted open while behaviour was on is closed even when a
+// reload has switched behaviour off since (its concurrent count must come down exactly once).
 void Engine::call_ended(const CallEnded& call, const Settings& settings) {
-    if (!settings.enabled) return;
     State& s = *state_;
     const auto& sc = settings.short_calls;
     const bool answered = call.answer.has_value();

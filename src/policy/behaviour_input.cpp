@@ -50,7 +50,9 @@ behaviour::Observation behaviour_observation(const record::Contact& contact, con
     o.caller = keys.caller;
     o.callee = keys.callee;
     o.source = contact.ingress.src;
-    o.has_source = contact.ingress.src != IpAddress{};
+    // Per-source counts are for peers outside the configured trunks (scanners, access-side
+    // sources): a trunk peer carries many callers' calls, and its rate is its business volume.
+    o.has_source = verdict.trunk.empty() && contact.ingress.src != IpAddress{};
     o.international = verdict.role == "international";
     o.exempt = on_list(verdict, "allow_numbers") || on_list(verdict, "brands");
     if (contact.call) {

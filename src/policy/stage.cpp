@@ -129,7 +129,12 @@ void DetectionStage::on_register(const IpAddress& source, Timestamp at) {
     if (behaviour_ == nullptr) return;
     const DetectionSnapshot& snapshot = user_.refresh();
     const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
-    if (settings.enabled) behaviour_->register_seen(behaviour::RegisterSeen{source, at}, settings);
+    if (!settings.enabled) return;
+    // A configured trunk peer is not counted per source (behaviour_observation says why).
+    record::Contact from_source;
+    from_source.ingress.src = source;
+    if (snapshot.detector->trunks().match(from_source) != nullptr) return;
+    behaviour_->register_seen(behaviour::RegisterSeen{source, at}, settings);
 }
 
 void DetectionStage::on_contact(const record::Contact& contact) {

@@ -127,6 +127,10 @@ ip netns exec "$NS_GW" iptables -A FORWARD -p udp --dport 5060 -j NFQUEUE --queu
 mkdir -p "$WORK/config"
 cp -r "$SRC"/config/. "$WORK/config/"
 ln -s "$SRC/signatures" "$WORK/signatures"
+# Behaviour off: 200 calls/s from three numbers is a dialler (behaviour.call_rate would alert on
+# it), and this test is about which policy decides each call across reloads.
+sed -i '/^behaviour:/,/^[a-z]/ s/^  enabled: true /  enabled: false/' "$WORK/config/scamgate.yaml"
+grep -A1 "^behaviour:" "$WORK/config/scamgate.yaml" | grep -q "enabled: false" || fail "config: could not switch behaviour off"
 POLICY=$WORK/config/policy.yaml
 sed -e 's/^mode: monitor/mode: enforce/' "$SRC/config/policy.yaml" >"$WORK/policy.orig"
 grep -q "^mode: enforce" "$WORK/policy.orig" || fail "policy: could not set enforce mode"
