@@ -16,6 +16,7 @@ set -uo pipefail
 bin=${SCAMGATE_BIN:?SCAMGATE_BIN: the scamgate binary (ctest sets it)}
 src=${SCAMGATE_SOURCE_DIR:-.}
 command -v python3 >/dev/null || { echo "SKIP: python3 is not installed"; exit 77; }
+python3 -c "import jsonschema" 2>/dev/null || { echo "SKIP: python3-jsonschema is not installed (scripts/deps test)"; exit 77; }
 captures=(sipp-behaviour-wangiri sipp-behaviour-simbox sipp-behaviour-sequential sipp-behaviour-register-flood
           sipp-behaviour-call-centre kannel-smpp-behaviour-campaign kannel-smpp-behaviour-otp)
 for c in "${captures[@]}"; do
@@ -90,6 +91,10 @@ def findings_of(e):
 capture, events_file = sys.argv[1], sys.argv[2]
 want = EXPECT[capture]
 events = [json.loads(l) for l in open(events_file, encoding="utf-8") if l.strip()]
+# Every event, behaviour findings included, is valid against the events schema.
+import jsonschema
+validator = jsonschema.Draft202012Validator(json.load(open(f"{src}/tests/schema/events.schema.json")))
+invalid = [(i, next(iter(validator.iter_errors(e))).message) for i, e in enumerate(events) if not validator.is_valid(e)]
 contacts = [e for e in events if e.get("kind") == want["kind"]
             and (want["kind"] == "call" or e.get("smpp", {}).get("command") == "submit_sm")]
 fails = 0
@@ -98,6 +103,8 @@ def check(ok, what):
     print(("ok   " if ok else "FAIL ") + f"{capture}: {what}")
     fails += 0 if ok else 1
 
+check(not invalid, f"all {len(events)} events valid against tests/schema/events.schema.json"
+      + (f" (event {invalid[0][0]}: {invalid[0][1]})" if invalid else ""))
 check(len(contacts) == want["count"], f"{want['count']} {want['kind']} events (got {len(contacts)})")
 got = {}
 for e in contacts:
