@@ -18,7 +18,14 @@
 #   sgcap-intl (international carrier)          sgcap-gw (the gateway)          sgcap-dom (domestic peer)
 #   intl0 203.0.113.10/24      <-- veth -->  gw-intl 203.0.113.1/24
 #         2001:db8:113::10/64                        2001:db8:113::1/64
+#         192.0.2.66/32 (scanner)                    route 192.0.2.66/32 dev gw-intl
 #                                            gw-dom  198.51.100.1/24  <-- veth -->  dom0 198.51.100.20/24
+#
+# The scanner (register-flood) sits outside every trunk of config/scamgate.yaml (TEST-NET-1, not
+# intl-carrier's 203.0.113.0/24): the behaviour stage counts per-source requests only for sources
+# that are no configured peer, since a trunk's SBC carries many callers. It shares the carrier's
+# veth pair: the gateway routes 192.0.2.66 on-link over gw-intl; the scanner reaches 203.0.113.1
+# through intl0's connected 203.0.113.0/24 (SIPp binds 192.0.2.66 as the source).
 #
 # The gateway runs the SIPp UAS on 5060, the carrier/peer runs the SIPp UAC on 5060; dumpcap
 # captures on gw-intl or gw-dom (Ethernet, libpcap format, filter "port 5060").
@@ -31,7 +38,7 @@
 #   wangiri        15 one-ring calls from one foreign number, cancelled after 2 s of ringing
 #   simbox         30 calls from one SIM: 8 short answered calls, 22 busy/unavailable/unanswered
 #   sequential     16 calls to +84912345600..615 in order, rejected 404/486
-#   register-flood 400 REGISTERs in ~3 s from a scanner (203.0.113.66), 401 each, then 3 INVITEs
+#   register-flood 400 REGISTERs in ~3 s from a scanner (192.0.2.66, no trunk), 401 each, then 3 INVITEs
 #   call-centre    clean: 30 answered calls of 30-60 s from one bank number, up to 18 at once
 set -euo pipefail
 
@@ -77,7 +84,7 @@ readonly NS_GW=sgcap-gw NS_INTL=sgcap-intl NS_DOM=sgcap-dom
 readonly GW_INTL4=203.0.113.1 INTL4=203.0.113.10
 readonly GW_DOM4=198.51.100.1 DOM4=198.51.100.20
 readonly GW_INTL6=2001:db8:113::1 INTL6=2001:db8:113::10
-readonly SCANNER4=203.0.113.66   # a SIP scanner on the international side (register-flood), not the carrier
+readonly SCANNER4=192.0.2.66   # a SIP scanner behind the international side (register-flood): no configured trunk
 readonly UA_INTL="IntlCarrier-SBC/4.2 (sipp)" UA_DOM="VN-PBX/2.1 (sipp)"
 readonly RUN_TIMEOUT=40   # seconds, hard bound for any single SIPp or dumpcap process
 # The behaviour captures set these per run (VAR=value run_calls ...): the hard bound of one SIPp
@@ -171,7 +178,8 @@ setup_netns() {
   in_ns "$NS_GW" ip addr add "$GW_DOM4/24" dev gw-dom
   in_ns "$NS_INTL" ip addr add "$INTL4/24" dev intl0
   in_ns "$NS_INTL" ip -6 addr add "$INTL6/64" dev intl0 nodad
-  in_ns "$NS_INTL" ip addr add "$SCANNER4/24" dev intl0
+  in_ns "$NS_INTL" ip addr add "$SCANNER4/32" dev intl0
+  in_ns "$NS_GW" ip route add "$SCANNER4/32" dev gw-intl
   in_ns "$NS_DOM" ip addr add "$DOM4/24" dev dom0
   disable_offload "$NS_GW" gw-intl; disable_offload "$NS_INTL" intl0
   disable_offload "$NS_GW" gw-dom;  disable_offload "$NS_DOM" dom0
@@ -381,7 +389,7 @@ capture_sequential() {
 }
 
 # A SIP scanner: 400 REGISTERs at 150/s (extensions 1..400, each challenged 401), then 3 INVITEs
-# (toll fraud attempts, 403) from the same address.
+# (toll fraud attempts, 403) from the same address, SCANNER4, which is in no configured trunk.
 capture_register_flood() {
   local f="$OUTDIR/sipp-behaviour-register-flood.pcap" ua="friendly-scanner"
   capture_start gw-intl "$f"
