@@ -169,7 +169,7 @@ TEST_CASE("a record that reaches the stage undecided is decided, counted and clo
     for (const auto& c : out.contacts) CHECK_FALSE(has_check(*c.verdict, "behaviour.concurrent_calls"));
 }
 
-TEST_CASE("REGISTERs count towards behaviour.register_flood on that source's next INVITE") {
+TEST_CASE("REGISTERs count towards behaviour.register_flood on that source's next INVITE, a trunk peer's are not counted") {
     const Policy policy = wangiri_policy();
     behaviour::Settings settings;
     settings.register_flood.per_source = 50;
@@ -178,14 +178,21 @@ TEST_CASE("REGISTERs count towards behaviour.register_flood on that source's nex
     DetectionStage stage(detector(), policy, out, &settings);
     stage.set_behaviour(&engine);
     const Timestamp t0 = seconds(1'800'000'000);
-    const IpAddress scanner = *IpAddress::parse("203.0.113.10");
-    for (int n = 0; n < 48; ++n) stage.on_register(scanner, t0 + n * seconds(0.01));
-    record::Contact first = call(1, t0 + seconds(1));
-    stage.decide(first);  // 49 requests from that address
-    CHECK_FALSE(has_check(*first.verdict, "behaviour.register_flood"));
-    record::Contact second = call(2, t0 + seconds(1.1));
-    stage.decide(second);  // the 50th
-    CHECK(has_check(*second.verdict, "behaviour.register_flood"));
+    for (const char* address : {"192.0.2.66", "203.0.113.10"}) {  // outside the trunks; the intl trunk
+        const IpAddress source = *IpAddress::parse(address);
+        const bool trunk = std::string_view(address) == "203.0.113.10";
+        INFO("source " << address);
+        for (int n = 0; n < 48; ++n) stage.on_register(source, t0 + n * seconds(0.01));
+        record::Contact first = call(1, t0 + seconds(1));
+        first.ingress.src = source;
+        stage.decide(first);  // 49 requests from that address
+        CHECK_FALSE(has_check(*first.verdict, "behaviour.register_flood"));
+        record::Contact second = call(2, t0 + seconds(1.1));
+        second.ingress.src = source;
+        stage.decide(second);  // the 50th, unless the source is a trunk peer (never counted)
+        CHECK(has_check(*second.verdict, "behaviour.register_flood") == !trunk);
+        CHECK((second.verdict->trunk == "intl") == trunk);
+    }
 }
 
 TEST_CASE("without an engine the stage judges as before: no behaviour findings, nothing left open") {
