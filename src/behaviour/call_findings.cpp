@@ -1,5 +1,5 @@
 // Call findings: call_rate, callee_spray, wangiri, short_calls, sequential_callees,
-// concurrent_calls, register_flood (behaviour.h; docs/behaviour-engine-notes.md).
+// concurrent_calls, register_flood (behaviour.h; docs/behaviour.md).
 #include <fmt/format.h>
 
 #include <optional>

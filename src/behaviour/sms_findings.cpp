@@ -1,5 +1,5 @@
 // SMS findings: sms_rate, sms_recipient_spray, sms_campaign, url_spray (behaviour.h;
-// docs/behaviour-engine-notes.md).
+// docs/behaviour.md).
 #include <fmt/format.h>
 
 #include <algorithm>
