@@ -60,6 +60,12 @@ std::string read_whole(const std::string& path) {
 
 }  // namespace
 
+std::string whole_seconds_rfc3339(std::int64_t unix_seconds) {
+    const std::string full = format_rfc3339(unix_seconds * kNanosPerSecond);  // ...T13:48:59.000000000Z
+    const auto dot = full.find('.');
+    return dot == std::string::npos ? full : full.substr(0, dot) + "Z";
+}
+
 std::optional<LearnedKey> parse_learned_key(std::string_view text) {
     const std::string_view digits = text.starts_with('+') ? text.substr(1) : text;
     if (all_digits(digits)) {
@@ -123,7 +129,7 @@ std::string learned_text(const std::vector<LearnedEntry>& entries, std::int64_t 
     std::string text = fmt::format(
         "# scamgate learned list, {} entries, written {}\n"
         "# ENTRY (E.164 number or registrable domain) EXPIRES ADDED (Unix seconds) BY (finding or manual)\n",
-        entries.size(), format_rfc3339(now * kNanosPerSecond));
+        entries.size(), whole_seconds_rfc3339(now));
     for (const auto& e : entries) text += fmt::format("{} {} {} {}\n", e.display(), e.expires, e.added, e.by);
     return text;
 }

@@ -63,6 +63,9 @@ public:
 std::vector<LearnedEntry> parse_learned_text(std::string_view text, const std::string& source, std::int64_t now,
                                              std::int64_t default_ttl);
 
+// 2026-12-05T13:48:59Z
+std::string whole_seconds_rfc3339(std::int64_t unix_seconds);
+
 // The text of `entries` in the file format, with a "# " header naming the time `now`.
 std::string learned_text(const std::vector<LearnedEntry>& entries, std::int64_t now);
 
