@@ -74,8 +74,8 @@ std::string LearnedControl::answer(std::string_view request, std::string_view bo
         }
         lists::LearnedEntry entry{key->key, key->kind, now + ttl, now, "manual"};
         const std::string shown = entry.display();
-        list_.add(std::move(entry));
-        return fmt::format("ok added {} until {}\n", shown, iso(now + ttl));
+        if (list_.add(std::move(entry))) return fmt::format("ok added {} until {}\n", shown, iso(now + ttl));
+        return fmt::format("ok {} is already listed until a later time; unchanged\n", shown);
     }
     if (verb == "import" && words.size() == 1) {
         try {
