@@ -144,3 +144,58 @@ TEST_CASE("without behaviour, a manual entry marks the caller until its expiry (
     CHECK_FALSE(on_learned(*after.verdict));
     CHECK(after.verdict->rule == "default");
 }
+
+namespace {
+
+record::Contact sms_from(int sender, Timestamp at, const std::string& text) {
+    record::Contact c;
+    c.kind = record::ContactKind::sms;
+    c.ts = at;
+    c.ingress.src = *IpAddress::parse("198.51.100.7");
+    c.sms.emplace();
+    c.sms->protocol = "smpp";
+    c.sms->sender.address = "849012" + std::to_string(30000 + sender);
+    c.sms->sender.ton = 1;
+    c.sms->sender.npi = 1;
+    c.sms->recipients.push_back(record::SmsAddress{"84987" + std::to_string(600000 + sender), 1, 1});
+    c.sms->text = text;
+    c.sms->encoding = "gsm7";
+    c.sms->first_seen = at;
+    return c;
+}
+
+}  // namespace
+
+TEST_CASE("a url_spray finding puts the domain on the learned list, and a later SMS with it carries `learned`") {
+    const Policy policy = learned_policy();
+    behaviour::Settings settings;
+    settings.sms_campaign.min_senders = 0;  // only url_spray here (min_senders 10)
+    behaviour::Engine engine(behaviour::Capacity{});
+    lists::LearnedList learned(100, kTtl);
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &settings);
+    stage.set_behaviour(&engine);
+    stage.set_learned(&learned);
+
+    const Timestamp t0 = seconds(1'800'000'000);
+    bool fired = false;
+    for (int n = 0; n < 10; ++n) {
+        record::Contact c = sms_from(n, t0 + seconds(n), "Ban nhan duoc qua " + std::to_string(n) + " tai https://phish-gift.example/a" + std::to_string(n));
+        stage.decide(c);
+        CHECK_FALSE(on_learned(*c.verdict));
+        fired = fired || std::any_of(c.verdict->checks.begin(), c.verdict->checks.end(),
+                                     [](const auto& f) { return f.name == "behaviour.url_spray"; });
+    }
+    REQUIRE(fired);
+    const auto entries = learned.entries();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].key == "phish-gift.example");
+    CHECK(entries[0].kind == lists::LearnedKind::domain);
+    CHECK(entries[0].by == "behaviour.url_spray");
+
+    record::Contact later = sms_from(50, t0 + seconds(100), "Xem ngay https://phish-gift.example/x");
+    stage.decide(later);
+    CHECK(on_learned(*later.verdict));
+    CHECK(later.verdict->rule == "reject-learned");
+    CHECK(later.verdict->smpp_status == 0x45u);
+}
