@@ -24,6 +24,13 @@ namespace {
 constexpr std::size_t kMaxDigits = 15;   // E.164
 constexpr std::size_t kMaxDomain = 253;  // DNS
 constexpr std::size_t kMaxBy = 64;
+// Times are kept within 1970..2100, so a capture with a wild packet time cannot write a file the
+// next start refuses, and a time in nanoseconds never overflows.
+constexpr std::int64_t kMaxTime = 4'102'444'800;
+
+bool printable(std::string_view field) {
+    return std::all_of(field.begin(), field.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
+}
 
 bool all_digits(std::string_view s) {
     return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
@@ -34,7 +41,7 @@ bool domain_char(unsigned char c) { return std::isalnum(c) != 0 || c == '-' || c
 std::optional<std::int64_t> parse_seconds(std::string_view text) {
     std::int64_t value = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc{} || end != text.data() + text.size() || value < 0) return std::nullopt;
+    if (error != std::errc{} || end != text.data() + text.size() || value < 0 || value > kMaxTime) return std::nullopt;
     return value;
 }
 
@@ -61,7 +68,7 @@ std::string read_whole(const std::string& path) {
 }  // namespace
 
 std::string whole_seconds_rfc3339(std::int64_t unix_seconds) {
-    const std::string full = format_rfc3339(unix_seconds * kNanosPerSecond);  // ...T13:48:59.000000000Z
+    const std::string full = format_rfc3339(std::clamp<std::int64_t>(unix_seconds, 0, kMaxTime) * kNanosPerSecond);  // ...T13:48:59.000000000Z
     const auto dot = full.find('.');
     return dot == std::string::npos ? full : full.substr(0, dot) + "Z";
 }
@@ -101,6 +108,9 @@ std::vector<LearnedEntry> parse_learned_text(std::string_view text, const std::s
             return LearnedListError(fmt::format("{}:{}: {}", source, line_no, what));
         };
         if (fields.size() > 4) throw fail("too many fields; a line is ENTRY [EXPIRES [ADDED [BY]]]");
+        for (const auto field : fields) {
+            if (!printable(field)) throw fail("a control character; a line is ENTRY [EXPIRES [ADDED [BY]]]");
+        }
         const auto key = parse_learned_key(fields[0]);
         if (!key) {
             throw fail(fmt::format("'{}' is neither a number (+ and up to 15 digits) nor a domain", fields[0]));
@@ -108,12 +118,12 @@ std::vector<LearnedEntry> parse_learned_text(std::string_view text, const std::s
         LearnedEntry entry{key->key, key->kind, now + default_ttl, now, "manual"};
         if (fields.size() > 1) {
             const auto expires = parse_seconds(fields[1]);
-            if (!expires) throw fail(fmt::format("expiry '{}' is not Unix seconds", fields[1]));
+            if (!expires) throw fail(fmt::format("expiry '{}' is not Unix seconds (0..{})", fields[1], kMaxTime));
             entry.expires = *expires;
         }
         if (fields.size() > 2) {
             const auto added = parse_seconds(fields[2]);
-            if (!added) throw fail(fmt::format("added time '{}' is not Unix seconds", fields[2]));
+            if (!added) throw fail(fmt::format("added time '{}' is not Unix seconds (0..{})", fields[2], kMaxTime));
             entry.added = *added;
         }
         if (fields.size() > 3) {
@@ -142,6 +152,8 @@ bool LearnedList::add(LearnedEntry entry) {
 }
 
 bool LearnedList::add_locked(LearnedEntry entry) {
+    entry.expires = std::clamp<std::int64_t>(entry.expires, 0, kMaxTime);
+    entry.added = std::clamp<std::int64_t>(entry.added, 0, kMaxTime);
     if (const auto it = entries_.find(entry.key); it != entries_.end()) {
         if (entry.expires <= it->second.expires) return false;
         by_expiry_.erase({it->second.expires, it->first});

@@ -52,7 +52,7 @@ TEST_CASE("lists requests: add, show, remove, export, import and refusals") {
 
     CHECK(control.answer("remove evil.example", "") == "ok removed evil.example\n");
     CHECK(control.answer("remove evil.example", "") == "error evil.example is not on the list\n");
-    CHECK(control.answer("import", "+84900000001\nphish.example 99999999999 1 behaviour.url_spray\n") ==
+    CHECK(control.answer("import", "+84900000001\nphish.example 4000000000 1 behaviour.url_spray\n") ==
           "ok imported 2 entries (2 new or extended)\n");
     CHECK(list.size() == 3);
     CHECK(control.answer("import", "+1\nnot_a_domain\n") ==

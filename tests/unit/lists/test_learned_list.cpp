@@ -93,6 +93,14 @@ TEST_CASE("the table is bounded: the entry that expires first is evicted") {
     CHECK(list.contains("1004", kNow));
 }
 
+TEST_CASE("times are kept within 1970..2100 (a wild packet time cannot make a file the next start refuses)") {
+    LearnedList list(10, kWeek);
+    list.learn(number("+1001"), 9'000'000'000, "behaviour.wangiri");
+    CHECK(list.entries()[0].expires == 4'102'444'800);
+    CHECK(list.entries()[0].added == 4'102'444'800);
+    CHECK(parse_learned_text(learned_text(list.entries(), kNow), "again", kNow, kWeek) == list.entries());
+}
+
 TEST_CASE("remove and prune") {
     LearnedList list(10, kWeek);
     list.add(LearnedEntry{"1001", LearnedKind::number, kNow + 10, kNow, "manual"});
@@ -123,10 +131,12 @@ TEST_CASE("export and import round-trip, bare entries get the default TTL") {
 
 TEST_CASE("bad lines are file:line errors") {
     CHECK(error_of("+1001\nnot-a-thing\n") == "learned.txt:2: 'not-a-thing' is neither a number (+ and up to 15 digits) nor a domain");
-    CHECK(error_of("\n\n+1001 soon\n") == "learned.txt:3: expiry 'soon' is not Unix seconds");
-    CHECK(error_of("+1001 1 -5\n") == "learned.txt:1: added time '-5' is not Unix seconds");
+    CHECK(error_of("\n\n+1001 soon\n") == "learned.txt:3: expiry 'soon' is not Unix seconds (0..4102444800)");
+    CHECK(error_of("+1001 1 -5\n") == "learned.txt:1: added time '-5' is not Unix seconds (0..4102444800)");
     CHECK(error_of("+1001 1 2 manual extra\n") == "learned.txt:1: too many fields; a line is ENTRY [EXPIRES [ADDED [BY]]]");
     CHECK(error_of("+1001 1 2 manual\n") == "");
+    CHECK(error_of("+1001 4102444801\n") == "learned.txt:1: expiry '4102444801' is not Unix seconds (0..4102444800)");
+    CHECK(error_of("+1001 1 2 man\x01ual\n") == "learned.txt:1: a control character; a line is ENTRY [EXPIRES [ADDED [BY]]]");
 }
 
 TEST_CASE("the file: missing is empty, saved atomically with mode 0600, loaded back, bad line names file:line") {
@@ -154,6 +164,6 @@ TEST_CASE("the file: missing is empty, saved atomically with mode 0600, loaded b
         broken.load_file(bad.path(), kNow);
         FAIL("a bad line must be refused");
     } catch (const LearnedListError& e) {
-        CHECK(std::string(e.what()) == bad.path() + ":2: expiry 'x' is not Unix seconds");
+        CHECK(std::string(e.what()) == bad.path() + ":2: expiry 'x' is not Unix seconds (0..4102444800)");
     }
 }
