@@ -1,8 +1,13 @@
 #include "app/cli.h"
 
+#include <sys/stat.h>
+
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -166,6 +171,62 @@ struct RunArgs {
     }
 };
 
+// `scamgate lists ...`: the request to send to a running `scamgate run` and what to do with it.
+struct ListsArgs {
+    std::string control;
+    std::string entry;          // add, remove
+    double ttl_s = 0;           // add --ttl (0: lists.learned_ttl of the daemon)
+    std::string output;         // export -o
+    std::string import_file;    // import
+};
+
+// The control socket `reload` and `lists` talk to: --control, else control.socket, else the default.
+std::string control_path_of(const std::string& option, const AppConfig& config) {
+    return !option.empty() ? option : !config.control_socket.empty() ? config.control_socket : daemon::default_control_path();
+}
+
+// Writes an export (mode 0600: it names people's numbers) to `path`, or stdout for "" / "-".
+bool write_export(const std::string& path, const std::string& text, Logger& log) {
+    if (path.empty() || path == "-") {
+        std::cout << text;
+        std::cout.flush();
+        return true;
+    }
+    const mode_t previous = ::umask(0077);
+    std::ofstream file(path, std::ios::binary | std::ios::trunc);
+    ::umask(previous);
+    file << text;
+    file.close();
+    if (!file) {
+        log.error("{}: cannot write the export", path);
+        return false;
+    }
+    return true;
+}
+
+// Sends `request` (and `body`) to the daemon; prints the answer (for export, writes the text
+// after its "ok" line to -o). 0 when the answer is "ok ...", 1 otherwise.
+int lists_request(const std::string& path, const std::string& request, const std::string& body, const ListsArgs& args,
+                  bool is_export, Logger& log) {
+    const auto reply = daemon::control_request(path, request, body, log);
+    if (!reply) return 1;
+    const bool ok = reply->rfind("ok ", 0) == 0;
+    if (!ok || !is_export) {
+        (ok ? std::cout : std::cerr) << *reply << (reply->ends_with('\n') ? "" : "\n");
+        return ok ? 0 : 1;
+    }
+    const auto nl = reply->find('\n');
+    return write_export(args.output, nl == std::string::npos ? std::string() : reply->substr(nl + 1), log) ? 0 : 1;
+}
+
+// The learned list this run uses (lists.learned), loaded from its file into `learned`; left
+// empty when off. Throws LearnedListError (FILE:LINE).
+void load_learned(const AppConfig& config, std::optional<lists::LearnedList>& learned) {
+    if (config.learned.path.empty()) return;
+    learned.emplace(config.learned.max_entries, config.learned.ttl / kNanosPerSecond);
+    learned->load_file(config.learned.path, static_cast<std::int64_t>(std::time(nullptr)));
+}
+
 LogLevel level_of(const CommonOptions& common) {
     if (common.quiet) return LogLevel::error;
     return common.verbose ? LogLevel::debug : LogLevel::info;
@@ -196,6 +257,10 @@ int run_cli(int argc, char** argv) {
                          "treat the files as one continuous capture (state carries across files)");
     replay_cmd->add_flag("--redact-text", replay.redact_text,
                          "replace SMS text in events and the table with its length and a hash (output.redact_text)");
+    bool learn = false;
+    replay_cmd->add_flag("--learn", learn,
+                         "write what the replay's findings added to the learned list back to lists.learned (without "
+                         "it the file is read, never written: an analyst's replay does not change the carrier's list)");
     replay_cmd->add_option("--sip-port", extra_sip_ports, "also treat PORT as a SIP port (repeatable)")
         ->check(CLI::Range(1, 65535));
 
@@ -243,6 +308,27 @@ int run_cli(int argc, char** argv) {
                            "the control socket (default: control.socket of -c CONFIG, else /run/scamgate/control.sock "
                            "as root, else $XDG_RUNTIME_DIR/scamgate.sock)");
 
+
+    ListsArgs lists_args;
+    auto* lists_cmd = app.add_subcommand(
+        "lists", "show and edit the learned block list (lists.learned) of a running `scamgate run` through its "
+                 "control socket; export it as a plain list, import one (docs/operations.md)");
+    add_common(*lists_cmd, common);
+    lists_cmd->add_option("--control", lists_args.control,
+                          "the control socket (default: control.socket of -c CONFIG, else /run/scamgate/control.sock "
+                          "as root, else $XDG_RUNTIME_DIR/scamgate.sock)");
+    lists_cmd->require_subcommand(1);
+    auto* lists_show = lists_cmd->add_subcommand("show", "print every entry: number or domain, expiry, when added, by what");
+    auto* lists_add = lists_cmd->add_subcommand("add", "put a number (E.164 with '+') or a domain on the list");
+    lists_add->add_option("ENTRY", lists_args.entry, "+E164 number or registrable domain")->required();
+    lists_add->add_option("--ttl", lists_args.ttl_s, "seconds it stays (default lists.learned_ttl)")->check(CLI::Range(1.0, 315360000.0));
+    auto* lists_remove = lists_cmd->add_subcommand("remove", "take a number or domain off the list");
+    lists_remove->add_option("ENTRY", lists_args.entry, "+E164 number or registrable domain")->required();
+    auto* lists_export = lists_cmd->add_subcommand("export", "write the list as plain text, one entry a line (for banks, the police)");
+    lists_export->add_option("-o,--output", lists_args.output, "file to write (mode 0600; default stdout)");
+    auto* lists_import = lists_cmd->add_subcommand("import", "add the entries of FILE (an export, or one number or domain a line)");
+    lists_import->add_option("FILE", lists_args.import_file, "the file")->required();
+    for (auto* sub : {lists_show, lists_add, lists_remove, lists_export, lists_import}) sub->fallthrough();
 
     auto* check_cmd = app.add_subcommand(
         "check", "validate the configuration, numbering plan, lists, signature packs (running every example) and "
@@ -303,11 +389,31 @@ int run_cli(int argc, char** argv) {
         log.error("{}", e.what());
         return 2;
     }
-    if (reload_cmd->parsed()) {
-        const std::string path = !reload_control.empty()          ? reload_control
-                                 : !config.control_socket.empty() ? config.control_socket
-                                                                  : daemon::default_control_path();
-        return daemon::send_reload(path, std::cout, log);
+    if (reload_cmd->parsed()) return daemon::send_reload(control_path_of(reload_control, config), std::cout, log);
+    if (lists_cmd->parsed()) {
+        const std::string path = control_path_of(lists_args.control, config);
+        if (lists_show->parsed()) return lists_request(path, "lists show", "", lists_args, false, log);
+        if (lists_export->parsed()) return lists_request(path, "lists export", "", lists_args, true, log);
+        if (lists_remove->parsed()) return lists_request(path, "lists remove " + lists_args.entry, "", lists_args, false, log);
+        if (lists_add->parsed()) {
+            const std::string ttl = lists_args.ttl_s > 0 ? fmt::format(" {}", static_cast<std::int64_t>(lists_args.ttl_s)) : "";
+            return lists_request(path, "lists add " + lists_args.entry + ttl, "", lists_args, false, log);
+        }
+        // import: the file is read and checked here (FILE:LINE errors), the daemon gets its text.
+        std::ifstream in(lists_args.import_file, std::ios::binary);
+        if (!in) {
+            log.error("{}: cannot read", lists_args.import_file);
+            return 2;
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        try {
+            lists::parse_learned_text(text.str(), lists_args.import_file, 0, 0);
+        } catch (const lists::LearnedListError& e) {
+            log.error("{}", e.what());
+            return 2;
+        }
+        return lists_request(path, "lists import", text.str(), lists_args, false, log);
     }
     if (!model_override.empty()) {
         config.detection.models.clear();
@@ -359,11 +465,25 @@ int run_cli(int argc, char** argv) {
     if (config.detection_enabled && config.behaviour.enabled && (run_cmd->parsed() || replay_cmd->parsed())) {
         behaviour.emplace(config.behaviour_capacity);
     }
+    // The learned list: one table for the process, like behaviour's state; a bad line stops the start.
+    std::optional<lists::LearnedList> learned;
+    if (config.detection_enabled && (run_cmd->parsed() || replay_cmd->parsed())) {
+        try {
+            load_learned(config, learned);
+        } catch (const lists::LearnedListError& e) {
+            log.error("{}", e.what());
+            return 2;
+        }
+    }
     if (check_cmd->parsed()) return run_check(config, *detection, std::cout, log);
     if (try_cmd->parsed()) return run_try(*detection, try_options, std::cout, log);
     if (run_cmd->parsed()) {
         if (config.detection_enabled) run.detection = &*detection;
         if (behaviour) run.behaviour = &*behaviour;
+        if (learned) {
+            run.learned = &*learned;
+            run.learned_path = config.learned.path;
+        }
         if (run.control_path.empty()) run.control_path = config.control_socket;
         // A reload reads the same files again, with the same command-line overrides on top.
         run.reload = [&common, &log, policy_override, extra_trunks]() -> std::shared_ptr<const policy::Detection> {
@@ -380,11 +500,15 @@ int run_cli(int argc, char** argv) {
     }
     if (config.detection_enabled) replay.detection = &*detection;
     if (behaviour) replay.behaviour = &*behaviour;
+    if (learned) replay.learned = &*learned;
+    if (learn && !learned) log.warn("--learn: lists.learned is empty (or detection is off): nothing to write");
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text
                                             : StatsFormat::none;
     try {
-        return run_replay(config, replay, std::cout, log);
+        const int code = run_replay(config, replay, std::cout, log);
+        if (learn && learned) learned->save_file(config.learned.path, static_cast<std::int64_t>(std::time(nullptr)));
+        return code;
     } catch (const std::exception& e) {
         log.error("{}", e.what());
         return 2;

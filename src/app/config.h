@@ -32,6 +32,13 @@ struct WorkerCount {
     static std::optional<WorkerCount> parse(std::string_view text);
 };
 
+// lists.learned, lists.learned_ttl, lists.learned_max: the learned block list (docs/behaviour.md).
+struct LearnedListConfig {
+    std::string path;                  // empty: off; absolute once loaded from a file
+    Timestamp ttl = seconds(7 * 86400);  // how long a finding keeps its number / domain listed
+    std::size_t max_entries = 100'000;   // beyond, the entry that expires first is evicted
+};
+
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
     // 1 by default, not auto: one worker gives a deterministic event order (tests, replay diffs),
@@ -52,6 +59,7 @@ struct AppConfig {
     bool detection_enabled = true;
     behaviour::Settings behaviour;             // behaviour.* thresholds (reloadable)
     behaviour::Capacity behaviour_capacity;    // behaviour.max_keys, max_campaigns (fixed at start)
+    LearnedListConfig learned;                 // lists.learned* (fixed at start)
     std::string base_dir = bundled_config_dir();
     std::string loading_dir;  // while a file is being read: its folder
 

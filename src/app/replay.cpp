@@ -56,8 +56,8 @@ void replay_file(const std::string& path, ReplayPipeline& pipeline, FileCounters
 class SinglePipeline final : public ReplayPipeline {
 public:
     SinglePipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                   behaviour::Engine* behaviour, record::ContactSink& output, Logger& log)
-        : detection_(detection_stage_for(detection, output, behaviour)),
+                   behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log)
+        : detection_(detection_stage_for(detection, output, behaviour, learned)),
           worker_(config, first_sink_of(detection_, output), log, decider_of(detection_)) {}
     void begin_source(const std::string& name) override { worker_.begin_source(name); }
     void on_packet(const capture::Packet& packet) override { worker_.on_packet(packet); }
@@ -77,11 +77,12 @@ private:
 }  // namespace
 
 std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next,
-                                                          behaviour::Engine* behaviour) {
+                                                          behaviour::Engine* behaviour, lists::LearnedList* learned) {
     if (detection == nullptr) return std::nullopt;
     std::optional<policy::DetectionStage> stage(std::in_place, detection->detector, detection->policy, next,
                                                 &detection->behaviour);
     stage->set_behaviour(behaviour);
+    stage->set_learned(learned);
     return stage;
 }
 
@@ -92,8 +93,8 @@ record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage,
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage) { return stage ? &*stage : nullptr; }
 
 std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                     behaviour::Engine* behaviour, record::ContactSink& output, Logger& log) {
-    return std::make_unique<SinglePipeline>(config, detection, behaviour, output, log);
+                                                     behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log) {
+    return std::make_unique<SinglePipeline>(config, detection, behaviour, learned, output, log);
 }
 
 policy::Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
@@ -147,9 +148,9 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
 
     const std::size_t workers = config.workers.resolve();
     const ShardedOutput sharded_output{events ? &*events : nullptr, show_table ? &table : nullptr};
-    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, options.behaviour,
+    auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, options.behaviour, options.learned,
                                                         sharded_output, workers, log)
-                                : make_single_pipeline(config.pipeline, options.detection, options.behaviour, sinks, log);
+                                : make_single_pipeline(config.pipeline, options.detection, options.behaviour, options.learned, sinks, log);
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
     for (const auto& file : files) {

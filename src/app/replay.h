@@ -25,6 +25,7 @@ struct ReplayOptions {
     bool redact_text = false;         // on top of the config's output.redact_text
     const policy::Detection* detection = nullptr;  // null: no verdicts
     behaviour::Engine* behaviour = nullptr;        // null: no behaviour findings (shared by every worker)
+    lists::LearnedList* learned = nullptr;         // null: no learned list (lists.learned empty); shared too
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input
@@ -33,9 +34,10 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
 
 // A replay worker's detection stage (none without detection): the worker's decider, and the first
 // sink of its records, in front of `next`.
-// `behaviour` (not owned, may be null) is the process's one behaviour state.
+// `behaviour` and `learned` (not owned, may be null) are the process's one behaviour state and
+// learned list.
 std::optional<policy::DetectionStage> detection_stage_for(const policy::Detection* detection, record::ContactSink& next,
-                                                          behaviour::Engine* behaviour);
+                                                          behaviour::Engine* behaviour, lists::LearnedList* learned);
 // The worker's first sink and decider for `stage` (the stage itself, or `output` and none).
 record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage, record::ContactSink& output);
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage);

@@ -36,7 +36,7 @@ public:
 // One worker on the calling thread. `detection` may be null (no verdicts), `behaviour` too (no
 // behaviour findings; not owned, shared by every worker).
 std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                     behaviour::Engine* behaviour, record::ContactSink& output, Logger& log);
+                                                     behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log);
 
 // Where the sharded workers' contacts go (either may be null; neither owned).
 struct ShardedOutput {
@@ -48,7 +48,7 @@ struct ShardedOutput {
 // Hyperscan scratch), fed by the calling thread sharded by net::shard_of. Contacts reach `output`
 // whole, one at a time, in no fixed order between workers.
 std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                      behaviour::Engine* behaviour, const ShardedOutput& output,
+                                                      behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output,
                                                       std::size_t workers, Logger& log);
 
 }  // namespace scamgate::app

@@ -95,12 +95,12 @@ class Lane {
 public:
     static constexpr std::size_t kBatches = 8;  // in flight per worker: the back-pressure bound
 
-    Lane(const pipeline::PipelineConfig& config, const policy::Detection* detection, behaviour::Engine* behaviour,
+    Lane(const pipeline::PipelineConfig& config, const policy::Detection* detection, behaviour::Engine* behaviour, lists::LearnedList* learned,
          const ShardedOutput& output, std::mutex& output_lock, Logger& log)
         : to_worker_(kBatches + 1),
           to_reader_(kBatches),
           output_(output, output_lock),
-          detection_(detection_stage_for(detection, output_, behaviour)),
+          detection_(detection_stage_for(detection, output_, behaviour, learned)),
           worker_(config, first_sink_of(detection_, output_), log, decider_of(detection_)) {
         for (std::size_t i = 0; i < kBatches; ++i) {
             batches_.push_back(std::make_unique<Batch>());
@@ -228,11 +228,11 @@ private:
 class ShardedPipeline final : public ReplayPipeline {
 public:
     ShardedPipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                    behaviour::Engine* behaviour, const ShardedOutput& output, std::size_t workers, Logger& log)
+                    behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output, std::size_t workers, Logger& log)
         : clock_(config.housekeeping_interval), log_(log) {
         for (std::size_t i = 0; i < workers; ++i) {
             lanes_.push_back(
-                std::make_unique<Lane>(pipeline::share_of(config, workers), detection, behaviour, output, output_lock_, log));
+                std::make_unique<Lane>(pipeline::share_of(config, workers), detection, behaviour, learned, output, output_lock_, log));
         }
         for (auto& lane : lanes_) lane->start();
     }
@@ -292,9 +292,9 @@ private:
 }  // namespace
 
 std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                      behaviour::Engine* behaviour, const ShardedOutput& output,
+                                                      behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output,
                                                       std::size_t workers, Logger& log) {
-    return std::make_unique<ShardedPipeline>(config, detection, behaviour, output, workers, log);
+    return std::make_unique<ShardedPipeline>(config, detection, behaviour, learned, output, workers, log);
 }
 
 }  // namespace scamgate::app

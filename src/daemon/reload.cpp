@@ -109,8 +109,9 @@ int listen_on(const std::string& path, Logger& log) {
 
 }  // namespace
 
-ControlServer::ControlServer(Reloader& reloader, const std::string& path, std::atomic<bool>& hup, Logger& log)
-    : reloader_(reloader), path_(path), log_(log), hup_(hup) {
+ControlServer::ControlServer(Reloader& reloader, const std::string& path, std::atomic<bool>& hup, Logger& log,
+                             LearnedControl* learned)
+    : reloader_(reloader), learned_(learned), path_(path), log_(log), hup_(hup) {
     listen_fd_ = listen_on(path_, log_);
     if (listen_fd_ >= 0) log_.info("control socket {}: `scamgate reload --control {}` (or SIGHUP) reloads", path_, path_);
     thread_ = std::thread([this] { serve(); });
@@ -133,6 +134,7 @@ void ControlServer::serve() {
     while (!done_.load()) {
         if (hup_.exchange(false)) reloader_.reload("SIGHUP");
         reloader_.collect();
+        if (learned_ != nullptr) learned_->save_if_changed();
         if (listen_fd_ < 0) {
             ::usleep(50'000);
             continue;
@@ -146,25 +148,45 @@ void ControlServer::serve() {
     }
 }
 
-void ControlServer::answer(int client) {
-    // One line, read within 2 s; anything but "reload" is refused.
-    std::string line;
-    char buf[256];
-    while (line.find('\n') == std::string::npos && line.size() < 1024) {
+namespace {
+
+constexpr std::size_t kMaxImport = 64u << 20;  // 64 MiB: a few hundred thousand entries
+
+// Reads from `client` until `done(text)` or the peer closes, each read within 2 s, up to `max` bytes.
+template <typename Done>
+void read_until(int client, std::string& text, std::size_t max, Done done) {
+    char buf[4096];
+    while (!done(text) && text.size() < max) {
         pollfd p{client, POLLIN, 0};
         if (::poll(&p, 1, 2000) <= 0) break;
         const ssize_t n = ::read(client, buf, sizeof(buf));
         if (n <= 0) break;
-        line.append(buf, static_cast<std::size_t>(n));
+        text.append(buf, static_cast<std::size_t>(n));
     }
-    if (auto nl = line.find('\n'); nl != std::string::npos) line.resize(nl);
+}
+
+}  // namespace
+
+void ControlServer::answer(int client) {
+    // One line, read within 2 s; "reload" or "lists ..." ("lists import" then reads the entries
+    // until the client shuts its side down); anything else is refused.
+    std::string text;
+    read_until(client, text, 1024, [](const std::string& t) { return t.find('\n') != std::string::npos; });
+    const auto nl = text.find('\n');
+    std::string line = text.substr(0, nl);
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::string reply;
     if (line == "reload") {
         const ReloadResult r = reloader_.reload("control socket");
         reply = r.ok ? fmt::format("ok {} signatures\n", r.signatures) : fmt::format("error {}\n", r.error);
+    } else if (line.rfind("lists ", 0) == 0 && learned_ == nullptr) {
+        reply = "error no learned list in this run (lists.learned is empty)\n";
+    } else if (line.rfind("lists ", 0) == 0) {
+        std::string body = nl == std::string::npos ? std::string() : text.substr(nl + 1);
+        if (line == "lists import") read_until(client, body, kMaxImport, [](const std::string&) { return false; });
+        reply = learned_->answer(std::string_view(line).substr(6), body);
     } else {
-        reply = fmt::format("error unknown command '{}'; the only command is reload\n", line);
+        reply = fmt::format("error unknown command '{}'; the commands are reload and lists ...\n", line);
     }
     std::size_t sent = 0;
     while (sent < reply.size()) {
@@ -172,6 +194,44 @@ void ControlServer::answer(int client) {
         if (n <= 0) break;
         sent += static_cast<std::size_t>(n);
     }
+}
+
+std::optional<std::string> control_request(const std::string& path, const std::string& request, std::string_view body,
+                                           Logger& log) {
+    sockaddr_un address;
+    if (!fill_address(path, address)) {
+        log.error("control socket path '{}' is empty or too long", path);
+        return std::nullopt;
+    }
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
+        log.error("cannot connect to the control socket '{}': {}; is `scamgate run` running (--control PATH)?", path,
+                  std::strerror(errno));
+        if (fd >= 0) ::close(fd);
+        return std::nullopt;
+    }
+    const std::string message = request + "\n" + std::string(body);
+    std::size_t sent = 0;
+    while (sent < message.size()) {
+        const ssize_t n = ::send(fd, message.data() + sent, message.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) {
+            log.error("control socket '{}': {}", path, std::strerror(errno));
+            ::close(fd);
+            return std::nullopt;
+        }
+        sent += static_cast<std::size_t>(n);
+    }
+    ::shutdown(fd, SHUT_WR);
+    std::string reply;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(fd, buf, sizeof(buf))) > 0) reply.append(buf, static_cast<std::size_t>(n));
+    ::close(fd);
+    if (reply.empty()) {
+        log.error("control socket '{}': no answer", path);
+        return std::nullopt;
+    }
+    return reply;
 }
 
 int send_reload(const std::string& path, std::ostream& out, Logger& log) {

@@ -8,10 +8,13 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "daemon/learned_control.h"
 #include "daemon/reload_activity.h"
 #include "policy/detection_set.h"
 #include "common/log.h"
@@ -56,14 +59,18 @@ private:
 std::string default_control_path();
 
 // A thread that serves the local control socket (AF_UNIX stream, mode 0600; one line "reload\n"
-// answered "ok N signatures\n" or "error MESSAGE\n") and runs the reloads asked for by SIGHUP
+// answered "ok N signatures\n" or "error MESSAGE\n"; "lists ...\n" requests for the learned list,
+// "lists import\n" followed by the entries until the client shuts its side down) and runs the reloads asked for by SIGHUP
 // (a flag the signal thread sets). When the socket cannot be made, that is logged
 // and SIGHUP still works. The thread runs at a lower CPU priority (nice +10): a reload loads and
 // compiles on it while the packet thread must keep its core on a busy machine.
 class ControlServer {
 public:
     // `hup` is set by the signal thread on SIGHUP; the server clears it and reloads.
-    ControlServer(Reloader& reloader, const std::string& path, std::atomic<bool>& hup, Logger& log);
+    // `learned` (may be null: no lists.learned) answers the "lists ..." requests and has its file
+    // written from this thread.
+    ControlServer(Reloader& reloader, const std::string& path, std::atomic<bool>& hup, Logger& log,
+                  LearnedControl* learned = nullptr);
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -75,6 +82,7 @@ private:
     void answer(int client);
 
     Reloader& reloader_;
+    LearnedControl* learned_ = nullptr;
     std::string path_;
     Logger& log_;
     int listen_fd_ = -1;
@@ -86,5 +94,10 @@ private:
 // `scamgate reload`: sends "reload" to the socket at `path`, prints the answer to `out`; returns
 // 0 when the answer is "ok ...", 1 otherwise (answer or connection error logged).
 int send_reload(const std::string& path, std::ostream& out, Logger& log);
+
+// Sends one request line (and `body` after it, then shuts the writing side down) to the control
+// socket at `path`; returns the whole answer, or nullopt with the reason logged.
+std::optional<std::string> control_request(const std::string& path, const std::string& request, std::string_view body,
+                                           Logger& log);
 
 }  // namespace scamgate::daemon

@@ -391,12 +391,13 @@ private:
 struct Lane {
     // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
     Lane(const RunSettings& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder,
-         behaviour::Engine* behaviour, Logger& log)
+         behaviour::Engine* behaviour, lists::LearnedList* learned, Logger& log)
         : events(output) {
         const pipeline::PipelineConfig share = pipeline::share_of(config.pipeline, workers);
         if (holder != nullptr) {
             detection.emplace(*holder, events);
             detection->set_behaviour(behaviour);
+            detection->set_learned(learned);
         }
         record::ContactSink& first = detection ? static_cast<record::ContactSink&>(*detection) : events;
         worker.emplace(share, first, log, detection ? &*detection : nullptr);
@@ -445,12 +446,14 @@ struct Daemon {
         if (options.detection) holder.emplace(std::shared_ptr<const policy::Detection>(options.detection, [](const policy::Detection*) {}));
         for (std::size_t i = 0; i < workers; ++i) {
             lanes.push_back(
-                std::make_unique<Lane>(config, workers, events, holder ? &*holder : nullptr, options.behaviour, log));
+                std::make_unique<Lane>(config, workers, events, holder ? &*holder : nullptr, options.behaviour,
+                                                   options.learned, log));
         }
+        if (options.learned) learned.emplace(*options.learned, options.learned_path, log);
         if (holder && options.reload) {
             reloader.emplace(*holder, options.reload, log);
             control.emplace(*reloader, options.control_path.empty() ? default_control_path() : options.control_path,
-                            hup, log);
+                            hup, log, learned ? &*learned : nullptr);
         } else {
             log.warn("no detection in this run: SIGHUP and the control socket have nothing to reload");
         }
@@ -483,6 +486,7 @@ struct Daemon {
         if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
         for (auto& lane : lanes) lane->worker->end_source();  // open calls end as capture_end, pending SMS are written
         events.flush();
+        if (learned) learned->save_if_changed(true);
         StatsReport stats;
         for (const auto& lane : lanes) stats.merge(lane->stats());
         if (lanes.size() > 1) {
@@ -504,6 +508,7 @@ struct Daemon {
     std::atomic<bool> hup{false};
     SignalWatcher signals;  // before any thread this daemon starts: they inherit its blocked signals
     std::optional<Reloader> reloader;
+    std::optional<LearnedControl> learned;  // before `control`, whose thread uses it
     std::optional<ControlServer> control;
 };
 

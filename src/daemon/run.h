@@ -37,6 +37,8 @@ struct RunOptions {
     double duration_s = 0;                 // --duration: stop after this long; 0 = until a signal
     const policy::Detection* detection = nullptr;  // null: no verdicts; must outlive run_live
     behaviour::Engine* behaviour = nullptr;        // null: no behaviour findings; shared by every worker, must outlive run_live
+    lists::LearnedList* learned = nullptr;         // null: no learned list; shared by every worker, must outlive run_live
+    std::string learned_path;              // lists.learned: written after changes and at the end
     DetectionLoader reload;                // loads a new policy::Detection on SIGHUP / `scamgate reload`; empty: none
     std::string control_path;              // --control (control.socket); empty: default_control_path()
 };

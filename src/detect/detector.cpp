@@ -59,7 +59,8 @@ const std::vector<std::string>& check_names() {
 
 const std::vector<std::string>& list_names() {
     static const std::vector<std::string> names = {"block_numbers", "allow_numbers", "do_not_originate",
-                                                   "block_domains", "allow_domains", "brands"};
+                                                   "block_domains", "allow_domains", "brands",
+                                                   "learned"};  // set by the detection stage (policy/stage.h)
     return names;
 }
 

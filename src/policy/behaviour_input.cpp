@@ -25,6 +25,23 @@ bool on_list(const record::Verdict& verdict, std::string_view list) {
 
 }  // namespace
 
+Timestamp decision_time(const record::Contact& contact) {
+    if (contact.call && contact.call->timeline.invite != 0) return contact.call->timeline.invite;
+    if (contact.sms && contact.sms->first_seen != 0) return contact.sms->first_seen;
+    return contact.ts;
+}
+
+std::vector<std::string_view> url_domains(const detect::Features& features) {
+    std::vector<std::string_view> domains;
+    for (const auto& url : features.urls) {
+        const std::string_view domain = url.registrable_domain.empty() ? std::string_view(url.host)
+                                                                        : std::string_view(url.registrable_domain);
+        if (domain.empty()) continue;
+        if (std::find(domains.begin(), domains.end(), domain) == domains.end()) domains.push_back(domain);
+    }
+    return domains;
+}
+
 BehaviourKeys behaviour_keys(const record::Contact& contact, const detect::Detector& detector) {
     BehaviourKeys keys;
     if (contact.call) {
@@ -55,20 +72,13 @@ behaviour::Observation behaviour_observation(const record::Contact& contact, con
     o.has_source = verdict.trunk.empty() && contact.ingress.src != IpAddress{};
     o.international = verdict.role == "international";
     o.exempt = on_list(verdict, "allow_numbers") || on_list(verdict, "brands");
-    if (contact.call) {
-        o.at = contact.call->timeline.invite != 0 ? contact.call->timeline.invite : contact.ts;
-    } else if (contact.sms) {
+    o.at = decision_time(contact);
+    if (contact.sms) {
         const auto& sms = *contact.sms;
-        o.at = sms.first_seen != 0 ? sms.first_seen : contact.ts;
         o.account = sms.account;
         o.recipients = static_cast<std::uint32_t>(std::max<std::size_t>(sms.recipients.size(), 1));
         if (features.text) o.text_folded = features.text->folded;
-        for (const auto& url : features.urls) {
-            const std::string_view domain = url.registrable_domain.empty() ? std::string_view(url.host)
-                                                                            : std::string_view(url.registrable_domain);
-            if (domain.empty()) continue;
-            if (std::find(o.domains.begin(), o.domains.end(), domain) == o.domains.end()) o.domains.push_back(domain);
-        }
+        o.domains = url_domains(features);
     }
     return o;
 }

@@ -3,6 +3,8 @@
 // behaviour::CallEnded when a call's record ends), built from the record, its features and
 // verdict, and the detector's numbering plan: behaviour/ itself never sees a record.
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "behaviour/behaviour.h"
 #include "detect/detector.h"
@@ -15,6 +17,12 @@ struct BehaviourKeys {
     std::string caller;  // E.164 digits without '+', or the user / sender as presented
     std::string callee;  // the callee or first recipient, the same way
 };
+
+// The packet time a contact is decided at: the call's INVITE, the SMS's first part, else its record.
+Timestamp decision_time(const record::Contact& contact);
+
+// The distinct registrable domains (else hosts) of the contact's URLs; views into `features`.
+std::vector<std::string_view> url_domains(const detect::Features& features);
 
 BehaviourKeys behaviour_keys(const record::Contact& contact, const detect::Detector& detector);
 

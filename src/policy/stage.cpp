@@ -8,6 +8,28 @@ namespace {
 
 using record::NotEnforcedReason;
 
+constexpr std::string_view kLearnedList = "learned";
+
+// The behaviour findings that put what they name on the learned list: those the bundled policy
+// blocks on, and which name one number (the caller / sender) or domains (docs/behaviour.md).
+enum class Learns : std::uint8_t { nothing, caller, domains };
+
+Learns learns_from(std::string_view finding) {
+    if (finding == "behaviour.wangiri" || finding == "behaviour.sequential_callees" || finding == "behaviour.sms_campaign") {
+        return Learns::caller;
+    }
+    if (finding == "behaviour.url_spray") return Learns::domains;
+    return Learns::nothing;
+}
+
+// A caller key is a number only when the plan normalised it to E.164 digits (a presented user or
+// an alphanumeric sender is not put on the list).
+bool is_e164_digits(std::string_view key) {
+    return !key.empty() && key.size() <= 15 && key.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+std::int64_t unix_seconds(Timestamp at) { return at / kNanosPerSecond; }
+
 // One message's outcome from the gate's ledger: nullopt when the event's action was carried out.
 std::optional<NotEnforcedReason> gate_outcome(const std::string& action, const std::string& key, AppliedLookup& applied) {
     const auto entry = applied.take(key);
@@ -91,29 +113,69 @@ void DetectionStage::set_wire(WireContext context, AppliedLookup* applied) {
 
 void DetectionStage::set_behaviour(behaviour::Engine* engine) { behaviour_ = engine; }
 
+void DetectionStage::set_learned(lists::LearnedList* learned) { learned_ = learned; }
+
 void DetectionStage::decide(record::Contact& contact) {
     const DetectionSnapshot& snapshot = user_.refresh();
-    if (behaviour_ == nullptr) {
+    if (behaviour_ == nullptr && learned_ == nullptr) {
         contact.verdict = snapshot.detector->assess(contact, user_.scratch());
     } else {
         const detect::Features features = snapshot.detector->features(contact);
         contact.verdict = snapshot.detector->assess(contact, features, user_.scratch());
-        observe_behaviour(contact, features, snapshot);
+        const BehaviourKeys keys = behaviour_keys(contact, *snapshot.detector);
+        // Matched before behaviour observes, so a contact is marked by what earlier ones taught,
+        // never by its own finding (which the policy judges on its own).
+        if (learned_ != nullptr) match_learned(contact, keys, features);
+        if (behaviour_ != nullptr) observe_behaviour(contact, keys, features, snapshot);
     }
     policy::decide(*snapshot.policy, contact, *contact.verdict);
 }
 
+void DetectionStage::match_learned(record::Contact& contact, const BehaviourKeys& keys, const detect::Features& features) {
+    const std::int64_t at = unix_seconds(decision_time(contact));
+    bool listed = is_e164_digits(keys.caller) && learned_->contains(keys.caller, at);
+    for (const auto domain : listed ? std::vector<std::string_view>() : url_domains(features)) {
+        if (learned_->contains(domain, at)) {
+            listed = true;
+            break;
+        }
+    }
+    if (!listed) return;
+    ++learned_hits_;
+    contact.verdict->lists.emplace_back(kLearnedList);
+}
+
 // Before the policy decides, so a rule can name a behaviour finding and its score counts.
-void DetectionStage::observe_behaviour(record::Contact& contact, const detect::Features& features,
-                                       const DetectionSnapshot& snapshot) {
+void DetectionStage::observe_behaviour(record::Contact& contact, const BehaviourKeys& keys,
+                                       const detect::Features& features, const DetectionSnapshot& snapshot) {
     const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
     if (!settings.enabled) return;
     record::Verdict& verdict = *contact.verdict;
-    const BehaviourKeys keys = behaviour_keys(contact, *snapshot.detector);
-    for (auto& finding : behaviour_->observe(behaviour_observation(contact, keys, features, verdict), settings)) {
+    const behaviour::Observation observation = behaviour_observation(contact, keys, features, verdict);
+    for (auto& finding : behaviour_->observe(observation, settings)) {
+        if (learned_ != nullptr) learn(finding.name, keys, observation);
         verdict.checks.push_back(std::move(finding));
     }
     verdict.behaviour_open = contact.call.has_value();
+}
+
+void DetectionStage::learn(std::string_view finding, const BehaviourKeys& keys, const behaviour::Observation& observation) {
+    const std::int64_t at = unix_seconds(observation.at);
+    switch (learns_from(finding)) {
+        case Learns::nothing: return;
+        case Learns::caller:
+            if (is_e164_digits(keys.caller)) {
+                learned_added_ += learned_->learn(lists::LearnedKey{keys.caller, lists::LearnedKind::number}, at, finding);
+            }
+            return;
+        case Learns::domains:
+            for (const auto domain : observation.domains) {
+                if (auto key = lists::parse_learned_key(domain); key && key->kind == lists::LearnedKind::domain) {
+                    learned_added_ += learned_->learn(std::move(*key), at, finding);
+                }
+            }
+            return;
+    }
 }
 
 // Every call behaviour counted open is closed once, when its record ends, however it ended (and
@@ -162,6 +224,10 @@ void DetectionStage::append_stats(StatsReport& report) const {
     report.add("policy.enforced", enforced_);
     report.add("policy.applied", applied_count_);
     for (const auto& [reason, count] : not_enforced_) report.add("policy.not_enforced." + reason, count);
+    if (learned_ != nullptr) {
+        report.add("lists.learned.hits", learned_hits_);
+        report.add("lists.learned.added", learned_added_);
+    }
 }
 
 }  // namespace scamgate::policy

@@ -12,6 +12,8 @@
 #include "behaviour/behaviour.h"
 #include "common/stats.h"
 #include "detect/detector.h"
+#include "lists/learned_list.h"
+#include "policy/behaviour_input.h"
 #include "policy/policy.h"
 #include "record/contact.h"
 
@@ -96,21 +98,32 @@ public:
     // decided contact is counted and its findings join the verdict's checks before the policy
     // decides; each decided call is closed when its record ends. Null (the default): no behaviour.
     void set_behaviour(behaviour::Engine* engine);
+    // The learned block list (not owned; one for the process, outliving the stages; null: none).
+    // At each decision `learned` joins the verdict's lists when the caller / sender (E.164) or a
+    // URL's registrable domain is on it and not expired at the contact's packet time; a blocking
+    // behaviour finding (learning_findings()) puts the number or its domains on it.
+    void set_learned(lists::LearnedList* learned);
     void decide(record::Contact& contact) override;
     void on_register(const IpAddress& source, Timestamp at) override;
     void on_contact(const record::Contact& contact) override;
     // detect.contacts, detect.hits, detect.checks.<name>, policy.action.<action>, policy.enforced
     // (the policy would enforce), policy.applied (carried out on the wire),
-    // policy.not_enforced.<reason>
+    // policy.not_enforced.<reason>, lists.learned.hits (decisions on the learned list),
+    // lists.learned.added (entries a finding added or extended)
     void append_stats(StatsReport& report) const;
 
 private:
-    void observe_behaviour(record::Contact& contact, const detect::Features& features,
+    void observe_behaviour(record::Contact& contact, const BehaviourKeys& keys, const detect::Features& features,
                            const DetectionSnapshot& snapshot);
+    void match_learned(record::Contact& contact, const BehaviourKeys& keys, const detect::Features& features);
+    void learn(std::string_view finding, const BehaviourKeys& keys, const behaviour::Observation& observation);
     void close_behaviour(const record::Contact& contact);
 
     SnapshotUser user_;
     behaviour::Engine* behaviour_ = nullptr;
+    lists::LearnedList* learned_ = nullptr;
+    std::uint64_t learned_hits_ = 0;
+    std::uint64_t learned_added_ = 0;
     behaviour::Settings default_behaviour_;  // when the snapshot names none
     record::ContactSink& next_;
     std::uint64_t contacts_ = 0;
