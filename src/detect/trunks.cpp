@@ -76,6 +76,15 @@ const Trunk* TrunkTable::match(const record::Contact& contact) const {
     return nullptr;
 }
 
+const Trunk* TrunkTable::match_address(const IpAddress& address) const {
+    for (const auto& trunk : trunks_) {
+        for (const auto& cidr : trunk.cidrs) {
+            if (cidr.contains(address)) return &trunk;
+        }
+    }
+    return nullptr;
+}
+
 const Trunk* TrunkTable::find(std::string_view name) const {
     for (const auto& trunk : trunks_) {
         if (trunk.name == name) return &trunk;

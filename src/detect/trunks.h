@@ -44,6 +44,9 @@ public:
     explicit TrunkTable(std::vector<Trunk> trunks) : trunks_(std::move(trunks)) {}
     // The first trunk (in order) whose account, VLAN or source CIDR matches; nullptr for none.
     const Trunk* match(const record::Contact& contact) const;
+    // The first trunk whose source CIDR holds `address` (what `match` finds for a packet that
+    // carries no account and no VLAN); nullptr for none.
+    const Trunk* match_address(const IpAddress& address) const;
     const Trunk* find(std::string_view name) const;
     const std::vector<Trunk>& trunks() const { return trunks_; }
     void add(Trunk trunk) { trunks_.push_back(std::move(trunk)); }

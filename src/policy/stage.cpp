@@ -113,6 +113,10 @@ void DetectionStage::set_wire(WireContext context, AppliedLookup* applied) {
 
 void DetectionStage::set_behaviour(behaviour::Engine* engine) { behaviour_ = engine; }
 
+const behaviour::Settings& DetectionStage::behaviour_settings(const DetectionSnapshot& snapshot) const {
+    return snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+}
+
 void DetectionStage::set_learned(lists::LearnedList* learned) { learned_ = learned; }
 
 void DetectionStage::decide(record::Contact& contact) {
@@ -148,7 +152,7 @@ void DetectionStage::match_learned(record::Contact& contact, const BehaviourKeys
 // Before the policy decides, so a rule can name a behaviour finding and its score counts.
 void DetectionStage::observe_behaviour(record::Contact& contact, const BehaviourKeys& keys,
                                        const detect::Features& features, const DetectionSnapshot& snapshot) {
-    const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+    const behaviour::Settings& settings = behaviour_settings(snapshot);
     if (!settings.enabled) return;
     record::Verdict& verdict = *contact.verdict;
     const behaviour::Observation observation = behaviour_observation(contact, keys, features, verdict);
@@ -183,19 +187,17 @@ void DetectionStage::learn(std::string_view finding, const BehaviourKeys& keys, 
 void DetectionStage::close_behaviour(const record::Contact& contact) {
     if (behaviour_ == nullptr || !contact.call || !contact.verdict || !contact.verdict->behaviour_open) return;
     const DetectionSnapshot& snapshot = user_.refresh();
-    const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+    const behaviour::Settings& settings = behaviour_settings(snapshot);
     behaviour_->call_ended(behaviour_call_ended(contact, behaviour_keys(contact, *snapshot.detector)), settings);
 }
 
 void DetectionStage::on_register(const IpAddress& source, Timestamp at) {
     if (behaviour_ == nullptr) return;
     const DetectionSnapshot& snapshot = user_.refresh();
-    const behaviour::Settings& settings = snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+    const behaviour::Settings& settings = behaviour_settings(snapshot);
     if (!settings.enabled) return;
     // A configured trunk peer is not counted per source (behaviour_observation says why).
-    record::Contact from_source;
-    from_source.ingress.src = source;
-    if (snapshot.detector->trunks().match(from_source) != nullptr) return;
+    if (snapshot.detector->trunks().match_address(source) != nullptr) return;
     behaviour_->register_seen(behaviour::RegisterSeen{source, at}, settings);
 }
 

@@ -118,6 +118,8 @@ private:
     void match_learned(record::Contact& contact, const BehaviourKeys& keys, const detect::Features& features);
     void learn(std::string_view finding, const BehaviourKeys& keys, const behaviour::Observation& observation);
     void close_behaviour(const record::Contact& contact);
+    // The snapshot's behaviour thresholds, or the defaults when it names none.
+    const behaviour::Settings& behaviour_settings(const DetectionSnapshot& snapshot) const;
 
     SnapshotUser user_;
     behaviour::Engine* behaviour_ = nullptr;
