@@ -237,14 +237,13 @@ Param events_param() {
     return p;
 }
 
-// output.redis_stream: a Redis URL (checked here, so a typo is a file:line error at start-up and a
-// reload, not a warning later), or empty for off.
-Param redis_stream_param() {
-    Param p{"output.redis_stream", ParamType::redis_url, 0, 0,
-            "also send every event line to a Redis stream (XADD, field event) at this URL, for a central analyst or a "
-            "SIEM; empty: off. Queued off the packet path and fail-open: when Redis is slow or down the line is "
-            "dropped and counted (redis.*), the events file is unaffected (docs/redis.md)", {}, {}};
-    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+// A Redis URL (checked here, so a typo is a file:line error at start-up and a reload, not a
+// warning later), or empty for off: output.redis_stream and behaviour.redis.
+// `field(config)` names the setting, for a const and a mutable config alike.
+template <typename Field>
+Param redis_url_param(std::string key, std::string help, Field field) {
+    Param p{std::move(key), ParamType::redis_url, 0, 0, std::move(help), {}, {}};
+    p.set = [key = p.key, field](AppConfig& c, const YAML::Node& n, const std::string& where) {
         if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be a Redis URL", where, key));
         const std::string url = n.IsNull() ? "" : n.Scalar();
         if (!url.empty()) {
@@ -254,10 +253,27 @@ Param redis_stream_param() {
                 throw ConfigError(fmt::format("{}: '{}': {}", where, key, e.what()));
             }
         }
-        c.event_stream.url = url;
+        field(c) = url;
     };
-    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.event_stream.url); };
+    p.show = [field](const AppConfig& c) { return fmt::format("\"{}\"", field(c)); };
     return p;
+}
+
+Param redis_stream_param() {
+    return redis_url_param(
+        "output.redis_stream",
+        "also send every event line to a Redis stream (XADD, field event) at this URL, for a central analyst or a "
+        "SIEM; empty: off. Queued off the packet path and fail-open: when Redis is slow or down the line is "
+        "dropped and counted (redis.*), the events file is unaffected (docs/redis.md)",
+        [](auto& c) -> auto& { return c.event_stream.url; });
+}
+
+Param behaviour_redis_param() {
+    return redis_url_param(
+        "behaviour.redis",
+        "share behaviour's counters, windows, campaigns and the learned list with every scamgate pointing at this "
+        "Redis; empty: local state only. Decisions never wait for Redis (docs/behaviour.md, \"Across gateways\")",
+        [](auto& c) -> auto& { return c.behaviour_redis; });
 }
 
 Param redis_stream_key_param() {
@@ -496,6 +512,7 @@ const std::vector<Param>& parameters() {
                       [](AppConfig& c) -> Timestamp& { return c.learned.ttl; }),
         count_param("lists.learned_max", 1, 1 << 24, "entries the learned list holds; the one that expires first is evicted beyond (fixed at start)",
                     [](AppConfig& c) -> std::size_t& { return c.learned.max_entries; }),
+        behaviour_redis_param(),
         bool_param("behaviour.enabled", "count every contact per caller, account, source and text, and add behaviour.* findings (docs/behaviour.md)",
                    [](AppConfig& c) -> bool& { return c.behaviour.enabled; }),
         count_param("behaviour.max_keys", 1024, 1 << 26, "callers, accounts, sources, senders and domains tracked at once; the least recently active is evicted beyond (fixed at start)",

@@ -60,6 +60,7 @@ struct AppConfig {
     behaviour::Settings behaviour;             // behaviour.* thresholds (reloadable)
     behaviour::Capacity behaviour_capacity;    // behaviour.max_keys, max_campaigns (fixed at start)
     LearnedListConfig learned;                 // lists.learned* (fixed at start)
+    std::string behaviour_redis;               // behaviour.redis: shared behaviour state; empty: local (fixed at start)
     std::string base_dir = bundled_config_dir();
     std::string loading_dir;  // while a file is being read: its folder
 
