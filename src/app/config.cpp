@@ -21,7 +21,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count, redis_url };
+enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count, redis_url, override_list };
 
 struct Param {
     std::string key;  // "section.name"
@@ -379,6 +379,138 @@ Param text_param(std::string key, std::string help, std::string what, Access acc
 
 constexpr double kMaxCount = 1e9;
 
+const std::vector<Param>& parameters();
+const Param* find_param(const std::string& key);
+std::string known_keys_under(const std::string& section);
+
+// A key an override may set: a behaviour threshold. Not a window (a key's counters keep one
+// window: a second width per trunk would read buckets filled at the other width), and nothing
+// fixed at start or structural (table sizes, Redis, the overrides themselves).
+bool overridable(const Param& p) {
+    const bool threshold_type = p.type == ParamType::count || p.type == ParamType::seconds ||
+                                p.type == ParamType::probability || p.type == ParamType::boolean;
+    return threshold_type && p.key.starts_with("behaviour.") && !p.key.ends_with(".window") &&
+           p.key != "behaviour.max_keys" && p.key != "behaviour.max_campaigns";
+}
+
+std::string overridable_keys_under(const std::string& group) {
+    std::vector<std::string> keys;
+    for (const auto& p : parameters()) {
+        if (overridable(p) && p.key.starts_with(group + ".")) keys.push_back(p.key.substr(group.size() + 1));
+    }
+    return fmt::format("{}", fmt::join(keys, ", "));
+}
+
+std::string file_of(const std::string& where) { return where.substr(0, where.rfind(':')); }
+
+// `body`: an override's keys below `group` (behaviour, then behaviour.wangiri, ...), nested as in
+// the behaviour section itself. Each value is applied to a scratch config now, so a bad value is
+// refused at its own line.
+void read_override_values(BehaviourOverrideConfig& out, const std::string& file, const std::string& group,
+                          const YAML::Node& body) {
+    for (const auto& entry : body) {
+        const std::string name = entry.first.Scalar();
+        if (group == "behaviour" && (name == "trunk" || name == "prefix")) continue;
+        const std::string key = group + "." + name;
+        const Param* p = find_param(key);
+        if (!p && entry.second.IsMap() && !known_keys_under(key).empty()) {
+            read_override_values(out, file, key, entry.second);
+            continue;
+        }
+        if (p && key.ends_with(".window")) {
+            throw ConfigError(fmt::format("{}: '{}' cannot be overridden: a window is one for all contacts (the "
+                                          "counters of a key are kept for one window); set it in the behaviour "
+                                          "section", where_of(file, entry.first), key));
+        }
+        if (!p || !overridable(*p)) {
+            throw ConfigError(fmt::format("{}: '{}' cannot be set in an override; keys an override may set under "
+                                          "'{}': {}", where_of(file, entry.first), key, group,
+                                          overridable_keys_under(group)));
+        }
+        if (!entry.second.IsScalar()) {
+            throw ConfigError(fmt::format("{}: '{}' must be a single value", where_of(file, entry.second), key));
+        }
+        AppConfig scratch;
+        p->set(scratch, entry.second, where_of(file, entry.second));
+        out.values.push_back({key, entry.second.Scalar(), where_of(file, entry.second)});
+    }
+}
+
+// "+8424" -> "8424": an E.164 prefix, 1..15 digits after the '+'.
+std::optional<std::string> e164_prefix_digits(const std::string& text) {
+    if (text.size() < 2 || text.size() > 16 || text.front() != '+') return std::nullopt;
+    const std::string digits = text.substr(1);
+    if (digits.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    return digits;
+}
+
+BehaviourOverrideConfig read_override(const std::string& file, const YAML::Node& n) {
+    const auto where = where_of(file, n);
+    if (!n.IsMap()) {
+        throw ConfigError(fmt::format("{}: each override is a mapping: trunk: NAME or prefix: \"+E164\", and the "
+                                      "thresholds it changes, e.g. {{trunk: intl, wangiri: {{min_calls: 5}}}}", where));
+    }
+    const bool by_trunk = static_cast<bool>(n["trunk"]);
+    const bool by_prefix = static_cast<bool>(n["prefix"]);
+    if (by_trunk == by_prefix) {
+        throw ConfigError(fmt::format("{}: an override names exactly one of 'trunk' (a configured trunk's name) or "
+                                      "'prefix' (an E.164 caller prefix such as \"+8424\")", where));
+    }
+    BehaviourOverrideConfig override;
+    const YAML::Node selector = by_trunk ? n["trunk"] : n["prefix"];
+    override.where = where_of(file, selector);
+    const std::string text = selector.IsScalar() ? selector.Scalar() : "";
+    if (by_trunk) {
+        if (text.empty()) throw ConfigError(fmt::format("{}: 'trunk' must name a configured trunk", override.where));
+        override.selector = BehaviourOverrideConfig::Selector::trunk;
+        override.name = text;
+    } else {
+        const auto digits = e164_prefix_digits(text);
+        if (!digits) {
+            throw ConfigError(fmt::format("{}: prefix '{}' is not an E.164 prefix: '+' and 1 to 15 digits, in quotes, "
+                                          "e.g. \"+8424\"", override.where, text));
+        }
+        override.selector = BehaviourOverrideConfig::Selector::prefix;
+        override.name = *digits;
+    }
+    read_override_values(override, file, "behaviour", n);
+    if (override.values.empty()) {
+        throw ConfigError(fmt::format("{}: this override changes no threshold; give the keys it sets, e.g. "
+                                      "wangiri: {{min_calls: 30}} or enabled: false", where));
+    }
+    return override;
+}
+
+std::string override_text(const BehaviourOverrideConfig& o) {
+    std::vector<std::string> values;
+    for (const auto& v : o.values) values.push_back(fmt::format("{}: {}", v.key.substr(sizeof("behaviour.") - 1), v.text));
+    const bool trunk = o.selector == BehaviourOverrideConfig::Selector::trunk;
+    return fmt::format("{{{}: {}{}, {}}}", trunk ? "trunk" : "prefix", trunk ? "" : "+", o.name, fmt::join(values, ", "));
+}
+
+Param behaviour_overrides_param() {
+    Param p{"behaviour.overrides", ParamType::override_list, 0, 0,
+            "per-trunk and per-caller-prefix thresholds: a list of {trunk: NAME} or {prefix: \"+E164\"} with the "
+            "behaviour keys it changes (not windows), e.g. {trunk: intl, wangiri: {min_calls: 5}}; the longest "
+            "prefix wins, then the trunk, else the section's own (docs/behaviour.md, \"Overrides\")", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsSequence() && !n.IsNull()) {
+            throw ConfigError(fmt::format("{}: '{}' must be a list of overrides, e.g. [{{prefix: \"+8424\", enabled: false}}]",
+                                          where, key));
+        }
+        std::vector<BehaviourOverrideConfig> overrides;
+        for (const auto& item : n) overrides.push_back(read_override(file_of(where), item));
+        c.behaviour_overrides = std::move(overrides);
+    };
+    p.show = [](const AppConfig& c) {
+        std::vector<std::string> items;
+        for (const auto& o : c.behaviour_overrides) items.push_back(override_text(o));
+        return fmt::format("[{}]", fmt::join(items, ", "));
+    };
+    return p;
+}
+
+
 const std::vector<Param>& parameters() {
     static const std::vector<Param> table = {
         capture_interfaces_param(),
@@ -595,6 +727,7 @@ const std::vector<Param>& parameters() {
                       [](AppConfig& c) -> Timestamp& { return c.behaviour.url_spray.window; }),
         count_param("behaviour.url_spray.min_senders", 0, kMaxCount, "distinct senders of links to one registrable domain in the window that fire behaviour.url_spray; 0: off",
                     [](AppConfig& c) -> std::uint32_t& { return c.behaviour.url_spray.min_senders; }),
+        behaviour_overrides_param(),
         events_param(),
         bool_param("output.redact_text", "replace SMS text in events with its length and a hash (--redact-text sets it)",
                    [](AppConfig& c) -> bool& { return c.redact_text; }),
@@ -811,6 +944,37 @@ AppConfig load_config(const std::string& path) {
     return config;
 }
 
+policy::BehaviourOverrides resolve_behaviour_overrides(const AppConfig& config, const detect::TrunkTable& trunks) {
+    policy::BehaviourOverrides resolved;
+    for (const auto& o : config.behaviour_overrides) {
+        AppConfig scratch;
+        scratch.behaviour = config.behaviour;
+        for (const auto& v : o.values) find_param(v.key)->set(scratch, YAML::Node(v.text), v.where);
+        if (o.selector == BehaviourOverrideConfig::Selector::trunk) {
+            if (trunks.find(o.name) == nullptr) {
+                std::vector<std::string> names;
+                for (const auto& t : trunks.trunks()) names.push_back(t.name);
+                throw ConfigError(fmt::format("{}: behaviour override for trunk '{}', which is not configured; "
+                                              "configured trunks: {}", o.where, o.name,
+                                              names.empty() ? "none" : fmt::format("{}", fmt::join(names, ", "))));
+            }
+            if (!resolved.add_trunk(o.name, scratch.behaviour)) {
+                throw ConfigError(fmt::format("{}: a second behaviour override for trunk '{}'; merge the two", o.where, o.name));
+            }
+        } else if (!resolved.add_prefix(o.name, scratch.behaviour)) {
+            throw ConfigError(fmt::format("{}: a second behaviour override for prefix '+{}'; merge the two", o.where, o.name));
+        }
+        // behaviour.enabled false in the section means no behaviour state at all (it is made at
+        // start only when enabled): an override cannot switch it on for some contacts.
+        if (scratch.behaviour.enabled && !config.behaviour.enabled) {
+            throw ConfigError(fmt::format("{}: this override sets behaviour on while behaviour.enabled is false; "
+                                          "switch it on in the section and off (enabled: false) where unwanted",
+                                          o.where));
+        }
+    }
+    return resolved;
+}
+
 std::string describe_parameters() {
     AppConfig defaults;
     std::string out;
@@ -831,6 +995,7 @@ std::string describe_parameters() {
             case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
             case ParamType::redis_url: range = "redis://HOST:PORT/DB or unix:///PATH?db=N"; break;
             case ParamType::unparsed_action: range = "allow|alert|drop"; break;
+            case ParamType::override_list: range = "list of {trunk|prefix, keys}"; break;
             case ParamType::worker_count: range = fmt::format("auto|integer {}..{}", p.min, p.max); break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);

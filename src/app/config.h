@@ -14,6 +14,7 @@
 #include "enforce/inline_settings.h"
 #include "detect/detector.h"
 #include "pipeline/worker.h"
+#include "policy/behaviour_overrides.h"
 #include "redis/event_stream.h"
 
 namespace scamgate::app {
@@ -39,6 +40,22 @@ struct LearnedListConfig {
     std::size_t max_entries = 100'000;   // beyond, the entry that expires first is evicted
 };
 
+// behaviour.overrides: one entry as written (docs/behaviour.md, "Overrides"). Every value is
+// checked while the file is read; resolve_behaviour_overrides applies them to the final base
+// thresholds (wherever in the file those are set) and checks the trunk names.
+struct BehaviourOverrideConfig {
+    enum class Selector : std::uint8_t { trunk, prefix };
+    struct Value {
+        std::string key;    // a threshold parameter, e.g. behaviour.wangiri.min_calls
+        std::string text;   // its value as written (a scalar, already validated)
+        std::string where;  // file:line
+    };
+    Selector selector = Selector::prefix;
+    std::string name;   // the trunk's name, or the prefix's digits without '+'
+    std::string where;  // file:line of the selector
+    std::vector<Value> values;
+};
+
 struct AppConfig {
     pipeline::PipelineConfig pipeline;
     // 1 by default, not auto: one worker gives a deterministic event order (tests, replay diffs),
@@ -58,6 +75,7 @@ struct AppConfig {
     std::string policy_path = "policy.yaml";
     bool detection_enabled = true;
     behaviour::Settings behaviour;             // behaviour.* thresholds (reloadable)
+    std::vector<BehaviourOverrideConfig> behaviour_overrides;  // behaviour.overrides (reloadable)
     behaviour::Capacity behaviour_capacity;    // behaviour.max_keys, max_campaigns (fixed at start)
     LearnedListConfig learned;                 // lists.learned* (fixed at start)
     std::string behaviour_redis;               // behaviour.redis: shared behaviour state; empty: local (fixed at start)
@@ -83,6 +101,11 @@ public:
 // Loads and validates a configuration file on top of the built-in defaults. Throws ConfigError
 // naming the file, line and what to do; a caller that keeps an older config keeps it in force.
 AppConfig load_config(const std::string& path);
+
+// behaviour.overrides resolved into complete thresholds: each entry is the base (`config.behaviour`)
+// with its values applied. A trunk name not in `trunks` (the detector's, command-line trunks
+// included) or a selector given twice is a ConfigError naming the entry's file:line.
+policy::BehaviourOverrides resolve_behaviour_overrides(const AppConfig& config, const detect::TrunkTable& trunks);
 
 // One line per parameter: key, type and range, default, help. Printed by --help-config.
 std::string describe_parameters();

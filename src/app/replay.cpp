@@ -80,7 +80,7 @@ std::optional<policy::DetectionStage> detection_stage_for(const policy::Detectio
                                                           behaviour::Engine* behaviour, lists::LearnedList* learned) {
     if (detection == nullptr) return std::nullopt;
     std::optional<policy::DetectionStage> stage(std::in_place, detection->detector, detection->policy, next,
-                                                &detection->behaviour);
+                                                &detection->behaviour, &detection->behaviour_overrides);
     stage->set_behaviour(behaviour);
     stage->set_learned(learned);
     return stage;
@@ -103,7 +103,10 @@ policy::Detection load_detection(const AppConfig& config, const std::vector<dete
     try {
         auto detector = detect::Detector::load(settings, [&](const std::string& warning) { log.warn("{}", warning); });
         auto policy = policy::load_policy(config.resolved_policy_path(), policy::known_check_names());
-        return policy::Detection{std::move(detector), std::move(policy), config.behaviour};
+        // Resolved against the detector's trunks, command-line ones included; part of the set a
+        // reload swaps, so a bad override leaves the old set in force.
+        auto overrides = resolve_behaviour_overrides(config, detector.trunks());
+        return policy::Detection{std::move(detector), std::move(policy), config.behaviour, std::move(overrides)};
     } catch (const detect::DetectError& e) {
         throw ConfigError(e.what());
     } catch (const policy::PolicyError& e) {

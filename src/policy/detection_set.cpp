@@ -8,7 +8,7 @@ namespace scamgate::policy {
 
 DetectionSnapshot DetectionHolder::current() const {
     std::shared_ptr<const Detection> d = get();
-    return DetectionSnapshot{d, &d->detector, &d->policy, &d->behaviour};
+    return DetectionSnapshot{d, &d->detector, &d->policy, &d->behaviour, &d->behaviour_overrides};
 }
 
 std::shared_ptr<const Detection> DetectionHolder::get() const {

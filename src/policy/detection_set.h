@@ -8,6 +8,7 @@
 
 #include "behaviour/behaviour.h"
 #include "detect/detector.h"
+#include "policy/behaviour_overrides.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
 
@@ -19,6 +20,7 @@ struct Detection {
     detect::Detector detector;
     Policy policy;
     behaviour::Settings behaviour;
+    BehaviourOverrides behaviour_overrides;  // resolved from `behaviour` (behaviour.overrides)
 };
 
 // The Detection in force; current() and replace() may be called from any thread.

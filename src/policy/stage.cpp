@@ -83,8 +83,9 @@ void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>
     verdict.not_enforced_reason = reason;
 }
 
-SnapshotUser::SnapshotUser(const detect::Detector& detector, const Policy& policy, const behaviour::Settings* behaviour)
-    : current_{nullptr, &detector, &policy, behaviour}, scratch_(detector.make_scratch()) {}
+SnapshotUser::SnapshotUser(const detect::Detector& detector, const Policy& policy, const behaviour::Settings* behaviour,
+                           const BehaviourOverrides* behaviour_overrides)
+    : current_{nullptr, &detector, &policy, behaviour, behaviour_overrides}, scratch_(detector.make_scratch()) {}
 
 SnapshotUser::SnapshotUser(const SnapshotSource& source)
     : source_(&source), current_(source.current()), scratch_(current_.detector->make_scratch()) {}
@@ -101,8 +102,8 @@ const DetectionSnapshot& SnapshotUser::refresh() {
 }
 
 DetectionStage::DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next,
-                               const behaviour::Settings* behaviour)
-    : user_(detector, policy, behaviour), next_(next) {}
+                               const behaviour::Settings* behaviour, const BehaviourOverrides* behaviour_overrides)
+    : user_(detector, policy, behaviour, behaviour_overrides), next_(next) {}
 
 DetectionStage::DetectionStage(const SnapshotSource& source, record::ContactSink& next) : user_(source), next_(next) {}
 
@@ -115,6 +116,14 @@ void DetectionStage::set_behaviour(behaviour::Engine* engine) { behaviour_ = eng
 
 const behaviour::Settings& DetectionStage::behaviour_settings(const DetectionSnapshot& snapshot) const {
     return snapshot.behaviour ? *snapshot.behaviour : default_behaviour_;
+}
+
+const behaviour::Settings& DetectionStage::behaviour_settings(const DetectionSnapshot& snapshot, std::string_view caller,
+                                                              std::string_view trunk) const {
+    const behaviour::Settings& base = behaviour_settings(snapshot);
+    // Overrides are resolved against the snapshot's own thresholds; without them, none apply.
+    if (snapshot.behaviour == nullptr || snapshot.behaviour_overrides == nullptr) return base;
+    return snapshot.behaviour_overrides->select(base, caller, trunk);
 }
 
 void DetectionStage::set_learned(lists::LearnedList* learned) { learned_ = learned; }
@@ -152,9 +161,9 @@ void DetectionStage::match_learned(record::Contact& contact, const BehaviourKeys
 // Before the policy decides, so a rule can name a behaviour finding and its score counts.
 void DetectionStage::observe_behaviour(record::Contact& contact, const BehaviourKeys& keys,
                                        const detect::Features& features, const DetectionSnapshot& snapshot) {
-    const behaviour::Settings& settings = behaviour_settings(snapshot);
-    if (!settings.enabled) return;
     record::Verdict& verdict = *contact.verdict;
+    const behaviour::Settings& settings = behaviour_settings(snapshot, keys.caller, verdict.trunk);
+    if (!settings.enabled) return;
     const behaviour::Observation observation = behaviour_observation(contact, keys, features, verdict);
     for (auto& finding : behaviour_->observe(observation, settings)) {
         if (learned_ != nullptr) learn(finding.name, keys, observation);
@@ -187,17 +196,21 @@ void DetectionStage::learn(std::string_view finding, const BehaviourKeys& keys, 
 void DetectionStage::close_behaviour(const record::Contact& contact) {
     if (behaviour_ == nullptr || !contact.call || !contact.verdict || !contact.verdict->behaviour_open) return;
     const DetectionSnapshot& snapshot = user_.refresh();
-    const behaviour::Settings& settings = behaviour_settings(snapshot);
-    behaviour_->call_ended(behaviour_call_ended(contact, behaviour_keys(contact, *snapshot.detector)), settings);
+    // The same keys and trunk as at the decision, so the same override (unless a reload changed it).
+    const BehaviourKeys keys = behaviour_keys(contact, *snapshot.detector);
+    const behaviour::Settings& settings = behaviour_settings(snapshot, keys.caller, contact.verdict->trunk);
+    behaviour_->call_ended(behaviour_call_ended(contact, keys), settings);
 }
 
 void DetectionStage::on_register(const IpAddress& source, Timestamp at) {
     if (behaviour_ == nullptr) return;
     const DetectionSnapshot& snapshot = user_.refresh();
+    // A configured trunk peer is not counted per source (behaviour_observation says why). So a
+    // REGISTER, which has no caller, is only ever judged by the base thresholds: a trunk override
+    // has nothing of a trunk peer's REGISTERs to judge.
+    if (snapshot.detector->trunks().match_address(source) != nullptr) return;
     const behaviour::Settings& settings = behaviour_settings(snapshot);
     if (!settings.enabled) return;
-    // A configured trunk peer is not counted per source (behaviour_observation says why).
-    if (snapshot.detector->trunks().match_address(source) != nullptr) return;
     behaviour_->register_seen(behaviour::RegisterSeen{source, at}, settings);
 }
 

@@ -14,6 +14,7 @@
 #include "detect/detector.h"
 #include "lists/learned_list.h"
 #include "policy/behaviour_input.h"
+#include "policy/behaviour_overrides.h"
 #include "policy/policy.h"
 #include "record/contact.h"
 
@@ -26,6 +27,8 @@ struct DetectionSnapshot {
     const detect::Detector* detector = nullptr;
     const Policy* policy = nullptr;
     const behaviour::Settings* behaviour = nullptr;  // null: the defaults
+    // Per-trunk / per-prefix thresholds resolved from `behaviour` (null: none).
+    const BehaviourOverrides* behaviour_overrides = nullptr;
 };
 
 // Where the detector and policy in force come from; current() is called once per contact (or
@@ -40,7 +43,8 @@ public:
 class SnapshotUser {
 public:
     SnapshotUser(const detect::Detector& detector, const Policy& policy,
-                 const behaviour::Settings* behaviour = nullptr);  // fixed, never changes
+                 const behaviour::Settings* behaviour = nullptr,
+                 const BehaviourOverrides* behaviour_overrides = nullptr);  // fixed, never changes
     explicit SnapshotUser(const SnapshotSource& source);
     // The snapshot to use for the next assessment (refreshed from the source, if any).
     const DetectionSnapshot& refresh();
@@ -88,7 +92,8 @@ void settle_enforcement(record::Verdict& verdict, const std::vector<std::string>
 class DetectionStage final : public record::ContactSink, public record::ContactDecider {
 public:
     DetectionStage(const detect::Detector& detector, const Policy& policy, record::ContactSink& next,
-                   const behaviour::Settings* behaviour = nullptr);
+                   const behaviour::Settings* behaviour = nullptr,
+                   const BehaviourOverrides* behaviour_overrides = nullptr);
     // The detector and policy are taken from `source` for every contact (reloadable).
     DetectionStage(const SnapshotSource& source, record::ContactSink& next);
     // Where the contacts come from (offline until told); `applied` (inline_gate only, not owned)
@@ -120,6 +125,10 @@ private:
     void close_behaviour(const record::Contact& contact);
     // The snapshot's behaviour thresholds, or the defaults when it names none.
     const behaviour::Settings& behaviour_settings(const DetectionSnapshot& snapshot) const;
+    // The thresholds for one contact: its caller's prefix override, else its trunk's, else the
+    // snapshot's (BehaviourOverrides::select). The decision and the call's end pick the same.
+    const behaviour::Settings& behaviour_settings(const DetectionSnapshot& snapshot, std::string_view caller,
+                                                  std::string_view trunk) const;
 
     SnapshotUser user_;
     behaviour::Engine* behaviour_ = nullptr;
