@@ -1,0 +1,198 @@
+// behaviour.overrides at the detection stage: the thresholds of a contact are its caller prefix's
+// override, else its trunk's, else the base; the call's end is judged by the same ones.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "behaviour/behaviour.h"
+#include "detect/detector.h"
+#include "policy/behaviour_overrides.h"
+#include "policy/policy.h"
+#include "policy/stage.h"
+#include "temp_files.h"
+
+using namespace scamgate;
+using namespace scamgate::policy;
+
+namespace {
+
+const std::string kSource = SCAMGATE_SOURCE_DIR;
+
+// Two international trunks: an interconnect ("intl") and a second carrier ("intl2").
+const detect::Detector& detector() {
+    static const detect::Detector d = [] {
+        detect::DetectorConfig c;
+        c.signatures = {kSource + "/tests/detect/packs/small.yaml"};
+        c.numbering_plan = kSource + "/config/numbering/vn.yaml";
+        c.trunks = {detect::parse_trunk_option("intl:international:203.0.113.0/24"),
+                    detect::parse_trunk_option("intl2:international:198.51.100.0/24")};
+        return detect::Detector::load(c);
+    }();
+    return d;
+}
+
+Policy wangiri_policy() {
+    const test_support::TempFile file("policy", ".yaml");
+    return load_policy(file.write(R"(
+mode: enforce
+rules:
+  - name: reject-wangiri
+    when: {kind: call, checks: [behaviour.wangiri]}
+    then: {action: reject, sip_status: 603, sip_reason: Decline}
+)"),
+                       known_check_names());
+}
+
+struct Collect final : record::ContactSink {
+    std::vector<record::Contact> contacts;
+    void on_contact(const record::Contact& c) override { contacts.push_back(c); }
+};
+
+// Call n from `caller` (E.164 with '+') sent by `source` to a distinct Vietnamese mobile.
+record::Contact call(const std::string& caller, const std::string& source, int n, Timestamp invite) {
+    record::Contact c;
+    c.kind = record::ContactKind::call;
+    c.ts = invite;
+    c.ingress.src = *IpAddress::parse(source);
+    c.ingress.dst = *IpAddress::parse("192.0.2.1");
+    c.ingress.transport = "udp";
+    c.caller.user = caller;
+    c.callee.user = "+8491234" + std::to_string(5000 + n);
+    c.call.emplace();
+    c.call->call_id = caller + "-" + std::to_string(n);
+    c.call->from.user = c.caller.user;
+    c.call->from.uri = "sip:" + c.caller.user + "@" + source;
+    c.call->to.user = c.callee.user;
+    c.call->timeline.invite = invite;
+    return c;
+}
+
+// Cancelled after a 2 s ring: a Wangiri call under the default max_ring (8 s).
+void cancel_after_ring(record::Contact& c) {
+    c.call->timeline.ringing = c.call->timeline.invite + seconds(0.5);
+    c.call->timeline.end = c.call->timeline.invite + seconds(2);
+    c.call->final_status = 487;
+    c.call->end = record::CallEnd::cancel;
+    c.ts = c.call->timeline.end;
+}
+
+bool has_check(const record::Verdict& v, std::string_view name) {
+    return std::any_of(v.checks.begin(), v.checks.end(), [&](const auto& c) { return c.name == name; });
+}
+
+// Eleven cancelled calls from `caller` via `source`; which of them carry behaviour.wangiri.
+std::vector<int> wangiri_calls(DetectionStage& stage, const std::string& caller, const std::string& source,
+                               std::string_view trunk) {
+    const Timestamp t0 = seconds(1'800'000'000);
+    std::vector<int> flagged;
+    for (int n = 0; n < 11; ++n) {
+        record::Contact c = call(caller, source, n, t0 + seconds(10 * n));
+        stage.decide(c);
+        REQUIRE(c.verdict);
+        CHECK(c.verdict->trunk == trunk);
+        if (has_check(*c.verdict, "behaviour.wangiri")) flagged.push_back(n);
+        cancel_after_ring(c);
+        stage.on_contact(c);
+    }
+    return flagged;
+}
+
+const std::vector<int> kEleventh = {10};
+const std::vector<int> kNone = {};
+
+}  // namespace
+
+TEST_CASE("select: the longest matching prefix, then the trunk, else the base") {
+    behaviour::Settings base;
+    behaviour::Settings trunk = base;
+    trunk.wangiri.min_calls = 30;
+    behaviour::Settings wide = base;
+    wide.call_rate.per_caller = 200;
+    behaviour::Settings narrow = base;
+    narrow.enabled = false;
+    BehaviourOverrides overrides;
+    CHECK(overrides.empty());
+    CHECK(&overrides.select(base, "842412345678", "intl") == &base);
+    REQUIRE(overrides.add_trunk("intl", trunk));
+    REQUIRE(overrides.add_prefix("8424", wide));
+    REQUIRE(overrides.add_prefix("842471", narrow));
+    CHECK_FALSE(overrides.add_prefix("8424", narrow));  // one override per prefix
+    CHECK_FALSE(overrides.add_trunk("intl", narrow));
+    CHECK(overrides.size() == 3);
+
+    CHECK(overrides.select(base, "842471000001", "intl").enabled == false);         // longest prefix
+    CHECK(overrides.select(base, "842412345678", "intl").call_rate.per_caller == 200);  // prefix beats trunk
+    CHECK(overrides.select(base, "442079460000", "intl").wangiri.min_calls == 30);   // trunk
+    CHECK(&overrides.select(base, "442079460000", "intl2") == &base);                  // neither
+    CHECK(&overrides.select(base, "442079460000", "") == &base);
+    CHECK(&overrides.select(base, "842", "") == &base);  // shorter than every prefix
+    CHECK(&overrides.select(base, "", "") == &base);
+}
+
+TEST_CASE("a trunk override raising wangiri.min_calls: the eleventh call on that trunk passes, on another it is refused") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings base;  // 10 cancelled calls to 8 callees in an hour
+    behaviour::Settings interconnect = base;
+    interconnect.wangiri.min_calls = 20;
+    BehaviourOverrides overrides;
+    REQUIRE(overrides.add_trunk("intl", interconnect));
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &base, &overrides);
+    stage.set_behaviour(&engine);
+
+    CHECK(wangiri_calls(stage, "+442079460000", "203.0.113.10", "intl") == kNone);
+    CHECK(wangiri_calls(stage, "+442079461111", "198.51.100.10", "intl2") == kEleventh);
+    REQUIRE(out.contacts.size() == 22);
+    CHECK(out.contacts[10].verdict->action == "allow");
+    CHECK(out.contacts[21].verdict->action == "reject");
+}
+
+TEST_CASE("a prefix override with enabled: false exempts its block, the rest of the trunk is still judged") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings base;
+    behaviour::Settings exempt = base;
+    exempt.enabled = false;
+    BehaviourOverrides overrides;
+    REQUIRE(overrides.add_prefix("4420794600", exempt));  // the carrier's own call-centre block
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &base, &overrides);
+    stage.set_behaviour(&engine);
+
+    CHECK(wangiri_calls(stage, "+442079460000", "203.0.113.10", "intl") == kNone);
+    CHECK_FALSE(out.contacts.front().verdict->behaviour_open);  // not counted at all
+    CHECK(wangiri_calls(stage, "+442079461111", "203.0.113.10", "intl") == kEleventh);
+    CHECK(out.contacts.back().verdict->behaviour_open);
+}
+
+TEST_CASE("the call's end is judged by the same override as its decision") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings base;
+    // For this block, a cancel after 2 s is no Wangiri call: its ring limit is 1 s. Only the
+    // end (call_ended) reads max_ring, so the calls are flagged only if the end took the base.
+    behaviour::Settings quick = base;
+    quick.wangiri.max_ring = seconds(1);
+    BehaviourOverrides overrides;
+    REQUIRE(overrides.add_prefix("44207946", quick));
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &base, &overrides);
+    stage.set_behaviour(&engine);
+
+    CHECK(wangiri_calls(stage, "+442079460000", "203.0.113.10", "intl") == kNone);
+    CHECK(wangiri_calls(stage, "+442079571111", "203.0.113.10", "intl") == kEleventh);
+}
+
+TEST_CASE("no overrides: every contact takes the base, as before") {
+    const Policy policy = wangiri_policy();
+    behaviour::Settings base;
+    const BehaviourOverrides none;
+    behaviour::Engine engine(behaviour::Capacity{});
+    Collect out;
+    DetectionStage stage(detector(), policy, out, &base, &none);
+    stage.set_behaviour(&engine);
+    CHECK(wangiri_calls(stage, "+442079460000", "203.0.113.10", "intl") == kEleventh);
+}
