@@ -15,6 +15,7 @@
 
 #include "behaviour/behaviour.h"
 #include "behaviour/fingerprint.h"
+#include "policy/behaviour_overrides.h"
 
 namespace {
 
@@ -136,6 +137,65 @@ void BM_ObserveCall(benchmark::State& state) {
     state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_ObserveCall);
+
+// behaviour.overrides (docs/behaviour.md, "Overrides"): the thresholds picked per contact, as the
+// detection stage picks them, then the decision. Arg: prefix overrides configured (0: none, the
+// stage's path without overrides; 100: prefixes of 6, 7 and 8 digits, about 1 in 30 callers
+// inside one), plus two trunk overrides, neither the contacts' trunk (so both are compared and
+// the rest take the base, as with Arg 0: the engine's own work stays comparable).
+policy::BehaviourOverrides bench_overrides(std::size_t prefixes) {
+    policy::BehaviourOverrides overrides;
+    if (prefixes == 0) return overrides;
+    std::mt19937_64 rng(7);
+    Settings raised;
+    raised.call_rate.per_caller = 300;
+    raised.wangiri.min_calls = 40;
+    while (overrides.size() < prefixes) overrides.add_prefix(digits(rng, "849", 6 + overrides.size() % 3), raised);
+    Settings trunk;
+    trunk.wangiri.min_calls = 5;
+    overrides.add_trunk("intl", trunk);
+    overrides.add_trunk("domestic", raised);
+    return overrides;
+}
+
+void BM_SelectAndObserveCall(benchmark::State& state) {
+    const Traffic& t = traffic();
+    Engine engine(Capacity{});
+    const Settings base;
+    const policy::BehaviourOverrides overrides = bench_overrides(static_cast<std::size_t>(state.range(0)));
+    std::size_t i = 0;
+    std::size_t findings = 0;
+    for (auto _ : state) {
+        const std::size_t k = i % kContacts;
+        const Observation o = call_contact(t, k, kStart + static_cast<Timestamp>(i) * kGap);
+        const Settings& settings = overrides.select(base, o.caller, "peer");
+        const auto found = engine.observe(o, settings);
+        findings += found.size();
+        benchmark::DoNotOptimize(found.data());
+        ++i;
+    }
+    state.counters["findings_per_contact"] = static_cast<double>(findings) / static_cast<double>(i);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SelectAndObserveCall)->Arg(0)->Arg(100);
+
+// The pick alone, over the benchmark's callers.
+void BM_SelectSettings(benchmark::State& state) {
+    const Traffic& t = traffic();
+    const Settings base;
+    const policy::BehaviourOverrides overrides = bench_overrides(static_cast<std::size_t>(state.range(0)));
+    std::size_t i = 0;
+    std::size_t overridden = 0;
+    for (auto _ : state) {
+        const Settings& settings = overrides.select(base, t.numbers[i % kContacts].caller_view(), "peer");
+        overridden += &settings != &base;
+        benchmark::DoNotOptimize(&settings);
+        ++i;
+    }
+    state.counters["overridden_share"] = static_cast<double>(overridden) / static_cast<double>(i);
+    state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SelectSettings)->Arg(0)->Arg(100);
 
 // A call decided and ended (a Wangiri-like short ring for the heavy callers, a normal call for
 // the others): the cost of both halves together.

@@ -197,3 +197,115 @@ TEST_CASE("pipeline.workers: 1 by default, auto or 1..64, anything else refused 
     CHECK_FALSE(WorkerCount::parse("").has_value());
     CHECK(WorkerCount::parse("1")->resolve() == 1);
 }
+
+namespace {
+
+std::string config_error(const std::string& path) {
+    try {
+        (void)load_config(path);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+constexpr const char* kTrunks = "trunks:\n  - name: intl\n    role: international\n    cidrs: [203.0.113.0/24]\n";
+
+}  // namespace
+
+TEST_CASE("behaviour.overrides: read nested as the section, resolved onto the final base thresholds") {
+    const test_support::TempFile file("config", ".yaml");
+    // The overrides come before the base they apply to: resolution uses the whole file's base.
+    const std::string path = file.write(std::string(kTrunks) +
+                                        "behaviour:\n"
+                                        "  overrides:\n"
+                                        "    - trunk: intl\n"
+                                        "      wangiri: {min_calls: 25, max_ring: 5}\n"
+                                        "    - prefix: \"+842873000\"\n"
+                                        "      enabled: false\n"
+                                        "    - prefix: \"+8428\"\n"
+                                        "      call_rate:\n"
+                                        "        per_caller: 200\n"
+                                        "  wangiri:\n"
+                                        "    min_callees: 4\n"
+                                        "  call_rate:\n"
+                                        "    per_source: 50\n");
+    const AppConfig config = load_config(path);
+    REQUIRE(config.behaviour_overrides.size() == 3);
+    CHECK(config.behaviour_overrides[0].selector == BehaviourOverrideConfig::Selector::trunk);
+    CHECK(config.behaviour_overrides[0].where == path + ":7");
+    CHECK(config.behaviour_overrides[1].name == "842873000");
+    const auto shown = parameter_values(config);
+    const auto row = std::find_if(shown.begin(), shown.end(), [](const auto& p) { return p.first == "behaviour.overrides"; });
+    REQUIRE(row != shown.end());
+    CHECK(row->second ==
+          "[{trunk: intl, wangiri.min_calls: 25, wangiri.max_ring: 5}, {prefix: +842873000, enabled: false}, "
+          "{prefix: +8428, call_rate.per_caller: 200}]");
+
+    const detect::TrunkTable trunks(config.detection.trunks);
+    const policy::BehaviourOverrides resolved = resolve_behaviour_overrides(config, trunks);
+    CHECK(resolved.size() == 3);
+    const auto& intl = resolved.select(config.behaviour, "442079460000", "intl");
+    CHECK(intl.wangiri.min_calls == 25);
+    CHECK(intl.wangiri.max_ring == seconds(5));
+    CHECK(intl.wangiri.min_callees == 4);        // the base's, set after the overrides in the file
+    CHECK(intl.call_rate.per_source == 50);
+    CHECK(intl.call_rate.per_caller == 30);      // untouched: the default
+    CHECK_FALSE(resolved.select(config.behaviour, "842873000123", "intl").enabled);
+    CHECK(resolved.select(config.behaviour, "842873100123", "intl").call_rate.per_caller == 200);
+    CHECK(resolved.select(config.behaviour, "842873100123", "intl").wangiri.min_calls == 10);  // prefix wins whole
+    CHECK(&resolved.select(config.behaviour, "442079460000", "") == &config.behaviour);
+}
+
+TEST_CASE("behaviour.overrides: a window, an unknown key, a bad prefix or an unknown trunk are refused at file:line") {
+    const test_support::TempDir temp("config");
+    const std::string dir = temp.path();
+    auto write = [&](const std::string& name, const std::string& text) {
+        std::ofstream(dir + "/" + name) << text;
+        return dir + "/" + name;
+    };
+    const std::string window = write("window.yaml", "behaviour:\n  overrides:\n    - trunk: intl\n      wangiri:\n        window: 60\n");
+    CHECK(config_error(window) ==
+          window + ":5: 'behaviour.wangiri.window' cannot be overridden: a window is one for all contacts (the "
+                   "counters of a key are kept for one window); set it in the behaviour section");
+    const std::string unknown = write("unknown.yaml", "behaviour:\n  overrides:\n    - prefix: \"+84\"\n      wangiri: {min_call: 3}\n");
+    CHECK(config_error(unknown) ==
+          unknown + ":4: 'behaviour.wangiri.min_call' cannot be set in an override; keys an override may set under "
+                    "'behaviour.wangiri': max_ring, max_answered, min_calls, min_callees, prefix_digits, international_only");
+    const std::string fixed = write("fixed.yaml", "behaviour:\n  overrides:\n    - prefix: \"+84\"\n      max_keys: 4096\n");
+    CHECK(config_error(fixed).starts_with(fixed + ":4: 'behaviour.max_keys' cannot be set in an override"));
+    const std::string range = write("range.yaml", "behaviour:\n  overrides:\n    - prefix: \"+84\"\n      short_calls: {min_short_share: 2}\n");
+    CHECK(config_error(range) ==
+          range + ":4: 'behaviour.short_calls.min_short_share' is 2, outside 0..1; use a value in that range");
+    const std::string prefix = write("prefix.yaml", "behaviour:\n  overrides:\n    - prefix: \"8424x\"\n      enabled: false\n");
+    CHECK(config_error(prefix) == prefix + ":3: prefix '8424x' is not an E.164 prefix: '+' and 1 to 15 digits, in "
+                                           "quotes, e.g. \"+8424\"");
+    const std::string both = write("both.yaml", "behaviour:\n  overrides:\n    - {trunk: intl, prefix: \"+84\", enabled: false}\n");
+    CHECK(config_error(both).starts_with(both + ":3: an override names exactly one of 'trunk'"));
+    const std::string empty = write("empty.yaml", "behaviour:\n  overrides:\n    - trunk: intl\n");
+    CHECK(config_error(empty).starts_with(empty + ":3: this override changes no threshold"));
+
+    // A trunk name is checked against the trunks in force (the detector's), once the file is read.
+    const std::string trunk = write("trunk.yaml", std::string(kTrunks) +
+                                                      "behaviour:\n  overrides:\n    - trunk: intl-carier\n"
+                                                      "      wangiri: {min_calls: 5}\n");
+    const AppConfig config = load_config(trunk);
+    std::string error;
+    try {
+        (void)resolve_behaviour_overrides(config, detect::TrunkTable(config.detection.trunks));
+    } catch (const ConfigError& e) {
+        error = e.what();
+    }
+    CHECK(error == trunk + ":7: behaviour override for trunk 'intl-carier', which is not configured; configured trunks: intl");
+    const std::string twice = write("twice.yaml", std::string(kTrunks) +
+                                                      "behaviour:\n  overrides:\n    - {prefix: \"+84\", enabled: false}\n"
+                                                      "    - {prefix: \"+84\", wangiri: {min_calls: 5}}\n");
+    const AppConfig twice_config = load_config(twice);
+    error.clear();
+    try {
+        (void)resolve_behaviour_overrides(twice_config, detect::TrunkTable(twice_config.detection.trunks));
+    } catch (const ConfigError& e) {
+        error = e.what();
+    }
+    CHECK(error == twice + ":8: a second behaviour override for prefix '+84'; merge the two");
+}

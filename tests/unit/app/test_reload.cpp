@@ -281,3 +281,28 @@ TEST_CASE("Reloader: a bad host model (truncated, or an SMS text model) is refus
     CHECK(holder.get().get() != in_force);
     CHECK(holder.get()->detector.host_model() != nullptr);
 }
+
+TEST_CASE("Reloader: a behaviour override naming an unknown trunk is refused by FILE:LINE, the overrides in force stay") {
+    const test_support::TempDir dir("reload-overrides");
+    const std::string config = dir / "scamgate.yaml";
+    write_golden_config(config, "cache_dir", "\"\"");
+    const std::string good = "behaviour:\n  overrides:\n    - trunk: intl-carrier\n      wangiri: {min_calls: 40}\n";
+    std::ofstream(config, std::ios::app) << good;
+    std::ostringstream log_text;
+    Logger log{log_text};
+    auto load = [&] { return std::make_shared<const policy::Detection>(load_detection(load_config(config), {}, log)); };
+    policy::DetectionHolder holder(load());
+    const policy::Detection* in_force = holder.get().get();
+    REQUIRE(in_force->behaviour_overrides.size() == 1);
+    CHECK(in_force->behaviour_overrides.select(in_force->behaviour, "4420", "intl-carrier").wangiri.min_calls == 40);
+    Reloader reloader(holder, load, log);
+
+    write_golden_config(config, "cache_dir", "\"\"");
+    std::ofstream(config, std::ios::app) << "behaviour:\n  overrides:\n    - trunk: no-such-trunk\n      wangiri: {min_calls: 5}\n";
+    const ReloadResult refused = reloader.reload("test");
+    CHECK_FALSE(refused.ok);
+    CHECK(refused.error.find(config + ":") != std::string::npos);
+    CHECK(refused.error.find("trunk 'no-such-trunk', which is not configured") != std::string::npos);
+    CHECK(holder.get().get() == in_force);
+    CHECK(holder.get()->behaviour_overrides.select(holder.get()->behaviour, "4420", "intl-carrier").wangiri.min_calls == 40);
+}
