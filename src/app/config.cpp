@@ -995,7 +995,7 @@ std::string describe_parameters() {
             case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
             case ParamType::redis_url: range = "redis://HOST:PORT/DB or unix:///PATH?db=N"; break;
             case ParamType::unparsed_action: range = "allow|alert|drop"; break;
-            case ParamType::override_list: range = "list of {trunk|prefix, keys}"; break;
+            case ParamType::override_list: range = "list of trunk|prefix maps"; break;
             case ParamType::worker_count: range = fmt::format("auto|integer {}..{}", p.min, p.max); break;
         }
         out += fmt::format("{:<28} {:<26} default {:<14} {}\n", p.key, range, p.show(defaults), p.help);

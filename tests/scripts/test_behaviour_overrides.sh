@@ -8,7 +8,8 @@
 #  3. wangiri, the caller's range +22200 exempt (enabled: false) and its narrower block
 #     +222009900 with min_calls 12 on top of the trunk's 13: the longest prefix wins, calls 13-15;
 #  4. wangiri, only the +22200 exemption: no behaviour finding at all;
-#  5. call-centre with concurrent_calls.per_caller lowered to 10 for everyone: some calls flagged;
+#  5. call-centre with concurrent_calls.per_caller lowered to 10 for everyone: calls 10-30 (from
+#     call 10 on, 10 or more of its calls are open at each INVITE);
 #  6. the same, with the call centre's block +8428362211 raised back to 20: no call flagged.
 # Exit status: 0 all passed, 1 a check failed, 77 (skip) without python3 or a capture.
 set -uo pipefail
@@ -81,7 +82,7 @@ run exempt sipp-behaviour-wangiri behaviour.wangiri none 'behaviour:
   overrides:
     - prefix: "+22200"
       enabled: false'
-run busy-call-centre sipp-behaviour-call-centre behaviour.concurrent_calls some 'behaviour:
+run busy-call-centre sipp-behaviour-call-centre behaviour.concurrent_calls "$(seq -s " " 10 30)" 'behaviour:
   concurrent_calls: {per_caller: 10}'
 run call-centre-block sipp-behaviour-call-centre behaviour.concurrent_calls none 'behaviour:
   concurrent_calls: {per_caller: 10}

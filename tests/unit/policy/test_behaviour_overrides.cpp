@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,51 @@ TEST_CASE("select: the longest matching prefix, then the trunk, else the base") 
     CHECK(&overrides.select(base, "442079460000", "") == &base);
     CHECK(&overrides.select(base, "842", "") == &base);  // shorter than every prefix
     CHECK(&overrides.select(base, "", "") == &base);
+    CHECK(overrides.select(base, "8424", "").call_rate.per_caller == 200);  // the whole number
+    CHECK(overrides.select(base, "8424x", "intl").call_rate.per_caller == 200);
+    CHECK(overrides.select(base, "84x2471", "intl").wangiri.min_calls == 30);  // digits stop at 'x'
+    CHECK(&overrides.select(base, "+8424", "") == &base);  // keys carry no '+'
+    CHECK_FALSE(overrides.add_prefix("84a", narrow));
+    CHECK_FALSE(overrides.add_prefix("", narrow));
+    CHECK_FALSE(overrides.add_prefix("1234567890123456", narrow));  // longer than E.164
+}
+
+TEST_CASE("select: hundreds of prefixes of every length agree with a plain longest-prefix scan") {
+    std::mt19937_64 rng(12);
+    std::vector<std::string> prefixes;
+    std::vector<behaviour::Settings> settings;
+    BehaviourOverrides overrides;
+    while (prefixes.size() < 500) {
+        std::string p;
+        const std::size_t length = 1 + rng() % 15;
+        for (std::size_t i = 0; i < length; ++i) p.push_back(static_cast<char>('0' + rng() % (i < 3 ? 3 : 10)));
+        behaviour::Settings s;
+        s.call_rate.per_caller = static_cast<std::uint32_t>(1000 + prefixes.size());
+        if (overrides.add_prefix(p, s)) {
+            prefixes.push_back(p);
+            settings.push_back(s);
+        }
+    }
+    const behaviour::Settings base;
+    int matched = 0;
+    for (int n = 0; n < 20000; ++n) {
+        std::string caller;
+        for (std::size_t i = 0; i < 11; ++i) caller.push_back(static_cast<char>('0' + rng() % (i < 3 ? 3 : 10)));
+        // Half the callers start with a configured prefix.
+        if (n % 2 == 0) {
+            const std::string& p = prefixes[rng() % prefixes.size()];
+            caller = p + caller.substr(0, 15 - p.size());
+        }
+        std::size_t best = prefixes.size();
+        for (std::size_t i = 0; i < prefixes.size(); ++i) {
+            if (caller.starts_with(prefixes[i]) && (best == prefixes.size() || prefixes[i].size() > prefixes[best].size())) best = i;
+        }
+        const std::uint32_t want = best == prefixes.size() ? base.call_rate.per_caller : settings[best].call_rate.per_caller;
+        INFO("caller " << caller);
+        REQUIRE(overrides.select(base, caller, "").call_rate.per_caller == want);
+        matched += best != prefixes.size();
+    }
+    CHECK(matched > 10000);
 }
 
 TEST_CASE("a trunk override raising wangiri.min_calls: the eleventh call on that trunk passes, on another it is refused") {
