@@ -295,6 +295,12 @@ TEST_CASE("Reloader: a behaviour override naming an unknown trunk is refused by 
     const policy::Detection* in_force = holder.get().get();
     REQUIRE(in_force->behaviour_overrides.size() == 1);
     CHECK(in_force->behaviour_overrides.select(in_force->behaviour, "4420", "intl-carrier").wangiri.min_calls == 40);
+    {
+        // What a running stage reads: the snapshot names the set's base and its overrides.
+        const policy::DetectionSnapshot snapshot = holder.current();
+        CHECK(snapshot.behaviour == &in_force->behaviour);
+        CHECK(snapshot.behaviour_overrides == &in_force->behaviour_overrides);
+    }
     Reloader reloader(holder, load, log);
 
     write_golden_config(config, "cache_dir", "\"\"");
