@@ -353,10 +353,62 @@ assert s.get("inline.tagged") == 1, f"inline.tagged = {s.get('inline.tagged')}"
 print({k: v for k, v in s.items() if k.startswith(("inline.", "nfqueue.", "bridge."))}, file=sys.stderr)
 PY
 
+# Wangiri (nfqueue, one worker): the bundled policy's reject-wangiri (603 Decline) must refuse the
+# eleventh one-ring call at its INVITE, from the behaviour state the first ten left (docs/behaviour.md:
+# "the eleventh Wangiri call is refused, not reported afterwards"). One foreign caller on the
+# international trunk rings 15 distinct mobiles in turn (tests/sipp/wangiri-calls.csv, rung for
+# 300 ms instead of 2 s) and cancels each: calls 1-10 ring at the UAS and are cancelled (487);
+# calls 11-15 get scamgate's 603 and never reach the UAS.
+wangiri_phase() {
+    make_policy "{action: drop}"  # the bundled rules, in enforce mode
+    start_gate wangiri
+    sed -e 's/;2000$/;300/' "$SRC/tests/sipp/wangiri-calls.csv" >"$WORK/wangiri.csv"
+    [[ $(grep -c ';300$' "$WORK/wangiri.csv") -eq 15 ]] || fail "wangiri: could not shorten the ring times"
+    start_uas wangiri 10 uas-cancel.xml
+    local rc=0
+    (cd "$WORK" && ip netns exec "$NS_UAC" sipp "$UAS_IP:5060" -sf "$SRC/tests/sipp/uac-ring-cancel.xml" \
+        -inf "$WORK/wangiri.csv" -i "$UAC_IP" -p 5060 -m 15 -l 1 -r 10 -nostdin -recv_timeout 4000 \
+        -cid_str "sipp-wangiri-%u@$UAC_IP" -key ua scamgate-inline-test -key dom "$UAC_IP" \
+        -trace_err -error_file "$WORK/wangiri-uac.err" -trace_stat -stf "$WORK/wangiri-uac.csv" \
+        >"$WORK/wangiri-uac.log" 2>&1) || rc=$?
+    local ok failed
+    ok=$(stat_of "$WORK/wangiri-uac.csv" "SuccessfulCall(C)")
+    failed=$(stat_of "$WORK/wangiri-uac.csv" "FailedCall(C)")
+    log "wangiri: UAC: sipp exit $rc, successful $ok, failed $failed"
+    [[ $ok -eq 10 && $failed -eq 5 ]] || { cat "$WORK/wangiri-uac.log" "$WORK/wangiri.log" >&2; fail "wangiri: $ok calls rang and were cancelled, $failed failed; want 10 and 5"; }
+    local uas_rc=0
+    wait "$UAS_PID" || uas_rc=$?
+    UAS_PID=
+    [[ $uas_rc -eq 0 ]] || { cat "$WORK/wangiri-uas.log" >&2; fail "wangiri: UAS exit $uas_rc"; }
+    [[ $(stat_of "$WORK/wangiri-uas.csv" "SuccessfulCall(C)") -eq 10 ]] || fail "wangiri: the UAS did not see exactly the 10 first calls"
+    stop_gate wangiri
+    local call
+    for call in $(seq 1 10); do check_event "$WORK/wangiri.jsonl" "sipp-wangiri-$call@$UAC_IP" allow false; done
+    for call in $(seq 11 15); do check_event "$WORK/wangiri.jsonl" "sipp-wangiri-$call@$UAC_IP" reject true; done
+    python3 - "$WORK/wangiri.jsonl" "$UAC_IP" "$WORK/wangiri.stats" <<'PY' || fail "wangiri: events or stats"
+import json, sys
+events = {e["call_id"]: e for e in (json.loads(l) for l in open(sys.argv[1]) if l.strip()) if e.get("kind") == "call"}
+for n in range(1, 16):
+    e = events[f"sipp-wangiri-{n}@{sys.argv[2]}"]
+    checks = {c["name"] for c in e.get("checks", [])}
+    if n <= 10:
+        assert "behaviour.wangiri" not in checks, (n, checks)
+        assert e.get("final_status") == 487, (n, e.get("final_status"))
+    else:
+        assert "behaviour.wangiri" in checks and e.get("rule") == "reject-wangiri", (n, e.get("rule"), checks)
+        assert e.get("final_status") == 603 and e.get("end_reason") == "rejected", (n, e.get("final_status"), e.get("end_reason"))
+s = json.load(open(sys.argv[3]))
+assert s.get("inline.rejected") == 5, s.get("inline.rejected")
+assert s.get("behaviour.findings.wangiri") == 5, s.get("behaviour.findings.wangiri")
+print(f"wangiri: calls 1-10 rang (487), 11-15 refused with 603 by reject-wangiri; inline.rejected {s['inline.rejected']}", file=sys.stderr)
+PY
+}
+
 if [[ $MODE == bridge ]]; then
     log "PASS"
     exit 0
 fi
+[[ $WORKERS -gt 1 ]] || wangiri_phase
 # scamgate stopped: the rule has --queue-bypass, so with no program bound to the queue the kernel
 # lets the packets through (fail-open) and even the domestic-CLI call completes.
 start_uas bypass 1
