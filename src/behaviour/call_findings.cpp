@@ -105,6 +105,7 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
                                    FindingSet& out) {
     const Timestamp at = call.at;
     const auto number = callee_number(call.callee);
+    const auto peer = peer_view<CallerState>(key);
     const auto reading = keys.update<CallerState>(key, at, [&](CallerState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         if (!call.callee.empty()) {
@@ -113,13 +114,16 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
         }
         s.concurrent = saturating_add(s.concurrent, 1);
         const Timestamp w = settings.short_calls.window;
-        return CallerReading{s.attempts.count(at, settings.call_rate.window),
-                             s.callees.estimate(at, settings.callee_spray.window),
-                             s.run_length,
-                             s.concurrent,
-                             s.outcomes.count(at, w, CallOutcome::ended),
-                             s.outcomes.count(at, w, CallOutcome::answered),
-                             s.outcomes.count(at, w, CallOutcome::short_answered)};
+        // The sequential-callee run is this instance's own (the peers' is not shared).
+        return read_merged(s, peer, settings, [&](const CallerState& v) {
+            return CallerReading{v.attempts.count(at, settings.call_rate.window),
+                                 v.callees.estimate(at, settings.callee_spray.window),
+                                 s.run_length,
+                                 v.concurrent,
+                                 v.outcomes.count(at, w, CallOutcome::ended),
+                                 v.outcomes.count(at, w, CallOutcome::answered),
+                                 v.outcomes.count(at, w, CallOutcome::short_answered)};
+        });
     });
     if (call.exempt) return;
 
@@ -168,10 +172,16 @@ void Engine::State::observe_wangiri(std::uint64_t key, KeyKind kind, std::string
                                     const Settings& settings, FindingSet& out) {
     const auto& w = settings.wangiri;
     if (w.min_calls == 0) return;
+    const auto read = [&](const WangiriState& s) {
+        return WangiriReading{s.calls.count(call.at, w.window), s.callees.estimate(call.at, w.window)};
+    };
+    const auto peer = peer_view<WangiriState>(key);
+    if (sharing) sharing->want(key);  // read here, written only at call ends: fetch the peers' state
     WangiriReading reading;
-    keys.inspect<WangiriState>(key, [&](const WangiriState& s) {
-        reading = {s.calls.count(call.at, w.window), s.callees.estimate(call.at, w.window)};
+    const bool local = keys.inspect<WangiriState>(key, [&](const WangiriState& s) {
+        reading = read_merged(s, peer, settings, read);
     });
+    if (!local && peer) reading = read(*peer);
     if (reading.calls < w.min_calls || reading.callees < w.min_callees) return;
     out.add(Finding::wangiri,
             fmt::format("{} {}: {} short-ring calls (cancelled within {} s of the INVITE or ended within {} s of "
@@ -187,11 +197,14 @@ void Engine::State::observe_call_account(std::uint64_t key, const Observation& c
         std::uint32_t attempts, concurrent;
     };
     const Timestamp at = call.at;
+    const auto peer = peer_view<AccountState>(key);
     const auto reading = keys.update<AccountState>(key, at, [&](AccountState& s) {
-            s.contacts.add(at, settings.call_rate.window, 0);
-            s.concurrent = saturating_add(s.concurrent, 1);
-            return Reading{s.contacts.count(at, settings.call_rate.window), s.concurrent};
+        s.contacts.add(at, settings.call_rate.window, 0);
+        s.concurrent = saturating_add(s.concurrent, 1);
+        return read_merged(s, peer, settings, [&](const AccountState& v) {
+            return Reading{v.contacts.count(at, settings.call_rate.window), v.concurrent};
         });
+    });
     if (call.exempt) return;
     const auto& rate = settings.call_rate;
     if (rate.per_account > 0 && reading.attempts >= rate.per_account) {
@@ -211,11 +224,14 @@ void Engine::State::observe_source(std::uint64_t key, const Observation& call, c
         std::uint32_t attempts, requests;
     };
     const Timestamp at = call.at;
+    const auto peer = peer_view<SourceState>(key);
     const auto reading = keys.update<SourceState>(key, at, [&](SourceState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         s.requests.add(at, settings.register_flood.window, 0);
-        return Reading{s.attempts.count(at, settings.call_rate.window),
-                       s.requests.count(at, settings.register_flood.window)};
+        return read_merged(s, peer, settings, [&](const SourceState& v) {
+            return Reading{v.attempts.count(at, settings.call_rate.window),
+                           v.requests.count(at, settings.register_flood.window)};
+        });
     });
     if (call.exempt) return;
     const auto& rate = settings.call_rate;
