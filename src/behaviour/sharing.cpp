@@ -127,7 +127,9 @@ void Sharing::run() {
         run_cv_.wait_for(hold, interval, [&] { return stopping_; });
         if (stopping_) break;
         hold.unlock();
-        flush(true);
+        // An idle interval still sends a PING, so a lost connection is noticed (counted, warned,
+        // reconnected) before traffic needs it, and behaviour.redis_connected tells the truth.
+        if (!flush(true)) send({"PING"});
         hold.lock();
     }
 }
@@ -140,7 +142,7 @@ void Sharing::send(std::initializer_list<std::string_view> args) {
     client_->enqueue(std::move(command));
 }
 
-void Sharing::flush(bool read_back) {
+bool Sharing::flush(bool read_back) {
     const Settings settings = windows();
     struct Changed {
         std::uint64_t key;
@@ -159,7 +161,7 @@ void Sharing::flush(bool read_back) {
         wanted.swap(wanted_);
         wanted_.reserve(kWantedMax);
     }
-    if (changed.empty() && wanted.empty()) return;
+    if (changed.empty() && wanted.empty()) return false;
 
     const std::string score = std::to_string(wall_ms());
     Timestamp longest = 0;
@@ -176,7 +178,7 @@ void Sharing::flush(bool read_back) {
             if (read.insert(key).second) send({"HGETALL", redis_key(key)});
         }
     }
-    if (changed.empty()) return;
+    if (changed.empty()) return true;
     // The hot set: which keys were active lately, for a starting instance's priming.
     const std::string hot = fmt::format("{}{{hot}}", kPrefix);
     constexpr std::size_t kMembersPerZadd = 256;
@@ -193,6 +195,7 @@ void Sharing::flush(bool read_back) {
     }
     send({"ZREMRANGEBYRANK", hot, "0", std::to_string(-static_cast<long long>(kHotKeys) - 1)});
     send({"PEXPIRE", hot, milliseconds_text(longest)});
+    return true;
 }
 
 // ---- priming ----

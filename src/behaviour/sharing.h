@@ -82,7 +82,7 @@ private:
     static constexpr std::size_t kWindows = 8;
 
     void run();
-    void flush(bool read_back);
+    bool flush(bool read_back);  // false: nothing was changed or wanted
     void prime(std::chrono::milliseconds wait);
     void on_reply(const redis::Command& command, const redis::Reply& reply);
     void merge_peers(std::uint64_t key, const redis::Reply& fields);
