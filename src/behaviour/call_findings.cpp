@@ -93,19 +93,22 @@ void Engine::State::observe_call(const Observation& call, const Settings& settin
         if (key != 0) keys.prefetch(key);
     }
     if (has_caller) {
-        observe_caller(caller_key, call, settings, out);
-        if (!call.exempt) observe_wangiri(wangiri_key, KeyKind::wangiri_caller, call.caller, call, settings, out);
-        if (has_prefix) observe_wangiri(prefix_key, KeyKind::wangiri_prefix, prefix, call, settings, out);
+        const bool new_here = observe_caller(caller_key, call, settings, out);
+        if (!call.exempt) {
+            observe_wangiri(wangiri_key, KeyKind::wangiri_caller, call.caller, call, settings, new_here, out);
+        }
+        if (has_prefix) observe_wangiri(prefix_key, KeyKind::wangiri_prefix, prefix, call, settings, new_here, out);
     }
     if (account_key != 0) observe_call_account(account_key, call, settings, out);
     if (source_key != 0) observe_source(source_key, call, settings, out);
 }
 
-void Engine::State::observe_caller(std::uint64_t key, const Observation& call, const Settings& settings,
+bool Engine::State::observe_caller(std::uint64_t key, const Observation& call, const Settings& settings,
                                    FindingSet& out) {
     const Timestamp at = call.at;
     const auto number = callee_number(call.callee);
     const auto peer = peer_view<CallerState>(key);
+    bool new_here = false;
     const auto reading = keys.update<CallerState>(key, at, [&](CallerState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         if (!call.callee.empty()) {
@@ -113,6 +116,7 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
             advance_run(s, number, at, settings.sequential_callees);
         }
         s.concurrent = saturating_add(s.concurrent, 1);
+        new_here = s.attempts.count(at, settings.call_rate.window) == 1;
         const Timestamp w = settings.short_calls.window;
         // The sequential-callee run is this instance's own (the peers' is not shared).
         return read_merged(s, peer, settings, [&](const CallerState& v) {
@@ -125,7 +129,7 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
                                  v.outcomes.count(at, w, CallOutcome::short_answered)};
         });
     });
-    if (call.exempt) return;
+    if (call.exempt) return new_here;
 
     const std::string_view caller = call.caller;
     const auto& rate = settings.call_rate;
@@ -165,18 +169,22 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
         out.add(Finding::concurrent_calls, fmt::format("caller {}: {} concurrent calls, threshold {}", caller,
                                                        reading.concurrent, conc.per_caller));
     }
+    return new_here;
 }
 
 // Wangiri is judged at the call's decision from the short-ring calls already ended.
 void Engine::State::observe_wangiri(std::uint64_t key, KeyKind kind, std::string_view name, const Observation& call,
-                                    const Settings& settings, FindingSet& out) {
+                                    const Settings& settings, bool fetch_peers, FindingSet& out) {
     const auto& w = settings.wangiri;
     if (w.min_calls == 0) return;
     const auto read = [&](const WangiriState& s) {
         return WangiriReading{s.calls.count(call.at, w.window), s.callees.estimate(call.at, w.window)};
     };
     const auto peer = peer_view<WangiriState>(key);
-    if (sharing) sharing->want(key);  // read here, written only at call ends: fetch the peers' state
+    // Written only at call ends, read here: a caller new to this instance has its peers' Wangiri
+    // state fetched for its next calls (after its first short ring here, the read-back of this
+    // instance's own writes keeps it fresh).
+    if (sharing && fetch_peers && !peer) sharing->want(key);
     WangiriReading reading;
     const bool local = keys.inspect<WangiriState>(key, [&](const WangiriState& s) {
         reading = read_merged(s, peer, settings, read);

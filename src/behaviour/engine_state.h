@@ -43,9 +43,11 @@ struct Engine::State {
     }
 
     void observe_call(const Observation& call, const Settings& settings, FindingSet& out);
-    void observe_caller(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
+    // True when this is the caller's first call attempt in the call_rate window here.
+    bool observe_caller(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
+    // `fetch_peers`: ask the sync thread for the peers' state of the key (a caller new here).
     void observe_wangiri(std::uint64_t key, KeyKind kind, std::string_view name, const Observation& call,
-                         const Settings& settings, FindingSet& out);
+                         const Settings& settings, bool fetch_peers, FindingSet& out);
     void observe_call_account(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
     void observe_source(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
     void observe_sender(const Observation& sms, const Settings& settings, FindingSet& out);

@@ -59,13 +59,12 @@ KeyTable::KeyTable(std::size_t capacity)
     }
 }
 
-void KeyTable::track_changes(std::size_t pending_per_shard) {
+void KeyTable::track_changes() {
     changes_.resize(shards_.size());
     for (std::size_t i = 0; i < shards_.size(); ++i) {
         Changes& c = changes_[i];
-        c.pending_max = std::max<std::size_t>(pending_per_shard, 1);
         c.changed.assign(shards_[i].keys.size(), 0);
-        c.pending.reserve(c.pending_max);
+        c.pending.reserve(shards_[i].keys.size());  // never grows beyond: no allocation on the packet path
     }
     tracking_ = true;
 }

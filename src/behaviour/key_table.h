@@ -90,11 +90,10 @@ public:
 
     // ---- change tracking (behaviour.redis) ----
     // Off unless switched on, before any worker uses the table; then every update() and
-    // update_existing() marks its slot changed, once until drained, in its shard's list of at most
-    // `pending_per_shard` slots. A change that finds the list full is not marked (counted:
-    // changes_dropped()): the key's next update marks it again.
-    void track_changes(std::size_t pending_per_shard);
-    std::uint64_t changes_dropped() const { return changes_dropped_.load(std::memory_order_relaxed); }
+    // update_existing() marks its slot changed, once until drained, in its shard's list. A slot is
+    // in the list at most once, so the list never holds more than the shard's slots: no change is
+    // ever dropped, and a key changed many times between two drains is sent once. 5 bytes per key.
+    void track_changes();
     // Calls fn(key, const KeyState&) for every key changed since the last drain, clearing its mark.
     // The shard lock is held for kDrainChunk keys at a time, so a worker waits at most that long.
     template <typename Fn>
@@ -130,10 +129,10 @@ public:
     std::size_t capacity() const { return capacity_; }
     std::uint64_t occupied() const;   // keys tracked now
     std::uint64_t evictions() const;
-    // With change tracking: one more byte per key and 4 per pending slot.
+    // With change tracking: 5 more bytes per key (a mark and a place in the list).
     std::size_t bytes() const {
         std::size_t tracking = 0;
-        for (const auto& c : changes_) tracking += c.changed.size() + c.pending_max * sizeof(std::uint32_t);
+        for (const auto& c : changes_) tracking += c.changed.size() + c.pending.capacity() * sizeof(std::uint32_t);
         return capacity_ * kBytesPerKey + shards_.size() * sizeof(Shard) + tracking;
     }
 
@@ -149,17 +148,12 @@ private:
     // Change tracking of one shard (guarded by its mutex): a mark per slot, the marked slots.
     struct Changes {
         std::vector<std::uint8_t> changed;
-        std::vector<std::uint32_t> pending;
-        std::size_t pending_max = 0;
+        std::vector<std::uint32_t> pending;  // capacity: the shard's slots, reserved up front
     };
 
     void note_change(const Shard& shard, std::size_t i) {
         Changes& c = changes_[static_cast<std::size_t>(&shard - shards_.data())];
         if (c.changed[i] != 0) return;
-        if (c.pending.size() >= c.pending_max) {
-            changes_dropped_.fetch_add(1, std::memory_order_relaxed);
-            return;
-        }
         c.changed[i] = 1;
         c.pending.push_back(static_cast<std::uint32_t>(i));
     }
@@ -174,7 +168,6 @@ private:
     std::vector<Shard> shards_;
     std::vector<Changes> changes_;  // one per shard with tracking on; empty otherwise
     bool tracking_ = false;
-    std::atomic<std::uint64_t> changes_dropped_{0};
 };
 
 }  // namespace scamgate::behaviour

@@ -66,7 +66,7 @@ Sharing::Sharing(const SharingSettings& settings, KeyTable& keys, std::size_t pe
       log_(log) {
     note_windows(Settings{});
     wanted_.reserve(kWantedMax);
-    keys_.track_changes(std::max<std::size_t>(kWantedMax / KeyTable::kMaxShards, 1024));
+    keys_.track_changes();
 
     redis::ClientOptions options;
     options.endpoint = redis::parse_url(settings.url);
@@ -87,7 +87,7 @@ Sharing::~Sharing() {
     }
     run_cv_.notify_all();
     if (thread_.joinable()) thread_.join();
-    flush(false);  // the last changes, after every worker has stopped
+    flush(false);  // the last changes, after every worker has stopped (none when Redis is gone)
     client_->close();
 }
 
@@ -143,6 +143,13 @@ void Sharing::send(std::initializer_list<std::string_view> args) {
 }
 
 bool Sharing::flush(bool read_back) {
+    // Redis unreachable: the marks stay (bounded by the table), and everything changed meanwhile
+    // goes out, once per key, after the client has reconnected on its own (with back-off).
+    if (!client_->counters().connected) {
+        const std::lock_guard hold(wanted_mutex_);
+        wanted_.clear();  // reads of a state nobody can give now: not kept
+        return true;
+    }
     const Settings settings = windows();
     struct Changed {
         std::uint64_t key;
@@ -283,8 +290,7 @@ void Sharing::append_stats(StatsReport& report) const {
     report.add("behaviour.redis_writes", writes_.load(std::memory_order_relaxed));
     report.add("behaviour.redis_reads", reads_.load(std::memory_order_relaxed));
     report.add("behaviour.redis_peer_keys", peers_.occupied());
-    report.add("behaviour.redis_dirty_dropped",
-               keys_.changes_dropped() + wanted_dropped_.load(std::memory_order_relaxed));
+    report.add("behaviour.redis_wanted_dropped", wanted_dropped_.load(std::memory_order_relaxed));
     report.add("behaviour.redis_bad_blobs", bad_blobs_.load(std::memory_order_relaxed));
     report.add("behaviour.redis_connected", c.connected ? 1 : 0);
     client_->append_stats(report);

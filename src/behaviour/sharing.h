@@ -68,7 +68,7 @@ public:
     // did not change: eight relaxed loads.
     void note_windows(const Settings& settings);
 
-    // behaviour.redis_errors, _writes, _reads, _peer_keys, _dirty_dropped, _bad_blobs, _connected,
+    // behaviour.redis_errors, _writes, _reads, _peer_keys, _wanted_dropped, _bad_blobs, _connected,
     // and the client's behaviour.redis_client.* counters.
     void append_stats(StatsReport& report) const;
     std::size_t bytes() const { return peers_.bytes(); }
