@@ -132,7 +132,7 @@ public:
     // With change tracking: 5 more bytes per key (a mark and a place in the list).
     std::size_t bytes() const {
         std::size_t tracking = 0;
-        for (const auto& c : changes_) tracking += c.changed.size() + c.pending.capacity() * sizeof(std::uint32_t);
+        for (const auto& c : changes_) tracking += c.changed.size() * (1 + sizeof(std::uint32_t));  // sizes fixed at start
         return capacity_ * kBytesPerKey + shards_.size() * sizeof(Shard) + tracking;
     }
 
