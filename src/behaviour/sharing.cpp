@@ -139,7 +139,18 @@ void Sharing::send(std::initializer_list<std::string_view> args) {
     command.args.resize(args.size());
     std::size_t i = 0;
     for (const std::string_view arg : args) command.args[i++].assign(arg);
-    client_->enqueue(std::move(command));
+    enqueue(std::move(command));
+}
+
+void Sharing::enqueue(redis::Command command) {
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
+    client_->enqueue(std::move(command));  // a drop is counted by the client
+}
+
+std::uint64_t Sharing::outstanding() const {
+    const std::uint64_t done = answered_.load(std::memory_order_relaxed) + client_->counters().commands_dropped;
+    const std::uint64_t queued = enqueued_.load(std::memory_order_relaxed);
+    return queued > done ? queued - done : 0;
 }
 
 bool Sharing::flush(bool read_back) {
@@ -150,18 +161,26 @@ bool Sharing::flush(bool read_back) {
         wanted_.clear();  // reads of a state nobody can give now: not kept
         return true;
     }
+    // Back-pressure: while the client still has a batch's worth of commands to send, the marks
+    // stay and more changes of one key coalesce, rather than the queue overflowing (dropped).
+    if (read_back && outstanding() > kMaxOutstanding) return true;
     const Settings settings = windows();
     struct Changed {
         std::uint64_t key;
         Timestamp ttl;
         std::string blob;
     };
+    // Copied under the shard locks (a few hundred bytes each, no allocation once the vector has
+    // grown), encoded after: a worker waiting on a shard waits for copies, not for encoding.
+    drained_.clear();
+    keys_.drain_changes([&](std::uint64_t key, const KeyState& state) { drained_.emplace_back(key, state); });
     std::vector<Changed> changed;
-    keys_.drain_changes([&](std::uint64_t key, const KeyState& state) {
+    changed.reserve(drained_.size());
+    for (const auto& [key, state] : drained_) {
         std::string blob;
-        if (!encode_blob(state, settings, blob)) return;
+        if (!encode_blob(state, settings, blob)) continue;
         changed.push_back({key, 2 * longest_window(state, settings) + kTtlSlack, std::move(blob)});
-    });
+    }
     std::vector<std::uint64_t> wanted;
     {
         const std::lock_guard hold(wanted_mutex_);
@@ -198,7 +217,7 @@ bool Sharing::flush(bool read_back) {
             zadd.args.push_back(score);
             zadd.args.push_back(fmt::format("{:016x}", changed[i].key));
         }
-        client_->enqueue(std::move(zadd));
+        enqueue(std::move(zadd));
     }
     send({"ZREMRANGEBYRANK", hot, "0", std::to_string(-static_cast<long long>(kHotKeys) - 1)});
     send({"PEXPIRE", hot, milliseconds_text(longest)});
@@ -224,6 +243,7 @@ void Sharing::prime(std::chrono::milliseconds wait) {
 // ---- replies (the client's thread) ----
 
 void Sharing::on_reply(const redis::Command& command, const redis::Reply& reply) {
+    answered_.fetch_add(1, std::memory_order_relaxed);
     if (command.args.size() < 2) return;
     const std::string& verb = command.args[0];
     if (reply.type == redis::ReplyType::error && verb != "ZREVRANGE") return;

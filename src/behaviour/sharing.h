@@ -26,6 +26,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "behaviour/behaviour.h"
@@ -42,6 +43,7 @@ public:
     static constexpr std::size_t kHotKeys = 100000;   // members the hot set keeps
     static constexpr std::size_t kPrimeKeys = 32768;  // of those, loaded at start (at most)
     static constexpr std::size_t kWantedMax = 65536;  // keys read by decisions, to fetch, per interval
+    static constexpr std::uint64_t kMaxOutstanding = 196608;  // commands in the client's queue: no new batch beyond
 
     // Connects in the background, then primes the peer table (waiting at most
     // settings.prime_wait, less when Redis cannot be reached) and starts the sync thread.
@@ -88,6 +90,8 @@ private:
     void merge_peers(std::uint64_t key, const redis::Reply& fields);
     Settings windows() const;
     void send(std::initializer_list<std::string_view> args);
+    void enqueue(redis::Command command);
+    std::uint64_t outstanding() const;  // commands queued and neither answered nor dropped yet
 
     SharingSettings settings_;
     std::string instance_;
@@ -97,9 +101,13 @@ private:
 
     std::array<std::atomic<Timestamp>, kWindows> windows_{};
 
+    std::vector<std::pair<std::uint64_t, KeyState>> drained_;  // flush() only (sync thread, then the destructor)
+
     std::mutex wanted_mutex_;
     std::vector<std::uint64_t> wanted_;
 
+    std::atomic<std::uint64_t> enqueued_{0};
+    std::atomic<std::uint64_t> answered_{0};
     std::atomic<std::uint64_t> writes_{0};
     std::atomic<std::uint64_t> reads_{0};
     std::atomic<std::uint64_t> bad_blobs_{0};
