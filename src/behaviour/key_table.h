@@ -6,12 +6,14 @@
 // those 8 evicts the least recently active of them (counted: behaviour.evictions). Memory never
 // grows after construction: a flood of millions of new callers replaces old entries, and a heavy
 // caller that keeps calling stays, since some of the other probed slots are always older.
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <optional>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "behaviour/key_state.h"
@@ -95,22 +97,28 @@ public:
     // ever dropped, and a key changed many times between two drains is sent once. 5 bytes per key.
     void track_changes();
     // Calls fn(key, const KeyState&) for every key changed since the last drain, clearing its mark.
-    // The shard lock is held for kDrainChunk keys at a time, so a worker waits at most that long.
+    // The states are copied kDrainChunk at a time under the shard lock and fn runs on the copies
+    // after it is released: a worker waits for at most 16 copies, never for fn.
     template <typename Fn>
     void drain_changes(Fn&& fn) {
         if (!tracking_) return;
+        std::array<std::pair<std::uint64_t, KeyState>, kDrainChunk> batch;
         for (std::size_t s = 0; s < shards_.size(); ++s) {
             Shard& shard = shards_[s];
             Changes& c = changes_[s];
             for (bool more = true; more;) {
-                std::lock_guard lock(shard.mutex);
-                for (std::size_t n = 0; n < kDrainChunk && !c.pending.empty(); ++n) {
-                    const std::uint32_t i = c.pending.back();
-                    c.pending.pop_back();
-                    c.changed[i] = 0;
-                    if (shard.keys[i] != 0) fn(shard.keys[i], static_cast<const KeyState&>(shard.states[i]));
+                std::size_t n = 0;
+                {
+                    std::lock_guard lock(shard.mutex);
+                    while (n < kDrainChunk && !c.pending.empty()) {
+                        const std::uint32_t i = c.pending.back();
+                        c.pending.pop_back();
+                        c.changed[i] = 0;
+                        if (shard.keys[i] != 0) batch[n++] = {shard.keys[i], shard.states[i]};
+                    }
+                    more = !c.pending.empty();
                 }
-                more = !c.pending.empty();
+                for (std::size_t k = 0; k < n; ++k) fn(batch[k].first, static_cast<const KeyState&>(batch[k].second));
             }
         }
     }

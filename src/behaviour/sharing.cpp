@@ -170,17 +170,12 @@ bool Sharing::flush(bool read_back) {
         Timestamp ttl;
         std::string blob;
     };
-    // Copied under the shard locks (a few hundred bytes each, no allocation once the vector has
-    // grown), encoded after: a worker waiting on a shard waits for copies, not for encoding.
-    drained_.clear();
-    keys_.drain_changes([&](std::uint64_t key, const KeyState& state) { drained_.emplace_back(key, state); });
-    std::vector<Changed> changed;
-    changed.reserve(drained_.size());
-    for (const auto& [key, state] : drained_) {
+    std::vector<Changed> changed;  // encoded outside the shard locks (drain_changes copies)
+    keys_.drain_changes([&](std::uint64_t key, const KeyState& state) {
         std::string blob;
-        if (!encode_blob(state, settings, blob)) continue;
+        if (!encode_blob(state, settings, blob)) return;
         changed.push_back({key, 2 * longest_window(state, settings) + kTtlSlack, std::move(blob)});
-    }
+    });
     std::vector<std::uint64_t> wanted;
     {
         const std::lock_guard hold(wanted_mutex_);

@@ -101,8 +101,6 @@ private:
 
     std::array<std::atomic<Timestamp>, kWindows> windows_{};
 
-    std::vector<std::pair<std::uint64_t, KeyState>> drained_;  // flush() only (sync thread, then the destructor)
-
     std::mutex wanted_mutex_;
     std::vector<std::uint64_t> wanted_;
 
