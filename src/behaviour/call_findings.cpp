@@ -116,7 +116,7 @@ bool Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
             advance_run(s, number, at, settings.sequential_callees);
         }
         s.concurrent = saturating_add(s.concurrent, 1);
-        new_here = s.attempts.count(at, settings.call_rate.window) == 1;
+        new_here = sharing && s.attempts.count(at, settings.call_rate.window) == 1;
         const Timestamp w = settings.short_calls.window;
         // The sequential-callee run is this instance's own (the peers' is not shared).
         return read_merged(s, peer, settings, [&](const CallerState& v) {
