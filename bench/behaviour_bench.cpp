@@ -8,10 +8,17 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
+#include <cstdlib>
+#include <sstream>
+#include <thread>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "common/log.h"
+#include "common/stats.h"
 
 #include "behaviour/behaviour.h"
 #include "behaviour/fingerprint.h"
@@ -290,5 +297,65 @@ void BM_ObserveCallShared(benchmark::State& state) {
 BENCHMARK(BM_ObserveCallShared)->Threads(1)->Threads(2)->UseRealTime();
 
 }  // namespace
+
+// behaviour.redis (docs/behaviour.md, "Across gateways") against a real redis-server: calls at a
+// fixed rate of wall time (Arg 0, contacts/s, in bursts of one millisecond's worth) for 5 s, each
+// decision timed. Arg 1: 0 local state only, 1 shared through SCAMGATE_BENCH_REDIS (a URL, e.g.
+// unix:///tmp/r.sock), 2 shared through a Redis that is gone (a socket nobody listens on).
+// Reports the rate achieved, the decision's p50 / p99 / max, and what the sync thread got through.
+//   SCAMGATE_BENCH_REDIS=unix:///tmp/r.sock build/bench/behaviour_bench --benchmark_filter=Paced
+void BM_ObserveCallPaced(benchmark::State& state) {
+    const auto rate = static_cast<std::size_t>(state.range(0));
+    const auto mode = state.range(1);
+    const char* url = std::getenv("SCAMGATE_BENCH_REDIS");
+    if (mode == 1 && url == nullptr) {
+        state.SkipWithError("set SCAMGATE_BENCH_REDIS to a redis-server's URL");
+        return;
+    }
+    using Clock = std::chrono::steady_clock;
+    const Traffic& t = traffic();
+    const Settings settings;
+    constexpr double kSeconds = 5;
+    const std::size_t total = static_cast<std::size_t>(static_cast<double>(rate) * kSeconds);
+    const std::size_t per_ms = std::max<std::size_t>(rate / 1000, 1);
+    std::vector<std::int64_t> latency;
+    latency.reserve(total);
+    StatsReport report;
+    double elapsed = 0;
+    std::ostringstream log_text;
+    Logger log(log_text, LogLevel::error);
+    for (auto _ : state) {
+        SharingSettings sharing;
+        if (mode == 1) sharing.url = url;
+        if (mode == 2) sharing.url = "unix:///nonexistent/scamgate-bench.sock";
+        sharing.instance = "bench";
+        Engine engine(Capacity{}, sharing, log);
+        const auto start = Clock::now();
+        for (std::size_t i = 0; i < total; ++i) {
+            if (i % per_ms == 0) std::this_thread::sleep_until(start + std::chrono::microseconds(1000 * i / per_ms));
+            const auto before = Clock::now();
+            const auto found = engine.observe(
+                call_contact(t, i % kContacts, kStart + static_cast<Timestamp>(i) * kGap), settings);
+            latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - before).count());
+            benchmark::DoNotOptimize(found.data());
+        }
+        elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        engine.append_stats(report);
+    }
+    std::sort(latency.begin(), latency.end());
+    const auto at = [&](double q) { return static_cast<double>(latency[static_cast<std::size_t>(q * static_cast<double>(latency.size() - 1))]); };
+    state.counters["contacts_per_s"] = static_cast<double>(total) / elapsed;
+    state.counters["p50_ns"] = at(0.5);
+    state.counters["p99_ns"] = at(0.99);
+    state.counters["max_us"] = at(1.0) / 1000;
+    for (const char* name : {"behaviour.redis_writes", "behaviour.redis_reads", "behaviour.redis_wanted_dropped",
+                             "behaviour.redis_errors", "behaviour.redis_client.commands_dropped"}) {
+        state.counters[std::string(name).substr(std::string_view("behaviour.").size())] =
+            static_cast<double>(report.get(name));
+    }
+}
+BENCHMARK(BM_ObserveCallPaced)
+    ->Args({100000, 0})->Args({100000, 1})->Args({100000, 2})
+    ->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 BENCHMARK_MAIN();

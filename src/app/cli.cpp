@@ -463,7 +463,12 @@ int run_cli(int argc, char** argv) {
     // thresholds, not its tables. Switching behaviour on needs a restart.
     std::optional<behaviour::Engine> behaviour;
     if (config.detection_enabled && config.behaviour.enabled && (run_cmd->parsed() || replay_cmd->parsed())) {
-        behaviour.emplace(config.behaviour_capacity);
+        // behaviour.redis: connects and loads the shared state before the first packet is read.
+        behaviour::SharingSettings sharing;
+        sharing.url = config.behaviour_redis;
+        sharing.instance = config.behaviour_redis_instance;
+        sharing.interval = config.behaviour_redis_interval;
+        behaviour.emplace(config.behaviour_capacity, sharing, log);
     }
     // The learned list: one table for the process, like behaviour's state; a bad line stops the start.
     std::optional<lists::LearnedList> learned;

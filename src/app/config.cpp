@@ -271,7 +271,7 @@ Param redis_stream_param() {
 Param behaviour_redis_param() {
     return redis_url_param(
         "behaviour.redis",
-        "share behaviour's counters, windows, campaigns and the learned list with every scamgate pointing at this "
+        "share behaviour's counters and windows (the campaigns stay local for now) with every scamgate pointing at this "
         "Redis; empty: local state only. Decisions never wait for Redis (docs/behaviour.md, \"Across gateways\")",
         [](auto& c) -> auto& { return c.behaviour_redis; });
 }
@@ -645,6 +645,14 @@ const std::vector<Param>& parameters() {
         count_param("lists.learned_max", 1, 1 << 24, "entries the learned list holds; the one that expires first is evicted beyond (fixed at start)",
                     [](AppConfig& c) -> std::size_t& { return c.learned.max_entries; }),
         behaviour_redis_param(),
+        text_param("behaviour.redis_instance",
+                   "this instance's name in the shared state (a field of each Redis hash); every scamgate sharing one "
+                   "Redis needs its own; empty: hostname:pid (fixed at start)",
+                   "a name", [](AppConfig& c) -> std::string& { return c.behaviour_redis_instance; }),
+        seconds_param("behaviour.redis_interval", 0.01, 10,
+                      "seconds (wall clock) between two batches of changed keys sent to behaviour.redis; the "
+                      "peers' counts reach this instance about as late (fixed at start)",
+                      [](AppConfig& c) -> Timestamp& { return c.behaviour_redis_interval; }),
         bool_param("behaviour.enabled", "count every contact per caller, account, source and text, and add behaviour.* findings (docs/behaviour.md)",
                    [](AppConfig& c) -> bool& { return c.behaviour.enabled; }),
         count_param("behaviour.max_keys", 1024, 1 << 26, "callers, accounts, sources, senders and domains tracked at once; the least recently active is evicted beyond (fixed at start)",

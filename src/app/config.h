@@ -79,6 +79,8 @@ struct AppConfig {
     behaviour::Capacity behaviour_capacity;    // behaviour.max_keys, max_campaigns (fixed at start)
     LearnedListConfig learned;                 // lists.learned* (fixed at start)
     std::string behaviour_redis;               // behaviour.redis: shared behaviour state; empty: local (fixed at start)
+    std::string behaviour_redis_instance;      // behaviour.redis_instance: this instance's name; empty: hostname:pid
+    Timestamp behaviour_redis_interval = seconds(0.1);  // behaviour.redis_interval (fixed at start)
     std::string base_dir = bundled_config_dir();
     std::string loading_dir;  // while a file is being read: its folder
 

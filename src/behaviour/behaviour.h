@@ -10,6 +10,7 @@
 // the checks. Windows run on packet time (`Timestamp`), so a replay gives the findings the live
 // daemon saw. Every table has a fixed capacity: memory never grows with traffic.
 #include <array>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "common/log.h"
 #include "common/stats.h"
 #include "common/time.h"
 #include "record/verdict.h"
@@ -109,6 +111,17 @@ struct Capacity {
     std::size_t campaigns = 1u << 15;  // text fingerprints
 };
 
+// behaviour.redis: sharing the key state with every scamgate pointing at the same Redis
+// (docs/behaviour.md, "Across gateways"). Fixed at start.
+struct SharingSettings {
+    std::string url;        // behaviour.redis; empty: this process only
+    std::string instance;   // behaviour.redis_instance: this instance's field name; empty: hostname:pid
+    Timestamp interval = seconds(0.1);                  // behaviour.redis_interval: wall-clock flush period
+    std::chrono::milliseconds prime_wait{2000};         // at start, for the shared state, at most
+
+    bool enabled() const { return !url.empty(); }
+};
+
 enum class Medium : std::uint8_t { call, sms };
 
 // One contact at the moment it is decided (initial INVITE, MESSAGE, submit_sm), as behaviour
@@ -164,6 +177,10 @@ std::optional<std::uint64_t> campaign_fingerprint(std::string_view folded_text, 
 class Engine {
 public:
     explicit Engine(const Capacity& capacity);
+    // With sharing on (sharing.enabled()): connects to Redis in the background, loads the shared
+    // state of the most recently active keys (waiting at most sharing.prime_wait) and starts the
+    // sync thread. Throws redis::UrlError for a bad URL. The logger must outlive the engine.
+    Engine(const Capacity& capacity, const SharingSettings& sharing, Logger& log);
     ~Engine();
     Engine(const Engine&) = delete;
     Engine& operator=(const Engine&) = delete;
@@ -180,7 +197,8 @@ public:
     // behaviour.keys (tracked now), behaviour.campaigns, behaviour.evictions (keys),
     // behaviour.campaign_evictions, behaviour.findings.<name without "behaviour.">
     // (behaviour.findings.wangiri, ...), behaviour.bytes (memory of the tables, fixed at
-    // construction). Readable from any thread.
+    // construction); with behaviour.redis also behaviour.redis_* (docs/behaviour.md, "Across
+    // gateways"). Readable from any thread.
     void append_stats(StatsReport& report) const;
     // Bytes one tracked key takes (docs/behaviour.md, docs/performance.md).
     static std::size_t bytes_per_key();

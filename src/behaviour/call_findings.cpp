@@ -93,18 +93,22 @@ void Engine::State::observe_call(const Observation& call, const Settings& settin
         if (key != 0) keys.prefetch(key);
     }
     if (has_caller) {
-        observe_caller(caller_key, call, settings, out);
-        if (!call.exempt) observe_wangiri(wangiri_key, KeyKind::wangiri_caller, call.caller, call, settings, out);
-        if (has_prefix) observe_wangiri(prefix_key, KeyKind::wangiri_prefix, prefix, call, settings, out);
+        const bool new_here = observe_caller(caller_key, call, settings, out);
+        if (!call.exempt) {
+            observe_wangiri(wangiri_key, KeyKind::wangiri_caller, call.caller, call, settings, new_here, out);
+        }
+        if (has_prefix) observe_wangiri(prefix_key, KeyKind::wangiri_prefix, prefix, call, settings, new_here, out);
     }
     if (account_key != 0) observe_call_account(account_key, call, settings, out);
     if (source_key != 0) observe_source(source_key, call, settings, out);
 }
 
-void Engine::State::observe_caller(std::uint64_t key, const Observation& call, const Settings& settings,
+bool Engine::State::observe_caller(std::uint64_t key, const Observation& call, const Settings& settings,
                                    FindingSet& out) {
     const Timestamp at = call.at;
     const auto number = callee_number(call.callee);
+    const auto peer = peer_view<CallerState>(key);
+    bool new_here = false;
     const auto reading = keys.update<CallerState>(key, at, [&](CallerState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         if (!call.callee.empty()) {
@@ -112,16 +116,20 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
             advance_run(s, number, at, settings.sequential_callees);
         }
         s.concurrent = saturating_add(s.concurrent, 1);
+        new_here = sharing && s.attempts.count(at, settings.call_rate.window) == 1;
         const Timestamp w = settings.short_calls.window;
-        return CallerReading{s.attempts.count(at, settings.call_rate.window),
-                             s.callees.estimate(at, settings.callee_spray.window),
-                             s.run_length,
-                             s.concurrent,
-                             s.outcomes.count(at, w, CallOutcome::ended),
-                             s.outcomes.count(at, w, CallOutcome::answered),
-                             s.outcomes.count(at, w, CallOutcome::short_answered)};
+        // The sequential-callee run is this instance's own (the peers' is not shared).
+        return read_merged(s, peer, settings, [&](const CallerState& v) {
+            return CallerReading{v.attempts.count(at, settings.call_rate.window),
+                                 v.callees.estimate(at, settings.callee_spray.window),
+                                 s.run_length,
+                                 v.concurrent,
+                                 v.outcomes.count(at, w, CallOutcome::ended),
+                                 v.outcomes.count(at, w, CallOutcome::answered),
+                                 v.outcomes.count(at, w, CallOutcome::short_answered)};
+        });
     });
-    if (call.exempt) return;
+    if (call.exempt) return new_here;
 
     const std::string_view caller = call.caller;
     const auto& rate = settings.call_rate;
@@ -161,17 +169,27 @@ void Engine::State::observe_caller(std::uint64_t key, const Observation& call, c
         out.add(Finding::concurrent_calls, fmt::format("caller {}: {} concurrent calls, threshold {}", caller,
                                                        reading.concurrent, conc.per_caller));
     }
+    return new_here;
 }
 
 // Wangiri is judged at the call's decision from the short-ring calls already ended.
 void Engine::State::observe_wangiri(std::uint64_t key, KeyKind kind, std::string_view name, const Observation& call,
-                                    const Settings& settings, FindingSet& out) {
+                                    const Settings& settings, bool fetch_peers, FindingSet& out) {
     const auto& w = settings.wangiri;
     if (w.min_calls == 0) return;
+    const auto read = [&](const WangiriState& s) {
+        return WangiriReading{s.calls.count(call.at, w.window), s.callees.estimate(call.at, w.window)};
+    };
+    const auto peer = peer_view<WangiriState>(key);
+    // Written only at call ends, read here: a caller new to this instance has its peers' Wangiri
+    // state fetched for its next calls (after its first short ring here, the read-back of this
+    // instance's own writes keeps it fresh).
+    if (sharing && fetch_peers && !peer) sharing->want(key);
     WangiriReading reading;
-    keys.inspect<WangiriState>(key, [&](const WangiriState& s) {
-        reading = {s.calls.count(call.at, w.window), s.callees.estimate(call.at, w.window)};
+    const bool local = keys.inspect<WangiriState>(key, [&](const WangiriState& s) {
+        reading = read_merged(s, peer, settings, read);
     });
+    if (!local && peer) reading = read(*peer);
     if (reading.calls < w.min_calls || reading.callees < w.min_callees) return;
     out.add(Finding::wangiri,
             fmt::format("{} {}: {} short-ring calls (cancelled within {} s of the INVITE or ended within {} s of "
@@ -187,11 +205,14 @@ void Engine::State::observe_call_account(std::uint64_t key, const Observation& c
         std::uint32_t attempts, concurrent;
     };
     const Timestamp at = call.at;
+    const auto peer = peer_view<AccountState>(key);
     const auto reading = keys.update<AccountState>(key, at, [&](AccountState& s) {
-            s.contacts.add(at, settings.call_rate.window, 0);
-            s.concurrent = saturating_add(s.concurrent, 1);
-            return Reading{s.contacts.count(at, settings.call_rate.window), s.concurrent};
+        s.contacts.add(at, settings.call_rate.window, 0);
+        s.concurrent = saturating_add(s.concurrent, 1);
+        return read_merged(s, peer, settings, [&](const AccountState& v) {
+            return Reading{v.contacts.count(at, settings.call_rate.window), v.concurrent};
         });
+    });
     if (call.exempt) return;
     const auto& rate = settings.call_rate;
     if (rate.per_account > 0 && reading.attempts >= rate.per_account) {
@@ -211,11 +232,14 @@ void Engine::State::observe_source(std::uint64_t key, const Observation& call, c
         std::uint32_t attempts, requests;
     };
     const Timestamp at = call.at;
+    const auto peer = peer_view<SourceState>(key);
     const auto reading = keys.update<SourceState>(key, at, [&](SourceState& s) {
         s.attempts.add(at, settings.call_rate.window, 0);
         s.requests.add(at, settings.register_flood.window, 0);
-        return Reading{s.attempts.count(at, settings.call_rate.window),
-                       s.requests.count(at, settings.register_flood.window)};
+        return read_merged(s, peer, settings, [&](const SourceState& v) {
+            return Reading{v.attempts.count(at, settings.call_rate.window),
+                           v.requests.count(at, settings.register_flood.window)};
+        });
     });
     if (call.exempt) return;
     const auto& rate = settings.call_rate;

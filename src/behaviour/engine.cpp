@@ -2,6 +2,7 @@
 // its counters.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -18,6 +19,14 @@ std::uint64_t whole(double estimate) { return estimate <= 0 ? 0 : static_cast<st
 // ---- Engine ----
 
 Engine::Engine(const Capacity& capacity) : state_(std::make_unique<State>(capacity)) {}
+
+// The peer table holds a quarter of max_keys: the keys other gateways share that this one also
+// sees (at least 1024).
+Engine::Engine(const Capacity& capacity, const SharingSettings& sharing, Logger& log) : Engine(capacity) {
+    if (sharing.enabled()) {
+        state_->sharing = std::make_unique<Sharing>(sharing, state_->keys, std::max<std::size_t>(capacity.keys / 4, 1024), log);
+    }
+}
 Engine::~Engine() = default;
 
 std::size_t Engine::bytes_per_key() { return kBytesPerKey; }
@@ -27,6 +36,7 @@ std::vector<record::CheckFinding> Engine::observe(const Observation& contact, co
     if (!settings.enabled) return {};
     FindingSet found;
     State& s = *state_;
+    if (s.sharing) s.sharing->note_windows(settings);
     if (contact.medium == Medium::call) {
         s.observe_call(contact, settings, found);
     } else {
@@ -92,7 +102,8 @@ void Engine::append_stats(StatsReport& report) const {
         report.add(fmt::format("behaviour.findings.{}", name.substr(std::string_view("behaviour.").size())),
                    s.fired[i].load(std::memory_order_relaxed));
     }
-    report.add("behaviour.bytes", s.keys.bytes() + s.campaigns.bytes());
+    report.add("behaviour.bytes", s.keys.bytes() + s.campaigns.bytes() + (s.sharing ? s.sharing->bytes() : 0));
+    if (s.sharing) s.sharing->append_stats(report);
 }
 
 }  // namespace scamgate::behaviour

@@ -59,6 +59,16 @@ KeyTable::KeyTable(std::size_t capacity)
     }
 }
 
+void KeyTable::track_changes() {
+    changes_.resize(shards_.size());
+    for (std::size_t i = 0; i < shards_.size(); ++i) {
+        Changes& c = changes_[i];
+        c.changed.assign(shards_[i].keys.size(), 0);
+        c.pending.reserve(shards_[i].keys.size());  // never grows beyond: no allocation on the packet path
+    }
+    tracking_ = true;
+}
+
 std::uint64_t KeyTable::occupied() const {
     std::uint64_t n = 0;
     for (const auto& shard : shards_) n += shard.occupied.load(std::memory_order_relaxed);

@@ -22,10 +22,14 @@ void Engine::State::observe_sender(const Observation& sms, const Settings& setti
     const Timestamp at = sms.at;
     const auto& rate = settings.sms_rate;
     const auto& spray = settings.sms_recipient_spray;
-    const auto reading = keys.update<SenderState>(key_hash(KeyKind::sms_sender, sms.caller), at, [&](SenderState& s) {
+    const std::uint64_t key = key_hash(KeyKind::sms_sender, sms.caller);
+    const auto peer = peer_view<SenderState>(key);
+    const auto reading = keys.update<SenderState>(key, at, [&](SenderState& s) {
         s.messages.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
         if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
-        return Reading{s.messages.count(at, rate.window), s.recipients.estimate(at, spray.window)};
+        return read_merged(s, peer, settings, [&](const SenderState& v) {
+            return Reading{v.messages.count(at, rate.window), v.recipients.estimate(at, spray.window)};
+        });
     });
     if (sms.exempt) return;
     if (rate.per_sender > 0 && reading.messages >= rate.per_sender) {
@@ -47,12 +51,15 @@ void Engine::State::observe_sms_account(const Observation& sms, const Settings& 
     const Timestamp at = sms.at;
     const auto& rate = settings.sms_rate;
     const auto& spray = settings.sms_recipient_spray;
-    const auto reading =
-        keys.update<AccountState>(key_hash(KeyKind::sms_account, sms.account), at, [&](AccountState& s) {
-            s.contacts.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
-            if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
-            return Reading{s.contacts.count(at, rate.window), s.recipients.estimate(at, spray.window)};
+    const std::uint64_t key = key_hash(KeyKind::sms_account, sms.account);
+    const auto peer = peer_view<AccountState>(key);
+    const auto reading = keys.update<AccountState>(key, at, [&](AccountState& s) {
+        s.contacts.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
+        if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
+        return read_merged(s, peer, settings, [&](const AccountState& v) {
+            return Reading{v.contacts.count(at, rate.window), v.recipients.estimate(at, spray.window)};
         });
+    });
     if (sms.exempt) return;
     if (rate.per_account > 0 && reading.messages >= rate.per_account) {
         out.add(Finding::sms_rate, fmt::format("account {}: {} messages in {} s, threshold {}", sms.account,
@@ -87,9 +94,12 @@ void Engine::State::observe_domains(const Observation& sms, const Settings& sett
     const std::uint64_t sender = item_hash(sms.caller);
     for (const std::string_view domain : sms.domains) {
         if (domain.empty()) continue;
-        const double senders = keys.update<DomainState>(key_hash(KeyKind::domain, domain), sms.at, [&](DomainState& s) {
+        const std::uint64_t key = key_hash(KeyKind::domain, domain);
+        const auto peer = peer_view<DomainState>(key);
+        const double senders = keys.update<DomainState>(key, sms.at, [&](DomainState& s) {
             s.senders.add(sms.at, u.window, sender);
-            return s.senders.estimate(sms.at, u.window);
+            return read_merged(s, peer, settings,
+                               [&](const DomainState& v) { return v.senders.estimate(sms.at, u.window); });
         });
         if (sms.exempt || u.min_senders == 0 || senders < u.min_senders) continue;
         out.add(Finding::url_spray, fmt::format("domain {}: {} distinct senders in {} s, threshold {}", domain,

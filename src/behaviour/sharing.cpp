@@ -1,0 +1,314 @@
+// behaviour.redis: the sync thread and the peer table (sharing.h).
+#include "behaviour/sharing.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "behaviour/shared_blob.h"
+
+namespace scamgate::behaviour {
+
+namespace {
+
+std::string default_instance() {
+    std::array<char, 256> host{};
+    if (gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    return fmt::format("{}:{}", host.data(), getpid());
+}
+
+// The windows a blob records, in Sharing::windows_ order.
+auto window_fields(Settings& s) {
+    return std::array<Timestamp*, 8>{&s.call_rate.window,    &s.callee_spray.window, &s.wangiri.window,
+                                     &s.short_calls.window,  &s.register_flood.window, &s.sms_rate.window,
+                                     &s.sms_recipient_spray.window, &s.url_spray.window};
+}
+
+auto window_values(const Settings& s) {
+    return std::array<Timestamp, 8>{s.call_rate.window,     s.callee_spray.window,   s.wangiri.window,
+                                    s.short_calls.window,   s.register_flood.window, s.sms_rate.window,
+                                    s.sms_recipient_spray.window, s.url_spray.window};
+}
+
+std::string milliseconds_text(Timestamp duration) { return std::to_string(std::max<Timestamp>(duration / 1'000'000, 1)); }
+
+constexpr Timestamp kTtlSlack = seconds(60);
+
+std::int64_t wall_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+std::string Sharing::redis_key(std::uint64_t key) { return fmt::format("{}{{{:016x}}}", kPrefix, key); }
+
+std::optional<std::uint64_t> Sharing::key_of(std::string_view name) {
+    if (!name.starts_with(kPrefix)) return std::nullopt;
+    name.remove_prefix(kPrefix.size());
+    if (name.size() != 18 || name.front() != '{' || name.back() != '}') return std::nullopt;
+    name = name.substr(1, 16);
+    std::uint64_t key = 0;
+    const auto [end, error] = std::from_chars(name.data(), name.data() + name.size(), key, 16);
+    if (error != std::errc{} || end != name.data() + name.size() || key == 0) return std::nullopt;
+    return key;
+}
+
+Sharing::Sharing(const SharingSettings& settings, KeyTable& keys, std::size_t peer_capacity, Logger& log)
+    : settings_(settings),
+      instance_(settings.instance.empty() ? default_instance() : settings.instance),
+      keys_(keys),
+      peers_(peer_capacity),
+      log_(log) {
+    note_windows(Settings{});
+    wanted_.reserve(kWantedMax);
+    keys_.track_changes();
+
+    redis::ClientOptions options;
+    options.endpoint = redis::parse_url(settings.url);
+    options.name = "behaviour.redis";
+    options.stats_prefix = "behaviour.redis_client";
+    options.queue_capacity = 1u << 20;  // a flush of many keys is 3 commands per key
+    options.queue_bytes = 256u << 20;
+    options.on_reply = [this](const redis::Command& command, const redis::Reply& reply) { on_reply(command, reply); };
+    client_ = std::make_unique<redis::Client>(std::move(options), log);
+    prime(settings.prime_wait);
+    thread_ = std::thread([this] { run(); });
+}
+
+Sharing::~Sharing() {
+    {
+        const std::lock_guard hold(run_mutex_);
+        stopping_ = true;
+    }
+    run_cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    flush(false);  // the last changes, after every worker has stopped (none when Redis is gone)
+    client_->close();
+}
+
+// ---- the packet path ----
+
+void Sharing::want(std::uint64_t key) {
+    const std::lock_guard hold(wanted_mutex_);
+    if (wanted_.size() >= kWantedMax) {
+        wanted_dropped_.fetch_add(1, std::memory_order_relaxed);
+        return;
+    }
+    wanted_.push_back(key);
+}
+
+void Sharing::note_windows(const Settings& settings) {
+    const auto values = window_values(settings);
+    for (std::size_t i = 0; i < kWindows; ++i) {
+        if (windows_[i].load(std::memory_order_relaxed) != values[i]) {
+            windows_[i].store(values[i], std::memory_order_relaxed);
+        }
+    }
+}
+
+Settings Sharing::windows() const {
+    Settings s;
+    const auto fields = window_fields(s);
+    for (std::size_t i = 0; i < kWindows; ++i) *fields[i] = windows_[i].load(std::memory_order_relaxed);
+    return s;
+}
+
+// ---- the sync thread ----
+
+void Sharing::run() {
+    const auto interval = std::chrono::nanoseconds(std::max<Timestamp>(settings_.interval, 1'000'000));
+    std::unique_lock hold(run_mutex_);
+    while (!stopping_) {
+        run_cv_.wait_for(hold, interval, [&] { return stopping_; });
+        if (stopping_) break;
+        hold.unlock();
+        // An idle interval still sends a PING, so a lost connection is noticed (counted, warned,
+        // reconnected) before traffic needs it, and behaviour.redis_connected tells the truth.
+        if (!flush(true)) send({"PING"});
+        hold.lock();
+    }
+}
+
+void Sharing::send(std::initializer_list<std::string_view> args) {
+    redis::Command command = client_->spare();
+    command.args.resize(args.size());
+    std::size_t i = 0;
+    for (const std::string_view arg : args) command.args[i++].assign(arg);
+    enqueue(std::move(command));
+}
+
+void Sharing::enqueue(redis::Command command) {
+    enqueued_.fetch_add(1, std::memory_order_relaxed);
+    client_->enqueue(std::move(command));  // a drop is counted by the client
+}
+
+std::uint64_t Sharing::outstanding() const {
+    const std::uint64_t done = answered_.load(std::memory_order_relaxed) + client_->counters().commands_dropped;
+    const std::uint64_t queued = enqueued_.load(std::memory_order_relaxed);
+    return queued > done ? queued - done : 0;
+}
+
+bool Sharing::flush(bool read_back) {
+    // Redis unreachable: the marks stay (bounded by the table), and everything changed meanwhile
+    // goes out, once per key, after the client has reconnected on its own (with back-off).
+    if (!client_->counters().connected) {
+        const std::lock_guard hold(wanted_mutex_);
+        wanted_.clear();  // reads of a state nobody can give now: not kept
+        return true;
+    }
+    // Back-pressure: while the client still has a batch's worth of commands to send, the marks
+    // stay and more changes of one key coalesce, rather than the queue overflowing (dropped).
+    if (read_back && outstanding() > kMaxOutstanding) return true;
+    const Settings settings = windows();
+    struct Changed {
+        std::uint64_t key;
+        Timestamp ttl;
+        std::string blob;
+    };
+    std::vector<Changed> changed;  // encoded outside the shard locks (drain_changes copies)
+    keys_.drain_changes([&](std::uint64_t key, const KeyState& state) {
+        std::string blob;
+        if (!encode_blob(state, settings, blob)) return;
+        changed.push_back({key, 2 * longest_window(state, settings) + kTtlSlack, std::move(blob)});
+    });
+    std::vector<std::uint64_t> wanted;
+    {
+        const std::lock_guard hold(wanted_mutex_);
+        wanted.swap(wanted_);
+        wanted_.reserve(kWantedMax);
+    }
+    if (changed.empty() && wanted.empty()) return false;
+
+    const std::string score = std::to_string(wall_ms());
+    Timestamp longest = 0;
+    std::unordered_set<std::uint64_t> read;
+    for (const Changed& c : changed) {
+        const std::string name = redis_key(c.key);
+        send({"HSET", name, instance_, c.blob});
+        send({"PEXPIRE", name, milliseconds_text(c.ttl)});
+        if (read_back && read.insert(c.key).second) send({"HGETALL", name});
+        longest = std::max(longest, c.ttl);
+    }
+    if (read_back) {
+        for (const std::uint64_t key : wanted) {
+            if (read.insert(key).second) send({"HGETALL", redis_key(key)});
+        }
+    }
+    if (changed.empty()) return true;
+    // The hot set: which keys were active lately, for a starting instance's priming.
+    const std::string hot = fmt::format("{}{{hot}}", kPrefix);
+    constexpr std::size_t kMembersPerZadd = 256;
+    for (std::size_t at = 0; at < changed.size(); at += kMembersPerZadd) {
+        redis::Command zadd = client_->spare();
+        zadd.args.clear();
+        zadd.args.emplace_back("ZADD");
+        zadd.args.push_back(hot);
+        for (std::size_t i = at; i < std::min(changed.size(), at + kMembersPerZadd); ++i) {
+            zadd.args.push_back(score);
+            zadd.args.push_back(fmt::format("{:016x}", changed[i].key));
+        }
+        enqueue(std::move(zadd));
+    }
+    send({"ZREMRANGEBYRANK", hot, "0", std::to_string(-static_cast<long long>(kHotKeys) - 1)});
+    send({"PEXPIRE", hot, milliseconds_text(longest)});
+    return true;
+}
+
+// ---- priming ----
+
+void Sharing::prime(std::chrono::milliseconds wait) {
+    const std::size_t n = std::min(kPrimeKeys, peers_.capacity() / 2);
+    send({"ZREVRANGE", fmt::format("{}{{hot}}", kPrefix), "0", std::to_string(std::max<std::size_t>(n, 1) - 1)});
+    // Waits for the marker that follows the keys' HGETALLs (on_reply), or until Redis is found
+    // unreachable (a failed connect counts an error): a start without Redis is not delayed.
+    const auto until = Clock::now() + wait;
+    std::unique_lock hold(prime_mutex_);
+    while (!primed_ && Clock::now() < until) {
+        if (client_->counters().errors > 0 && !client_->counters().connected) break;
+        primed_cv_.wait_for(hold, std::chrono::milliseconds(10));
+    }
+    if (!primed_) log_.warn("behaviour.redis: the shared state was not loaded at start; deciding on local state meanwhile");
+}
+
+// ---- replies (the client's thread) ----
+
+void Sharing::on_reply(const redis::Command& command, const redis::Reply& reply) {
+    answered_.fetch_add(1, std::memory_order_relaxed);
+    if (command.args.size() < 2) return;
+    const std::string& verb = command.args[0];
+    if (reply.type == redis::ReplyType::error && verb != "ZREVRANGE") return;
+    if (verb == "HSET") {
+        writes_.fetch_add(1, std::memory_order_relaxed);
+    } else if (verb == "HGETALL") {
+        const auto key = key_of(command.args[1]);
+        if (key && reply.type == redis::ReplyType::array) merge_peers(*key, reply);
+    } else if (verb == "ZREVRANGE") {
+        if (reply.type == redis::ReplyType::array) {
+            for (const auto& member : reply.elements) {
+                std::uint64_t key = 0;
+                const auto& t = member.text;
+                const auto [end, error] = std::from_chars(t.data(), t.data() + t.size(), key, 16);
+                if (error != std::errc{} || end != t.data() + t.size() || key == 0) {
+                    bad_blobs_.fetch_add(1, std::memory_order_relaxed);
+                    continue;
+                }
+                send({"HGETALL", redis_key(key)});
+            }
+        }
+        send({"ECHO", "primed"});
+    } else if (verb == "ECHO") {
+        {
+            const std::lock_guard hold(prime_mutex_);
+            primed_ = true;
+        }
+        primed_cv_.notify_all();
+    }
+}
+
+// The fields of one key's hash: instance, blob, instance, blob, ... Every instance's but this
+// one's is merged into the key's peer entry, which is replaced whole (a peer whose field expired
+// or whose counts went down is seen so at once).
+void Sharing::merge_peers(std::uint64_t key, const redis::Reply& fields) {
+    reads_.fetch_add(1, std::memory_order_relaxed);
+    std::optional<SharedState> merged;
+    for (std::size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
+        if (fields.elements[i].text == instance_) continue;
+        const std::string& blob = fields.elements[i + 1].text;
+        const auto shared = decode_blob(
+            std::span(reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()));
+        if (!shared) {
+            bad_blobs_.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        if (!merged) {
+            merged = *shared;
+        } else if (!merge_shared(*merged, *shared)) {
+            bad_blobs_.fetch_add(1, std::memory_order_relaxed);  // two kinds under one key: a collision
+        }
+    }
+    const auto now = static_cast<Timestamp>(Clock::now().time_since_epoch().count());
+    if (merged) {
+        peers_.assign(key, now, merged->state);
+    } else {
+        peers_.clear_existing(key);
+    }
+}
+
+void Sharing::append_stats(StatsReport& report) const {
+    const redis::ClientCounters c = client_->counters();
+    report.add("behaviour.redis_errors", c.errors);
+    report.add("behaviour.redis_writes", writes_.load(std::memory_order_relaxed));
+    report.add("behaviour.redis_reads", reads_.load(std::memory_order_relaxed));
+    report.add("behaviour.redis_peer_keys", peers_.occupied());
+    report.add("behaviour.redis_wanted_dropped", wanted_dropped_.load(std::memory_order_relaxed));
+    report.add("behaviour.redis_bad_blobs", bad_blobs_.load(std::memory_order_relaxed));
+    report.add("behaviour.redis_connected", c.connected ? 1 : 0);
+    client_->append_stats(report);
+}
+
+}  // namespace scamgate::behaviour
