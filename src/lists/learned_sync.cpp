@@ -22,6 +22,7 @@ constexpr std::size_t kMaxStaleMetaPerPull = 1024;  // HDELs per full read: clea
 constexpr std::string_view kNumberPrefix = "n:";
 constexpr std::string_view kDomainPrefix = "d:";
 constexpr auto kAnomalyWarnInterval = std::chrono::minutes(1);
+constexpr std::size_t kMaxPendingChanges = 1 << 20;  // changes waiting for the poll thread; beyond: dropped, counted
 
 redis::Command command(std::initializer_list<std::string> args) { return redis::Command{std::vector<std::string>(args)}; }
 
@@ -295,7 +296,8 @@ void LearnedSync::close() {
     }
     list_.set_observer(nullptr);
     changed_.notify_all();
-    if (poller_.joinable()) poller_.join();
+    wake_poller_.notify_all();
+    if (poller_.joinable()) poller_.join();  // it sends what was still pending first
     client_.close();
 }
 
@@ -303,28 +305,69 @@ void LearnedSync::enqueue_all(std::vector<redis::Command> commands) {
     for (auto& c : commands) client_.enqueue(std::move(c));  // a drop is counted by the client
 }
 
-void LearnedSync::on_learned(const LearnedEntry& entry) {
-    auto commands = push_commands(keys_, {entry}, now(), tombstone_ttl_);
-    if (commands.empty()) return;
-    entries_sent_.fetch_add(1, std::memory_order_relaxed);
-    enqueue_all(std::move(commands));
-}
+void LearnedSync::on_learned(const LearnedEntry& entry) { queue_change(PendingChange{entry, false}); }
 
 void LearnedSync::on_removed(const LearnedKey& key) {
-    removals_sent_.fetch_add(1, std::memory_order_relaxed);
-    enqueue_all(remove_commands(keys_, key, now(), tombstone_ttl_));
+    queue_change(PendingChange{LearnedEntry{key.key, key.kind, 0, 0, {}}, true});
+}
+
+// On the changing thread (a worker, the control thread): one short mutex hold, no I/O.
+void LearnedSync::queue_change(PendingChange change) {
+    bool wake = false;
+    {
+        const std::lock_guard hold(mutex_);
+        if (stopping_ || pending_.size() >= kMaxPendingChanges) {
+            changes_dropped_.fetch_add(1, std::memory_order_relaxed);
+            return;
+        }
+        wake = pending_.empty();
+        pending_.push_back(std::move(change));
+    }
+    if (wake) wake_poller_.notify_one();
 }
 
 // --- the poll thread ----------------------------------------------------------------------------
 
+// Sends the changes queued since its last turn (batched: an import of many entries is a few
+// pipelined commands, not eight per entry), and polls every pull_interval.
 void LearnedSync::poll_loop() {
+    auto next_poll = Clock::now();
     std::unique_lock hold(mutex_);
-    while (!stopping_) {
+    while (true) {
+        wake_poller_.wait_until(hold, next_poll, [&] { return stopping_ || !pending_.empty(); });
+        std::vector<PendingChange> changes;
+        changes.swap(pending_);
+        const bool stop = stopping_;
         hold.unlock();
-        poll_once();
+        send_changes(changes);
+        if (stop) return;
+        if (Clock::now() >= next_poll) {
+            poll_once();
+            next_poll = Clock::now() + options_.pull_interval;
+        }
         hold.lock();
-        changed_.wait_for(hold, options_.pull_interval, [&] { return stopping_; });
     }
+}
+
+void LearnedSync::send_changes(const std::vector<PendingChange>& changes) {
+    const std::int64_t at = now();
+    std::vector<LearnedEntry> additions;
+    const auto send_additions = [&] {
+        const auto sent = std::count_if(additions.begin(), additions.end(), [&](const LearnedEntry& e) { return e.expires > at; });
+        entries_sent_.fetch_add(static_cast<std::uint64_t>(sent), std::memory_order_relaxed);
+        enqueue_all(push_commands(keys_, additions, at, tombstone_ttl_));
+        additions.clear();
+    };
+    for (const auto& change : changes) {
+        if (!change.removal) {
+            additions.push_back(change.entry);
+            continue;
+        }
+        send_additions();  // in order: an add then a remove of one key ends removed
+        removals_sent_.fetch_add(1, std::memory_order_relaxed);
+        enqueue_all(remove_commands(keys_, LearnedKey{change.entry.key, change.entry.kind}, at, tombstone_ttl_));
+    }
+    send_additions();
 }
 
 void LearnedSync::poll_once() {
@@ -445,6 +488,7 @@ LearnedSyncCounters LearnedSync::counters() const {
     LearnedSyncCounters c;
     c.entries_sent = entries_sent_.load(std::memory_order_relaxed);
     c.removals_sent = removals_sent_.load(std::memory_order_relaxed);
+    c.changes_dropped = changes_dropped_.load(std::memory_order_relaxed);
     c.pulls = pulls_.load(std::memory_order_relaxed);
     c.entries_merged = merged_.load(std::memory_order_relaxed);
     c.entries_retracted = retracted_.load(std::memory_order_relaxed);
@@ -461,6 +505,7 @@ void LearnedSync::append_stats(StatsReport& report) const {
     const std::string& p = options_.stats_prefix;
     report.add(p + ".entries_sent", c.entries_sent);
     report.add(p + ".removals_sent", c.removals_sent);
+    report.add(p + ".changes_dropped", c.changes_dropped);
     report.add(p + ".pulls", c.pulls);
     report.add(p + ".entries_merged", c.entries_merged);
     report.add(p + ".entries_retracted", c.entries_retracted);

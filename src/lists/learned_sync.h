@@ -10,8 +10,9 @@
 //   scamgate:{learned}:version  counter: goes up with every change, so a poll is one GET
 //
 // Writes: every change made on this process (LearnedObserver: a finding, `lists add|remove|import`)
-// is queued to a redis::Client (its own thread, bounded queue, pipelines, reconnects with back-off)
-// and never waits. Reads: a timer thread asks for the version every pull interval; when it moved
+// is appended to a bounded vector (one short mutex hold) and handed, batched, by the poll thread
+// to a redis::Client (its own thread, bounded queue, pipelines, reconnects with back-off): the
+// changing thread never waits. Reads: a timer thread asks for the version every pull interval; when it moved
 // (or every full_pull_every) the client thread reads the whole list and merges it into the local
 // table (the later expiry wins; tombstones remove local entries added at or before the removal).
 // The workers only ever read the local table: a slow or dead Redis never delays a verdict.
@@ -111,12 +112,13 @@ struct LearnedSyncOptions {
     std::chrono::milliseconds full_pull_every{30000};  // a full read even when the version stands
     std::chrono::milliseconds poll_timeout{5000};   // a poll unanswered this long is given up
     std::string stats_prefix = "lists.learned_redis";
-    std::function<std::int64_t()> now;              // wall-clock Unix seconds; empty: time()
+    std::function<std::int64_t()> now{};            // wall-clock Unix seconds; empty: time()
 };
 
 struct LearnedSyncCounters {
     std::uint64_t entries_sent = 0;      // entries queued to Redis (findings, adds, imports, the first push)
     std::uint64_t removals_sent = 0;     // tombstones queued
+    std::uint64_t changes_dropped = 0;   // local changes not sent: over a million waiting (Redis far behind)
     std::uint64_t pulls = 0;             // full reads merged
     std::uint64_t entries_merged = 0;    // local entries added or extended from Redis
     std::uint64_t entries_retracted = 0; // local entries removed by a tombstone from Redis
@@ -152,7 +154,14 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
 
+    struct PendingChange {
+        LearnedEntry entry;
+        bool removal = false;
+    };
+
     std::int64_t now() const;
+    void queue_change(PendingChange change);
+    void send_changes(const std::vector<PendingChange>& changes);
     void enqueue_all(std::vector<redis::Command> commands);
     void poll_loop();
     void poll_once();
@@ -184,6 +193,7 @@ private:
 
     std::atomic<std::uint64_t> entries_sent_{0};
     std::atomic<std::uint64_t> removals_sent_{0};
+    std::atomic<std::uint64_t> changes_dropped_{0};
     std::atomic<std::uint64_t> pulls_{0};
     std::atomic<std::uint64_t> merged_{0};
     std::atomic<std::uint64_t> retracted_{0};
@@ -192,8 +202,10 @@ private:
     std::atomic<std::uint64_t> pull_errors_{0};
     std::atomic<std::uint64_t> pull_timeouts_{0};
 
-    std::mutex mutex_;  // guards loaded_ and stopping_
-    std::condition_variable changed_;
+    std::mutex mutex_;  // guards pending_, loaded_, stopping_, closed_
+    std::condition_variable changed_;      // loaded_ or stopping_ changed (load_initial waits)
+    std::condition_variable wake_poller_;  // a change is pending, or stopping
+    std::vector<PendingChange> pending_;   // local changes for the poll thread to send, in order
     bool loaded_ = false;
     bool stopping_ = false;
     bool closed_ = false;

@@ -71,19 +71,19 @@ std::int64_t wall_now() { return static_cast<std::int64_t>(std::time(nullptr)); 
 
 }  // namespace
 
-TEST_CASE("members: n:DIGITS and d:DOMAIN round-trip; anything else is refused") {
+TEST_CASE("members: n:DIGITS and d:DOMAIN round-trip, anything else is refused") {
     CHECK(learned_member(key_of("+22200990011")) == "n:22200990011");
     CHECK(learned_member(key_of("Example.COM")) == "d:example.com");
-    for (const std::string m : {"n:22200990011", "n:1", "n:123456789012345", "d:example.com", "d:a-b.example.org"}) {
+    for (const std::string& m : std::vector<std::string> {"n:22200990011", "n:1", "n:123456789012345", "d:example.com", "d:a-b.example.org"}) {
         const auto key = parse_learned_member(m);
         REQUIRE(key);
         CHECK(learned_member(*key) == m);
     }
     CHECK(parse_learned_member("n:22200990011")->kind == LearnedKind::number);
     CHECK(parse_learned_member("d:example.com")->kind == LearnedKind::domain);
-    for (const std::string bad : {"", "n:", "n", "22200990011", "x:22200990011", "n:+22200990011", "n:1234567890123456",
-                                  "n:example.com", "d:22200990011", "d:Example.com", "d:nodot", "d:a..b", "d:.a.b",
-                                  "N:1", "n: 1", std::string("n:1\0", 4)}) {
+    for (const std::string& bad : std::vector<std::string>{"", "n:", "n", "22200990011", "x:22200990011", "n:+22200990011",
+                                                          "n:1234567890123456", "n:example.com", "d:22200990011", "d:Example.com",
+                                                          "d:nodot", "d:a..b", "d:.a.b", "N:1", "n: 1", std::string("n:1\0", 4)}) {
         CHECK_MESSAGE(!parse_learned_member(bad), bad);
     }
     CHECK(!parse_learned_member("d:" + std::string(250, 'a') + ".com"));  // longer than a DNS name
@@ -96,7 +96,7 @@ TEST_CASE("meta ADDED BY and scores: Unix seconds within 1970..2100, BY 1..64 pr
     CHECK(meta->added == kNow);
     CHECK(meta->by == "behaviour.wangiri");
     CHECK(parse_learned_meta("0 manual")->added == 0);
-    for (const std::string bad : {"", "1796475204", "1796475204 ", " manual", "x manual", "-1 manual", "4102444801 manual",
+    for (const std::string& bad : std::vector<std::string> {"", "1796475204", "1796475204 ", " manual", "x manual", "-1 manual", "4102444801 manual",
                                   "1796475204 a b", "1796475204 a\tb", "1.5 manual"}) {
         CHECK_MESSAGE(!parse_learned_meta(bad), bad);
     }
@@ -104,12 +104,12 @@ TEST_CASE("meta ADDED BY and scores: Unix seconds within 1970..2100, BY 1..64 pr
     CHECK(!parse_learned_meta("1 " + std::string(65, 'b')));
     CHECK(parse_learned_seconds("1796561604") == 1'796'561'604);
     CHECK(parse_learned_seconds("4102444800") == 4'102'444'800);
-    for (const std::string bad : {"", "inf", "-inf", "1.5", "1e9", "-1", "4102444801", " 1", "99999999999999999999"}) {
+    for (const std::string& bad : std::vector<std::string> {"", "inf", "-inf", "1.5", "1e9", "-1", "4102444801", " 1", "99999999999999999999"}) {
         CHECK_MESSAGE(!parse_learned_seconds(bad), bad);
     }
 }
 
-TEST_CASE("decode_snapshot: entries with their meta, tombstones, stale meta; bad items skipped and counted") {
+TEST_CASE("decode_snapshot: entries with their meta, tombstones, stale meta, bad items skipped and counted") {
     const Reply entries = pairs({{"n:22200990011", "1796561604"},
                                  {"d:example.com", "1796500000"},
                                  {"n:33300000001", "1796561604"},  // no meta: added = expires - ttl, by shared
@@ -156,7 +156,7 @@ TEST_CASE("decode_snapshot: wrong shapes are anomalies, missing keys are empty, 
     CHECK(anomalies.truncated == 2);
 }
 
-TEST_CASE("the observer hears add, learn, import-style adds and remove; merge and retract stay silent") {
+TEST_CASE("the observer hears add, learn, import-style adds and remove, merge and retract stay silent") {
     LearnedList list(10, kDay);
     Recorder recorder;
     list.set_observer(&recorder);
@@ -247,8 +247,8 @@ TEST_CASE("two instances on one redis-server: a finding, an add and a removal re
     LearnedList b(100, kDay);
     b.merge(LearnedEntry{"99900000001", LearnedKind::number, now + kDay, now - 10, "manual"});  // b's own, from its file
     LearnedSync sync_a(a, fast(server), log);
-    LearnedSync sync_b(b, fast(server), log);
     REQUIRE(sync_a.load_initial(std::chrono::seconds(2)));
+    LearnedSync sync_b(b, fast(server), log);
     REQUIRE(sync_b.load_initial(std::chrono::seconds(2)));
     // b's file entry was pushed after b's first read, and reaches a.
     CHECK(eventually([&] { return a.contains("99900000001", now); }));
@@ -265,7 +265,7 @@ TEST_CASE("two instances on one redis-server: a finding, an add and a removal re
     CHECK(it->expires == now + kDay);
 
     // Every key has a TTL (the hash tag keeps them in one Cluster slot).
-    for (const std::string key : {"scamgate:{learned}:entries", "scamgate:{learned}:meta", "scamgate:{learned}:version"}) {
+    for (const std::string& key : std::vector<std::string> {"scamgate:{learned}:entries", "scamgate:{learned}:meta", "scamgate:{learned}:version"}) {
         const auto ttl = server.command({"TTL", key});
         CHECK_MESSAGE(ttl->integer > 0, key);
     }
@@ -311,7 +311,7 @@ TEST_CASE("two instances on one redis-server: a finding, an add and a removal re
 TEST_CASE("Redis unreachable: the first read gives up after the wait, the list works locally, nothing blocks") {
     std::ostringstream log_text;
     scamgate::Logger log(log_text);
-    LearnedList list(10, kDay);
+    LearnedList list(2000, kDay);
     LearnedSyncOptions options;
     options.endpoint = scamgate::redis::parse_url("unix:///nonexistent/scamgate-test.sock");
     options.pull_interval = std::chrono::milliseconds(20);
@@ -332,4 +332,35 @@ TEST_CASE("Redis unreachable: the first read gives up after the wait, the list w
     CHECK(counters.entries_sent == 1000);
     CHECK(counters.pull_timeouts >= 1);
     sync.close();
+}
+
+TEST_CASE("an import of 5,000 entries goes to Redis in a few batched commands and reaches the other instance" *
+          doctest::skip(!redis_server_installed())) {
+    RedisServer server;
+    std::ostringstream log_text;
+    scamgate::Logger log(log_text);
+    const std::int64_t now = wall_now();
+    LearnedList a(10000, kDay);
+    LearnedList b(10000, kDay);
+    LearnedSync sync_a(a, fast(server), log);
+    REQUIRE(sync_a.load_initial(std::chrono::seconds(2)));
+    LearnedSync sync_b(b, fast(server), log);
+    REQUIRE(sync_b.load_initial(std::chrono::seconds(2)));
+    for (int i = 0; i < 5000; ++i) {
+        a.add(LearnedEntry{std::to_string(4'400'000'000 + i), LearnedKind::number, now + kDay, now, "manual"});
+    }
+    a.remove(key_of("+4400000000"));  // after its add: ends removed everywhere
+    REQUIRE(eventually([&] { return b.size() == 4999; }));
+    CHECK(!b.contains("4400000000", now));
+    CHECK(b.contains("4400004999", now));
+    CHECK(server.command({"ZCARD", "scamgate:{learned}:entries"})->integer == 4999);
+    const auto counters = sync_a.counters();
+    CHECK(counters.entries_sent == 5000);
+    CHECK(counters.removals_sent == 1);
+    CHECK(counters.changes_dropped == 0);
+    scamgate::StatsReport stats;
+    sync_a.append_stats(stats);
+    // Eight commands per batch of up to 256 entries, not per entry (and the polls' reads).
+    CHECK(stats.values().at("lists.learned_redis.commands_sent") < 2000);
+    CHECK(stats.values().at("lists.learned_redis.commands_dropped") == 0);
 }
