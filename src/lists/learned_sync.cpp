@@ -382,7 +382,10 @@ void LearnedSync::poll_once() {
     }
     timeout_counted_ = false;
     const auto now = Clock::now();
-    if (now - last_full_ >= options_.full_pull_every) {
+    // A new connection (Redis restarted, perhaps empty): read everything, then push ours again.
+    const std::uint64_t reconnects = client_.counters().reconnects;
+    if (now - last_full_ >= options_.full_pull_every || reconnects != seen_reconnects_) {
+        seen_reconnects_ = reconnects;
         force_full_.store(true, std::memory_order_release);
         last_full_ = now;
     }
@@ -463,7 +466,13 @@ void LearnedSync::on_snapshot_done(const redis::Reply& meta) {
         client_.enqueue(std::move(hdel));
     }
     applied_version_ = pending_version_.value_or(std::string());
-    if (!pushed_local_) push_everything_local();
+    // After the first read, and after the first read on each new connection: a Redis that lost
+    // its data (restarted without persistence) gets every instance's list back; what another
+    // instance removed meanwhile was retracted by this read's tombstones and is not put back.
+    if (const std::uint64_t reconnects = client_.counters().reconnects; !pushed_local_ || reconnects != pushed_at_reconnects_) {
+        pushed_at_reconnects_ = reconnects;
+        push_everything_local();
+    }
     poll_finished();
     {
         const std::lock_guard hold(mutex_);
@@ -472,8 +481,8 @@ void LearnedSync::on_snapshot_done(const redis::Reply& meta) {
     changed_.notify_all();
 }
 
-// Once, after the first full read (whose tombstones have been applied, so what another instance
-// removed meanwhile is not put back): what this process had before (its file) goes to Redis.
+// What this process holds (its file, what it learned while Redis was away) goes to Redis; called
+// after a full read whose tombstones have been applied.
 void LearnedSync::push_everything_local() {
     pushed_local_ = true;
     const auto entries = list_.entries();

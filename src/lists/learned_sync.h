@@ -184,12 +184,14 @@ private:
     std::optional<std::string> pending_version_;
     std::optional<std::string> applied_version_;  // nullopt: none yet (nil is "")
     bool pushed_local_ = false;
+    std::uint64_t pushed_at_reconnects_ = 0;  // the client's reconnects at the last push of everything
     Clock::time_point last_anomaly_warning_{};
 
     std::atomic<std::int64_t> poll_started_{0};  // steady-clock ns of the poll in progress, 0: none
     std::atomic<bool> force_full_{true};
     Clock::time_point last_full_{};  // poll thread only
     bool timeout_counted_ = false;   // poll thread only: the poll in progress was counted as timed out
+    std::uint64_t seen_reconnects_ = 0;  // poll thread only: a new connection forces a full read
 
     std::atomic<std::uint64_t> entries_sent_{0};
     std::atomic<std::uint64_t> removals_sent_{0};

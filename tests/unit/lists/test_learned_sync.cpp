@@ -49,10 +49,10 @@ struct Recorder : LearnedObserver {
 
 std::vector<std::string> args_of(const Command& c) { return c.args; }
 
-// Polls `condition` for up to 3 s (the pull interval in these tests is 50 ms).
+// Polls `condition` for up to `limit` (the pull interval in these tests is 50 ms).
 template <typename Condition>
-bool eventually(Condition condition) {
-    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
     while (std::chrono::steady_clock::now() < until) {
         if (condition()) return true;
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -363,4 +363,31 @@ TEST_CASE("an import of 5,000 entries goes to Redis in a few batched commands an
     // Eight commands per batch of up to 256 entries, not per entry (and the polls' reads).
     CHECK(stats.values().at("lists.learned_redis.commands_sent") < 2000);
     CHECK(stats.values().at("lists.learned_redis.commands_dropped") == 0);
+}
+
+TEST_CASE("Redis restarted empty: after the reconnect each instance puts its list back, and learning goes on" *
+          doctest::skip(!redis_server_installed())) {
+    RedisServer server;
+    std::ostringstream log_text;
+    scamgate::Logger log(log_text);
+    const std::int64_t now = wall_now();
+    LearnedList a(100, kDay);
+    LearnedSync sync_a(a, fast(server), log);
+    REQUIRE(sync_a.load_initial(std::chrono::seconds(2)));
+    a.learn(key_of("+22200990011"), now, "behaviour.wangiri");
+    const auto in_redis = [&](const std::string& member) {
+        auto c = server.connect();
+        if (!c) return false;
+        scamgate::test_support::RedisReplyPtr r(
+            static_cast<redisReply*>(redisCommand(c.get(), "ZSCORE scamgate:{learned}:entries %s", member.c_str())));
+        return r && r->type == REDIS_REPLY_STRING;
+    };
+    REQUIRE(eventually([&] { return in_redis("n:22200990011"); }));
+    server.kill();
+    a.learn(key_of("+33300000001"), now, "behaviour.wangiri");  // while Redis is gone: decided locally
+    CHECK(a.contains("33300000001", now));
+    server.start();  // empty
+    CHECK(eventually([&] { return in_redis("n:22200990011") && in_redis("n:33300000001"); }, std::chrono::seconds(8)));
+    CHECK(sync_a.counters().entries_sent >= 4);  // two learned, then both again after the reconnect
+    CHECK(sync_a.counters().pull_errors == 0);
 }
