@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <chrono>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +19,8 @@
 #include "daemon/run.h"
 #include "app/try_cmd.h"
 #include "detect/examples.h"
+#include "lists/learned_sync.h"
+#include "redis/endpoint.h"
 #include "detect/score_model.h"
 #include "detect/lookalike.h"
 
@@ -480,6 +483,13 @@ int run_cli(int argc, char** argv) {
             return 2;
         }
     }
+    // behaviour.redis: the learned list is shared with every scamgate on that Redis; read once
+    // (bounded) before the first packet, so a replay sees what the other instances learned.
+    std::optional<lists::LearnedSync> learned_sync;
+    if (learned && !config.behaviour_redis.empty()) {
+        learned_sync.emplace(*learned, lists::LearnedSyncOptions{.endpoint = redis::parse_url(config.behaviour_redis)}, log);
+        learned_sync->load_initial(std::chrono::seconds(2));
+    }
     if (check_cmd->parsed()) return run_check(config, *detection, std::cout, log);
     if (try_cmd->parsed()) return run_try(*detection, try_options, std::cout, log);
     if (run_cmd->parsed()) {
@@ -488,6 +498,7 @@ int run_cli(int argc, char** argv) {
         if (learned) {
             run.learned = &*learned;
             run.learned_path = config.learned.path;
+            if (learned_sync) run.learned_sync = &*learned_sync;
         }
         if (run.control_path.empty()) run.control_path = config.control_socket;
         // A reload reads the same files again, with the same command-line overrides on top.
@@ -506,6 +517,7 @@ int run_cli(int argc, char** argv) {
     if (config.detection_enabled) replay.detection = &*detection;
     if (behaviour) replay.behaviour = &*behaviour;
     if (learned) replay.learned = &*learned;
+    if (learned_sync) replay.learned_sync = &*learned_sync;
     if (learn && !learned) log.warn("--learn: lists.learned is empty (or detection is off): nothing to write");
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text

@@ -271,8 +271,8 @@ Param redis_stream_param() {
 Param behaviour_redis_param() {
     return redis_url_param(
         "behaviour.redis",
-        "share behaviour's counters and windows (the campaigns stay local for now) with every scamgate pointing at this "
-        "Redis; empty: local state only. Decisions never wait for Redis (docs/behaviour.md, \"Across gateways\")",
+        "share behaviour's counters and windows and the learned list (lists.learned) with every scamgate pointing at "
+        "this Redis (campaigns stay per gateway); empty: local state only. Decisions never wait for Redis (docs/behaviour.md, \"Across gateways\")",
         [](auto& c) -> auto& { return c.behaviour_redis; });
 }
 

@@ -168,6 +168,10 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     StatsReport stats = pipeline->stats();
     if (options.behaviour) options.behaviour->append_stats(stats);
     if (stream) stream->append_stats(stats);
+    if (options.learned_sync) {
+        options.learned_sync->close();  // what the replay learned reaches Redis before the stats (bounded)
+        options.learned_sync->append_stats(stats);
+    }
     stats.set("capture.files", counters.files);
     stats.set("capture.unreadable_files", counters.unreadable);
     stats.set("capture.unsupported_files", counters.unsupported);

@@ -7,6 +7,7 @@
 #include "app/config.h"
 #include "common/log.h"
 #include "detect/detector.h"
+#include "lists/learned_sync.h"
 #include "policy/detection_set.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
@@ -26,6 +27,7 @@ struct ReplayOptions {
     const policy::Detection* detection = nullptr;  // null: no verdicts
     behaviour::Engine* behaviour = nullptr;        // null: no behaviour findings (shared by every worker)
     lists::LearnedList* learned = nullptr;         // null: no learned list (lists.learned empty); shared too
+    lists::LearnedSync* learned_sync = nullptr;    // behaviour.redis: closed (changes sent) before the stats
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input

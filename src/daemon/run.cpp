@@ -441,6 +441,7 @@ struct Daemon {
           events(options.events_path.empty() ? config.events_path : options.events_path, out,
                  output::EventOptions{config.redact_text}, config.event_stream, logger),
           behaviour(options.behaviour),
+          learned_sync(options.learned_sync),
           signals(stop, hup) {
         if (!events.enabled()) log.warn("no --events, no output.events and no output.redis_stream: contacts are only counted");
         if (options.detection) holder.emplace(std::shared_ptr<const policy::Detection>(options.detection, [](const policy::Detection*) {}));
@@ -486,6 +487,7 @@ struct Daemon {
         if (signals.received()) log.info("{} received: stopping", signals.received() == SIGINT ? "SIGINT" : "SIGTERM");
         for (auto& lane : lanes) lane->worker->end_source();  // open calls end as capture_end, pending SMS are written
         events.flush();
+        if (learned_sync) learned_sync->close();  // changes to Redis (bounded), no more merges into the file
         if (learned) learned->save_if_changed(true);
         StatsReport stats;
         for (const auto& lane : lanes) stats.merge(lane->stats());
@@ -495,6 +497,7 @@ struct Daemon {
         }
         if (reloader) reloader->append_stats(stats);
         if (behaviour) behaviour->append_stats(stats);  // one state for every worker: counted once
+        if (learned_sync) learned_sync->append_stats(stats);
         events.close_stream(stats);
         return stats;
     }
@@ -503,6 +506,7 @@ struct Daemon {
     EventsOutput events;
     std::optional<policy::DetectionHolder> holder;
     behaviour::Engine* behaviour = nullptr;
+    lists::LearnedSync* learned_sync = nullptr;
     std::vector<std::unique_ptr<Lane>> lanes;
     std::atomic<bool> stop{false};
     std::atomic<bool> hup{false};

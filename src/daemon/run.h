@@ -17,6 +17,7 @@
 #include "common/stats.h"
 #include "daemon/reload.h"  // DetectionLoader
 #include "daemon/settings.h"
+#include "lists/learned_sync.h"
 #include "policy/detection_set.h"
 
 namespace scamgate::daemon {
@@ -39,6 +40,7 @@ struct RunOptions {
     behaviour::Engine* behaviour = nullptr;        // null: no behaviour findings; shared by every worker, must outlive run_live
     lists::LearnedList* learned = nullptr;         // null: no learned list; shared by every worker, must outlive run_live
     std::string learned_path;              // lists.learned: written after changes and at the end
+    lists::LearnedSync* learned_sync = nullptr;  // behaviour.redis: the list shared; closed at the end, before the write
     DetectionLoader reload;                // loads a new policy::Detection on SIGHUP / `scamgate reload`; empty: none
     std::string control_path;              // --control (control.socket); empty: default_control_path()
 };

@@ -147,6 +147,15 @@ std::string learned_text(const std::vector<LearnedEntry>& entries, std::int64_t 
 LearnedList::LearnedList(std::size_t max_entries, std::int64_t ttl) : max_entries_(std::max<std::size_t>(max_entries, 1)), ttl_(ttl) {}
 
 bool LearnedList::add(LearnedEntry entry) {
+    LearnedObserver* const observer = observer_.load(std::memory_order_acquire);
+    if (observer == nullptr) return merge(std::move(entry));
+    LearnedEntry told = entry;  // a copy only when someone listens
+    if (!merge(std::move(entry))) return false;
+    observer->on_learned(told);
+    return true;
+}
+
+bool LearnedList::merge(LearnedEntry entry) {
     std::unique_lock lock(mutex_);
     return add_locked(std::move(entry));
 }
@@ -180,8 +189,23 @@ bool LearnedList::learn(LearnedKey key, std::int64_t at, std::string_view by) {
 }
 
 bool LearnedList::remove(const LearnedKey& key) {
+    {
+        std::unique_lock lock(mutex_);
+        if (!erase_locked(key.key)) return false;
+    }
+    if (LearnedObserver* const observer = observer_.load(std::memory_order_acquire)) observer->on_removed(key);
+    return true;
+}
+
+bool LearnedList::retract(const LearnedKey& key, std::int64_t removed_at) {
     std::unique_lock lock(mutex_);
     const auto it = entries_.find(key.key);
+    if (it == entries_.end() || it->second.added > removed_at) return false;
+    return erase_locked(key.key);
+}
+
+bool LearnedList::erase_locked(const std::string& key) {
+    const auto it = entries_.find(key);
     if (it == entries_.end()) return false;
     by_expiry_.erase({it->second.expires, it->first});
     entries_.erase(it);

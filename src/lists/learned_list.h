@@ -69,6 +69,16 @@ std::string whole_seconds_rfc3339(std::int64_t unix_seconds);
 // The text of `entries` in the file format, with a "# " header naming the time `now`.
 std::string learned_text(const std::vector<LearnedEntry>& entries, std::int64_t now);
 
+// Told of the changes made on this process (a finding, `lists add|remove|import`, a file loaded
+// before the observer was set is not told): lists/learned_sync.h sends them to Redis. Called on
+// the changing thread after the table's lock is released; must not block (it only queues).
+class LearnedObserver {
+public:
+    virtual ~LearnedObserver() = default;
+    virtual void on_learned(const LearnedEntry& entry) = 0;
+    virtual void on_removed(const LearnedKey& key) = 0;
+};
+
 class LearnedList {
 public:
     // ttl: seconds an entry added by a finding lives (lists.learned_ttl); max_entries >= 1.
@@ -81,6 +91,13 @@ public:
     // A finding flagged `key` at `at` (Unix seconds): on the list until at + ttl.
     bool learn(LearnedKey key, std::int64_t at, std::string_view by);
     bool remove(const LearnedKey& key);
+    // Changes that came from elsewhere (the shared list in Redis): like add(), and a removal of
+    // `key` only when its entry was added at or before `removed_at` (a later re-learning stands).
+    // The observer is not told, so nothing is echoed back.
+    bool merge(LearnedEntry entry);
+    bool retract(const LearnedKey& key, std::int64_t removed_at);
+    // Set once before the workers start and cleared (nullptr) after they stopped; not owned.
+    void set_observer(LearnedObserver* observer) { observer_.store(observer, std::memory_order_release); }
     // Whether `key` is on the list and not expired at `at` (Unix seconds). Cheap: shared lock.
     bool contains(std::string_view key, std::int64_t at) const;
     // Removes the entries expired at `now`; returns how many.
@@ -103,6 +120,7 @@ public:
 private:
     bool add_locked(LearnedEntry entry);
     void changed() { version_.fetch_add(1, std::memory_order_acq_rel); }
+    bool erase_locked(const std::string& key);
 
     std::size_t max_entries_;
     std::int64_t ttl_;
@@ -111,6 +129,7 @@ private:
     std::set<std::pair<std::int64_t, std::string>> by_expiry_;  // (expires, key): the first is evicted first
     std::atomic<std::uint64_t> version_{0};
     std::atomic<std::uint64_t> evicted_{0};
+    std::atomic<LearnedObserver*> observer_{nullptr};
 };
 
 }  // namespace scamgate::lists
