@@ -54,6 +54,13 @@ bool CampaignTable::holds_band(std::uint32_t slot, std::size_t band, std::uint64
            band_value(band, fingerprints_[slot]) == band_value(band, fingerprint);
 }
 
+void CampaignTable::prefetch(std::uint64_t fingerprint) const {
+    for (std::size_t band = 0; band < kBands; ++band) __builtin_prefetch(&bucket(band, fingerprint));
+    const std::size_t home = scaled(mix(fingerprint), slots_.size());
+    __builtin_prefetch(&used_[home]);
+    __builtin_prefetch(&last_active_[home]);
+}
+
 // The stored campaign nearest to `fingerprint` within max_distance bits, if any.
 std::optional<std::uint32_t> CampaignTable::nearest(std::uint64_t fingerprint, unsigned max_distance) const {
     std::optional<std::uint32_t> best;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "behaviour/engine_state.h"
+#include "behaviour/fingerprint.h"
 
 namespace scamgate::behaviour {
 
@@ -40,15 +41,20 @@ std::vector<record::CheckFinding> Engine::observe(const Observation& contact, co
     if (contact.medium == Medium::call) {
         s.observe_call(contact, settings, found);
     } else {
-        // The key slots are prefetched before the campaign fingerprint is computed, so their loads
-        // overlap with that work (findings are listed in their own order whatever the order here).
+        // Cache misses overlap with work: the key slots are prefetched before the campaign
+        // fingerprint is computed, and the fingerprint's campaign buckets before the keys are
+        // counted, the campaign last (findings are listed in their own order whatever the order here).
         if (!contact.caller.empty()) s.keys.prefetch(key_hash(KeyKind::sms_sender, contact.caller));
         if (!contact.account.empty()) s.keys.prefetch(key_hash(KeyKind::sms_account, contact.account));
         for (const std::string_view domain : contact.domains) s.keys.prefetch(key_hash(KeyKind::domain, domain));
-        if (!contact.text_folded.empty()) s.observe_campaign(contact, settings, found);
+        const auto fingerprint = contact.text_folded.empty()
+                                     ? std::nullopt
+                                     : campaign_fingerprint(contact.text_folded, settings.sms_campaign.min_text_tokens);
+        if (fingerprint) s.campaigns.prefetch(*fingerprint);
         if (!contact.caller.empty()) s.observe_sender(contact, settings, found);  // no sender: no sender key
         if (!contact.account.empty()) s.observe_sms_account(contact, settings, found);
         s.observe_domains(contact, settings, found);
+        if (fingerprint) s.observe_campaign(contact, *fingerprint, settings, found);
     }
     return found.take(s.fired);
 }

@@ -52,7 +52,7 @@ struct Engine::State {
     void observe_source(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
     void observe_sender(const Observation& sms, const Settings& settings, FindingSet& out);
     void observe_sms_account(const Observation& sms, const Settings& settings, FindingSet& out);
-    void observe_campaign(const Observation& sms, const Settings& settings, FindingSet& out);
+    void observe_campaign(const Observation& sms, std::uint64_t fingerprint, const Settings& settings, FindingSet& out);
     void observe_domains(const Observation& sms, const Settings& settings, FindingSet& out);
     void count_wangiri(KeyKind kind, std::string_view key, const CallEnded& call, const Settings& settings);
 };

@@ -1,6 +1,8 @@
 // behaviour.redis: the sync thread and the peer table (sharing.h).
 #include "behaviour/sharing.h"
 
+#include "common/quiet_thread.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -77,7 +79,7 @@ Sharing::Sharing(const SharingSettings& settings, KeyTable& keys, std::size_t pe
     options.on_reply = [this](const redis::Command& command, const redis::Reply& reply) { on_reply(command, reply); };
     client_ = std::make_unique<redis::Client>(std::move(options), log);
     prime(settings.prime_wait);
-    thread_ = std::thread([this] { run(); });
+    thread_ = start_quiet_thread([this] { run(); });
 }
 
 Sharing::~Sharing() {

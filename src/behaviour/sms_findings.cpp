@@ -72,13 +72,12 @@ void Engine::State::observe_sms_account(const Observation& sms, const Settings& 
     }
 }
 
-void Engine::State::observe_campaign(const Observation& sms, const Settings& settings, FindingSet& out) {
+void Engine::State::observe_campaign(const Observation& sms, std::uint64_t fingerprint, const Settings& settings,
+                                     FindingSet& out) {
     const auto& c = settings.sms_campaign;
-    const auto fingerprint = campaign_fingerprint(sms.text_folded, c.min_text_tokens);
-    if (!fingerprint) return;
     const std::optional<std::uint64_t> recipient =
         sms.callee.empty() ? std::nullopt : std::optional<std::uint64_t>(item_hash(sms.callee));
-    const CampaignState state = campaigns.observe(*fingerprint, item_hash(sms.caller), recipient, sms.at, c);
+    const CampaignState state = campaigns.observe(fingerprint, item_hash(sms.caller), recipient, sms.at, c);
     if (sms.exempt || (c.min_senders == 0 && c.min_recipients == 0) || !state.recognised) return;
     std::string line = fmt::format("campaign {:016x}: {} distinct senders, {} distinct recipients in {} s, threshold ",
                                    state.fingerprint, whole(state.senders), whole(state.recipients),

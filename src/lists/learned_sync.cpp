@@ -1,5 +1,7 @@
 #include "lists/learned_sync.h"
 
+#include "common/quiet_thread.h"
+
 #include <signal.h>
 
 #include <algorithm>
@@ -82,19 +84,6 @@ std::unordered_map<std::string, std::string> hash_fields(const redis::Reply& rep
         out.emplace(field.text, value.text);
     }
     return out;
-}
-
-// Threads this file starts take none of the process's asynchronous signals (as redis::Client's:
-// they belong to `run`'s sigwait thread); faults stay unblocked.
-template <typename Start>
-void with_async_signals_blocked(Start start) {
-    sigset_t set;
-    sigfillset(&set);
-    for (const int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}) sigdelset(&set, fault);
-    sigset_t previous;
-    pthread_sigmask(SIG_BLOCK, &set, &previous);
-    start();
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 std::int64_t steady_ns() {
@@ -270,7 +259,7 @@ LearnedSync::LearnedSync(LearnedList& list, LearnedSyncOptions options, Logger& 
                                    .on_reply = [this](const redis::Command& c, const redis::Reply& r) { on_reply(c, r); }},
               log) {
     list_.set_observer(this);
-    with_async_signals_blocked([this] { poller_ = std::thread([this] { poll_loop(); }); });
+    poller_ = start_quiet_thread([this] { poll_loop(); });
 }
 
 LearnedSync::~LearnedSync() { close(); }

@@ -1,5 +1,7 @@
 #include "redis/client.h"
 
+#include "common/quiet_thread.h"
+
 #include <signal.h>
 #include <sys/time.h>
 
@@ -49,37 +51,13 @@ std::size_t bytes_of(const Command& command) {
     return bytes;
 }
 
-// The client thread takes none of the process's asynchronous signals: SIGINT, SIGTERM and SIGHUP
-// belong to whoever the application chose (`run`'s sigwait thread), whenever the client was
-// made. And hiredis writes with write(2): a peer that went away raises SIGPIPE, which would end
-// the process; blocked here, it stays pending on this thread (and goes with it) while write()
-// returns EPIPE, which hiredis reports as an I/O error. Faults stay unblocked, so a crash is still
-// reported (and seen by the sanitizers).
-sigset_t client_thread_signals() {
-    sigset_t set;
-    sigfillset(&set);
-    for (const int fault : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP}) sigdelset(&set, fault);
-    return set;
-}
-
-// Runs `start` with the client thread's signals blocked on the calling thread, so that the
-// thread it starts inherits that mask from its first instruction; restores the caller's mask.
-template <typename Start>
-void with_client_signals_blocked(Start start) {
-    const sigset_t set = client_thread_signals();
-    sigset_t previous;
-    pthread_sigmask(SIG_BLOCK, &set, &previous);
-    start();
-    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-}
-
 }  // namespace
 
 void Client::ContextFree::operator()(redisContext* context) const { redisFree(context); }
 
 Client::Client(ClientOptions options, Logger& log) : options_(std::move(options)), log_(log) {
     options_.max_pipeline = std::max<std::size_t>(options_.max_pipeline, 1);
-    with_client_signals_blocked([this] { thread_ = std::thread([this] { run(); }); });
+    thread_ = start_quiet_thread([this] { run(); });  // SIGPIPE from write(2) stays blocked too
 }
 
 Client::~Client() { close(); }
