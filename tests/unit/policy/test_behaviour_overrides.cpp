@@ -12,75 +12,24 @@
 #include "policy/behaviour_overrides.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
-#include "temp_files.h"
+#include "stage_fixtures.h"
 
 using namespace scamgate;
 using namespace scamgate::policy;
 
 namespace {
 
-const std::string kSource = SCAMGATE_SOURCE_DIR;
+using namespace scamgate::policy::test_fixtures;
 
 // Two international trunks: an interconnect ("intl") and a second carrier ("intl2").
-const detect::Detector& detector() {
-    static const detect::Detector d = [] {
-        detect::DetectorConfig c;
-        c.signatures = {kSource + "/tests/detect/packs/small.yaml"};
-        c.numbering_plan = kSource + "/config/numbering/vn.yaml";
-        c.trunks = {detect::parse_trunk_option("intl:international:203.0.113.0/24"),
-                    detect::parse_trunk_option("intl2:international:198.51.100.0/24")};
-        return detect::Detector::load(c);
-    }();
-    return d;
-}
+const detect::Detector& detector() { return stage_detector(); }
 
-Policy wangiri_policy() {
-    const test_support::TempFile file("policy", ".yaml");
-    return load_policy(file.write(R"(
-mode: enforce
-rules:
-  - name: reject-wangiri
-    when: {kind: call, checks: [behaviour.wangiri]}
-    then: {action: reject, sip_status: 603, sip_reason: Decline}
-)"),
-                       known_check_names());
-}
-
-struct Collect final : record::ContactSink {
-    std::vector<record::Contact> contacts;
-    void on_contact(const record::Contact& c) override { contacts.push_back(c); }
-};
+using Collect = CollectContacts;
 
 // Call n from `caller` (E.164 with '+') sent by `source` to a distinct Vietnamese mobile.
 record::Contact call(const std::string& caller, const std::string& source, int n, Timestamp invite) {
-    record::Contact c;
-    c.kind = record::ContactKind::call;
-    c.ts = invite;
-    c.ingress.src = *IpAddress::parse(source);
-    c.ingress.dst = *IpAddress::parse("192.0.2.1");
-    c.ingress.transport = "udp";
-    c.caller.user = caller;
-    c.callee.user = "+8491234" + std::to_string(5000 + n);
-    c.call.emplace();
-    c.call->call_id = caller + "-" + std::to_string(n);
-    c.call->from.user = c.caller.user;
-    c.call->from.uri = "sip:" + c.caller.user + "@" + source;
-    c.call->to.user = c.callee.user;
-    c.call->timeline.invite = invite;
-    return c;
-}
-
-// Cancelled after a 2 s ring: a Wangiri call under the default max_ring (8 s).
-void cancel_after_ring(record::Contact& c) {
-    c.call->timeline.ringing = c.call->timeline.invite + seconds(0.5);
-    c.call->timeline.end = c.call->timeline.invite + seconds(2);
-    c.call->final_status = 487;
-    c.call->end = record::CallEnd::cancel;
-    c.ts = c.call->timeline.end;
-}
-
-bool has_check(const record::Verdict& v, std::string_view name) {
-    return std::any_of(v.checks.begin(), v.checks.end(), [&](const auto& c) { return c.name == name; });
+    return test_call(caller, source, "+8491234" + std::to_string(5000 + n), caller + "-" + std::to_string(n), invite,
+                     "192.0.2.1");
 }
 
 // Eleven cancelled calls from `caller` via `source`; which of them carry behaviour.wangiri.

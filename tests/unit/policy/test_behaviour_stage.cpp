@@ -11,74 +11,23 @@
 #include "detect/detector.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
-#include "temp_files.h"
+#include "stage_fixtures.h"
 
 using namespace scamgate;
 using namespace scamgate::policy;
 
 namespace {
 
-const std::string kSource = SCAMGATE_SOURCE_DIR;
+using namespace scamgate::policy::test_fixtures;
 
-const detect::Detector& detector() {
-    static const detect::Detector d = [] {
-        detect::DetectorConfig c;
-        c.signatures = {kSource + "/tests/detect/packs/small.yaml"};
-        c.numbering_plan = kSource + "/config/numbering/vn.yaml";
-        c.trunks = {detect::parse_trunk_option("intl:international:203.0.113.0/24")};
-        return detect::Detector::load(c);
-    }();
-    return d;
-}
+const detect::Detector& detector() { return stage_detector(); }
 
-
-Policy wangiri_policy() {
-    const test_support::TempFile file("policy", ".yaml");
-    return load_policy(file.write(R"(
-mode: enforce
-rules:
-  - name: reject-wangiri
-    when: {kind: call, checks: [behaviour.wangiri]}
-    then: {action: reject, sip_status: 603, sip_reason: Decline}
-)"),
-                       known_check_names());
-}
-
-struct Collect final : record::ContactSink {
-    std::vector<record::Contact> contacts;
-    void on_contact(const record::Contact& c) override { contacts.push_back(c); }
-};
+using Collect = CollectContacts;
 
 // A call from +44 20 7946 0000 on the international trunk to a distinct Vietnamese mobile.
 record::Contact call(int n, Timestamp invite) {
-    record::Contact c;
-    c.kind = record::ContactKind::call;
-    c.ts = invite;
-    c.ingress.src = *IpAddress::parse("203.0.113.10");
-    c.ingress.dst = *IpAddress::parse("203.0.113.1");
-    c.ingress.transport = "udp";
-    c.caller.user = "+442079460000";
-    c.callee.user = "+8491234" + std::to_string(5000 + n);
-    c.call.emplace();
-    c.call->call_id = "w" + std::to_string(n);
-    c.call->from.user = c.caller.user;
-    c.call->from.uri = "sip:" + c.caller.user + "@203.0.113.10";
-    c.call->to.user = c.callee.user;
-    c.call->timeline.invite = invite;
-    return c;
-}
-
-// The call ends: cancelled after a 2 s ring (a Wangiri call).
-void cancel_after_ring(record::Contact& c) {
-    c.call->timeline.ringing = c.call->timeline.invite + seconds(0.5);
-    c.call->timeline.end = c.call->timeline.invite + seconds(2);
-    c.call->final_status = 487;
-    c.call->end = record::CallEnd::cancel;
-    c.ts = c.call->timeline.end;
-}
-
-bool has_check(const record::Verdict& v, std::string_view name) {
-    return std::any_of(v.checks.begin(), v.checks.end(), [&](const auto& c) { return c.name == name; });
+    return test_call("+442079460000", "203.0.113.10", "+8491234" + std::to_string(5000 + n), "w" + std::to_string(n),
+                     invite);
 }
 
 std::uint64_t stat(const behaviour::Engine& engine, const std::string& name) {
