@@ -52,6 +52,17 @@ struct Engine::State {
     void observe_source(std::uint64_t key, const Observation& call, const Settings& settings, FindingSet& out);
     void observe_sender(const Observation& sms, const Settings& settings, FindingSet& out);
     void observe_sms_account(const Observation& sms, const Settings& settings, FindingSet& out);
+    // What a sender and an account share (sms_rate, sms_recipient_spray); sms_findings.cpp.
+    struct SmsParty {
+        KeyKind kind;
+        std::string_view label;  // "sender", "account": names the key in the evidence
+        std::string_view id;
+        std::uint32_t rate_limit;
+        std::uint32_t spray_limit;
+    };
+    template <typename PartyState>
+    void observe_sms_party(const Observation& sms, const SmsParty& party, WindowCounter PartyState::*messages,
+                           const Settings& settings, FindingSet& out);
     void observe_campaign(const Observation& sms, std::uint64_t fingerprint, const Settings& settings, FindingSet& out);
     void observe_domains(const Observation& sms, const Settings& settings, FindingSet& out);
     void count_wangiri(KeyKind kind, std::string_view key, const CallEnded& call, const Settings& settings);

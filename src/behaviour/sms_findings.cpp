@@ -14,7 +14,11 @@ namespace scamgate::behaviour {
 
 // ---- SMS ----
 
-void Engine::State::observe_sender(const Observation& sms, const Settings& settings, FindingSet& out) {
+// A sender and an SMPP account are judged alike; their states name the message counter
+// differently (an account's also counts calls), hence the member pointer.
+template <typename PartyState>
+void Engine::State::observe_sms_party(const Observation& sms, const SmsParty& party,
+                                      WindowCounter PartyState::*messages, const Settings& settings, FindingSet& out) {
     struct Reading {
         std::uint32_t messages;
         double recipients;
@@ -22,54 +26,37 @@ void Engine::State::observe_sender(const Observation& sms, const Settings& setti
     const Timestamp at = sms.at;
     const auto& rate = settings.sms_rate;
     const auto& spray = settings.sms_recipient_spray;
-    const std::uint64_t key = key_hash(KeyKind::sms_sender, sms.caller);
-    const auto peer = peer_view<SenderState>(key);
-    const auto reading = keys.update<SenderState>(key, at, [&](SenderState& s) {
-        s.messages.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
+    const std::uint64_t key = key_hash(party.kind, party.id);
+    const auto peer = peer_view<PartyState>(key);
+    const auto reading = keys.update<PartyState>(key, at, [&](PartyState& s) {
+        (s.*messages).add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
         if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
-        return read_merged(s, peer, settings, [&](const SenderState& v) {
-            return Reading{v.messages.count(at, rate.window), v.recipients.estimate(at, spray.window)};
+        return read_merged(s, peer, settings, [&](const PartyState& v) {
+            return Reading{(v.*messages).count(at, rate.window), v.recipients.estimate(at, spray.window)};
         });
     });
     if (sms.exempt) return;
-    if (rate.per_sender > 0 && reading.messages >= rate.per_sender) {
-        out.add(Finding::sms_rate, fmt::format("sender {}: {} messages in {} s, threshold {}", sms.caller,
-                                               reading.messages, seconds_text(rate.window), rate.per_sender));
+    if (party.rate_limit > 0 && reading.messages >= party.rate_limit) {
+        out.add(Finding::sms_rate, fmt::format("{} {}: {} messages in {} s, threshold {}", party.label, party.id,
+                                               reading.messages, seconds_text(rate.window), party.rate_limit));
     }
-    if (spray.per_sender > 0 && reading.recipients >= spray.per_sender) {
+    if (party.spray_limit > 0 && reading.recipients >= party.spray_limit) {
         out.add(Finding::sms_recipient_spray,
-                fmt::format("sender {}: {} distinct recipients in {} s, threshold {}", sms.caller,
-                            whole(reading.recipients), seconds_text(spray.window), spray.per_sender));
+                fmt::format("{} {}: {} distinct recipients in {} s, threshold {}", party.label, party.id,
+                            whole(reading.recipients), seconds_text(spray.window), party.spray_limit));
     }
 }
 
+void Engine::State::observe_sender(const Observation& sms, const Settings& settings, FindingSet& out) {
+    const SmsParty sender{KeyKind::sms_sender, "sender", sms.caller, settings.sms_rate.per_sender,
+                          settings.sms_recipient_spray.per_sender};
+    observe_sms_party(sms, sender, &SenderState::messages, settings, out);
+}
+
 void Engine::State::observe_sms_account(const Observation& sms, const Settings& settings, FindingSet& out) {
-    struct Reading {
-        std::uint32_t messages;
-        double recipients;
-    };
-    const Timestamp at = sms.at;
-    const auto& rate = settings.sms_rate;
-    const auto& spray = settings.sms_recipient_spray;
-    const std::uint64_t key = key_hash(KeyKind::sms_account, sms.account);
-    const auto peer = peer_view<AccountState>(key);
-    const auto reading = keys.update<AccountState>(key, at, [&](AccountState& s) {
-        s.contacts.add(at, rate.window, 0, std::max<std::uint32_t>(sms.recipients, 1));
-        if (!sms.callee.empty()) s.recipients.add(at, spray.window, item_hash(sms.callee));
-        return read_merged(s, peer, settings, [&](const AccountState& v) {
-            return Reading{v.contacts.count(at, rate.window), v.recipients.estimate(at, spray.window)};
-        });
-    });
-    if (sms.exempt) return;
-    if (rate.per_account > 0 && reading.messages >= rate.per_account) {
-        out.add(Finding::sms_rate, fmt::format("account {}: {} messages in {} s, threshold {}", sms.account,
-                                               reading.messages, seconds_text(rate.window), rate.per_account));
-    }
-    if (spray.per_account > 0 && reading.recipients >= spray.per_account) {
-        out.add(Finding::sms_recipient_spray,
-                fmt::format("account {}: {} distinct recipients in {} s, threshold {}", sms.account,
-                            whole(reading.recipients), seconds_text(spray.window), spray.per_account));
-    }
+    const SmsParty account{KeyKind::sms_account, "account", sms.account, settings.sms_rate.per_account,
+                           settings.sms_recipient_spray.per_account};
+    observe_sms_party(sms, account, &AccountState::contacts, settings, out);
 }
 
 void Engine::State::observe_campaign(const Observation& sms, std::uint64_t fingerprint, const Settings& settings,
