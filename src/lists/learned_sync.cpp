@@ -24,6 +24,7 @@ constexpr std::size_t kMaxStaleMetaPerPull = 1024;  // HDELs per full read: clea
 constexpr std::string_view kNumberPrefix = "n:";
 constexpr std::string_view kDomainPrefix = "d:";
 constexpr auto kAnomalyWarnInterval = std::chrono::minutes(1);
+constexpr std::size_t kBatchEntries = 256;  // entries per ZADD/HSET pair (push_commands' default)
 constexpr std::size_t kMaxPendingChanges = 1 << 20;  // changes waiting for the poll thread; beyond: dropped, counted
 
 redis::Command command(std::initializer_list<std::string> args) { return redis::Command{std::vector<std::string>(args)}; }
@@ -309,7 +310,7 @@ void LearnedSync::queue_change(PendingChange change) {
             changes_dropped_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        wake = pending_.empty();
+        wake = pending_.empty() || pending_.size() + 1 == kBatchEntries;  // the first, or a full batch
         pending_.push_back(std::move(change));
     }
     if (wake) wake_poller_.notify_one();
@@ -324,6 +325,13 @@ void LearnedSync::poll_loop() {
     std::unique_lock hold(mutex_);
     while (true) {
         wake_poller_.wait_until(hold, next_poll, [&] { return stopping_ || !pending_.empty(); });
+        // The first change of a burst (an import, a wave of findings) wakes this thread at once;
+        // lingering a moment lets the rest join it, so the burst goes out in full batches and not
+        // eight commands for every entry or two that arrived while the last batch was sent.
+        if (!pending_.empty()) {
+            const auto linger_until = Clock::now() + options_.linger;
+            wake_poller_.wait_until(hold, linger_until, [&] { return stopping_ || pending_.size() >= kBatchEntries; });
+        }
         std::vector<PendingChange> changes;
         changes.swap(pending_);
         const bool stop = stopping_;

@@ -111,6 +111,7 @@ struct LearnedSyncOptions {
     std::chrono::milliseconds pull_interval{500};   // how often the version is asked
     std::chrono::milliseconds full_pull_every{30000};  // a full read even when the version stands
     std::chrono::milliseconds poll_timeout{5000};   // a poll unanswered this long is given up
+    std::chrono::milliseconds linger{20};           // a burst of changes waits this long to fill a batch
     std::string stats_prefix = "lists.learned_redis";
     std::function<std::int64_t()> now{};            // wall-clock Unix seconds; empty: time()
 };
