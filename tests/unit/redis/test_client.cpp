@@ -146,13 +146,13 @@ TEST_CASE("the server killed mid-run: commands are counted, enqueue stays fast, 
     CHECK(server.command({"LLEN", "before"})->integer == 100);
 
     server.kill();
-    // A burst of 20000 enqueues with Redis gone: the caller never waits on it. 20000 short
-    // enqueues take a few ms; the bound leaves room for a loaded machine and the sanitizers.
+    // A burst of 20000 enqueues with Redis gone: the caller never waits on it. What proves it
+    // is the drop count below (a full queue refuses at once instead of waiting for room); the
+    // time is reported, not asserted: speed belongs to bench/, not to a unit test.
     constexpr std::size_t kBurst = 20000;
     const auto start = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < kBurst; ++i) client.enqueue(rpush("during", i));
     const auto burst = std::chrono::steady_clock::now() - start;
-    CHECK(burst < 500ms);
     MESSAGE("20000 enqueues with the server gone took ",
             std::chrono::duration_cast<std::chrono::microseconds>(burst).count(), " µs");
     REQUIRE(eventually([&] { return !client.counters().connected; }));
