@@ -22,10 +22,16 @@ std::size_t scaled(std::uint64_t hash, std::size_t n) {  // uniform in [0, n) wi
 
 std::uint64_t band_value(std::size_t band, std::uint64_t fingerprint) { return (fingerprint >> (16 * band)) & 0xffffu; }
 
+// The 8 bits of a band value a way keeps beside its slot number. The bucket is chosen from a mix
+// of all 16 bits, so band values that share a bucket differ in these bits 255 times in 256.
+std::uint32_t band_tag(std::size_t band, std::uint64_t fingerprint) {
+    return static_cast<std::uint32_t>(band_value(band, fingerprint) & 0xffu);
+}
+
 }  // namespace
 
 CampaignTable::CampaignTable(std::size_t capacity)
-    : slots_(std::max<std::size_t>(capacity, 1)),
+    : slots_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
       fingerprints_(slots_.size(), 0),
       last_active_(slots_.size(), 0),
       used_(slots_.size(), 0) {
@@ -49,9 +55,11 @@ const CampaignTable::Bucket& CampaignTable::bucket(std::size_t band, std::uint64
     return bands_[band][bucket_index(band, fingerprint)];
 }
 
-bool CampaignTable::holds_band(std::uint32_t slot, std::size_t band, std::uint64_t fingerprint) const {
-    return slot != kNoSlot && used_[slot] != 0 &&
-           band_value(band, fingerprints_[slot]) == band_value(band, fingerprint);
+// The way's campaign is in use and has this band value (its tag is checked first: no slot read).
+bool CampaignTable::holds_band(std::uint32_t way, std::size_t band, std::uint64_t fingerprint) const {
+    if (way == kNoSlot || way >> kSlotBits != band_tag(band, fingerprint)) return false;
+    const std::uint32_t slot = slot_of(way);
+    return used_[slot] != 0 && band_value(band, fingerprints_[slot]) == band_value(band, fingerprint);
 }
 
 void CampaignTable::prefetch(std::uint64_t fingerprint) const {
@@ -66,8 +74,9 @@ std::optional<std::uint32_t> CampaignTable::nearest(std::uint64_t fingerprint, u
     std::optional<std::uint32_t> best;
     int best_distance = static_cast<int>(max_distance) + 1;
     for (std::size_t band = 0; band < kBands; ++band) {
-        for (const std::uint32_t slot : bucket(band, fingerprint)) {
-            if (!holds_band(slot, band, fingerprint)) continue;  // empty way or displaced campaign
+        for (const std::uint32_t way : bucket(band, fingerprint)) {
+            if (!holds_band(way, band, fingerprint)) continue;  // empty, another band value, or displaced
+            const std::uint32_t slot = slot_of(way);
             const int distance = std::popcount(fingerprints_[slot] ^ fingerprint);
             if (distance < best_distance) {
                 best = slot;
@@ -101,26 +110,43 @@ std::uint32_t CampaignTable::claim(std::uint64_t fingerprint, Timestamp now) {
     return static_cast<std::uint32_t>(chosen);
 }
 
-// Enters a new campaign in its 4 band buckets, taking in each an empty way, else a stale one (its
-// campaign evicted, or replaced by one whose band value does not lead to this bucket), else the
-// way of the least recently active campaign. Several band values share a bucket, so a way whose
-// campaign has another band value is not stale as long as that value leads here.
+// Enters a new campaign at the front of its 4 band buckets. A bucket's ways are kept most recently
+// used first (a claim or a member found through it moves its way to the front), so the way pushed
+// out is the least recently used; a way left by an evicted campaign fails holds_band() and drifts
+// to the back. Neither reads a slot: only the bucket's own cache line, which prefetch() loaded.
 void CampaignTable::index(std::uint32_t slot, std::uint64_t fingerprint) {
     for (std::size_t band = 0; band < kBands; ++band) {
-        const std::size_t here = bucket_index(band, fingerprint);
-        Bucket& ways = bands_[band][here];
-        std::uint32_t* target = nullptr;
-        for (auto& way : ways) {
-            const bool stale = way == kNoSlot || way == slot || used_[way] == 0 ||
-                               bucket_index(band, fingerprints_[way]) != here;
-            if (stale) {
-                target = &way;
+        Bucket& ways = bucket(band, fingerprint);
+        // The slot's previous campaign may still have a way here: that one goes, not the last.
+        std::size_t out = kBandWays - 1;
+        for (std::size_t w = 0; w < kBandWays; ++w) {
+            if (ways[w] != kNoSlot && slot_of(ways[w]) == slot) {
+                out = w;
                 break;
             }
-            if (target == nullptr || last_active_[way] < last_active_[*target]) target = &way;
         }
-        *target = slot;
+        move_to_front(ways, out, band_tag(band, fingerprint) << kSlotBits | slot);
     }
+}
+
+// A member found campaign `slot`: its ways move to the front of their buckets.
+void CampaignTable::promote(std::uint32_t slot) {
+    const std::uint64_t fingerprint = fingerprints_[slot];
+    for (std::size_t band = 0; band < kBands; ++band) {
+        Bucket& ways = bucket(band, fingerprint);
+        const std::uint32_t way = band_tag(band, fingerprint) << kSlotBits | slot;
+        for (std::size_t w = 1; w < kBandWays; ++w) {
+            if (ways[w] == way) {
+                move_to_front(ways, w, way);
+                break;
+            }
+        }
+    }
+}
+
+void CampaignTable::move_to_front(Bucket& ways, std::size_t from, std::uint32_t way) {
+    for (std::size_t w = from; w > 0; --w) ways[w] = ways[w - 1];
+    ways[0] = way;
 }
 
 CampaignState CampaignTable::observe(std::uint64_t fingerprint, std::uint64_t sender,
@@ -131,6 +157,7 @@ CampaignState CampaignTable::observe(std::uint64_t fingerprint, std::uint64_t se
     std::uint32_t id = 0;
     if (const auto near = nearest(fingerprint, max_distance)) {
         id = *near;
+        promote(id);
     } else {
         id = claim(fingerprint, now);
         index(id, fingerprint);

@@ -1,7 +1,11 @@
 // SMS findings and the campaign fingerprint.
 #include <doctest/doctest.h>
 
+#include <xxhash.h>
+
+#include <array>
 #include <bit>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -90,6 +94,42 @@ TEST_CASE("campaign tokens: numbers, amounts, URLs and e-mail addresses masked, 
     CHECK(campaign_tokens("  ") == V{});
     CHECK(campaign_tokens("t\xc3\xa0i kho\xe1\xba\xa3n c\xe1\xbb\xa7\x61 b\xe1\xba\xa1n") ==
           V{"t\xc3\xa0i", "kho\xe1\xba\xa3n", "c\xe1\xbb\xa7\x61", "b\xe1\xba\xa1n"});
+}
+
+// The SimHash as its definition reads: per bit, the count of shingle hashes with that bit set,
+// the bit kept when more than half have it. fingerprint.cpp counts eight bits per addition and
+// reads short texts' majority eight lanes at a time; this is what it must equal.
+std::uint64_t simhash_by_definition(const std::vector<std::string_view>& tokens) {
+    std::vector<std::uint64_t> features;
+    for (std::size_t i = 1; i < tokens.size(); ++i) {
+        const std::array<std::uint64_t, 2> pair{XXH3_64bits(tokens[i - 1].data(), tokens[i - 1].size()),
+                                                XXH3_64bits(tokens[i].data(), tokens[i].size())};
+        features.push_back(XXH3_64bits(pair.data(), sizeof pair));
+    }
+    if (tokens.size() == 1) features.push_back(XXH3_64bits(tokens[0].data(), tokens[0].size()));
+    std::uint64_t out = 0;
+    for (unsigned bit = 0; bit < 64; ++bit) {
+        std::size_t ones = 0;
+        for (const std::uint64_t f : features) ones += (f >> bit) & 1u;
+        if (2 * ones > features.size()) out |= std::uint64_t{1} << bit;
+    }
+    return out;
+}
+
+TEST_CASE("campaign_fingerprint equals the SimHash by its definition, short texts and texts past 255 shingles") {
+    std::mt19937_64 rng(7);
+    const std::vector<std::string> vocabulary{"tai", "khoan", "cua", "ban", "bi", "khoa", "vui", "long", "xac",
+                                              "minh", "ngay", "h\xc3\xb4m", "nay", "qua", "tang", "goi"};
+    for (const std::size_t words : {1, 2, 3, 7, 20, 64, 127, 128, 129, 254, 255, 256, 257, 300, 511, 512, 700}) {
+        for (int variant = 0; variant < 8; ++variant) {
+            std::string text;
+            for (std::size_t w = 0; w < words; ++w) text += vocabulary[rng() % vocabulary.size()] + " ";
+            const auto tokens = campaign_tokens(text);
+            REQUIRE(tokens.size() == words);
+            CHECK(simhash_of_tokens(tokens) == simhash_by_definition(tokens));
+            CHECK(campaign_fingerprint(text, 1) == simhash_by_definition(tokens));
+        }
+    }
 }
 
 TEST_CASE("campaign_fingerprint: nullopt under min_tokens, and masked differences do not change it") {
