@@ -2,9 +2,13 @@
 
 #include <algorithm>
 #include <array>
+#include <concepts>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -167,44 +171,14 @@ T narrow(std::uint64_t value) {
 void put(Writer& w, const std::string& text) { w.string(text); }
 // Every get() assigns into what may hold an earlier record's values, reusing their storage.
 void get(Reader& r, std::string& text) { text.assign(r.string_view()); }
-
-// Declared before the templates below, which find them by ordinary lookup (not ADL: they are in an
-// unnamed namespace).
-#define SCAMGATE_PACKED_TYPE(T) \
-    void put(Writer& w, const T& value); \
-    void get(Reader& r, T& value);
-SCAMGATE_PACKED_TYPE(IpAddress)
-SCAMGATE_PACKED_TYPE(Party)
-SCAMGATE_PACKED_TYPE(Via)
-SCAMGATE_PACKED_TYPE(MediaEndpoint)
-SCAMGATE_PACKED_TYPE(CallTimeline)
-SCAMGATE_PACKED_TYPE(CallDetails)
-SCAMGATE_PACKED_TYPE(Ingress)
-SCAMGATE_PACKED_TYPE(SignatureHit)
-SCAMGATE_PACKED_TYPE(CheckFinding)
-SCAMGATE_PACKED_TYPE(ModelScore)
-SCAMGATE_PACKED_TYPE(HostModelScore)
-SCAMGATE_PACKED_TYPE(ScoreContribution)
-SCAMGATE_PACKED_TYPE(ScoreBreakdown)
-SCAMGATE_PACKED_TYPE(Verdict)
-#undef SCAMGATE_PACKED_TYPE
-void put(Writer& w, const std::pair<std::string, std::string>& pair);
-void get(Reader& r, std::pair<std::string, std::string>& pair);
-
-template <typename T>
-void put(Writer& w, const std::optional<T>& value);
-template <typename T>
-void get(Reader& r, std::optional<T>& value);
-template <typename T>
-void put(Writer& w, const std::vector<T>& values);
-template <typename T>
-void get(Reader& r, std::vector<T>& values);
-
+void put(Writer& w, bool value) { w.flag(value); }
+void get(Reader& r, bool& value) { value = r.flag(); }
 void put(Writer& w, std::uint16_t value) { w.unsigned_int(value); }
 void get(Reader& r, std::uint16_t& value) { value = narrow<std::uint16_t>(r.unsigned_int()); }
 void put(Writer& w, std::uint32_t value) { w.unsigned_int(value); }
 void get(Reader& r, std::uint32_t& value) { value = narrow<std::uint32_t>(r.unsigned_int()); }
 void put(Writer& w, std::uint64_t value) { w.unsigned_int(value); }
+void get(Reader& r, std::uint64_t& value) { value = r.unsigned_int(); }
 void put(Writer& w, int value) { w.signed_int(value); }
 void get(Reader& r, int& value) { value = static_cast<int>(r.signed_int()); }
 void put(Writer& w, std::int64_t value) { w.signed_int(value); }
@@ -212,6 +186,21 @@ void get(Reader& r, std::int64_t& value) { value = r.signed_int(); }
 void put(Writer& w, double value) { w.real(value); }
 void get(Reader& r, double& value) { value = r.real(); }
 
+// Closed sets (every enum packed here has fewer than 256 values) take one byte.
+template <typename E>
+    requires std::is_enum_v<E>
+void put(Writer& w, E value) {
+    w.byte(static_cast<std::uint8_t>(value));
+}
+template <typename E>
+    requires std::is_enum_v<E>
+void get(Reader& r, E& value) {
+    value = static_cast<E>(r.byte());
+}
+
+// The put() and get() calls inside the templates below are resolved where a template is used, by
+// argument-dependent lookup: Writer and Reader live in this unnamed namespace, so every overload
+// in it is a candidate whatever the order of the definitions.
 template <typename T>
 void put(Writer& w, const std::optional<T>& value) {
     w.flag(value.has_value());
@@ -236,14 +225,96 @@ void get(Reader& r, std::vector<T>& values) {
     for (auto& value : values) get(r, value);
 }
 
-void put(Writer& w, const std::pair<std::string, std::string>& pair) {
-    w.string(pair.first);
-    w.string(pair.second);
+// Fields<T>::of(x) ties the packed fields of x, in declaration order: const references for put(),
+// references for get(). One list per type, so packing and unpacking cannot disagree.
+template <typename T>
+struct Fields;
+
+template <typename T>
+concept FieldWise = requires(const T& value) { Fields<T>::of(value); };
+
+template <FieldWise T>
+void put(Writer& w, const T& value) {
+    std::apply([&w](const auto&... field) { (put(w, field), ...); }, Fields<T>::of(value));
 }
-void get(Reader& r, std::pair<std::string, std::string>& pair) {
-    get(r, pair.first);
-    get(r, pair.second);
+template <FieldWise T>
+void get(Reader& r, T& value) {
+    std::apply([&r](auto&... field) { (get(r, field), ...); }, Fields<T>::of(value));
 }
+
+template <>
+struct Fields<std::pair<std::string, std::string>> {
+    static auto of(auto& p) { return std::tie(p.first, p.second); }
+};
+template <>
+struct Fields<Via> {
+    static auto of(auto& via) { return std::tie(via.transport, via.host, via.port, via.branch); }
+};
+template <>
+struct Fields<MediaEndpoint> {
+    static auto of(auto& media) { return std::tie(media.type, media.address, media.port, media.protocol); }
+};
+template <>
+struct Fields<CallTimeline> {
+    static auto of(auto& t) {
+        return std::tie(t.invite, t.first_provisional, t.first_provisional_status, t.ringing, t.answer, t.end);
+    }
+};
+// call_id first: PackedCall's key view is found there.
+template <>
+struct Fields<CallDetails> {
+    static auto of(auto& d) {
+        return std::tie(d.call_id, d.request_uri, d.from, d.to, d.p_asserted_identity, d.p_preferred_identity,
+                        d.remote_party_id, d.diversion, d.history_info, d.privacy, d.has_identity_header, d.contact,
+                        d.via_first, d.via_last, d.via_count, d.user_agent, d.server, d.max_forwards, d.content_type,
+                        d.media, d.timeline, d.final_status, d.final_reason, d.end, d.messages,
+                        d.invite_retransmissions, d.reinvites);
+    }
+};
+template <>
+struct Fields<Ingress> {
+    static auto of(auto& in) {
+        return std::tie(in.src, in.dst, in.src_port, in.dst_port, in.transport, in.vlans, in.tunnel, in.tunnel_src,
+                        in.tunnel_dst, in.tunnel_id);
+    }
+};
+template <>
+struct Fields<SignatureHit> {
+    static auto of(auto& hit) {
+        return std::tie(hit.id, hit.name, hit.category, hit.field, hit.view, hit.value, hit.score);
+    }
+};
+template <>
+struct Fields<CheckFinding> {
+    static auto of(auto& check) { return std::tie(check.name, check.evidence, check.score); }
+};
+template <>
+struct Fields<ModelScore> {
+    static auto of(auto& model) { return std::tie(model.name, model.version, model.probability, model.score); }
+};
+template <>
+struct Fields<HostModelScore> {
+    static auto of(auto& model) { return std::tie(model.name, model.version, model.probability, model.host); }
+};
+template <>
+struct Fields<ScoreContribution> {
+    static auto of(auto& c) { return std::tie(c.signal, c.value, c.weight); }
+};
+template <>
+struct Fields<ScoreBreakdown> {
+    static auto of(auto& b) { return std::tie(b.name, b.version, b.intercept, b.contributions, b.probability); }
+};
+template <>
+struct Fields<Verdict> {
+    static auto of(auto& v) {
+        return std::tie(v.trunk, v.role, v.hits, v.checks, v.categories, v.lists, v.model, v.host_model,
+                        v.calibration, v.score, v.rule, v.action, v.policy_enforces, v.enforced,
+                        v.not_enforced_reason, v.sip_status, v.sip_reason, v.smpp_status, v.tags, v.tag_headers,
+                        v.display_name_prefix, v.behaviour_open);
+    }
+};
+
+// --- Written by hand: an address is 4 or 16 bytes; a party's user and host refer into its URI ---
 
 void put(Writer& w, const IpAddress& address) {
     w.flag(address.is_v4());
@@ -257,7 +328,6 @@ void get(Reader& r, IpAddress& address) {
     address = v4 ? IpAddress::v4(bytes.data()) : IpAddress::v6(bytes.data());
 }
 
-// A party's user and host are parts of its URI, so they refer into it.
 void put(Writer& w, const Party& party) {
     w.string(party.display);
     const Span uri = w.string(party.uri);
@@ -273,267 +343,6 @@ void get(Reader& r, Party& party) {
     get(r, party.host);
     get(r, party.tag);
     party.user_is_phone = r.flag();
-}
-
-void put(Writer& w, const Via& via) {
-    put(w, via.transport);
-    put(w, via.host);
-    put(w, via.port);
-    put(w, via.branch);
-}
-void get(Reader& r, Via& via) {
-    get(r, via.transport);
-    get(r, via.host);
-    get(r, via.port);
-    get(r, via.branch);
-}
-
-void put(Writer& w, const MediaEndpoint& media) {
-    put(w, media.type);
-    put(w, media.address);
-    put(w, media.port);
-    put(w, media.protocol);
-}
-void get(Reader& r, MediaEndpoint& media) {
-    get(r, media.type);
-    get(r, media.address);
-    get(r, media.port);
-    get(r, media.protocol);
-}
-
-void put(Writer& w, const CallTimeline& t) {
-    put(w, t.invite);
-    put(w, t.first_provisional);
-    put(w, t.first_provisional_status);
-    put(w, t.ringing);
-    put(w, t.answer);
-    put(w, t.end);
-}
-void get(Reader& r, CallTimeline& t) {
-    get(r, t.invite);
-    get(r, t.first_provisional);
-    get(r, t.first_provisional_status);
-    get(r, t.ringing);
-    get(r, t.answer);
-    get(r, t.end);
-}
-
-// call_id first: PackedCall's key view is found there.
-void put(Writer& w, const CallDetails& d) {
-    put(w, d.call_id);
-    put(w, d.request_uri);
-    put(w, d.from);
-    put(w, d.to);
-    put(w, d.p_asserted_identity);
-    put(w, d.p_preferred_identity);
-    put(w, d.remote_party_id);
-    put(w, d.diversion);
-    put(w, d.history_info);
-    put(w, d.privacy);
-    w.flag(d.has_identity_header);
-    put(w, d.contact);
-    put(w, d.via_first);
-    put(w, d.via_last);
-    put(w, std::uint64_t{d.via_count});
-    put(w, d.user_agent);
-    put(w, d.server);
-    put(w, d.max_forwards);
-    put(w, d.content_type);
-    put(w, d.media);
-    put(w, d.timeline);
-    put(w, d.final_status);
-    put(w, d.final_reason);
-    w.byte(static_cast<std::uint8_t>(d.end));
-    put(w, d.messages);
-    put(w, d.invite_retransmissions);
-    put(w, d.reinvites);
-}
-void get(Reader& r, CallDetails& d) {
-    get(r, d.call_id);
-    get(r, d.request_uri);
-    get(r, d.from);
-    get(r, d.to);
-    get(r, d.p_asserted_identity);
-    get(r, d.p_preferred_identity);
-    get(r, d.remote_party_id);
-    get(r, d.diversion);
-    get(r, d.history_info);
-    get(r, d.privacy);
-    d.has_identity_header = r.flag();
-    get(r, d.contact);
-    get(r, d.via_first);
-    get(r, d.via_last);
-    d.via_count = narrow<std::size_t>(r.unsigned_int());
-    get(r, d.user_agent);
-    get(r, d.server);
-    get(r, d.max_forwards);
-    get(r, d.content_type);
-    get(r, d.media);
-    get(r, d.timeline);
-    get(r, d.final_status);
-    get(r, d.final_reason);
-    d.end = static_cast<CallEnd>(r.byte());
-    get(r, d.messages);
-    get(r, d.invite_retransmissions);
-    get(r, d.reinvites);
-}
-
-void put(Writer& w, const Ingress& in) {
-    put(w, in.src);
-    put(w, in.dst);
-    put(w, in.src_port);
-    put(w, in.dst_port);
-    put(w, in.transport);
-    put(w, in.vlans);
-    w.byte(static_cast<std::uint8_t>(in.tunnel));
-    put(w, in.tunnel_src);
-    put(w, in.tunnel_dst);
-    put(w, in.tunnel_id);
-}
-void get(Reader& r, Ingress& in) {
-    get(r, in.src);
-    get(r, in.dst);
-    get(r, in.src_port);
-    get(r, in.dst_port);
-    get(r, in.transport);
-    get(r, in.vlans);
-    in.tunnel = static_cast<net::TunnelKind>(r.byte());
-    get(r, in.tunnel_src);
-    get(r, in.tunnel_dst);
-    get(r, in.tunnel_id);
-}
-
-void put(Writer& w, const SignatureHit& hit) {
-    put(w, hit.id);
-    put(w, hit.name);
-    put(w, hit.category);
-    put(w, hit.field);
-    put(w, hit.view);
-    put(w, hit.value);
-    put(w, hit.score);
-}
-void get(Reader& r, SignatureHit& hit) {
-    get(r, hit.id);
-    get(r, hit.name);
-    get(r, hit.category);
-    get(r, hit.field);
-    get(r, hit.view);
-    get(r, hit.value);
-    get(r, hit.score);
-}
-
-void put(Writer& w, const CheckFinding& check) {
-    put(w, check.name);
-    put(w, check.evidence);
-    put(w, check.score);
-}
-void get(Reader& r, CheckFinding& check) {
-    get(r, check.name);
-    get(r, check.evidence);
-    get(r, check.score);
-}
-
-void put(Writer& w, const ModelScore& model) {
-    put(w, model.name);
-    put(w, model.version);
-    put(w, model.probability);
-    put(w, model.score);
-}
-void get(Reader& r, ModelScore& model) {
-    get(r, model.name);
-    get(r, model.version);
-    get(r, model.probability);
-    get(r, model.score);
-}
-
-void put(Writer& w, const HostModelScore& model) {
-    put(w, model.name);
-    put(w, model.version);
-    put(w, model.probability);
-    put(w, model.host);
-}
-void get(Reader& r, HostModelScore& model) {
-    get(r, model.name);
-    get(r, model.version);
-    get(r, model.probability);
-    get(r, model.host);
-}
-
-void put(Writer& w, const ScoreContribution& c) {
-    put(w, c.signal);
-    put(w, c.value);
-    put(w, c.weight);
-}
-void get(Reader& r, ScoreContribution& c) {
-    get(r, c.signal);
-    get(r, c.value);
-    get(r, c.weight);
-}
-
-void put(Writer& w, const ScoreBreakdown& b) {
-    put(w, b.name);
-    put(w, b.version);
-    put(w, b.intercept);
-    put(w, b.contributions);
-    put(w, b.probability);
-}
-void get(Reader& r, ScoreBreakdown& b) {
-    get(r, b.name);
-    get(r, b.version);
-    get(r, b.intercept);
-    get(r, b.contributions);
-    get(r, b.probability);
-}
-
-void put(Writer& w, const Verdict& v) {
-    put(w, v.trunk);
-    put(w, v.role);
-    put(w, v.hits);
-    put(w, v.checks);
-    put(w, v.categories);
-    put(w, v.lists);
-    put(w, v.model);
-    put(w, v.host_model);
-    put(w, v.calibration);
-    put(w, v.score);
-    put(w, v.rule);
-    put(w, v.action);
-    w.flag(v.policy_enforces);
-    w.flag(v.enforced);
-    w.flag(v.not_enforced_reason.has_value());
-    if (v.not_enforced_reason) w.byte(static_cast<std::uint8_t>(*v.not_enforced_reason));
-    put(w, v.sip_status);
-    put(w, v.sip_reason);
-    put(w, v.smpp_status);
-    put(w, v.tags);
-    put(w, v.tag_headers);
-    put(w, v.display_name_prefix);
-    w.flag(v.behaviour_open);
-}
-void get(Reader& r, Verdict& v) {
-    get(r, v.trunk);
-    get(r, v.role);
-    get(r, v.hits);
-    get(r, v.checks);
-    get(r, v.categories);
-    get(r, v.lists);
-    get(r, v.model);
-    get(r, v.host_model);
-    get(r, v.calibration);
-    get(r, v.score);
-    get(r, v.rule);
-    get(r, v.action);
-    v.policy_enforces = r.flag();
-    v.enforced = r.flag();
-    v.not_enforced_reason.reset();
-    if (r.flag()) v.not_enforced_reason = static_cast<NotEnforcedReason>(r.byte());
-    get(r, v.sip_status);
-    get(r, v.sip_reason);
-    get(r, v.smpp_status);
-    get(r, v.tags);
-    get(r, v.tag_headers);
-    get(r, v.display_name_prefix);
-    v.behaviour_open = r.flag();
 }
 
 // A field added to one of these types must be packed above (and then these sizes updated). Checked
