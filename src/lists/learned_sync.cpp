@@ -29,38 +29,31 @@ constexpr std::size_t kMaxPendingChanges = 1 << 20;  // changes waiting for the 
 
 redis::Command command(std::initializer_list<std::string> args) { return redis::Command{std::vector<std::string>(args)}; }
 
-bool is_string(const redis::Reply& reply) { return reply.type == redis::ReplyType::string; }
+// What a pair walk skipped, as the snapshot's anomalies.
+void count_skipped(const redis::PairWalk& walk, SnapshotAnomalies& anomalies) {
+    if (walk.bad_shape) ++anomalies.bad_reply;
+    anomalies.bad_reply += walk.not_strings;
+    anomalies.truncated += walk.truncated;
+}
 
 // The (member, score) pairs of a WITHSCORES reply, at most `max` of them.
 std::vector<std::pair<LearnedKey, std::int64_t>> scored_members(const redis::Reply& reply, std::size_t max,
                                                                 SnapshotAnomalies& anomalies) {
     std::vector<std::pair<LearnedKey, std::int64_t>> out;
-    if (reply.type == redis::ReplyType::nil) return out;  // no key at all
-    if (reply.type != redis::ReplyType::array || reply.elements.size() % 2 != 0) {
-        ++anomalies.bad_reply;
-        return out;
-    }
-    const std::size_t pairs = reply.elements.size() / 2;
-    if (pairs > max) anomalies.truncated += pairs - max;
-    for (std::size_t i = 0; i < std::min(pairs, max); ++i) {
-        const redis::Reply& member = reply.elements[2 * i];
-        const redis::Reply& score = reply.elements[2 * i + 1];
-        if (!is_string(member) || !is_string(score)) {
-            ++anomalies.bad_reply;
-            continue;
-        }
-        auto key = parse_learned_member(member.text);
+    const auto walk = redis::for_each_string_pair(reply, max, [&](const std::string& member, const std::string& score) {
+        auto key = parse_learned_member(member);
         if (!key) {
             ++anomalies.bad_member;
-            continue;
+            return;
         }
-        const auto seconds = parse_learned_seconds(score.text);
+        const auto seconds = parse_learned_seconds(score);
         if (!seconds) {
             ++anomalies.bad_score;
-            continue;
+            return;
         }
         out.emplace_back(std::move(*key), *seconds);
-    }
+    });
+    count_skipped(walk, anomalies);
     return out;
 }
 
@@ -68,22 +61,14 @@ std::vector<std::pair<LearnedKey, std::int64_t>> scored_members(const redis::Rep
 std::unordered_map<std::string, std::string> hash_fields(const redis::Reply& reply, std::size_t max,
                                                          SnapshotAnomalies& anomalies) {
     std::unordered_map<std::string, std::string> out;
-    if (reply.type == redis::ReplyType::nil) return out;
-    if (reply.type != redis::ReplyType::array || reply.elements.size() % 2 != 0) {
-        ++anomalies.bad_reply;
-        return out;
-    }
-    const std::size_t pairs = reply.elements.size() / 2;
-    if (pairs > max) anomalies.truncated += pairs - max;
-    for (std::size_t i = 0; i < std::min(pairs, max); ++i) {
-        const redis::Reply& field = reply.elements[2 * i];
-        const redis::Reply& value = reply.elements[2 * i + 1];
-        if (!is_string(field) || !is_string(value) || field.text.size() > kMaxMember) {
+    const auto walk = redis::for_each_string_pair(reply, max, [&](const std::string& field, const std::string& value) {
+        if (field.size() > kMaxMember) {
             ++anomalies.bad_reply;
-            continue;
+            return;
         }
-        out.emplace(field.text, value.text);
-    }
+        out.emplace(field, value);
+    });
+    count_skipped(walk, anomalies);
     return out;
 }
 

@@ -44,6 +44,37 @@ struct Reply {
     std::vector<Reply> elements;   // array
 };
 
+// What for_each_string_pair() skipped.
+struct PairWalk {
+    bool bad_shape = false;       // not an array of an even number of elements (nor nil)
+    std::size_t truncated = 0;    // pairs beyond `max`
+    std::size_t not_strings = 0;  // pairs with an element that is not a string
+};
+
+// Walks a reply of pairs (HGETALL, ZRANGE ... WITHSCORES): visit(first, second) for each of the
+// first `max` pairs whose two elements are strings. A nil reply (no such key) is no pairs.
+template <typename Visit>
+PairWalk for_each_string_pair(const Reply& reply, std::size_t max, Visit&& visit) {
+    PairWalk walk;
+    if (reply.type == ReplyType::nil) return walk;
+    if (reply.type != ReplyType::array || reply.elements.size() % 2 != 0) {
+        walk.bad_shape = true;
+        return walk;
+    }
+    const std::size_t pairs = reply.elements.size() / 2;
+    if (pairs > max) walk.truncated = pairs - max;
+    for (std::size_t i = 0; i < pairs && i < max; ++i) {
+        const Reply& first = reply.elements[2 * i];
+        const Reply& second = reply.elements[2 * i + 1];
+        if (first.type != ReplyType::string || second.type != ReplyType::string) {
+            ++walk.not_strings;
+            continue;
+        }
+        visit(first.text, second.text);
+    }
+    return walk;
+}
+
 // Run on the client thread for every reply read (error replies included), with the command it
 // answers. Must not block for long: the next pipeline waits for it.
 using ReplyHandler = std::function<void(const Command&, const Reply&)>;
