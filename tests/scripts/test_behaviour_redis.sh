@@ -13,26 +13,11 @@
 set -uo pipefail
 bin=${SCAMGATE_BIN:?SCAMGATE_BIN: the scamgate binary (ctest sets it)}
 src=${SCAMGATE_SOURCE_DIR:-.}
-for tool in redis-server redis-cli tshark python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/deps test)"; exit 77; }
-done
 pcap=$src/pcaps/sipp-behaviour-wangiri.pcap
 [ -f "$pcap" ] || { echo "SKIP: $pcap missing (scripts/capture-sipp.sh pcaps wangiri)"; exit 77; }
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-export XDG_CACHE_HOME=$work/cache   # the signature cache of this test only
-sock=$work/r.sock
-fails=0 passes=0
-check() {  # description, condition...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); echo "ok   $what"; else fails=$((fails + 1)); echo "FAIL $what"; fi
-}
-cli() { redis-cli -s "$sock" "$@"; }
-stat_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "absent"))' "$1" "$2"; }
+REDIS_TEST_TOOLS=tshark
+# shellcheck source=lib/redis_test.sh
+source "$(dirname "$0")/lib/redis_test.sh"
 # The calls (their number in the Call-ID sipp-wangiri-N@...) that carry behaviour.wangiri, sorted.
 wangiri_calls() {
   python3 - "$1" <<'EOF'
@@ -49,13 +34,6 @@ print(" ".join(str(n) for n in sorted(found)))
 EOF
 }
 calls_in() { python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("kind") == "call"))' "$1"; }
-start_server() {
-  redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --daemonize no \
-    --logfile "$work/redis.log" --dir "$work" &
-  server_pid=$!
-  for _ in $(seq 100); do [ "$(cli PING 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-  if [ "$(cli PING 2>/dev/null)" != PONG ]; then echo "FAIL redis-server did not start"; cat "$work/redis.log"; exit 1; fi
-}
 config() {  # file instance url
   printf 'behaviour:\n  redis: "%s"\n  redis_instance: "%s"\n  redis_interval: 0.05\n' "$3" "$2" >"$1"
 }
@@ -149,5 +127,4 @@ check "Redis gone: behaviour.redis_errors >= 1" [ "$(stat_of "$work/gone.stats" 
 check "Redis gone: warned (once) on stderr" grep -q "behaviour.redis" "$work/stderr"
 echo "     (the replay without Redis took ${elapsed_ms} ms)"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

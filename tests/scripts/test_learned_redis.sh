@@ -13,25 +13,9 @@ set -uo pipefail
 bin=${SCAMGATE_BIN:-build/scamgate}
 src=${SCAMGATE_SOURCE_DIR:-.}
 pcap=$src/pcaps/sipp-behaviour-wangiri.pcap
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
-  echo "SKIP: redis-server or redis-cli is not installed (scripts/deps test installs redis-server)"; exit 77
-fi
-command -v python3 >/dev/null || { echo "SKIP: python3 is missing"; exit 77; }
 [ -f "$pcap" ] || { echo "SKIP: $pcap missing (scripts/capture-sipp.sh makes it)"; exit 77; }
-work=$(mktemp -d /tmp/scamgate-learned-redis.XXXXXX)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-sock=$work/r.sock
-fails=0 passes=0
-check() {  # description, condition...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); echo "ok   $what"; else fails=$((fails + 1)); echo "FAIL $what"; fi
-}
-cli() { redis-cli -s "$sock" "$@"; }
-stat_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "absent"))' "$1" "$2"; }
+# shellcheck source=lib/redis_test.sh
+source "$(dirname "$0")/lib/redis_test.sh"
 # The first event's lists and rule: "learned reject-learned", or " allow-..." when not on the list.
 first_call() {
   python3 - "$1" <<'PY'
@@ -51,11 +35,7 @@ instance() {  # name [redis url]: a config of its own, with its own lists.learne
   } >"$work/$1/scamgate.yaml"
 }
 
-redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --daemonize no \
-  --logfile "$work/redis.log" --dir "$work" &
-server_pid=$!
-for _ in $(seq 100); do [ "$(cli PING 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-if [ "$(cli PING 2>/dev/null)" != PONG ]; then echo "FAIL redis-server did not start"; cat "$work/redis.log"; exit 1; fi
+start_server
 
 instance a "unix://$sock"
 instance b "unix://$sock"
@@ -125,5 +105,4 @@ check "Redis down: lists.learned_redis.loaded is 0" [ "$(stat_of "$work/down.sta
 check "Redis down: lists.learned_redis.errors > 0" [ "$(stat_of "$work/down.stats" lists.learned_redis.errors)" -gt 0 ]
 check "Redis down: a warning says the list was not read" grep -q "shared learned list (unix://.*): not read within 2000 ms" "$work/down.log"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish

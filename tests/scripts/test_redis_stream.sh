@@ -7,33 +7,13 @@
 set -uo pipefail
 bin=${SCAMGATE_BIN:?}
 src=${SCAMGATE_SOURCE_DIR:-.}
-if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
-  echo "SKIP: redis-server or redis-cli is not installed (scripts/deps test installs redis-server)"; exit 77
-fi
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-export XDG_CACHE_HOME=$work/cache   # the signature cache of this test only
-sock=$work/r.sock
-fails=0 passes=0
-check() {  # description, condition...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); echo "ok   $what"; else fails=$((fails + 1)); echo "FAIL $what"; fi
-}
-cli() { redis-cli -s "$sock" "$@"; }
-stat_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "absent"))' "$1" "$2"; }
+# shellcheck source=lib/redis_test.sh
+source "$(dirname "$0")/lib/redis_test.sh"
 # Every entry's event field, one per line, oldest first (--raw: id, field name, value per entry;
 # a JSON line holds no raw newline).
 stream_events() { cli --raw XRANGE "$1" - + | awk 'NR % 3 == 0'; }
 
-redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --daemonize no \
-  --logfile "$work/redis.log" --dir "$work" &
-server_pid=$!
-for _ in $(seq 100); do [ "$(cli PING 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-if [ "$(cli PING 2>/dev/null)" != PONG ]; then echo "FAIL redis-server did not start"; cat "$work/redis.log"; exit 1; fi
+start_server
 
 cat >"$work/stream.yaml" <<YAML
 output:
@@ -102,5 +82,4 @@ check "a bad URL: exit 2" [ $? -eq 2 ]
 check "a bad URL: the message names the file, the key and the fault" \
   grep -q "bad.yaml:2: 'output.redis_stream': Redis URL 'redis://\[::1:6379': IPv6 address without its closing ']'" "$work/stderr-bad"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
