@@ -242,77 +242,38 @@ void get(Reader& r, T& value) {
     std::apply([&r](auto&... field) { (get(r, field), ...); }, Fields<T>::of(value));
 }
 
-template <>
-struct Fields<std::pair<std::string, std::string>> {
-    static auto of(auto& p) { return std::tie(p.first, p.second); }
-};
-template <>
-struct Fields<Via> {
-    static auto of(auto& via) { return std::tie(via.transport, via.host, via.port, via.branch); }
-};
-template <>
-struct Fields<MediaEndpoint> {
-    static auto of(auto& media) { return std::tie(media.type, media.address, media.port, media.protocol); }
-};
-template <>
-struct Fields<CallTimeline> {
-    static auto of(auto& t) {
-        return std::tie(t.invite, t.first_provisional, t.first_provisional_status, t.ringing, t.answer, t.end);
-    }
-};
+using StringPair = std::pair<std::string, std::string>;
+// One line per type: SCAMGATE_PACKED_FIELDS(T, x.a, x.b, ...) lists T's packed fields as x.NAME.
+#define SCAMGATE_PACKED_FIELDS(T, ...)                              \
+    template <>                                                     \
+    struct Fields<T> {                                              \
+        static auto of(auto& x) { return std::tie(__VA_ARGS__); }   \
+    };
+SCAMGATE_PACKED_FIELDS(StringPair, x.first, x.second)
+SCAMGATE_PACKED_FIELDS(Via, x.transport, x.host, x.port, x.branch)
+SCAMGATE_PACKED_FIELDS(MediaEndpoint, x.type, x.address, x.port, x.protocol)
+SCAMGATE_PACKED_FIELDS(CallTimeline, x.invite, x.first_provisional, x.first_provisional_status, x.ringing, x.answer,
+                       x.end)
 // call_id first: PackedCall's key view is found there.
-template <>
-struct Fields<CallDetails> {
-    static auto of(auto& d) {
-        return std::tie(d.call_id, d.request_uri, d.from, d.to, d.p_asserted_identity, d.p_preferred_identity,
-                        d.remote_party_id, d.diversion, d.history_info, d.privacy, d.has_identity_header, d.contact,
-                        d.via_first, d.via_last, d.via_count, d.user_agent, d.server, d.max_forwards, d.content_type,
-                        d.media, d.timeline, d.final_status, d.final_reason, d.end, d.messages,
-                        d.invite_retransmissions, d.reinvites);
-    }
-};
-template <>
-struct Fields<Ingress> {
-    static auto of(auto& in) {
-        return std::tie(in.src, in.dst, in.src_port, in.dst_port, in.transport, in.vlans, in.tunnel, in.tunnel_src,
-                        in.tunnel_dst, in.tunnel_id);
-    }
-};
-template <>
-struct Fields<SignatureHit> {
-    static auto of(auto& hit) {
-        return std::tie(hit.id, hit.name, hit.category, hit.field, hit.view, hit.value, hit.score);
-    }
-};
-template <>
-struct Fields<CheckFinding> {
-    static auto of(auto& check) { return std::tie(check.name, check.evidence, check.score); }
-};
-template <>
-struct Fields<ModelScore> {
-    static auto of(auto& model) { return std::tie(model.name, model.version, model.probability, model.score); }
-};
-template <>
-struct Fields<HostModelScore> {
-    static auto of(auto& model) { return std::tie(model.name, model.version, model.probability, model.host); }
-};
-template <>
-struct Fields<ScoreContribution> {
-    static auto of(auto& c) { return std::tie(c.signal, c.value, c.weight); }
-};
-template <>
-struct Fields<ScoreBreakdown> {
-    static auto of(auto& b) { return std::tie(b.name, b.version, b.intercept, b.contributions, b.probability); }
-};
-template <>
-struct Fields<Verdict> {
-    static auto of(auto& v) {
-        return std::tie(v.trunk, v.role, v.hits, v.checks, v.categories, v.lists, v.model, v.host_model,
-                        v.calibration, v.score, v.rule, v.action, v.policy_enforces, v.enforced,
-                        v.not_enforced_reason, v.sip_status, v.sip_reason, v.smpp_status, v.tags, v.tag_headers,
-                        v.display_name_prefix, v.behaviour_open);
-    }
-};
+SCAMGATE_PACKED_FIELDS(CallDetails, x.call_id, x.request_uri, x.from, x.to, x.p_asserted_identity,
+                       x.p_preferred_identity, x.remote_party_id, x.diversion, x.history_info, x.privacy,
+                       x.has_identity_header, x.contact, x.via_first, x.via_last, x.via_count, x.user_agent,
+                       x.server, x.max_forwards, x.content_type, x.media, x.timeline, x.final_status,
+                       x.final_reason, x.end, x.messages, x.invite_retransmissions, x.reinvites)
+SCAMGATE_PACKED_FIELDS(Ingress, x.src, x.dst, x.src_port, x.dst_port, x.transport, x.vlans, x.tunnel, x.tunnel_src,
+                       x.tunnel_dst, x.tunnel_id)
+SCAMGATE_PACKED_FIELDS(SignatureHit, x.id, x.name, x.category, x.field, x.view, x.value, x.score)
+SCAMGATE_PACKED_FIELDS(CheckFinding, x.name, x.evidence, x.score)
+SCAMGATE_PACKED_FIELDS(ModelScore, x.name, x.version, x.probability, x.score)
+SCAMGATE_PACKED_FIELDS(HostModelScore, x.name, x.version, x.probability, x.host)
+SCAMGATE_PACKED_FIELDS(ScoreContribution, x.signal, x.value, x.weight)
+SCAMGATE_PACKED_FIELDS(ScoreBreakdown, x.name, x.version, x.intercept, x.contributions, x.probability)
+SCAMGATE_PACKED_FIELDS(Verdict, x.trunk, x.role, x.hits, x.checks, x.categories, x.lists, x.model, x.host_model,
+                       x.calibration, x.score, x.rule, x.action, x.policy_enforces, x.enforced,
+                       x.not_enforced_reason, x.sip_status, x.sip_reason, x.smpp_status, x.tags, x.tag_headers,
+                       x.display_name_prefix, x.behaviour_open)
+
+#undef SCAMGATE_PACKED_FIELDS
 
 // --- Written by hand: an address is 4 or 16 bytes; a party's user and host refer into its URI ---
 
