@@ -210,6 +210,24 @@ ModelInput model_input(const Features& f) {
     return ModelInput{f.text->folded, f.text->deobfuscated, f.urls, f.numbers, f.accounts};
 }
 
+namespace {
+
+// The calling number (From) or the numeric SMS sender, classified once (Features) for the
+// checks, the lists and behaviour's keys; nullopt for alphanumeric senders.
+std::optional<phone::NumberInfo> classify_originator(const Detector& d, const record::Contact& contact) {
+    if (contact.call) {
+        const auto& from = contact.call->from;
+        return d.classify_number(from.uri.empty() ? from.user : from.uri);
+    }
+    if (contact.sms && !contact.sms->sender.alphanumeric()) {
+        const auto& s = contact.sms->sender;
+        return d.classify_number(s.address, s.ton, s.npi);
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
 Features Detector::features(const record::Contact& contact) const {
     Features f;
     if (contact.sms) {
@@ -222,7 +240,10 @@ Features Detector::features(const record::Contact& contact) const {
         f.user_agent = valid_utf8(contact.call->user_agent);
         f.request_uri_user = valid_utf8(contact.callee.user);
         f.sender = valid_utf8(contact.caller.user);
+        f.callee = classify_number(contact.callee.user);
     }
+    f.originator = classify_originator(*this, contact);
+    f.parties_classified = true;
     return f;
 }
 
@@ -314,14 +335,13 @@ bool shares_leading_digits(const phone::NumberInfo& a, const phone::NumberInfo& 
 }
 
 void call_checks(Context& c, const Detector& d, const Trunk* trunk, const phone::NumberInfo& caller,
-                 unsigned neighbour_digits) {
+                 const phone::NumberInfo& callee, unsigned neighbour_digits) {
     const auto& call = *c.contact.call;
     const bool international = trunk && trunk->role == "international";
     if (is_anonymous(call.from) || call.privacy.find("id") != std::string::npos) {
         if (trunk && trunk->require_cli) found(c, "cli.anonymous", fmt::format("no caller number on {}", trunk_text(trunk)));
         return;
     }
-    const auto callee = d.classify_number(c.contact.callee.user);
     if (international && caller.domestic && caller.type != phone::NumberType::invalid) {
         found(c, "cli.domestic_on_international", fmt::format("caller {} on {}", describe(caller), trunk_text(trunk)));
     }
@@ -380,19 +400,6 @@ namespace {
 
 std::string digits_of(std::string_view e164) { return std::string(e164.substr(e164.starts_with('+') ? 1 : 0)); }
 
-// The calling number (From) or the numeric SMS sender, classified once for the checks and the
-// lists; nullopt for alphanumeric senders.
-std::optional<phone::NumberInfo> classify_originator(const Detector& d, const record::Contact& contact) {
-    if (contact.call) {
-        const auto& from = contact.call->from;
-        return d.classify_number(from.uri.empty() ? from.user : from.uri);
-    }
-    if (contact.sms && !contact.sms->sender.alphanumeric()) {
-        const auto& s = contact.sms->sender;
-        return d.classify_number(s.address, s.ton, s.npi);
-    }
-    return std::nullopt;
-}
 
 void finish_score(record::Verdict& verdict) {
     auto& categories = verdict.categories;  // distinct and sorted
@@ -485,8 +492,11 @@ record::Verdict Detector::assess(const record::Contact& contact, const Features&
     verdict.role = trunk ? trunk->role : "unknown";
     add_hits(engine_, f, scratch, verdict);
     Context c{*this, contact, trunk, verdict};
-    const auto originator = classify_originator(*this, contact);
-    if (contact.call) call_checks(c, *this, trunk, *originator, neighbour_digits_);
+    const auto originator = f.parties_classified ? f.originator : classify_originator(*this, contact);
+    if (contact.call) {
+        const auto callee = f.parties_classified && f.callee ? *f.callee : classify_number(contact.callee.user);
+        call_checks(c, *this, trunk, *originator, callee, neighbour_digits_);
+    }
     if (contact.sms) {
         sms_checks(c, trunk, originator ? &*originator : nullptr, data_->brands ? &*data_->brands : nullptr);
     }

@@ -12,13 +12,13 @@
 #include "detect/engine.h"
 #include "detect/text_model.h"
 #include "detect/trunks.h"
+#include "phone/number.h"
 #include "record/contact.h"
 #include "text/extract.h"
 #include "text/normalize.h"
 
 namespace scamgate::phone {
 class NumberingPlan;
-struct NumberInfo;
 }  // namespace scamgate::phone
 
 namespace scamgate::detect {
@@ -64,6 +64,13 @@ struct Features {
     std::string display_name_folded;  // also scanned: patterns need not spell every accent and case
     std::string user_agent;
     std::string request_uri_user;
+    // The parties as the numbering plan reads them, classified once here for the checks, the lists
+    // and behaviour's keys: the originator is the call's From or the numeric SMS sender (nullopt
+    // for an alphanumeric sender), the callee a call's request-URI user (nullopt for an SMS).
+    // parties_classified is false in Features made by hand (tests): assess() classifies then.
+    bool parties_classified = false;
+    std::optional<phone::NumberInfo> originator;
+    std::optional<phone::NumberInfo> callee;
 };
 
 // The text part of Features for an SMS text (views, URLs, phone and account numbers). Detector

@@ -11,12 +11,15 @@ namespace {
 
 // E.164 digits when the plan knows the number's country, else the number as presented (so an
 // unknown format is still one key, just not merged with its other spellings).
+std::string number_key(std::string_view presented, const phone::NumberInfo& info) {
+    if (presented.empty()) return {};
+    if (info.e164.empty()) return std::string(presented);
+    return info.e164.substr(info.e164.starts_with('+') ? 1 : 0);
+}
 std::string number_key(const detect::Detector& detector, std::string_view presented,
                        std::optional<std::uint8_t> ton = {}, std::optional<std::uint8_t> npi = {}) {
     if (presented.empty()) return {};
-    const phone::NumberInfo info = detector.classify_number(presented, ton, npi);
-    if (info.e164.empty()) return std::string(presented);
-    return info.e164.substr(info.e164.starts_with('+') ? 1 : 0);
+    return number_key(presented, detector.classify_number(presented, ton, npi));
 }
 
 bool on_list(const record::Verdict& verdict, std::string_view list) {
@@ -42,16 +45,27 @@ std::vector<std::string_view> url_domains(const detect::Features& features) {
     return domains;
 }
 
-BehaviourKeys behaviour_keys(const record::Contact& contact, const detect::Detector& detector) {
+BehaviourKeys behaviour_keys(const record::Contact& contact, const detect::Detector& detector,
+                             const detect::Features* features) {
+    // The detector's own reading of the parties when it made the features (the same calls).
+    const bool classified = features != nullptr && features->parties_classified;
     BehaviourKeys keys;
     if (contact.call) {
         const auto& from = contact.call->from;
-        keys.caller = number_key(detector, from.uri.empty() ? from.user : from.uri);
-        keys.callee = number_key(detector, contact.callee.user);
+        const std::string_view caller = from.uri.empty() ? from.user : from.uri;
+        keys.caller = classified && features->originator ? number_key(caller, *features->originator)
+                                                          : number_key(detector, caller);
+        keys.callee = classified && features->callee ? number_key(contact.callee.user, *features->callee)
+                                                     : number_key(detector, contact.callee.user);
     } else if (contact.sms) {
         const auto& sender = contact.sms->sender;
         // An alphanumeric sender is a name, not a number: it is its own key.
-        keys.caller = sender.alphanumeric() ? sender.address : number_key(detector, sender.address, sender.ton, sender.npi);
+        if (sender.alphanumeric()) {
+            keys.caller = sender.address;
+        } else {
+            keys.caller = classified && features->originator ? number_key(sender.address, *features->originator)
+                                                              : number_key(detector, sender.address, sender.ton, sender.npi);
+        }
         if (!contact.sms->recipients.empty()) {
             const auto& to = contact.sms->recipients.front();
             keys.callee = number_key(detector, to.address, to.ton, to.npi);

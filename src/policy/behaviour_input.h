@@ -24,7 +24,10 @@ Timestamp decision_time(const record::Contact& contact);
 // The distinct registrable domains (else hosts) of the contact's URLs; views into `features`.
 std::vector<std::string_view> url_domains(const detect::Features& features);
 
-BehaviourKeys behaviour_keys(const record::Contact& contact, const detect::Detector& detector);
+// `features`, when the detector made them for this contact, lends its classification of the
+// caller and callee (no second look-up in the numbering plan); else the detector classifies.
+BehaviourKeys behaviour_keys(const record::Contact& contact, const detect::Detector& detector,
+                             const detect::Features* features = nullptr);
 
 // `verdict` is the contact's assessment before the policy decides: its role says whether the
 // contact came from abroad, its lists whether it is exempt (allow-listed, a registered brand).

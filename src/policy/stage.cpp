@@ -135,7 +135,7 @@ void DetectionStage::decide(record::Contact& contact) {
     } else {
         const detect::Features features = snapshot.detector->features(contact);
         contact.verdict = snapshot.detector->assess(contact, features, user_.scratch());
-        const BehaviourKeys keys = behaviour_keys(contact, *snapshot.detector);
+        const BehaviourKeys keys = behaviour_keys(contact, *snapshot.detector, &features);
         // Matched before behaviour observes, so a contact is marked by what earlier ones taught,
         // never by its own finding (which the policy judges on its own).
         if (learned_ != nullptr) match_learned(contact, keys, features);
