@@ -79,6 +79,25 @@ void CampaignTable::merge_peer(std::uint32_t slot, const CampaignShare& share, T
     view.over_threshold_at = std::max(view.over_threshold_at, share.over_threshold_at);
 }
 
+std::size_t CampaignTable::adopt_peers(const std::vector<CampaignShare>& shares, unsigned max_distance) {
+    max_distance = std::min(max_distance, kMaxDistance);
+    std::size_t adopted = 0;
+    const std::lock_guard lock(mutex_);
+    if (!tracking()) return 0;
+    for (const CampaignShare& share : shares) {
+        std::uint32_t id = 0;
+        if (const auto near = nearest(share.fingerprint, max_distance)) {
+            id = *near;
+        } else {
+            id = claim(share.fingerprint, std::max(share.senders.start, share.recipients.start));
+            index(id, share.fingerprint);
+            ++adopted;
+        }
+        merge_peer(id, share, share.window);
+    }
+    return adopted;
+}
+
 std::size_t CampaignTable::merge_peers(const std::vector<CampaignShare>& shares, unsigned max_distance,
                                        Timestamp window) {
     max_distance = std::min(max_distance, kMaxDistance);

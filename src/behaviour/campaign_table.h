@@ -105,10 +105,17 @@ public:
     // share twice changes nothing, so the four band keys of one campaign may each bring it.
     // Returns how many (local campaign, share) pairs were merged.
     std::size_t merge_peers(const std::vector<CampaignShare>& shares, unsigned max_distance, Timestamp window);
+    // At start (priming): like merge_peers, but a share with no local campaign within
+    // `max_distance` gets one, with no local counts and the share as its peer view (claimed like a
+    // new campaign, active at the share's latest bucket start), so that this instance's first
+    // member of a campaign other instances already counted joins it. Each share merges with its
+    // own window (priming runs before the configuration's is known). Returns the campaigns made.
+    std::size_t adopt_peers(const std::vector<CampaignShare>& shares, unsigned max_distance);
     // Local campaigns with a peer view now (behaviour.redis_peer_campaigns).
     std::uint64_t peer_campaigns() const { return peer_campaigns_.load(std::memory_order_relaxed); }
     static std::size_t bytes_per_peer_view();
 
+    std::size_t capacity() const { return slots_.size(); }
     std::uint64_t occupied() const { return occupied_.load(std::memory_order_relaxed); }
     std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
     std::size_t bytes() const;

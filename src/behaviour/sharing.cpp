@@ -313,12 +313,37 @@ bool Sharing::flush_campaigns(bool read_back) {
             if (read_back && read.insert(key).second) send({"HGETALL", key});
         }
     }
+    // The campaigns' hot set: which were written lately, for a starting instance's priming.
+    const std::string hot = fmt::format("{}{{chot}}", kPrefix);
+    const std::string score = std::to_string(wall_ms());
+    redis::Command zadd = client_->spare();
+    zadd.args.clear();
+    for (const CampaignShare& c : changed) {
+        if (distinct_seen(c.senders) < kPublishMinDistinct && distinct_seen(c.recipients) < kPublishMinDistinct) continue;
+        if (zadd.args.empty()) {
+            zadd.args.emplace_back("ZADD");
+            zadd.args.push_back(hot);
+        }
+        zadd.args.push_back(score);
+        zadd.args.push_back(fmt::format("{:016x}", c.fingerprint));
+        if (zadd.args.size() >= 2 + 2 * 256) {
+            enqueue(std::move(zadd));
+            zadd = client_->spare();
+            zadd.args.clear();
+        }
+    }
+    if (!zadd.args.empty()) enqueue(std::move(zadd));
+    send({"ZREMRANGEBYRANK", hot, "0", std::to_string(-static_cast<long long>(kHotCampaigns) - 1)});
+    send({"PEXPIRE", hot, ttl});
     return true;
 }
 
 // ---- priming ----
 
 void Sharing::prime(std::chrono::milliseconds wait) {
+    // Campaigns first: their band-0 keys' replies are queued before the keys' ECHO marker.
+    const std::size_t campaigns = std::min(kPrimeCampaigns, std::max<std::size_t>(campaigns_.capacity() / 2, 1));
+    send({"ZREVRANGE", fmt::format("{}{{chot}}", kPrefix), "0", std::to_string(campaigns - 1)});
     const std::size_t n = std::min(kPrimeKeys, peers_.capacity() / 2);
     send({"ZREVRANGE", fmt::format("{}{{hot}}", kPrefix), "0", std::to_string(std::max<std::size_t>(n, 1) - 1)});
     // Waits for the marker that follows the keys' HGETALLs (on_reply), or until Redis is found
@@ -329,6 +354,7 @@ void Sharing::prime(std::chrono::milliseconds wait) {
         if (client_->counters().errors > 0 && !client_->counters().connected) break;
         primed_cv_.wait_for(hold, std::chrono::milliseconds(10));
     }
+    priming_campaigns_.store(false, std::memory_order_relaxed);
     if (!primed_) log_.warn("behaviour.redis: the shared state was not loaded at start; deciding on local state meanwhile");
 }
 
@@ -350,6 +376,18 @@ void Sharing::on_reply(const redis::Command& command, const redis::Reply& reply)
         }
     } else if (verb == "EVAL") {
         if (reply.type == redis::ReplyType::integer && reply.integer == 1) stale_deleted_.fetch_add(1, std::memory_order_relaxed);
+    } else if (verb == "ZREVRANGE" && command.args[1].ends_with("{chot}")) {
+        if (reply.type != redis::ReplyType::array) return;
+        std::unordered_set<std::string> keys;
+        for (const auto& member : reply.elements) {
+            const auto fingerprint = member.text.size() == 16 ? hex_value<std::uint64_t>(member.text) : std::nullopt;
+            if (!fingerprint) {
+                bad_blobs_.fetch_add(1, std::memory_order_relaxed);
+                continue;
+            }
+            std::string key = campaign_key(0, *fingerprint);  // every campaign is under its band 0 key
+            if (keys.insert(key).second) send({"HGETALL", key});
+        }
     } else if (verb == "ZREVRANGE") {
         if (reply.type == redis::ReplyType::array) {
             for (const auto& member : reply.elements) {
@@ -433,7 +471,12 @@ void Sharing::merge_campaign_peers(const Band& band, const std::string& key, con
         const bool own = name.size() == instance_.size() + 17 && name.starts_with(instance_);
         if (!own) shares.push_back(*share);
     }
-    if (!shares.empty()) campaigns_.merge_peers(shares, campaign_distance_.load(std::memory_order_relaxed), window);
+    const unsigned distance = campaign_distance_.load(std::memory_order_relaxed);
+    if (priming_campaigns_.load(std::memory_order_relaxed)) {
+        campaigns_.adopt_peers(shares, distance);
+    } else if (!shares.empty()) {
+        campaigns_.merge_peers(shares, distance, window);
+    }
     std::size_t deletes = 0;
     for (const Seen& s : seen) {
         if (deletes == kMaxStaleDeletes) break;

@@ -59,6 +59,8 @@ public:
     static constexpr std::size_t kPublishMinDistinct = 2;    // a campaign of one sender and one recipient here stays local
     static constexpr std::size_t kMaxCampaignFields = 4096;  // fields of one band key read, at most
     static constexpr std::size_t kMaxStaleDeletes = 64;      // expired fields deleted per band key read, at most
+    static constexpr std::size_t kHotCampaigns = 32768;      // members the campaigns' hot set keeps
+    static constexpr std::size_t kPrimeCampaigns = 4096;     // of those, loaded at start (at most)
 
     // Connects in the background, then primes the peer table (waiting at most
     // settings.prime_wait, less when Redis cannot be reached) and starts the sync thread.
@@ -146,6 +148,7 @@ private:
     std::atomic<std::uint64_t> campaign_reads_{0};
     std::atomic<std::uint64_t> stale_deleted_{0};
 
+    std::atomic<bool> priming_campaigns_{true};  // band key replies adopt campaigns (CampaignTable::adopt_peers)
     std::mutex prime_mutex_;
     std::condition_variable primed_cv_;
     bool primed_ = false;

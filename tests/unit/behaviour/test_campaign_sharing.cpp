@@ -210,6 +210,8 @@ TEST_CASE("two engines on one redis-server: 6 senders at A and 4 at B make B's 4
     b_sharing.instance = "gateway-b";
 
     Engine a(Capacity{4096, 256}, a_sharing, log);
+    Engine b(Capacity{4096, 256}, b_sharing, log);  // started before A's campaign: nothing to prime
+    CHECK(stat(b, "behaviour.campaigns") == 0);
     for (int i = 0; i < 6; ++i) CHECK(a.observe(sms(senders[i], recipients[i], at_s(i), texts[i]), s).empty());
     // A's campaign reaches Redis whole: its field under each band key holds its 6 senders.
     const std::string field = "gateway-a:" + fingerprint_hex(fp);
@@ -227,7 +229,6 @@ TEST_CASE("two engines on one redis-server: 6 senders at A and 4 at B make B's 4
     }
     CHECK(eventually([&] { return stat(a, "behaviour.redis_campaign_writes") >= 4; }));
 
-    Engine b(Capacity{4096, 256}, b_sharing, log);
     // B's first member: judged on B alone (its peers are read at the next interval).
     CHECK(b.observe(sms(senders[6], recipients[6], at_s(6), texts[6]), s).empty());
     REQUIRE(eventually([&] { return stat(b, "behaviour.redis_peer_campaigns") == 1; }));
@@ -243,6 +244,39 @@ TEST_CASE("two engines on one redis-server: 6 senders at A and 4 at B make B's 4
 
     Engine alone(Capacity{4096, 256});  // B's four members without the shared state
     for (int i = 6; i < 10; ++i) CHECK(alone.observe(sms(senders[i], recipients[i], at_s(i), texts[i]), s).empty());
+}
+
+TEST_CASE("a gateway started after another's campaign is primed with it: its members join at once" *
+          doctest::skip(!test_support::redis_server_installed())) {
+    test_support::RedisServer server;
+    Settings s = quiet_settings();
+    s.sms_campaign.min_senders = 10;
+    std::vector<std::string> senders, recipients, texts;
+    for (int i = 0; i < 10; ++i) {
+        senders.push_back(sender_number(i));
+        recipients.push_back(recipient_number(i));
+        texts.push_back(member_text(i));
+    }
+    std::ostringstream log_text;
+    Logger log(log_text, LogLevel::error);
+    const SharingSettings a_sharing{server.url(), "gateway-a", seconds(0.05), std::chrono::milliseconds(2000)};
+    {
+        Engine a(Capacity{4096, 256}, a_sharing, log);
+        for (int i = 0; i < 6; ++i) CHECK(a.observe(sms(senders[i], recipients[i], at_s(i), texts[i]), s).empty());
+    }  // its last changes are written as it goes
+    CHECK(server.command({"ZCARD", "scamgate:behaviour:{chot}"})->integer == 1);
+    CHECK(server.command({"PTTL", "scamgate:behaviour:{chot}"})->integer > 2 * 3600 * 1000);
+
+    SharingSettings b_sharing = a_sharing;
+    b_sharing.instance = "gateway-b";
+    Engine b(Capacity{4096, 256}, b_sharing, log);
+    CHECK(stat(b, "behaviour.campaigns") == 1);  // adopted before its first contact
+    CHECK(stat(b, "behaviour.redis_peer_campaigns") == 1);
+    // A replay's pace: no interval passes between B's members.
+    for (int i = 6; i < 9; ++i) CHECK(b.observe(sms(senders[i], recipients[i], at_s(i), texts[i]), s).empty());
+    const auto tenth = b.observe(sms(senders[9], recipients[9], at_s(9), texts[9]), s);
+    CHECK(has(tenth, "behaviour.sms_campaign"));
+    CHECK(evidence_of(tenth, "behaviour.sms_campaign").find(": 10 distinct senders") != std::string::npos);
 }
 
 TEST_CASE("campaign fields in Redis: a bad one is counted and skipped, an expired one is deleted" *
