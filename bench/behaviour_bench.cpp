@@ -296,14 +296,6 @@ void BM_ObserveCallShared(benchmark::State& state) {
 }
 BENCHMARK(BM_ObserveCallShared)->Threads(1)->Threads(2)->UseRealTime();
 
-}  // namespace
-
-// behaviour.redis (docs/behaviour.md, "Across gateways") against a real redis-server: calls (or
-// SMS, BM_ObserveSmsPaced) at a fixed rate of wall time (Arg 0, contacts/s, in bursts of one millisecond's worth) for 5 s, each
-// decision timed. Arg 1: 0 local state only, 1 shared through SCAMGATE_BENCH_REDIS (a URL, e.g.
-// unix:///tmp/r.sock), 2 shared through a Redis that is gone (a socket nobody listens on).
-// Reports the rate achieved, the decision's p50 / p99 / max, and what the sync thread got through.
-//   SCAMGATE_BENCH_REDIS=unix:///tmp/r.sock build/bench/behaviour_bench --benchmark_filter=Paced
 // The SMS of BM_ObserveSms's traffic (heavy senders: the scam templates, the others their own texts).
 Observation sms_contact(const Traffic& t, std::size_t k, Timestamp at) {
     static const std::string_view kScamDomains[] = {"post-vn.top", "vcb-secure.com", "benh-vien.vn", "qua-tang.vn"};
@@ -322,6 +314,13 @@ Observation sms_contact(const Traffic& t, std::size_t k, Timestamp at) {
     return o;
 }
 
+// behaviour.redis (docs/behaviour.md, "Across gateways") against a real redis-server: calls (or
+// SMS, BM_ObserveSmsPaced) at a fixed rate of wall time (Arg 0, contacts/s, in bursts of one
+// millisecond's worth) for 5 s, each decision timed. Arg 1: 0 local state only, 1 shared through
+// SCAMGATE_BENCH_REDIS (a URL, e.g. unix:///tmp/r.sock), 2 shared through a Redis that is gone (a
+// socket nobody listens on). Reports the rate achieved, the decision's p50 / p99 / max, and what
+// the sync thread got through.
+//   SCAMGATE_BENCH_REDIS=unix:///tmp/r.sock build/bench/behaviour_bench --benchmark_filter=Paced
 template <typename Contact>
 void observe_paced(benchmark::State& state, Contact&& contact) {
     const auto rate = static_cast<std::size_t>(state.range(0));
@@ -353,7 +352,8 @@ void observe_paced(benchmark::State& state, Contact&& contact) {
         for (std::size_t i = 0; i < total; ++i) {
             if (i % per_ms == 0) std::this_thread::sleep_until(start + std::chrono::microseconds(1000 * i / per_ms));
             const auto before = Clock::now();
-            const auto found = engine.observe(contact(t, i % kContacts, kStart + static_cast<Timestamp>(i) * kGap), settings);
+            const Timestamp at = kStart + static_cast<Timestamp>(i) * kGap;
+            const auto found = engine.observe(contact(t, i % kContacts, at), settings);
             latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - before).count());
             benchmark::DoNotOptimize(found.data());
         }
@@ -373,6 +373,8 @@ void observe_paced(benchmark::State& state, Contact&& contact) {
             static_cast<double>(report.get(name));
     }
 }
+
+}  // namespace
 
 void BM_ObserveCallPaced(benchmark::State& state) { observe_paced(state, call_contact); }
 // The same with SMS: sender, account-less, domain and campaign keys (docs/performance.md,

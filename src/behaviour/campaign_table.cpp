@@ -40,7 +40,8 @@ std::size_t CampaignTable::bytes_per_campaign() {
     return sizeof(Slot) + sizeof(std::uint64_t) + sizeof(Timestamp) + sizeof(std::uint8_t) + kBands * sizeof(Bucket);
 }
 std::size_t CampaignTable::bytes_per_peer_view() {
-    return sizeof(PeerView) + sizeof(std::uint8_t) + sizeof(std::uint32_t);  // the view, the mark, its place in the list
+    // The view, the change mark, its place in the list of marks.
+    return sizeof(PeerView) + sizeof(std::uint8_t) + sizeof(std::uint32_t);
 }
 std::size_t CampaignTable::bytes() const {
     return slots_.size() * (bytes_per_campaign() + (tracking() ? bytes_per_peer_view() : 0));
@@ -109,7 +110,8 @@ std::size_t CampaignTable::merge_peers(const std::vector<CampaignShare>& shares,
         for (std::size_t band = 0; band < kBands; ++band) {
             for (const std::uint32_t slot : bucket(band, share.fingerprint)) {
                 if (!holds_band(slot, band, share.fingerprint)) continue;
-                if (static_cast<unsigned>(std::popcount(fingerprints_[slot] ^ share.fingerprint)) > max_distance) continue;
+                const auto distance = static_cast<unsigned>(std::popcount(fingerprints_[slot] ^ share.fingerprint));
+                if (distance > max_distance) continue;
                 merge_peer(slot, share, window);  // idempotent: a slot found in two bands merges twice, harmlessly
                 ++merged;
             }

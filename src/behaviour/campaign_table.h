@@ -73,8 +73,8 @@ public:
     void prefetch(std::uint64_t fingerprint) const;
 
     // ---- behaviour.redis ----
-    // Allocates the change marks and the peer views (152 bytes more per slot); before any worker
-    // uses the table.
+    // Allocates the change marks and the peer views (bytes_per_peer_view() more per slot, 165 on
+    // x86-64); before any worker uses the table.
     void track_changes();
     bool tracking() const { return !changed_.empty(); }
     // Calls fn(const CampaignShare&) (window left 0) for every campaign observed since the last

@@ -48,7 +48,8 @@ std::int64_t wall_ms() {
 // Deletes a hash field only while it still holds the bytes that were judged expired: a field its
 // instance rewrote meanwhile (a campaign active again) stays.
 constexpr std::string_view kDeleteIfUnchanged =
-    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+    "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+    "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
 
 std::uint16_t band_value(std::size_t band, std::uint64_t fingerprint) {
     return static_cast<std::uint16_t>((fingerprint >> (16 * band)) & 0xffffu);
@@ -167,7 +168,9 @@ void Sharing::note_windows(const Settings& settings) {
         }
     }
     const auto& c = settings.sms_campaign;
-    if (campaign_window_.load(std::memory_order_relaxed) != c.window) campaign_window_.store(c.window, std::memory_order_relaxed);
+    if (campaign_window_.load(std::memory_order_relaxed) != c.window) {
+        campaign_window_.store(c.window, std::memory_order_relaxed);
+    }
     if (campaign_distance_.load(std::memory_order_relaxed) != c.max_distance) {
         campaign_distance_.store(c.max_distance, std::memory_order_relaxed);
     }
@@ -293,11 +296,13 @@ bool Sharing::flush_campaigns(bool read_back) {
     const Timestamp window = usable_window(campaign_window_.load(std::memory_order_relaxed));
     const std::string ttl = milliseconds_text(2 * window + kTtlSlack);
     std::unordered_set<std::string> read;
+    std::vector<std::uint64_t> published;
     std::string blob;
     for (CampaignShare& c : changed) {
         c.window = window;
         const bool publish = distinct_seen(c.senders) >= kPublishMinDistinct ||
                              distinct_seen(c.recipients) >= kPublishMinDistinct;
+        if (publish) published.push_back(c.fingerprint);
         std::string field;
         if (publish) {
             blob.clear();
@@ -313,26 +318,22 @@ bool Sharing::flush_campaigns(bool read_back) {
             if (read_back && read.insert(key).second) send({"HGETALL", key});
         }
     }
+    if (published.empty()) return true;
     // The campaigns' hot set: which were written lately, for a starting instance's priming.
     const std::string hot = fmt::format("{}{{chot}}", kPrefix);
     const std::string score = std::to_string(wall_ms());
-    redis::Command zadd = client_->spare();
-    zadd.args.clear();
-    for (const CampaignShare& c : changed) {
-        if (distinct_seen(c.senders) < kPublishMinDistinct && distinct_seen(c.recipients) < kPublishMinDistinct) continue;
-        if (zadd.args.empty()) {
-            zadd.args.emplace_back("ZADD");
-            zadd.args.push_back(hot);
+    constexpr std::size_t kMembersPerZadd = 256;
+    for (std::size_t at = 0; at < published.size(); at += kMembersPerZadd) {
+        redis::Command zadd = client_->spare();
+        zadd.args.clear();
+        zadd.args.emplace_back("ZADD");
+        zadd.args.push_back(hot);
+        for (std::size_t i = at; i < std::min(published.size(), at + kMembersPerZadd); ++i) {
+            zadd.args.push_back(score);
+            zadd.args.push_back(fmt::format("{:016x}", published[i]));
         }
-        zadd.args.push_back(score);
-        zadd.args.push_back(fmt::format("{:016x}", c.fingerprint));
-        if (zadd.args.size() >= 2 + 2 * 256) {
-            enqueue(std::move(zadd));
-            zadd = client_->spare();
-            zadd.args.clear();
-        }
+        enqueue(std::move(zadd));
     }
-    if (!zadd.args.empty()) enqueue(std::move(zadd));
     send({"ZREMRANGEBYRANK", hot, "0", std::to_string(-static_cast<long long>(kHotCampaigns) - 1)});
     send({"PEXPIRE", hot, ttl});
     return true;
@@ -375,7 +376,9 @@ void Sharing::on_reply(const redis::Command& command, const redis::Reply& reply)
             merge_campaign_peers(*band, command.args[1], reply);
         }
     } else if (verb == "EVAL") {
-        if (reply.type == redis::ReplyType::integer && reply.integer == 1) stale_deleted_.fetch_add(1, std::memory_order_relaxed);
+        if (reply.type == redis::ReplyType::integer && reply.integer == 1) {
+            stale_deleted_.fetch_add(1, std::memory_order_relaxed);
+        }
     } else if (verb == "ZREVRANGE" && command.args[1].ends_with("{chot}")) {
         if (reply.type != redis::ReplyType::array) return;
         std::unordered_set<std::string> keys;

@@ -56,7 +56,7 @@ public:
     static constexpr std::size_t kWantedMax = 65536;  // keys read by decisions, to fetch, per interval
     static constexpr std::uint64_t kMaxOutstanding = 196608;  // commands in the client's queue: no new batch beyond
 
-    static constexpr std::size_t kPublishMinDistinct = 2;    // a campaign of one sender and one recipient here stays local
+    static constexpr std::size_t kPublishMinDistinct = 2;    // senders or recipients here before a campaign is written
     static constexpr std::size_t kMaxCampaignFields = 4096;  // fields of one band key read, at most
     static constexpr std::size_t kMaxStaleDeletes = 64;      // expired fields deleted per band key read, at most
     static constexpr std::size_t kHotCampaigns = 32768;      // members the campaigns' hot set keeps

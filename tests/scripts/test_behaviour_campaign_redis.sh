@@ -48,7 +48,8 @@ print(" ".join(sorted(found)))
 EOF
 }
 sms_in() {
-  python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("smpp", {}).get("command") == "submit_sm"))' "$1"
+  python3 -c 'import json,sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("smpp", {}).get("command") == "submit_sm"))' "$1"
 }
 start_server() {
   redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --daemonize no \
@@ -117,7 +118,8 @@ for l in open(sys.argv[1]):
             print(c["evidence"]); sys.exit()' "$work/b.jsonl")
 check "gw-b's first member counts gw-a's senders: 10 distinct senders ($first)" grep -q ": 10 distinct senders" <<<"$first"
 check "gw-b: behaviour.redis_peer_campaigns >= 1, redis_campaign_reads >= 1" \
-  [ "$(stat_of "$work/b.stats" behaviour.redis_peer_campaigns)" -ge 1 ] && [ "$(stat_of "$work/b.stats" behaviour.redis_campaign_reads)" -ge 1 ]
+  [ "$(stat_of "$work/b.stats" behaviour.redis_peer_campaigns)" -ge 1 ] && \
+  [ "$(stat_of "$work/b.stats" behaviour.redis_campaign_reads)" -ge 1 ]
 check "gw-b: behaviour.redis_errors 0, behaviour.redis_bad_blobs 0" \
   [ "$(stat_of "$work/b.stats" behaviour.redis_errors):$(stat_of "$work/b.stats" behaviour.redis_bad_blobs)" = "0:0" ]
 check "no phone number is stored in clear (the first sender's, 84962183540)" [ -z "$(cli --raw KEYS '*84962183540*')" ] && \
