@@ -313,5 +313,23 @@ TEST_CASE("campaign fields in Redis: a bad one is counted and skipped, an expire
     CHECK(has(b.observe(sms(sender_number(2), recipient_number(2), at_s(4), text), s), "behaviour.sms_campaign"));
 }
 
+TEST_CASE("Redis gone: campaigns are judged on local counts, as without sharing" *
+          doctest::skip(!test_support::redis_server_installed())) {
+    Settings s = quiet_settings();
+    s.sms_campaign.min_senders = 3;
+    const std::string text = member_text(0);
+    std::ostringstream log_text;
+    Logger log(log_text, LogLevel::error);
+    Engine e(Capacity{4096, 256},
+             SharingSettings{"unix:///nonexistent/scamgate-test.sock", "x", seconds(0.05), std::chrono::milliseconds(2000)},
+             log);
+    CHECK(e.observe(sms(sender_number(0), recipient_number(0), at_s(0), text), s).empty());
+    CHECK(e.observe(sms(sender_number(1), recipient_number(1), at_s(1), text), s).empty());
+    CHECK(has(e.observe(sms(sender_number(2), recipient_number(2), at_s(2), text), s), "behaviour.sms_campaign"));
+    CHECK(stat(e, "behaviour.redis_errors") >= 1);
+    CHECK(stat(e, "behaviour.redis_peer_campaigns") == 0);
+    CHECK(stat(e, "behaviour.redis_campaign_writes") == 0);
+}
+
 }  // namespace
 }  // namespace scamgate::behaviour
