@@ -296,15 +296,33 @@ void BM_ObserveCallShared(benchmark::State& state) {
 }
 BENCHMARK(BM_ObserveCallShared)->Threads(1)->Threads(2)->UseRealTime();
 
-}  // namespace
+// The SMS of BM_ObserveSms's traffic (heavy senders: the scam templates, the others their own texts).
+Observation sms_contact(const Traffic& t, std::size_t k, Timestamp at) {
+    static const std::string_view kScamDomains[] = {"post-vn.top", "vcb-secure.com", "benh-vien.vn", "qua-tang.vn"};
+    Observation o;
+    o.medium = Medium::sms;
+    o.at = at;
+    o.caller = t.numbers[k].caller_view();
+    o.callee = t.numbers[k].callee_view();
+    if (t.caller_of[k] >= kCallers) {
+        o.text_folded = t.scam_texts[k % t.scam_texts.size()];
+        o.domains = {kScamDomains[k % 4]};
+    } else {
+        o.text_folded = t.own_texts[k % t.own_texts.size()];
+        o.domains = t.own_domains[k % t.own_domains.size()];
+    }
+    return o;
+}
 
-// behaviour.redis (docs/behaviour.md, "Across gateways") against a real redis-server: calls at a
-// fixed rate of wall time (Arg 0, contacts/s, in bursts of one millisecond's worth) for 5 s, each
-// decision timed. Arg 1: 0 local state only, 1 shared through SCAMGATE_BENCH_REDIS (a URL, e.g.
-// unix:///tmp/r.sock), 2 shared through a Redis that is gone (a socket nobody listens on).
-// Reports the rate achieved, the decision's p50 / p99 / max, and what the sync thread got through.
+// behaviour.redis (docs/behaviour.md, "Across gateways") against a real redis-server: calls (or
+// SMS, BM_ObserveSmsPaced) at a fixed rate of wall time (Arg 0, contacts/s, in bursts of one
+// millisecond's worth) for 5 s, each decision timed. Arg 1: 0 local state only, 1 shared through
+// SCAMGATE_BENCH_REDIS (a URL, e.g. unix:///tmp/r.sock), 2 shared through a Redis that is gone (a
+// socket nobody listens on). Reports the rate achieved, the decision's p50 / p99 / max, and what
+// the sync thread got through.
 //   SCAMGATE_BENCH_REDIS=unix:///tmp/r.sock build/bench/behaviour_bench --benchmark_filter=Paced
-void BM_ObserveCallPaced(benchmark::State& state) {
+template <typename Contact>
+void observe_paced(benchmark::State& state, Contact&& contact) {
     const auto rate = static_cast<std::size_t>(state.range(0));
     const auto mode = state.range(1);
     const char* url = std::getenv("SCAMGATE_BENCH_REDIS");
@@ -334,8 +352,8 @@ void BM_ObserveCallPaced(benchmark::State& state) {
         for (std::size_t i = 0; i < total; ++i) {
             if (i % per_ms == 0) std::this_thread::sleep_until(start + std::chrono::microseconds(1000 * i / per_ms));
             const auto before = Clock::now();
-            const auto found = engine.observe(
-                call_contact(t, i % kContacts, kStart + static_cast<Timestamp>(i) * kGap), settings);
+            const Timestamp at = kStart + static_cast<Timestamp>(i) * kGap;
+            const auto found = engine.observe(contact(t, i % kContacts, at), settings);
             latency.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - before).count());
             benchmark::DoNotOptimize(found.data());
         }
@@ -349,11 +367,22 @@ void BM_ObserveCallPaced(benchmark::State& state) {
     state.counters["p99_ns"] = at(0.99);
     state.counters["max_us"] = at(1.0) / 1000;
     for (const char* name : {"behaviour.redis_writes", "behaviour.redis_reads", "behaviour.redis_wanted_dropped",
-                             "behaviour.redis_errors", "behaviour.redis_client.commands_dropped"}) {
+                             "behaviour.redis_errors", "behaviour.redis_client.commands_dropped",
+                             "behaviour.redis_campaign_writes", "behaviour.redis_campaign_reads"}) {
         state.counters[std::string(name).substr(std::string_view("behaviour.").size())] =
             static_cast<double>(report.get(name));
     }
 }
+
+}  // namespace
+
+void BM_ObserveCallPaced(benchmark::State& state) { observe_paced(state, call_contact); }
+// The same with SMS: sender, account-less, domain and campaign keys (docs/performance.md,
+// "behaviour.redis": campaigns).
+void BM_ObserveSmsPaced(benchmark::State& state) { observe_paced(state, sms_contact); }
+BENCHMARK(BM_ObserveSmsPaced)
+    ->Args({100000, 0})->Args({100000, 1})->Args({100000, 2})
+    ->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_ObserveCallPaced)
     ->Args({100000, 0})->Args({100000, 1})->Args({100000, 2})
     ->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();

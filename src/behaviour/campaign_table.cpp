@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "behaviour/shared_blob.h"
+
 namespace scamgate::behaviour {
 namespace {
 
@@ -43,7 +45,87 @@ CampaignTable::CampaignTable(std::size_t capacity)
 std::size_t CampaignTable::bytes_per_campaign() {
     return sizeof(Slot) + sizeof(std::uint64_t) + sizeof(Timestamp) + sizeof(std::uint8_t) + kBands * sizeof(Bucket);
 }
-std::size_t CampaignTable::bytes() const { return slots_.size() * bytes_per_campaign(); }
+std::size_t CampaignTable::bytes_per_peer_view() {
+    // The view, the change mark, its place in the list of marks.
+    return sizeof(PeerView) + sizeof(std::uint8_t) + sizeof(std::uint32_t);
+}
+std::size_t CampaignTable::bytes() const {
+    return slots_.size() * (bytes_per_campaign() + (tracking() ? bytes_per_peer_view() : 0));
+}
+
+void CampaignTable::track_changes() {
+    const std::lock_guard lock(mutex_);
+    changed_.assign(slots_.size(), 0);
+    pending_.reserve(slots_.size());  // never grows beyond: no allocation on the packet path
+    peers_.assign(slots_.size(), PeerView{});
+}
+
+void CampaignTable::note_change(std::uint32_t slot) {
+    if (changed_[slot] != 0) return;
+    changed_[slot] = 1;
+    pending_.push_back(slot);
+}
+
+CampaignShare CampaignTable::share_of(std::uint32_t slot) const {
+    CampaignShare share;
+    share.fingerprint = fingerprints_[slot];
+    share.over_threshold_at = slots_[slot].over_threshold_at;
+    share.senders = slots_[slot].senders;
+    share.recipients = slots_[slot].recipients;
+    return share;
+}
+
+void CampaignTable::merge_peer(std::uint32_t slot, const CampaignShare& share, Timestamp window) {
+    PeerView& view = peers_[slot];
+    if (!view.present) {
+        view.present = true;
+        peer_campaigns_.fetch_add(1, std::memory_order_relaxed);
+    }
+    merge_window(view.senders, share.senders, window);
+    merge_window(view.recipients, share.recipients, window);
+    view.over_threshold_at = std::max(view.over_threshold_at, share.over_threshold_at);
+}
+
+std::size_t CampaignTable::adopt_peers(const std::vector<CampaignShare>& shares, unsigned max_distance) {
+    max_distance = std::min(max_distance, kMaxDistance);
+    std::size_t adopted = 0;
+    const std::lock_guard lock(mutex_);
+    if (!tracking()) return 0;
+    for (const CampaignShare& share : shares) {
+        std::uint32_t id = 0;
+        if (const auto near = nearest(share.fingerprint, max_distance)) {
+            id = *near;
+        } else {
+            id = claim(share.fingerprint, std::max(share.senders.start, share.recipients.start));
+            index(id, share.fingerprint);
+            ++adopted;
+        }
+        merge_peer(id, share, share.window);
+    }
+    return adopted;
+}
+
+std::size_t CampaignTable::merge_peers(const std::vector<CampaignShare>& shares, unsigned max_distance,
+                                       Timestamp window) {
+    max_distance = std::min(max_distance, kMaxDistance);
+    std::size_t merged = 0;
+    const std::lock_guard lock(mutex_);
+    if (!tracking()) return 0;
+    for (const CampaignShare& share : shares) {
+        if (share.window != window) continue;  // buckets would not line up (instances share their windows)
+        for (std::size_t band = 0; band < kBands; ++band) {
+            for (const std::uint32_t way : bucket(band, share.fingerprint)) {
+                if (!holds_band(way, band, share.fingerprint)) continue;
+                const std::uint32_t slot = slot_of(way);
+                const auto distance = static_cast<unsigned>(std::popcount(fingerprints_[slot] ^ share.fingerprint));
+                if (distance > max_distance) continue;
+                merge_peer(slot, share, window);  // idempotent: a slot found in two bands merges twice, harmlessly
+                ++merged;
+            }
+        }
+    }
+    return merged;
+}
 
 std::size_t CampaignTable::bucket_index(std::size_t band, std::uint64_t fingerprint) const {
     return scaled(mix(band_value(band, fingerprint) | (std::uint64_t{band} << 16)), bands_[band].size());
@@ -104,6 +186,10 @@ std::uint32_t CampaignTable::claim(std::uint64_t fingerprint, Timestamp now) {
     }
     (found_free ? occupied_ : evictions_).fetch_add(1, std::memory_order_relaxed);
     slots_[chosen] = Slot{};
+    if (tracking() && peers_[chosen].present) {  // the evicted campaign's peers are not the new one's
+        peers_[chosen] = PeerView{};
+        peer_campaigns_.fetch_sub(1, std::memory_order_relaxed);
+    }
     fingerprints_[chosen] = fingerprint;
     last_active_[chosen] = now;
     used_[chosen] = 1;
@@ -169,13 +255,31 @@ CampaignState CampaignTable::observe(std::uint64_t fingerprint, std::uint64_t se
 
     CampaignState state;
     state.fingerprint = fingerprints_[id];
-    state.senders = campaign.senders.estimate(now, settings.window);
-    state.recipients = campaign.recipients.estimate(now, settings.window);
+    Timestamp recognised_at = campaign.over_threshold_at;
+    const PeerView* peer = nullptr;
+    if (tracking()) {  // behaviour.redis only: local-only tables never reach here
+        note_change(id);
+        if (peers_[id].present) peer = &peers_[id];
+    }
+    if (peer == nullptr) {
+        state.senders = campaign.senders.estimate(now, settings.window);
+        state.recipients = campaign.recipients.estimate(now, settings.window);
+    } else {  // this gateway's counts and the other gateways' together
+        DistinctWindow senders = campaign.senders;
+        DistinctWindow recipients = campaign.recipients;
+        merge_window(senders, peer->senders, settings.window);
+        merge_window(recipients, peer->recipients, settings.window);
+        state.senders = senders.estimate(now, settings.window);
+        state.recipients = recipients.estimate(now, settings.window);
+        recognised_at = std::max(recognised_at, peer->over_threshold_at);
+    }
     state.over_threshold = (settings.min_senders > 0 && state.senders >= settings.min_senders) ||
                            (settings.min_recipients > 0 && state.recipients >= settings.min_recipients);
     if (state.over_threshold) campaign.over_threshold_at = now;
-    state.recognised = state.over_threshold || (campaign.over_threshold_at != kNever &&
-                                                now - campaign.over_threshold_at < usable_window(settings.window));
+    // recognised_at > now - window, not now - recognised_at < window: a peer's time (any value a
+    // blob may hold) minus packet time could overflow.
+    state.recognised = state.over_threshold || (recognised_at != kNever &&
+                                                recognised_at > now - usable_window(settings.window));
     return state;
 }
 

@@ -17,6 +17,14 @@
 //
 // One mutex for the table: near fingerprints may live anywhere in it, so it cannot be sharded by
 // fingerprint. It is held for one lookup and one update (well under a microsecond).
+//
+// behaviour.redis (sharing.h, docs/behaviour.md "Across gateways"): with track_changes() on, every
+// observe() marks its campaign changed (a flag per slot and a list that can hold every slot, as the
+// key table does), the sync thread drains the marks, and the other instances' campaigns near a
+// local one are merged into that campaign's *peer view* (merge_peers), a second pair of distinct
+// windows kept beside each slot. observe() then judges the local counts merged with the peer view,
+// never reading Redis. Without track_changes() none of this is allocated and observe() pays one
+// predictable branch.
 #include <array>
 #include <atomic>
 #include <cstddef>
@@ -40,6 +48,17 @@ struct CampaignState {
     bool recognised = false;        // over_threshold, or it was within the last window
 };
 
+// One campaign as an instance shares it (a blob in Redis, shared_blob.h): its fingerprint, its
+// window, when it last reached a threshold, and its two distinct windows.
+struct CampaignShare {
+    static constexpr Timestamp kNever = std::numeric_limits<Timestamp>::min();
+    std::uint64_t fingerprint = 0;
+    Timestamp window = 0;
+    Timestamp over_threshold_at = kNever;
+    DistinctWindow senders;
+    DistinctWindow recipients;
+};
+
 class CampaignTable {
 public:
     static constexpr std::size_t kBands = 4;
@@ -58,13 +77,59 @@ public:
     // of the same message, so those cache misses overlap with it.
     void prefetch(std::uint64_t fingerprint) const;
 
+    // ---- behaviour.redis ----
+    // Allocates the change marks and the peer views (bytes_per_peer_view() more per slot, 165 on
+    // x86-64); before any worker uses the table.
+    void track_changes();
+    bool tracking() const { return !changed_.empty(); }
+    // Calls fn(const CampaignShare&) (window left 0) for every campaign observed since the last
+    // drain, clearing its mark; copies kDrainChunk at a time under the lock, fn runs unlocked.
+    template <typename Fn>
+    void drain_changes(Fn&& fn) {
+        if (!tracking()) return;
+        std::array<CampaignShare, kDrainChunk> batch;
+        for (bool more = true; more;) {
+            std::size_t n = 0;
+            {
+                std::lock_guard lock(mutex_);
+                while (n < kDrainChunk && !pending_.empty()) {
+                    const std::uint32_t i = pending_.back();
+                    pending_.pop_back();
+                    changed_[i] = 0;
+                    if (used_[i] != 0) batch[n++] = share_of(i);
+                }
+                more = !pending_.empty();
+            }
+            for (std::size_t k = 0; k < n; ++k) fn(static_cast<const CampaignShare&>(batch[k]));
+        }
+    }
+    // Merges other instances' campaigns into the peer view of every local campaign within
+    // `max_distance` bits of them (found through their band buckets, as observe() finds a
+    // campaign). Distinct windows unite bucket by bucket (merge_window), the later
+    // over_threshold_at wins; a share whose window is not `window` is skipped. Merging the same
+    // share twice changes nothing, so the four band keys of one campaign may each bring it.
+    // Returns how many (local campaign, share) pairs were merged.
+    std::size_t merge_peers(const std::vector<CampaignShare>& shares, unsigned max_distance, Timestamp window);
+    // At start (priming): like merge_peers, but a share with no local campaign within
+    // `max_distance` gets one, with no local counts and the share as its peer view (claimed like a
+    // new campaign, active at the share's latest bucket start), so that this instance's first
+    // member of a campaign other instances already counted joins it. Each share merges with its
+    // own window (priming runs before the configuration's is known). Returns the campaigns made.
+    std::size_t adopt_peers(const std::vector<CampaignShare>& shares, unsigned max_distance);
+    // Local campaigns with a peer view now (behaviour.redis_peer_campaigns).
+    std::uint64_t peer_campaigns() const { return peer_campaigns_.load(std::memory_order_relaxed); }
+    static std::size_t bytes_per_peer_view();
+
+    std::size_t capacity() const { return slots_.size(); }
     std::uint64_t occupied() const { return occupied_.load(std::memory_order_relaxed); }
     std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
     std::size_t bytes() const;
     static std::size_t bytes_per_campaign();
 
+    static constexpr std::size_t kDrainChunk = 16;
+
 private:
-    static constexpr Timestamp kNever = std::numeric_limits<Timestamp>::min();
+    static constexpr Timestamp kNever = CampaignShare::kNever;
     static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();  // an empty way
     static constexpr unsigned kSlotBits = 24;
     static constexpr std::uint32_t slot_of(std::uint32_t way) { return way & ((1u << kSlotBits) - 1); }
@@ -77,6 +142,13 @@ private:
         DistinctWindow recipients;
     };
     using Bucket = std::array<std::uint32_t, kBandWays>;  // ways: tag << kSlotBits | slot, or kNoSlot
+    // The other instances' counts of the campaigns near one local campaign (behaviour.redis).
+    struct PeerView {  // 160 bytes
+        Timestamp over_threshold_at = kNever;
+        DistinctWindow senders;
+        DistinctWindow recipients;
+        bool present = false;
+    };
 
     std::optional<std::uint32_t> nearest(std::uint64_t fingerprint, unsigned max_distance) const;
     std::uint32_t claim(std::uint64_t fingerprint, Timestamp now);
@@ -87,6 +159,9 @@ private:
     const Bucket& bucket(std::size_t band, std::uint64_t fingerprint) const;
     std::size_t bucket_index(std::size_t band, std::uint64_t fingerprint) const;
     bool holds_band(std::uint32_t way, std::size_t band, std::uint64_t fingerprint) const;
+    CampaignShare share_of(std::uint32_t slot) const;
+    void note_change(std::uint32_t slot);
+    void merge_peer(std::uint32_t slot, const CampaignShare& share, Timestamp window);
 
     mutable std::mutex mutex_;
     std::vector<Slot> slots_;
@@ -96,6 +171,11 @@ private:
     std::array<std::vector<Bucket>, kBands> bands_;
     std::atomic<std::uint64_t> occupied_{0};
     std::atomic<std::uint64_t> evictions_{0};
+    // behaviour.redis only (empty otherwise), guarded by mutex_.
+    std::vector<std::uint8_t> changed_;
+    std::vector<std::uint32_t> pending_;  // capacity: every slot, reserved up front
+    std::vector<PeerView> peers_;
+    std::atomic<std::uint64_t> peer_campaigns_{0};
 };
 
 }  // namespace scamgate::behaviour

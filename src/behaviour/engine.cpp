@@ -25,7 +25,8 @@ Engine::Engine(const Capacity& capacity) : state_(std::make_unique<State>(capaci
 // sees (at least 1024).
 Engine::Engine(const Capacity& capacity, const SharingSettings& sharing, Logger& log) : Engine(capacity) {
     if (sharing.enabled()) {
-        state_->sharing = std::make_unique<Sharing>(sharing, state_->keys, std::max<std::size_t>(capacity.keys / 4, 1024), log);
+        state_->sharing = std::make_unique<Sharing>(sharing, state_->keys, state_->campaigns,
+                                                    std::max<std::size_t>(capacity.keys / 4, 1024), log);
     }
 }
 Engine::~Engine() = default;

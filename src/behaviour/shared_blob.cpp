@@ -147,7 +147,8 @@ void merge_buckets(Window& into, const Window& from, Timestamp window) {
     const Window& newer = from_newer ? from : into;
     const Window& older = from_newer ? into : from;
     Window merged = newer;
-    if (older.start != kNeverStart && newer.start - older.start == window) add_bucket(merged.previous, older.current);
+    // newer.start - window, not newer.start - older.start: starts from a blob may be 2^63 apart.
+    if (older.start != kNeverStart && older.start == newer.start - window) add_bucket(merged.previous, older.current);
     into = merged;
 }
 
@@ -264,6 +265,45 @@ bool merge_shared(SharedState& into, const SharedState& from) {
         },
         into.state);
     return true;
+}
+
+void encode_campaign_blob(const CampaignShare& share, std::string& out) {
+    put(out, kBlobVersion);
+    put(out, kCampaignBlobKind);
+    put(out, std::uint16_t{0});
+    put(out, share.fingerprint);
+    put(out, share.window);
+    put(out, share.over_threshold_at);
+    // The window is the blob's one: put_component writes it per component, so the starts go alone.
+    for (const DistinctWindow* d : {&share.senders, &share.recipients}) {
+        put(out, d->start);
+        for (const auto w : d->previous.words) put(out, w);
+        for (const auto w : d->current.words) put(out, w);
+    }
+}
+
+std::optional<CampaignShare> decode_campaign_blob(std::span<const std::uint8_t> blob) {
+    Reader in(blob);
+    std::uint8_t version = 0;
+    std::uint8_t kind = 0;
+    std::uint16_t reserved = 0;
+    CampaignShare share;
+    if (!in.get(version) || !in.get(kind) || !in.get(reserved) || version != kBlobVersion ||
+        kind != kCampaignBlobKind || reserved != 0) {
+        return std::nullopt;
+    }
+    if (!in.get(share.fingerprint) || !in.get(share.window) || !in.get(share.over_threshold_at)) return std::nullopt;
+    if (share.over_threshold_at != CampaignShare::kNever &&
+        (share.over_threshold_at < -kLatestStart || share.over_threshold_at > kLatestStart)) {
+        return std::nullopt;
+    }
+    for (DistinctWindow* d : {&share.senders, &share.recipients}) {
+        if (!in.get(d->start) || !valid_bucket(share.window, d->start)) return std::nullopt;
+        for (auto& w : d->previous.words) if (!in.get(w)) return std::nullopt;
+        for (auto& w : d->current.words) if (!in.get(w)) return std::nullopt;
+    }
+    if (!in.at_end()) return std::nullopt;
+    return share;
 }
 
 void merge_window(WindowCounter& into, const WindowCounter& from, Timestamp window) { merge_buckets(into, from, window); }

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "behaviour/behaviour.h"
+#include "behaviour/campaign_table.h"
 #include "behaviour/key_state.h"
 
 namespace scamgate::behaviour {
@@ -77,5 +78,20 @@ void merge_state(DomainState& into, const DomainState& from, const Settings& set
 void merge_window(WindowCounter& into, const WindowCounter& from, Timestamp window);
 void merge_window(SlidingCounters<3>& into, const SlidingCounters<3>& from, Timestamp window);
 void merge_window(DistinctWindow& into, const DistinctWindow& from, Timestamp window);
+
+// ---- campaigns (campaign_table.h: CampaignShare) ----
+// Campaign blob v1, little-endian, 172 bytes:
+//   u8 version (1), u8 kind (kCampaignBlobKind, after every KeyState kind), u16 zero,
+//   u64 fingerprint, i64 window (ns), i64 over_threshold_at (INT64_MIN: never),
+//   distinct senders:    i64 bucket start, u64 previous[4], u64 current[4]
+//   distinct recipients: i64 bucket start, u64 previous[4], u64 current[4]
+// decode_campaign_blob() checks it as decode_blob() does (version, kind, exact length, window
+// 1 ns..kLongestWindow, bucket starts "never" or multiples of the window within +-2^62 ns,
+// over_threshold_at "never" or within +-2^62 ns); a key blob is not a campaign blob and back.
+inline constexpr std::uint8_t kCampaignBlobKind = std::variant_size_v<KeyState>;
+inline constexpr std::size_t kCampaignBlobSize = 4 + 8 + 8 + 8 + 2 * (8 + 2 * sizeof(DistinctBitmap));
+
+void encode_campaign_blob(const CampaignShare& share, std::string& out);
+std::optional<CampaignShare> decode_campaign_blob(std::span<const std::uint8_t> blob);
 
 }  // namespace scamgate::behaviour

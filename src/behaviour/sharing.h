@@ -16,6 +16,16 @@
 // key's local state merged with the peer entry: never Redis itself, so a slow or absent Redis
 // never delays a verdict. At start the most recently active kPrimeKeys of the hot set are loaded
 // into the peer table before the first packet (waiting at most prime_wait).
+//
+// Campaigns (campaign_table.h): every campaign a worker observed since the last interval is
+// drained; one with at least kPublishMinDistinct distinct senders or recipients here is written
+// under each of its 4 SimHash band keys
+//   HSET    scamgate:behaviour:{c<band 0-3><band value, 4 hex>} <instance>:<fingerprint, 16 hex> <blob>
+//   PEXPIRE scamgate:behaviour:{c...} <2 x the campaign window + 60 s>
+// and every drained campaign's 4 band keys are read back (HGETALL): the other instances' campaigns
+// within max_distance of a local one are merged into its peer view (CampaignTable::merge_peers).
+// A field whose windows have all expired (by the newest bucket start in the same hash) is deleted
+// if it still holds the bytes read (a compare-and-delete script, so a fresh rewrite is never lost).
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -30,6 +40,7 @@
 #include <vector>
 
 #include "behaviour/behaviour.h"
+#include "behaviour/campaign_table.h"
 #include "behaviour/key_table.h"
 #include "common/log.h"
 #include "common/stats.h"
@@ -45,10 +56,17 @@ public:
     static constexpr std::size_t kWantedMax = 65536;  // keys read by decisions, to fetch, per interval
     static constexpr std::uint64_t kMaxOutstanding = 196608;  // commands in the client's queue: no new batch beyond
 
+    static constexpr std::size_t kPublishMinDistinct = 2;    // senders or recipients here before a campaign is written
+    static constexpr std::size_t kMaxCampaignFields = 4096;  // fields of one band key read, at most
+    static constexpr std::size_t kMaxStaleDeletes = 64;      // expired fields deleted per band key read, at most
+    static constexpr std::size_t kHotCampaigns = 32768;      // members the campaigns' hot set keeps
+    static constexpr std::size_t kPrimeCampaigns = 4096;     // of those, loaded at start (at most)
+
     // Connects in the background, then primes the peer table (waiting at most
     // settings.prime_wait, less when Redis cannot be reached) and starts the sync thread.
-    // Throws redis::UrlError for a bad URL. `keys` must outlive this object.
-    Sharing(const SharingSettings& settings, KeyTable& keys, std::size_t peer_capacity, Logger& log);
+    // Throws redis::UrlError for a bad URL. `keys` and `campaigns` must outlive this object.
+    Sharing(const SharingSettings& settings, KeyTable& keys, CampaignTable& campaigns, std::size_t peer_capacity,
+            Logger& log);
     // Writes the last changes (bounded by the client's shutdown flush) and stops.
     ~Sharing();
     Sharing(const Sharing&) = delete;
@@ -71,13 +89,24 @@ public:
     void note_windows(const Settings& settings);
 
     // behaviour.redis_errors, _writes, _reads, _peer_keys, _wanted_dropped, _bad_blobs, _connected,
-    // and the client's behaviour.redis_client.* counters.
+    // _campaign_writes, _campaign_reads, _peer_campaigns, _stale_campaigns_deleted, and the
+    // client's behaviour.redis_client.* counters.
     void append_stats(StatsReport& report) const;
     std::size_t bytes() const { return peers_.bytes(); }
 
     // The Redis key of a key hash, and back (nullopt when `name` is not one of ours).
     static std::string redis_key(std::uint64_t key);
     static std::optional<std::uint64_t> key_of(std::string_view name);
+    // The Redis key of a campaign band (0..3, value 0..0xffff), and back.
+    static std::string campaign_key(std::size_t band, std::uint64_t fingerprint);
+    struct Band {
+        std::size_t band;
+        std::uint16_t value;
+    };
+    static std::optional<Band> band_of(std::string_view name);
+    // The field of a campaign: "<instance>:<16 hex>"; the fingerprint back from a field.
+    static std::string campaign_field(std::string_view instance, std::uint64_t fingerprint);
+    static std::optional<std::uint64_t> fingerprint_of_field(std::string_view field);
 
 private:
     using Clock = std::chrono::steady_clock;
@@ -85,6 +114,8 @@ private:
 
     void run();
     bool flush(bool read_back);  // false: nothing was changed or wanted
+    bool flush_campaigns(bool read_back);  // false: no campaign was changed
+    void merge_campaign_peers(const Band& band, const std::string& key, const redis::Reply& fields);
     void prime(std::chrono::milliseconds wait);
     void on_reply(const redis::Command& command, const redis::Reply& reply);
     void merge_peers(std::uint64_t key, const redis::Reply& fields);
@@ -96,10 +127,13 @@ private:
     SharingSettings settings_;
     std::string instance_;
     KeyTable& keys_;
+    CampaignTable& campaigns_;
     KeyTable peers_;
     Logger& log_;
 
     std::array<std::atomic<Timestamp>, kWindows> windows_{};
+    std::atomic<Timestamp> campaign_window_{0};
+    std::atomic<unsigned> campaign_distance_{0};
 
     std::mutex wanted_mutex_;
     std::vector<std::uint64_t> wanted_;
@@ -110,7 +144,11 @@ private:
     std::atomic<std::uint64_t> reads_{0};
     std::atomic<std::uint64_t> bad_blobs_{0};
     std::atomic<std::uint64_t> wanted_dropped_{0};
+    std::atomic<std::uint64_t> campaign_writes_{0};
+    std::atomic<std::uint64_t> campaign_reads_{0};
+    std::atomic<std::uint64_t> stale_deleted_{0};
 
+    std::atomic<bool> priming_campaigns_{true};  // band key replies adopt campaigns (CampaignTable::adopt_peers)
     std::mutex prime_mutex_;
     std::condition_variable primed_cv_;
     bool primed_ = false;
