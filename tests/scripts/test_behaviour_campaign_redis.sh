@@ -13,26 +13,11 @@
 set -uo pipefail
 bin=${SCAMGATE_BIN:?SCAMGATE_BIN: the scamgate binary (ctest sets it)}
 src=${SCAMGATE_SOURCE_DIR:-.}
-for tool in redis-server redis-cli tshark python3; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool is not installed (scripts/deps test)"; exit 77; }
-done
 pcap=$src/pcaps/kannel-smpp-behaviour-campaign.pcap
 [ -f "$pcap" ] || { echo "SKIP: $pcap missing (scripts/capture-smpp.sh pcaps campaign)"; exit 77; }
-work=$(mktemp -d)
-server_pid=
-stop_server() {
-  if [ -n "$server_pid" ]; then kill -9 "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; server_pid=; fi
-}
-trap 'stop_server; rm -rf "$work"' EXIT
-export XDG_CACHE_HOME=$work/cache   # the signature cache of this test only
-sock=$work/r.sock
-fails=0 passes=0
-check() {  # description, condition...
-  local what=$1; shift
-  if "$@"; then passes=$((passes + 1)); echo "ok   $what"; else fails=$((fails + 1)); echo "FAIL $what"; fi
-}
-cli() { redis-cli -s "$sock" "$@"; }
-stat_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "absent"))' "$1" "$2"; }
+REDIS_TEST_TOOLS=tshark
+# shellcheck source=lib/redis_test.sh
+source "$(dirname "$0")/lib/redis_test.sh"
 # "sender>recipient" of every submit_sm carrying behaviour.sms_campaign, sorted, one line.
 campaign_sms() {
   python3 - "$1" <<'EOF'
@@ -50,13 +35,6 @@ EOF
 sms_in() {
   python3 -c 'import json,sys
 print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("smpp", {}).get("command") == "submit_sm"))' "$1"
-}
-start_server() {
-  redis-server --port 0 --unixsocket "$sock" --save '' --appendonly no --daemonize no \
-    --logfile "$work/redis.log" --dir "$work" &
-  server_pid=$!
-  for _ in $(seq 100); do [ "$(cli PING 2>/dev/null)" = PONG ] && break; sleep 0.05; done
-  if [ "$(cli PING 2>/dev/null)" != PONG ]; then echo "FAIL redis-server did not start"; cat "$work/redis.log"; exit 1; fi
 }
 config() {  # file instance url
   printf 'behaviour:\n  redis: "%s"\n  redis_instance: "%s"\n  redis_interval: 0.05\n' "$3" "$2" >"$1"
@@ -125,5 +103,4 @@ check "gw-b: behaviour.redis_errors 0, behaviour.redis_bad_blobs 0" \
 check "no phone number is stored in clear (the first sender's, 84962183540)" [ -z "$(cli --raw KEYS '*84962183540*')" ] && \
   ! cli --raw HVALS "$(head -n 1 <<<"$band_keys")" | grep -aq 84962183540
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+finish
