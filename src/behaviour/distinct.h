@@ -31,10 +31,29 @@ struct DistinctBitmap {
         const auto bit = static_cast<std::size_t>(hash % kBits);
         words[bit / 64] |= std::uint64_t{1} << (bit % 64);
     }
-    std::size_t zeros() const {
-        std::size_t ones = 0;
-        for (const auto w : words) ones += static_cast<std::size_t>(std::popcount(w));
-        return kBits - ones;
+    std::size_t zeros() const { return kBits - ones_in(words); }
+    // Set bits of four words. Without the POPCNT instruction (the x86-64 baseline this builds for)
+    // std::popcount is a call into libgcc per word: 3% of an SMS decision, which estimates four
+    // bitmaps. Here the four words are counted bit-sliced (SWAR) and summed per byte before one
+    // multiplication adds the sums up.
+    static_assert(kBits == 256, "ones_in() counts four words");
+    static std::size_t ones_in(const std::array<std::uint64_t, kBits / 64>& w) {
+#if defined(__POPCNT__)
+        return static_cast<std::size_t>(std::popcount(w[0]) + std::popcount(w[1]) + std::popcount(w[2]) +
+                                        std::popcount(w[3]));
+#else
+        constexpr std::uint64_t k1 = 0x5555555555555555ULL, k2 = 0x3333333333333333ULL;
+        constexpr std::uint64_t k4 = 0x0f0f0f0f0f0f0f0fULL;
+        std::uint64_t per_byte = 0;  // each byte: the set bits of that byte in all four words (<= 32)
+        for (std::uint64_t x : w) {
+            x -= (x >> 1) & k1;
+            x = (x & k2) + ((x >> 2) & k2);
+            per_byte += (x + (x >> 4)) & k4;
+        }
+        // The byte sums reach 256 (four full words): add them in 16-bit lanes, not in one byte.
+        const std::uint64_t per_half = (per_byte & 0x00ff00ff00ff00ffULL) + ((per_byte >> 8) & 0x00ff00ff00ff00ffULL);
+        return static_cast<std::size_t>((per_half * 0x0001000100010001ULL) >> 48);
+#endif
     }
     DistinctBitmap united_with(const DistinctBitmap& other) const {
         DistinctBitmap u;

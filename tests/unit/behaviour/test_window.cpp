@@ -1,8 +1,10 @@
 // Sliding counters and distinct counters (window.h, distinct.h).
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
 
 #include "behaviour/distinct.h"
@@ -92,6 +94,26 @@ TEST_CASE("linear counting stays within its stated error at 10, 100 and 500 dist
     CHECK(std::fabs(at10 - 10) <= 1.0);
     CHECK(std::fabs(at100 - 100) <= 9.0);
     CHECK(std::fabs(at500 - 500) <= 65.0);
+}
+
+TEST_CASE("a bitmap's set bits are counted exactly (the bit-sliced count equals std::popcount)") {
+    std::mt19937_64 rng(3);
+    for (int round = 0; round < 2000; ++round) {
+        DistinctBitmap b;
+        std::size_t expected = 0;
+        for (auto& word : b.words) {
+            // Sparse, dense, empty and full words, not only half-full random ones.
+            switch (round % 4) {
+                case 0: word = rng() & rng() & rng(); break;
+                case 1: word = rng() | rng() | rng(); break;
+                case 2: word = rng(); break;
+                default: word = (rng() % 3 == 0) ? ~std::uint64_t{0} : 0; break;
+            }
+            expected += static_cast<std::size_t>(std::popcount(word));
+        }
+        REQUIRE(DistinctBitmap::ones_in(b.words) == expected);
+        CHECK(b.zeros() == DistinctBitmap::kBits - expected);
+    }
 }
 
 TEST_CASE("repeated items count once, and a full bitmap reads as its saturation point") {
