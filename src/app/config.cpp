@@ -657,7 +657,7 @@ const std::vector<Param>& parameters() {
                    [](AppConfig& c) -> bool& { return c.behaviour.enabled; }),
         count_param("behaviour.max_keys", 1024, 1 << 26, "callers, accounts, sources, senders and domains tracked at once; the least recently active is evicted beyond (fixed at start)",
                     [](AppConfig& c) -> std::size_t& { return c.behaviour_capacity.keys; }),
-        count_param("behaviour.max_campaigns", 256, (1 << 24) - 1, "SMS text fingerprints tracked at once; the least recently active is evicted beyond (fixed at start)",
+        count_param("behaviour.max_campaigns", 256, (1 << 23) - 1, "SMS text fingerprints tracked at once; the least recently active is evicted beyond (fixed at start)",
                     [](AppConfig& c) -> std::size_t& { return c.behaviour_capacity.campaigns; }),
         seconds_param("behaviour.call_rate.window", 1, 86400, "seconds over which call attempts are counted",
                       [](AppConfig& c) -> Timestamp& { return c.behaviour.call_rate.window; }),

@@ -36,21 +36,23 @@ CampaignTable::CampaignTable(std::size_t capacity)
     : slots_(std::clamp<std::size_t>(capacity, 1, kMaxCapacity)),
       fingerprints_(slots_.size(), 0),
       last_active_(slots_.size(), 0),
-      used_(slots_.size(), 0) {
+      used_(slots_.size(), 0),
+      sightings_(slots_.size()) {
     Bucket empty;
     empty.fill(kNoSlot);
     for (auto& band : bands_) band.assign(slots_.size(), empty);
 }
 
 std::size_t CampaignTable::bytes_per_campaign() {
-    return sizeof(Slot) + sizeof(std::uint64_t) + sizeof(Timestamp) + sizeof(std::uint8_t) + kBands * sizeof(Bucket);
+    return sizeof(Slot) + sizeof(std::uint64_t) + sizeof(Timestamp) + sizeof(std::uint8_t) + kBands * sizeof(Bucket) +
+           sizeof(Sighting);
 }
 std::size_t CampaignTable::bytes_per_peer_view() {
     // The view, the change mark, its place in the list of marks.
     return sizeof(PeerView) + sizeof(std::uint8_t) + sizeof(std::uint32_t);
 }
 std::size_t CampaignTable::bytes() const {
-    return slots_.size() * (bytes_per_campaign() + (tracking() ? bytes_per_peer_view() : 0));
+    return slots_.size() * (bytes_per_campaign() + (tracking() ? bytes_per_peer_view() - sizeof(Sighting) : 0));
 }
 
 void CampaignTable::track_changes() {
@@ -58,6 +60,7 @@ void CampaignTable::track_changes() {
     changed_.assign(slots_.size(), 0);
     pending_.reserve(slots_.size());  // never grows beyond: no allocation on the packet path
     peers_.assign(slots_.size(), PeerView{});
+    std::vector<Sighting>().swap(sightings_);  // shared campaigns take a slot at once
 }
 
 void CampaignTable::note_change(std::uint32_t slot) {
@@ -137,11 +140,24 @@ const CampaignTable::Bucket& CampaignTable::bucket(std::size_t band, std::uint64
     return bands_[band][bucket_index(band, fingerprint)];
 }
 
-// The way's campaign is in use and has this band value (its tag is checked first: no slot read).
+// The way's campaign or sighting is in use and has this band value (its tag is checked first: no
+// slot read).
 bool CampaignTable::holds_band(std::uint32_t way, std::size_t band, std::uint64_t fingerprint) const {
     if (way == kNoSlot || way >> kSlotBits != band_tag(band, fingerprint)) return false;
-    const std::uint32_t slot = slot_of(way);
-    return used_[slot] != 0 && band_value(band, fingerprints_[slot]) == band_value(band, fingerprint);
+    const std::uint32_t number = slot_of(way);
+    if (is_sighting(way)) {
+        const Sighting& s = sightings_[number];
+        return s.at != kNever && band_value(band, s.fingerprint) == band_value(band, fingerprint);
+    }
+    return used_[number] != 0 && band_value(band, fingerprints_[number]) == band_value(band, fingerprint);
+}
+
+std::uint64_t CampaignTable::fingerprint_of(std::uint32_t id) const {
+    return is_sighting(id) ? sightings_[slot_of(id)].fingerprint : fingerprints_[slot_of(id)];
+}
+
+std::size_t CampaignTable::sighting_of(std::uint64_t fingerprint) const {
+    return scaled(mix(fingerprint ^ 0x5851f42d4c957f2dULL), sightings_.size());
 }
 
 void CampaignTable::prefetch(std::uint64_t fingerprint) const {
@@ -149,21 +165,22 @@ void CampaignTable::prefetch(std::uint64_t fingerprint) const {
     const std::size_t home = scaled(mix(fingerprint), slots_.size());
     __builtin_prefetch(&used_[home]);
     __builtin_prefetch(&last_active_[home]);
+    if (!sightings_.empty()) __builtin_prefetch(&sightings_[sighting_of(fingerprint)], 1);
 }
 
-// The stored campaign nearest to `fingerprint` within max_distance bits, if any.
 std::optional<std::uint32_t> CampaignTable::nearest(std::uint64_t fingerprint, unsigned max_distance) const {
     std::optional<std::uint32_t> best;
     int best_distance = static_cast<int>(max_distance) + 1;
     for (std::size_t band = 0; band < kBands; ++band) {
         for (const std::uint32_t way : bucket(band, fingerprint)) {
             if (!holds_band(way, band, fingerprint)) continue;  // empty, another band value, or displaced
-            const std::uint32_t slot = slot_of(way);
-            const int distance = std::popcount(fingerprints_[slot] ^ fingerprint);
-            if (distance < best_distance) {
-                best = slot;
+            const int distance = std::popcount(fingerprint_of(way) ^ fingerprint);
+            const bool closer = distance < best_distance ||
+                                (distance == best_distance && best && is_sighting(*best) && !is_sighting(way));
+            if (closer) {
+                best = id_of(way);
                 best_distance = distance;
-                if (distance == 0) return best;
+                if (distance == 0 && !is_sighting(way)) return best;
             }
         }
     }
@@ -200,18 +217,21 @@ std::uint32_t CampaignTable::claim(std::uint64_t fingerprint, Timestamp now) {
 // used first (a claim or a member found through it moves its way to the front), so the way pushed
 // out is the least recently used; a way left by an evicted campaign fails holds_band() and drifts
 // to the back. Neither reads a slot: only the bucket's own cache line, which prefetch() loaded.
-void CampaignTable::index(std::uint32_t slot, std::uint64_t fingerprint) {
+// `id` is a campaign's slot or kSightingBit | a sighting's number; `replaced`, the id of the
+// sighting a new campaign grows from.
+void CampaignTable::index(std::uint32_t id, std::uint64_t fingerprint, std::uint32_t replaced) {
     for (std::size_t band = 0; band < kBands; ++band) {
         Bucket& ways = bucket(band, fingerprint);
-        // The slot's previous campaign may still have a way here: that one goes, not the last.
+        // The previous holder of the slot or sighting, or the sighting replaced, may still have a
+        // way here: that one goes, not the last.
         std::size_t out = kBandWays - 1;
         for (std::size_t w = 0; w < kBandWays; ++w) {
-            if (ways[w] != kNoSlot && slot_of(ways[w]) == slot) {
+            if (ways[w] != kNoSlot && (id_of(ways[w]) == id || id_of(ways[w]) == replaced)) {
                 out = w;
                 break;
             }
         }
-        move_to_front(ways, out, band_tag(band, fingerprint) << kSlotBits | slot);
+        move_to_front(ways, out, band_tag(band, fingerprint) << kSlotBits | id);
     }
 }
 
@@ -230,6 +250,49 @@ void CampaignTable::promote(std::uint32_t slot) {
     }
 }
 
+// What a campaign of one member holds: one distinct sender, and one distinct recipient when the
+// member has one (the linear-counting estimate of one bit in an empty bitmap, as DistinctWindow
+// gives it in its first bucket). A sighting is enough when that does not reach a threshold.
+namespace {
+double one_distinct() { return linear_counting_table()[DistinctBitmap::kBits - 1]; }
+std::uint16_t bitmap_bit(std::uint64_t hash) { return static_cast<std::uint16_t>(hash % DistinctBitmap::kBits); }
+}  // namespace
+
+bool CampaignTable::sighting_is_enough(std::optional<std::uint64_t> recipient,
+                                       const Settings::SmsCampaign& settings) const {
+    const double recipients = recipient ? one_distinct() : 0.0;
+    return !((settings.min_senders > 0 && one_distinct() >= settings.min_senders) ||
+             (settings.min_recipients > 0 && recipients >= settings.min_recipients));
+}
+
+// A text near no campaign or sighting: kept as a sighting, answered as a campaign of one member.
+CampaignState CampaignTable::observe_sighting(std::uint64_t fingerprint, std::uint64_t sender,
+                                              std::optional<std::uint64_t> recipient, Timestamp now) {
+    const auto number = static_cast<std::uint32_t>(sighting_of(fingerprint));
+    sightings_[number] = Sighting{fingerprint, now, bitmap_bit(sender), recipient ? bitmap_bit(*recipient) : std::uint16_t{0},
+                                  recipient.has_value()};
+    index(kSightingBit | number, fingerprint);
+    sightings_kept_.fetch_add(1, std::memory_order_relaxed);
+    CampaignState state;
+    state.fingerprint = fingerprint;
+    state.senders = one_distinct();
+    state.recipients = recipient ? one_distinct() : 0.0;
+    return state;
+}
+
+// A second text near sighting `number`: the campaign it makes, its first member counted at the
+// sighting's time (the caller counts the second). Its ways take the sighting's.
+std::uint32_t CampaignTable::campaign_from_sighting(std::uint32_t number, Timestamp window) {
+    const Sighting first = sightings_[number];
+    sightings_[number].at = kNever;
+    const std::uint32_t id = claim(first.fingerprint, first.at);
+    index(id, first.fingerprint, kSightingBit | number);
+    Slot& campaign = slots_[id];
+    campaign.senders.add(first.at, window, first.sender_bit);
+    if (first.has_recipient) campaign.recipients.add(first.at, window, first.recipient_bit);
+    return id;
+}
+
 void CampaignTable::move_to_front(Bucket& ways, std::size_t from, std::uint32_t way) {
     for (std::size_t w = from; w > 0; --w) ways[w] = ways[w - 1];
     ways[0] = way;
@@ -241,9 +304,14 @@ CampaignState CampaignTable::observe(std::uint64_t fingerprint, std::uint64_t se
     const unsigned max_distance = std::min(settings.max_distance, kMaxDistance);
     std::lock_guard lock(mutex_);
     std::uint32_t id = 0;
-    if (const auto near = nearest(fingerprint, max_distance)) {
+    const auto near = nearest(fingerprint, max_distance);
+    if (near && !is_sighting(*near)) {
         id = *near;
         promote(id);
+    } else if (near) {
+        id = campaign_from_sighting(slot_of(*near), settings.window);
+    } else if (!sightings_.empty() && sighting_is_enough(recipient, settings)) {
+        return observe_sighting(fingerprint, sender, recipient, now);
     } else {
         id = claim(fingerprint, now);
         index(id, fingerprint);

@@ -15,6 +15,15 @@
 // max_distance above 3 is read as 3. A campaign keeps the fingerprint of its first member; later
 // members join when within max_distance of it (no drift).
 //
+// Second sighting (local tables only): most texts are sent once. A text near no campaign does not
+// take a campaign slot; it is kept as a sighting (its fingerprint, time and the bits its sender
+// and recipient set, 24 bytes at a place its fingerprint names, overwritten by the next text
+// sent there) and indexed in the band buckets like a campaign. The next text within max_distance
+// of it makes the campaign, counting the sighting's member at its time and then its own, so the
+// counts are what a campaign claimed at the first member would hold. A one-member campaign that
+// would already reach a threshold (min_senders or min_recipients of 1) is claimed at once. With
+// behaviour.redis every campaign takes a slot at once (its changes are what is shared).
+//
 // One mutex for the table: near fingerprints may live anywhere in it, so it cannot be sharded by
 // fingerprint. It is held for one lookup and one update (well under a microsecond).
 //
@@ -64,7 +73,7 @@ public:
     static constexpr std::size_t kBands = 4;
     static constexpr std::size_t kBandWays = 4;
     static constexpr unsigned kMaxDistance = 3;  // what 4 bands of 16 bits guarantee
-    static constexpr std::size_t kMaxCapacity = (std::size_t{1} << 24) - 1;  // slot numbers fit 24 bits, one value for "empty"
+    static constexpr std::size_t kMaxCapacity = (std::size_t{1} << 23) - 1;  // slot numbers fit 23 bits (a way: 8-bit tag, sighting bit, slot)
 
     explicit CampaignTable(std::size_t capacity);
 
@@ -123,6 +132,9 @@ public:
     std::size_t capacity() const { return slots_.size(); }
     std::uint64_t occupied() const { return occupied_.load(std::memory_order_relaxed); }
     std::uint64_t evictions() const { return evictions_.load(std::memory_order_relaxed); }
+    // Texts kept as a sighting (near no campaign and no sighting), cumulative.
+    std::uint64_t sightings() const { return sightings_kept_.load(std::memory_order_relaxed); }
+    static std::size_t bytes_per_sighting() { return sizeof(Sighting); }
     std::size_t bytes() const;
     static std::size_t bytes_per_campaign();
 
@@ -131,8 +143,13 @@ public:
 private:
     static constexpr Timestamp kNever = CampaignShare::kNever;
     static constexpr std::uint32_t kNoSlot = std::numeric_limits<std::uint32_t>::max();  // an empty way
+    // A way: the tag (8 bits of the band value) << kSlotBits | what it points at (its id): a
+    // campaign's slot number, or kSightingBit | a sighting's number.
     static constexpr unsigned kSlotBits = 24;
-    static constexpr std::uint32_t slot_of(std::uint32_t way) { return way & ((1u << kSlotBits) - 1); }
+    static constexpr std::uint32_t kSightingBit = 1u << 23;
+    static constexpr std::uint32_t id_of(std::uint32_t way) { return way & ((1u << kSlotBits) - 1); }
+    static constexpr std::uint32_t slot_of(std::uint32_t way) { return way & (kSightingBit - 1); }
+    static constexpr bool is_sighting(std::uint32_t way) { return (way & kSightingBit) != 0; }
 
     // A campaign's counts. Its fingerprint, last activity and whether it is used are kept in
     // parallel arrays, so a lookup compares fingerprints without touching the counts.
@@ -141,7 +158,15 @@ private:
         DistinctWindow senders;
         DistinctWindow recipients;
     };
-    using Bucket = std::array<std::uint32_t, kBandWays>;  // ways: tag << kSlotBits | slot, or kNoSlot
+    using Bucket = std::array<std::uint32_t, kBandWays>;  // ways (see kSlotBits), or kNoSlot
+    // A text seen once (see "Second sighting" above). at == kNever: empty.
+    struct Sighting {  // 24 bytes
+        std::uint64_t fingerprint = 0;
+        Timestamp at = kNever;
+        std::uint16_t sender_bit = 0;     // what its sender's hash sets in a distinct bitmap
+        std::uint16_t recipient_bit = 0;  // the same for its first recipient, when it has one
+        bool has_recipient = false;
+    };
     // The other instances' counts of the campaigns near one local campaign (behaviour.redis).
     struct PeerView {  // 160 bytes
         Timestamp over_threshold_at = kNever;
@@ -150,9 +175,17 @@ private:
         bool present = false;
     };
 
+    // The id (id_of) of the stored campaign or sighting nearest to `fingerprint` within
+    // max_distance bits; a campaign wins a tie.
     std::optional<std::uint32_t> nearest(std::uint64_t fingerprint, unsigned max_distance) const;
+    std::uint64_t fingerprint_of(std::uint32_t id) const;
+    std::size_t sighting_of(std::uint64_t fingerprint) const;
+    bool sighting_is_enough(std::optional<std::uint64_t> recipient, const Settings::SmsCampaign& settings) const;
+    CampaignState observe_sighting(std::uint64_t fingerprint, std::uint64_t sender,
+                                   std::optional<std::uint64_t> recipient, Timestamp now);
+    std::uint32_t campaign_from_sighting(std::uint32_t number, Timestamp window);
     std::uint32_t claim(std::uint64_t fingerprint, Timestamp now);
-    void index(std::uint32_t slot, std::uint64_t fingerprint);
+    void index(std::uint32_t id, std::uint64_t fingerprint, std::uint32_t replaced = kNoSlot);
     void promote(std::uint32_t slot);
     static void move_to_front(Bucket& ways, std::size_t from, std::uint32_t way);
     Bucket& bucket(std::size_t band, std::uint64_t fingerprint);
@@ -169,8 +202,10 @@ private:
     std::vector<Timestamp> last_active_;
     std::vector<std::uint8_t> used_;
     std::array<std::vector<Bucket>, kBands> bands_;
+    std::vector<Sighting> sightings_;  // as many as slots; emptied by track_changes()
     std::atomic<std::uint64_t> occupied_{0};
     std::atomic<std::uint64_t> evictions_{0};
+    std::atomic<std::uint64_t> sightings_kept_{0};
     // behaviour.redis only (empty otherwise), guarded by mutex_.
     std::vector<std::uint8_t> changed_;
     std::vector<std::uint32_t> pending_;  // capacity: every slot, reserved up front

@@ -104,6 +104,7 @@ void Engine::append_stats(StatsReport& report) const {
     report.add("behaviour.campaigns", s.campaigns.occupied());
     report.add("behaviour.evictions", s.keys.evictions());
     report.add("behaviour.campaign_evictions", s.campaigns.evictions());
+    report.add("behaviour.campaign_sightings", s.campaigns.sightings());
     for (std::size_t i = 0; i < kFindingCount; ++i) {
         const std::string_view name = finding_name(static_cast<Finding>(i));
         report.add(fmt::format("behaviour.findings.{}", name.substr(std::string_view("behaviour.").size())),
