@@ -400,6 +400,27 @@ private:
 // worker's decider, with its own Hyperscan scratch, reading the shared reloadable set), its
 // InlineGate (with its own enforcement ledger, read by this lane's detection stage only: a flow's
 // packets all reach one worker) and its events, written through the one writer.
+// What a lane publishes for /metrics: its counters, and in the inline modes its loop's run so
+// far, whose latency histograms are merged over the lanes before percentiles are taken (as the
+// final --stats does).
+struct LaneSnapshot {
+    StatsReport stats;
+    std::optional<BridgeRun> bridge;
+    std::optional<NfqueueRun> nfqueue;
+
+    void merge(const LaneSnapshot& other) {
+        stats.merge(other.stats);
+        if (other.bridge) merge_bridge_runs(bridge ? *bridge : bridge.emplace(), *other.bridge);
+        if (other.nfqueue) merge_nfqueue_runs(nfqueue ? *nfqueue : nfqueue.emplace(), *other.nfqueue);
+    }
+    StatsReport report() const {
+        StatsReport out = stats;
+        if (bridge) append_bridge_stats(*bridge, out);
+        if (nfqueue) append_nfqueue_stats(*nfqueue, out);
+        return out;
+    }
+};
+
 struct Lane {
     // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
     Lane(const RunSettings& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder,
@@ -490,10 +511,12 @@ struct Daemon {
     // `packets`: what the lane's loop has read so far; `captures`: its libpcap handles, whose
     // received and kernel drop counts add up over the lanes (the interface's own drops, the same
     // for every lane, are left to the final --stats).
-    void publish_lane(std::size_t i, std::uint64_t packets, const std::vector<capture::LiveCapture>* captures = nullptr) {
+    void publish_lane(std::size_t i, std::uint64_t packets, const std::vector<capture::LiveCapture>* captures = nullptr,
+                      LaneSnapshot snapshot = {}) {
         if (!board) return;
-        StatsReport report = lanes[i]->stats();
-        report.add("capture.packets", packets);
+        StatsReport& report = snapshot.stats;
+        report = lanes[i]->stats();
+        if (!snapshot.nfqueue) report.add("capture.packets", packets);  // nfqueue: nfqueue.packets
         if (captures != nullptr) {
             for (const auto& c : *captures) {
                 const auto s = c.stats();
@@ -502,12 +525,23 @@ struct Daemon {
             }
         }
         if (lanes.size() > 1) report.set(fmt::format("worker.{}.packets", i), packets);
-        board->publish(i, std::move(report));
+        board->publish(i, std::move(snapshot));
+    }
+    // The inline loops' publications: their run so far (a copy: the loop goes on with its own).
+    void publish_bridge(std::size_t i, const BridgeRun& run, const std::vector<capture::LiveCapture>& sides) {
+        LaneSnapshot snapshot;
+        snapshot.bridge = run;
+        publish_lane(i, run.packets, &sides, std::move(snapshot));
+    }
+    void publish_nfqueue(std::size_t i, const NfqueueRun& run) {
+        LaneSnapshot snapshot;
+        snapshot.nfqueue = run;
+        publish_lane(i, run.packets, nullptr, std::move(snapshot));
     }
     bool publishes() const { return board.has_value(); }
 
     std::string scrape() const {
-        StatsReport stats = board->sum();
+        StatsReport stats = board->sum().report();
         if (lanes.size() > 1) stats.set("workers", lanes.size());
         if (reloader) reloader->append_stats(stats);
         if (behaviour) behaviour->append_stats(stats);
@@ -570,7 +604,7 @@ struct Daemon {
     std::optional<ControlServer> control;
     // /metrics: the lanes' published counters and the server (last: its threads start after the
     // signal mask is set, and end first).
-    std::optional<metrics::StatsBoard> board;
+    std::optional<metrics::SnapshotBoard<LaneSnapshot>> board;
     metrics::BuildInfo build;
     std::unique_ptr<metrics::MetricsServer> metrics_server;
 };
@@ -662,7 +696,15 @@ int run_nfqueue(Daemon& d, const RunSettings& config, const CaptureConfig& captu
     std::vector<NfqueueRun> runs(failure.empty() ? workers : 0);
     if (failure.empty()) {
         run_lanes(workers, d.stop, [&](std::size_t i) {
-            runs[i] = bindings[i]->run(d.stop);
+            metrics::PublishClock publish_clock;
+            NfqueueRoundHook on_round;
+            if (d.publishes()) {
+                on_round = [&](const NfqueueRun& so_far) {
+                    if (publish_clock.due()) d.publish_nfqueue(i, so_far);
+                };
+            }
+            runs[i] = bindings[i]->run(d.stop, on_round);
+            d.publish_nfqueue(i, runs[i]);
             d.lanes[i]->packets = runs[i].packets;
             if (!runs[i].failure.empty()) d.stop = true;  // one queue failing stops them all
         });
@@ -700,7 +742,15 @@ int run_bridge(Daemon& d, LaneCaptures& sides, const CaptureConfig& capture, con
     std::vector<BridgeRun> runs(d.lanes.size());
     run_lanes(d.lanes.size(), d.stop, [&](std::size_t i) {
         Lane& lane = *d.lanes[i];
-        runs[i] = run_bridge_loop(sides[i], *lane.worker, lane.inline_gate(), d.stop, deadline, d.log, reloads);
+        metrics::PublishClock publish_clock;
+        BridgeRoundHook on_round;
+        if (d.publishes()) {
+            on_round = [&](const BridgeRun& so_far) {
+                if (publish_clock.due()) d.publish_bridge(i, so_far, sides[i]);
+            };
+        }
+        runs[i] = run_bridge_loop(sides[i], *lane.worker, lane.inline_gate(), d.stop, deadline, d.log, reloads, on_round);
+        d.publish_bridge(i, runs[i], sides[i]);
         lane.packets = runs[i].packets;
         if (!runs[i].failure.empty()) d.stop = true;
     });

@@ -203,9 +203,12 @@ private:
         const std::string family = std::string(kPrefix) + sanitize_name(base) + "_seconds";
         const std::uint64_t count = stats_.get(name);
         const std::string help = fmt::format("Time per packet ({}*_us in --stats), seconds: quantile 1 is the maximum.", *prefix);
+        // A percentile is its 1 µs bucket's upper bound, so it can pass the exact maximum by 1 µs:
+        // capped, so that no quantile is above quantile 1.
+        const std::uint64_t max_us = stats_.get(*prefix + std::string(kQuantiles.back().suffix));
         for (const auto& q : kQuantiles) {
-            const std::string value =
-                count == 0 ? "NaN" : fmt::format("{}", static_cast<double>(stats_.get(*prefix + std::string(q.suffix))) / 1e6);
+            const std::uint64_t us = std::min(stats_.get(*prefix + std::string(q.suffix)), max_us);
+            const std::string value = count == 0 ? "NaN" : fmt::format("{}", static_cast<double>(us) / 1e6);
             add(family, Type::summary, help, fmt::format("quantile=\"{}\"", q.quantile), value);
         }
         add(family, Type::summary, help, "", std::to_string(count), "_count");

@@ -104,7 +104,10 @@ listeners=$(ip netns exec "$NS_B" ss -Hltn "sport = :$PORT" | awk '{print $4}')
 
 scrape() {  # file
     local code
-    code=$(ip netns exec "$NS_B" curl -sS -o "$1" -D "$1.head" -w '%{http_code}' "$URL") || fail "curl $URL failed"
+    local answer code seconds
+    answer=$(ip netns exec "$NS_B" curl -sS -o "$1" -D "$1.head" -w '%{http_code} %{time_total}' "$URL") || fail "curl $URL failed"
+    read -r code seconds <<<"$answer"
+    echo "$seconds" >>"$WORK/scrape_times"
     [[ $code == 200 ]] || fail "GET /metrics answered $code"
     grep -qi '^content-type: text/plain; version=0.0.4' "$1.head" || fail "GET /metrics: no text format 0.0.4 content type"
     promtool check metrics <"$1" >"$1.promtool" 2>&1 || { cat "$1.promtool" >&2; fail "promtool check metrics failed on $1"; }
@@ -167,6 +170,7 @@ read_packets=$(value "$WORK/final.txt" scamgate_capture_packets_total)
 sleep 1.5  # one more publication after the last packet's records
 scrape "$WORK/final.txt"
 
+[[ -z ${METRICS_TEST_KEEP:-} ]] || cp "$WORK/final.txt" "$METRICS_TEST_KEEP"  # the last scrape, for docs
 kill -TERM "$SCAMGATE_PID"
 rc=0
 wait "$SCAMGATE_PID" || rc=$?
@@ -220,6 +224,13 @@ elsewhere = {"scamgate_inline_latency_seconds", "scamgate_inline_service_seconds
 missing = sorted(used - served - elsewhere)
 print(f"dashboard uses {len(used)} families; missing from the scrape: {missing}")
 assert not missing
+PY
+
+# Scrape times as curl saw them (connect, request, the whole body), for docs/performance.md.
+python3 - "$WORK/scrape_times" <<'PY'
+import statistics, sys
+t = sorted(float(x) * 1000 for x in open(sys.argv[1]))
+print(f"{len(t)} scrapes: median {statistics.median(t):.2f} ms, max {t[-1]:.2f} ms (curl time_total)")
 PY
 
 echo "PASS: $TEST (sent $sent packets at $PPS pps, 4+ scrapes checked by promtool)"

@@ -134,6 +134,15 @@ TEST_CASE("exposition: latency percentiles become a summary in seconds") {
     CHECK(has_line(text, "scamgate_inline_reload_service_seconds{quantile=\"0.5\"} NaN"));
     CHECK(has_line(text, "scamgate_inline_reload_service_seconds_count 0"));
     CHECK(text.find("latency_p50") == std::string::npos);
+    // A percentile past the exact maximum (its bucket's upper bound) is capped at the maximum.
+    StatsReport capped;
+    capped.set("inline.service_samples", 50);
+    capped.set("inline.service_p50_us", 7);
+    capped.set("inline.service_p99_us", 3393);
+    capped.set("inline.service_max_us", 3392);
+    const std::string capped_text = render(capped, kBuild);
+    CHECK(has_line(capped_text, "scamgate_inline_service_seconds{quantile=\"0.99\"} 0.003392"));
+    CHECK(has_line(capped_text, "scamgate_inline_service_seconds{quantile=\"1\"} 0.003392"));
     CHECK(text.find("latency_samples") == std::string::npos);
 }
 
