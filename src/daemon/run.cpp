@@ -396,10 +396,6 @@ private:
     EventsOutput& output_;
 };
 
-// What one worker (one packet thread) owns: its pipeline::Worker, its detection stage (the
-// worker's decider, with its own Hyperscan scratch, reading the shared reloadable set), its
-// InlineGate (with its own enforcement ledger, read by this lane's detection stage only: a flow's
-// packets all reach one worker) and its events, written through the one writer.
 // What a lane publishes for /metrics: its counters, and in the inline modes its loop's run so
 // far, whose latency histograms are merged over the lanes before percentiles are taken (as the
 // final --stats does).
@@ -421,6 +417,10 @@ struct LaneSnapshot {
     }
 };
 
+// What one worker (one packet thread) owns: its pipeline::Worker, its detection stage (the
+// worker's decider, with its own Hyperscan scratch, reading the shared reloadable set), its
+// InlineGate (with its own enforcement ledger, read by this lane's detection stage only: a flow's
+// packets all reach one worker) and its events, written through the one writer.
 struct Lane {
     // `workers`: how many lanes share the configured table bounds (pipeline::share_of).
     Lane(const RunSettings& config, std::size_t workers, EventsOutput& output, policy::DetectionHolder* holder,

@@ -92,6 +92,22 @@ struct Quantile {
 };
 constexpr std::array kQuantiles{Quantile{"p50_us", "0.5"}, Quantile{"p99_us", "0.99"}, Quantile{"max_us", "1"}};
 
+// HELP text: backslash and newline escaped (the text format's rule for docstrings).
+std::string escape_help(std::string_view help) {
+    std::string out;
+    out.reserve(help.size());
+    for (const char c : help) {
+        if (c == '\\') {
+            out += "\\\\";
+        } else if (c == '\n') {
+            out += "\\n";
+        } else {
+            out += c;
+        }
+    }
+    return out;
+}
+
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 bool ends_with(std::string_view s, std::string_view p) { return s.size() >= p.size() && s.substr(s.size() - p.size()) == p; }
 
@@ -124,7 +140,7 @@ private:
         Family& f = families_[family];
         if (f.samples.empty()) {
             f.type = type;
-            f.help = std::string(help);
+            f.help = escape_help(help);
         }
         std::string sample = family + std::string(sample_suffix);
         if (!labels.empty()) sample += "{" + labels + "}";

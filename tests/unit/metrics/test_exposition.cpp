@@ -167,6 +167,10 @@ TEST_CASE("exposition: names sanitised, label values escaped") {
     CHECK(has_line(text, "scamgate_detect_checks_total{check=\"odd\\\"name\"} 1"));
     CHECK(has_line(text, "scamgate_odd_name_x_total 2"));
     CHECK(has_line(text, "scamgate_build_info{version=\"v\\\"1\"} 1"));
+    // HELP text escapes a backslash (a stat name is code-defined, but the format must hold anyway).
+    StatsReport slash;
+    slash.set("odd\\name", 3);
+    CHECK(has_line(render(slash, kBuild), "# HELP scamgate_odd_name_total --stats counter odd\\\\name (since start)."));
 }
 
 }  // namespace
