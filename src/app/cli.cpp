@@ -1,4 +1,5 @@
 #include "app/cli.h"
+#include "metrics/listen_address.h"
 
 #include <sys/stat.h>
 
@@ -262,6 +263,14 @@ int run_cli(int argc, char** argv) {
     replay_cmd->add_option("FILE", replay.inputs, "capture files (pcap or pcapng), or folders of them")
         ->required();
     replay_cmd->add_option("--events", replay.events_path, "write JSONL events to PATH ('-' for stdout)");
+    std::string replay_metrics;
+    replay_cmd
+        ->add_option("--metrics", replay_metrics,
+                     "serve Prometheus metrics at http://ADDR/metrics while the replay runs (for long replays; it stops "
+                     "when the replay ends): PORT or :PORT listen on 127.0.0.1 only. Only this flag turns it on for "
+                     "replay, not metrics.listen (docs/metrics.md)")
+        ->check(CLI::Validator(
+            [](const std::string& text) { return metrics::parse_listen_address(text).error; }, "ADDR", "listen address"));
     replay_cmd->add_option("--stats", stats_format, "print counters at the end: json or text")
         ->check(CLI::IsMember({"json", "text"}));
     replay_cmd->add_flag("--join", replay.join,
@@ -529,6 +538,8 @@ int run_cli(int argc, char** argv) {
     if (learned) replay.learned = &*learned;
     if (learned_sync) replay.learned_sync = &*learned_sync;
     if (learn && !learned) log.warn("--learn: lists.learned is empty (or detection is off): nothing to write");
+    if (!replay_metrics.empty()) replay.metrics = metrics::parse_listen_address(replay_metrics).address;
+    replay.version = kVersion;
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text
                                             : StatsFormat::none;
