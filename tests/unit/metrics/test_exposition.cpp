@@ -110,7 +110,7 @@ TEST_CASE("exposition: labelled families from name prefixes, each HELP and TYPE 
     CHECK(type["scamgate_anomalies_total"] == 1);
     CHECK(type["scamgate_reloads_total"] == 1);
     CHECK(type["scamgate_worker_packets_total"] == 1);
-    for (const auto& [family, count] : type) CHECK_MESSAGE(count == 1, family);
+    for (const auto& entry : type) CHECK_MESSAGE(entry.second == 1, entry.first);
     CHECK(help.size() == type.size());
 }
 
