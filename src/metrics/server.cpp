@@ -34,8 +34,10 @@ std::unique_ptr<MetricsServer> MetricsServer::start(const ListenAddress& address
     const std::string ports = address.to_string();
     // Two threads: a scrape in progress never keeps a second one (or a health check) waiting on
     // the first; a slow or idle client is cut after 10 s.
-    std::array<const char*, 9> options{"listening_ports", ports.c_str(), "num_threads", "2", "request_timeout_ms",
-                                       "10000", "enable_keep_alive", "no", nullptr};
+    // tcp_nodelay: the head and the body go out as two writes; without it the body can wait for the
+    // client's delayed ACK of the head.
+    std::array<const char*, 11> options{"listening_ports", ports.c_str(), "num_threads", "2", "request_timeout_ms",
+                                        "10000", "enable_keep_alive", "no", "tcp_nodelay", "1", nullptr};
     std::unique_ptr<MetricsServer> server(new MetricsServer(ports, std::move(scrape)));
     mg_callbacks callbacks{};
     mg_init_data init{&callbacks, server.get(), options.data()};
