@@ -1,4 +1,5 @@
 #include "app/cli.h"
+#include "metrics/listen_address.h"
 
 #include <sys/stat.h>
 
@@ -124,6 +125,7 @@ struct RunArgs {
     bool active_replies = false;
     std::string user;
     std::string group;
+    std::string metrics_listen;
 
     void add_to(CLI::App& cmd, std::vector<std::string>& trunks) {
         mode_opt = cmd.add_option("--mode", mode,
@@ -153,6 +155,12 @@ struct RunArgs {
         cmd.add_option("--control", control,
                        "control socket for `scamgate reload` (control.socket; default /run/scamgate/control.sock as "
                        "root, else $XDG_RUNTIME_DIR/scamgate.sock)");
+        cmd.add_option("--metrics", metrics_listen,
+                       "serve Prometheus metrics at http://ADDR/metrics: PORT or :PORT listen on 127.0.0.1 only; "
+                       "another address (0.0.0.0:PORT, [::]:PORT) must be written out (metrics.listen; default off; "
+                       "docs/metrics.md)")
+            ->check(CLI::Validator(
+                [](const std::string& text) { return metrics::parse_listen_address(text).error; }, "ADDR", "listen address"));
     }
 
     daemon::RunOptions options() const {
@@ -169,6 +177,7 @@ struct RunArgs {
         if (active_replies) o.active_replies = true;
         if (!user.empty()) o.user = user;
         if (!group.empty()) o.group = group;
+        if (!metrics_listen.empty()) o.metrics = metrics::parse_listen_address(metrics_listen).address;
         o.stats = stats == "json" ? StatsFormat::json : stats == "text" ? StatsFormat::text : StatsFormat::none;
         return o;
     }
@@ -254,6 +263,14 @@ int run_cli(int argc, char** argv) {
     replay_cmd->add_option("FILE", replay.inputs, "capture files (pcap or pcapng), or folders of them")
         ->required();
     replay_cmd->add_option("--events", replay.events_path, "write JSONL events to PATH ('-' for stdout)");
+    std::string replay_metrics;
+    replay_cmd
+        ->add_option("--metrics", replay_metrics,
+                     "serve Prometheus metrics at http://ADDR/metrics while the replay runs (for long replays; it stops "
+                     "when the replay ends): PORT or :PORT listen on 127.0.0.1 only. Only this flag turns it on for "
+                     "replay, not metrics.listen (docs/metrics.md)")
+        ->check(CLI::Validator(
+            [](const std::string& text) { return metrics::parse_listen_address(text).error; }, "ADDR", "listen address"));
     replay_cmd->add_option("--stats", stats_format, "print counters at the end: json or text")
         ->check(CLI::IsMember({"json", "text"}));
     replay_cmd->add_flag("--join", replay.join,
@@ -501,6 +518,8 @@ int run_cli(int argc, char** argv) {
             if (learned_sync) run.learned_sync = &*learned_sync;
         }
         if (run.control_path.empty()) run.control_path = config.control_socket;
+        if (!run.metrics) run.metrics = config.metrics_listen;
+        run.version = kVersion;
         // A reload reads the same files again, with the same command-line overrides on top.
         run.reload = [&common, &log, policy_override, extra_trunks]() -> std::shared_ptr<const policy::Detection> {
             AppConfig fresh = load_or_default(common);
@@ -519,6 +538,8 @@ int run_cli(int argc, char** argv) {
     if (learned) replay.learned = &*learned;
     if (learned_sync) replay.learned_sync = &*learned_sync;
     if (learn && !learned) log.warn("--learn: lists.learned is empty (or detection is off): nothing to write");
+    if (!replay_metrics.empty()) replay.metrics = metrics::parse_listen_address(replay_metrics).address;
+    replay.version = kVersion;
     replay.stats = stats_format == "json" ? StatsFormat::json
                    : stats_format == "text" ? StatsFormat::text
                                             : StatsFormat::none;

@@ -21,7 +21,7 @@ namespace scamgate::app {
 
 namespace {
 
-enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count, redis_url, override_list };
+enum class ParamType { count, seconds, probability, boolean, port_list, path, path_list, alphabet, alphabet_map, text, name_list, capture_mode, unparsed_action, worker_count, redis_url, override_list, listen_address };
 
 struct Param {
     std::string key;  // "section.name"
@@ -283,6 +283,26 @@ Param redis_stream_key_param() {
         c.event_stream.key = n.Scalar();
     };
     p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.event_stream.key); };
+    return p;
+}
+
+Param metrics_listen_param() {
+    Param p{"metrics.listen", ParamType::listen_address, 0, 0,
+            "serve Prometheus metrics (`scamgate run`) at http://ADDR/metrics; PORT or :PORT listen on 127.0.0.1 "
+            "only, another address (0.0.0.0:PORT, [::]:PORT) must be written out; empty: off (--metrics overrides; "
+            "docs/metrics.md)", {}, {}};
+    p.set = [key = p.key](AppConfig& c, const YAML::Node& n, const std::string& where) {
+        if (!n.IsNull() && !n.IsScalar()) throw ConfigError(fmt::format("{}: '{}' must be an address such as 9105 or 127.0.0.1:9105", where, key));
+        const std::string text = n.IsNull() ? "" : n.Scalar();
+        if (text.empty()) {
+            c.metrics_listen.reset();
+            return;
+        }
+        metrics::ListenParse parsed = metrics::parse_listen_address(text);
+        if (!parsed.address) throw ConfigError(fmt::format("{}: '{}': {}", where, key, parsed.error));
+        c.metrics_listen = std::move(parsed.address);
+    };
+    p.show = [](const AppConfig& c) { return fmt::format("\"{}\"", c.metrics_listen ? c.metrics_listen->to_string() : ""); };
     return p;
 }
 
@@ -745,6 +765,7 @@ const std::vector<Param>& parameters() {
                     "entries the stream keeps, about (XADD MAXLEN ~: Redis trims whole blocks, so a few more stay); 0: no trim",
                     [](AppConfig& c) -> std::uint64_t& { return c.event_stream.maxlen; }),
         control_socket_param(),
+        metrics_listen_param(),
     };
     return table;
 }
@@ -1002,6 +1023,7 @@ std::string describe_parameters() {
             case ParamType::name_list: range = "list of names"; break;
             case ParamType::capture_mode: range = "passive|nfqueue|bridge"; break;
             case ParamType::redis_url: range = "redis://HOST:PORT/DB or unix:///PATH?db=N"; break;
+            case ParamType::listen_address: range = "PORT, :PORT, IPV4:PORT or [IPV6]:PORT; empty: off"; break;
             case ParamType::unparsed_action: range = "allow|alert|drop"; break;
             case ParamType::override_list: range = "list of trunk|prefix maps"; break;
             case ParamType::worker_count: range = fmt::format("auto|integer {}..{}", p.min, p.max); break;

@@ -12,6 +12,7 @@
 #include "behaviour/behaviour.h"
 #include "daemon/settings.h"
 #include "enforce/inline_settings.h"
+#include "metrics/listen_address.h"
 #include "detect/detector.h"
 #include "pipeline/worker.h"
 #include "policy/behaviour_overrides.h"
@@ -68,6 +69,7 @@ struct AppConfig {
     bool redact_text = false; // SMS text in events replaced by its length and a hash
     redis::EventStreamSettings event_stream;  // output.redis_stream, _key, _maxlen
     std::string control_socket;  // `run`'s control socket (reload); empty: the default path
+    std::optional<metrics::ListenAddress> metrics_listen;  // metrics.listen: `run`'s /metrics endpoint; none: off
     // Detection and policy. A relative path set in a config file is relative to that file's
     // folder (made absolute while loading); the built-in defaults are relative to the bundled
     // config/ folder (`base_dir`), so a short config file still finds the bundled plan and packs.

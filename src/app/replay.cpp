@@ -6,6 +6,9 @@
 
 #include "app/replay_pipeline.h"
 #include "capture/pcap_file.h"
+#include "metrics/exposition.h"
+#include "metrics/server.h"
+#include "metrics/stats_board.h"
 #include "net/decoder.h"
 #include "output/events.h"
 #include "pipeline/worker.h"
@@ -56,13 +59,21 @@ void replay_file(const std::string& path, ReplayPipeline& pipeline, FileCounters
 class SinglePipeline final : public ReplayPipeline {
 public:
     SinglePipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                   behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log)
+                   behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log,
+                   StatsPublisher publish)
         : detection_(detection_stage_for(detection, output, behaviour, learned)),
-          worker_(config, first_sink_of(detection_, output), log, decider_of(detection_)) {}
+          worker_(config, first_sink_of(detection_, output), log, decider_of(detection_)),
+          publish_(std::move(publish)) {}
     void begin_source(const std::string& name) override { worker_.begin_source(name); }
-    void on_packet(const capture::Packet& packet) override { worker_.on_packet(packet); }
+    void on_packet(const capture::Packet& packet) override {
+        worker_.on_packet(packet);
+        // The clock is read every 256 packets only: a publication is due about once a second.
+        if (publish_ && (++packets_ % 256) == 0 && publish_clock_.due()) publish_(0, stats());
+    }
     void end_source() override { worker_.end_source(); }
-    void finish() override {}
+    void finish() override {
+        if (publish_) publish_(0, stats());
+    }
     StatsReport stats() const override {
         StatsReport report = worker_.stats();
         if (detection_) detection_->append_stats(report);
@@ -72,6 +83,9 @@ public:
 private:
     std::optional<policy::DetectionStage> detection_;
     pipeline::Worker worker_;
+    StatsPublisher publish_;
+    metrics::PublishClock publish_clock_;
+    std::uint64_t packets_ = 0;
 };
 
 }  // namespace
@@ -93,8 +107,9 @@ record::ContactSink& first_sink_of(std::optional<policy::DetectionStage>& stage,
 record::ContactDecider* decider_of(std::optional<policy::DetectionStage>& stage) { return stage ? &*stage : nullptr; }
 
 std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                     behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log) {
-    return std::make_unique<SinglePipeline>(config, detection, behaviour, learned, output, log);
+                                                     behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log,
+                                                     StatsPublisher publish) {
+    return std::make_unique<SinglePipeline>(config, detection, behaviour, learned, output, log, std::move(publish));
 }
 
 policy::Detection load_detection(const AppConfig& config, const std::vector<detect::Trunk>& extra_trunks, Logger& log) {
@@ -150,10 +165,36 @@ int run_replay(const AppConfig& config, const ReplayOptions& options, std::ostre
     if (show_table) sinks.add(table);
 
     const std::size_t workers = config.workers.resolve();
+    // --metrics: the workers publish their counters to the board; the endpoint sums them with the
+    // process's own (behaviour, the Redis stream: atomics). Declared before the pipeline, so the
+    // server (declared after it) stops first.
+    std::optional<metrics::StatsBoard> board;
+    StatsPublisher publish;
+    if (options.metrics) {
+        board.emplace(workers);
+        publish = [&board](std::size_t worker, StatsReport report) { board->publish(worker, std::move(report)); };
+    }
     const ShardedOutput sharded_output{events ? &*events : nullptr, show_table ? &table : nullptr};
     auto pipeline = workers > 1 ? make_sharded_pipeline(config.pipeline, options.detection, options.behaviour, options.learned,
-                                                        sharded_output, workers, log)
-                                : make_single_pipeline(config.pipeline, options.detection, options.behaviour, options.learned, sinks, log);
+                                                        sharded_output, workers, log, publish)
+                                : make_single_pipeline(config.pipeline, options.detection, options.behaviour, options.learned,
+                                                       sinks, log, publish);
+    std::unique_ptr<metrics::MetricsServer> server;
+    if (options.metrics) {
+        std::string error;
+        server = metrics::MetricsServer::start(
+            *options.metrics,
+            [&board, &options, &stream, version = options.version, workers] {
+                StatsReport stats = board->sum();
+                if (workers > 1) stats.set("workers", workers);
+                if (options.behaviour) options.behaviour->append_stats(stats);
+                if (stream) stream->append_stats(stats);
+                return metrics::render(stats, metrics::BuildInfo{version});
+            },
+            error);
+        if (!server) throw std::runtime_error("metrics: " + error);
+        log.info("metrics: serving http://{}/metrics until the replay ends", server->address());
+    }
     FileCounters counters;
     const auto files = expand_inputs(options.inputs);
     for (const auto& file : files) {

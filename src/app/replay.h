@@ -8,6 +8,7 @@
 #include "common/log.h"
 #include "detect/detector.h"
 #include "lists/learned_sync.h"
+#include "metrics/listen_address.h"
 #include "policy/detection_set.h"
 #include "policy/policy.h"
 #include "policy/stage.h"
@@ -28,6 +29,8 @@ struct ReplayOptions {
     behaviour::Engine* behaviour = nullptr;        // null: no behaviour findings (shared by every worker)
     lists::LearnedList* learned = nullptr;         // null: no learned list (lists.learned empty); shared too
     lists::LearnedSync* learned_sync = nullptr;    // behaviour.redis: closed (changes sent) before the stats
+    std::optional<metrics::ListenAddress> metrics;  // --metrics: serve /metrics while the replay runs; none: off
+    std::string version;                            // scamgate_build_info{version}
 };
 
 // Replays the inputs through one worker. Returns the process exit code: 0, or 1 when an input

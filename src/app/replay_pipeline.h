@@ -4,6 +4,7 @@
 // (app/sharded_pipeline.cpp). Both hand every finished contact, with its verdict when detection
 // is on, to `output`.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,10 +34,15 @@ public:
     virtual StatsReport stats() const = 0;
 };
 
+// replay --metrics: called by each worker, on the thread that runs it, about once a second and
+// when its work ends, with its counters (metrics::StatsBoard::publish). Empty: not called.
+using StatsPublisher = std::function<void(std::size_t worker, StatsReport report)>;
+
 // One worker on the calling thread. `detection` may be null (no verdicts), `behaviour` too (no
 // behaviour findings; not owned, shared by every worker).
 std::unique_ptr<ReplayPipeline> make_single_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                                                     behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log);
+                                                     behaviour::Engine* behaviour, lists::LearnedList* learned, record::ContactSink& output, Logger& log,
+                                                     StatsPublisher publish = {});
 
 // Where the sharded workers' contacts go (either may be null; neither owned).
 struct ShardedOutput {
@@ -49,6 +55,6 @@ struct ShardedOutput {
 // whole, one at a time, in no fixed order between workers.
 std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
                                                       behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output,
-                                                      std::size_t workers, Logger& log);
+                                                      std::size_t workers, Logger& log, StatsPublisher publish = {});
 
 }  // namespace scamgate::app

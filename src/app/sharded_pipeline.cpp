@@ -13,6 +13,7 @@
 
 #include "app/replay.h"
 #include "app/replay_pipeline.h"
+#include "metrics/stats_board.h"
 #include "common/spsc_ring.h"
 #include "net/shard.h"
 #include "output/events.h"
@@ -96,8 +97,10 @@ public:
     static constexpr std::size_t kBatches = 8;  // in flight per worker: the back-pressure bound
 
     Lane(const pipeline::PipelineConfig& config, const policy::Detection* detection, behaviour::Engine* behaviour, lists::LearnedList* learned,
-         const ShardedOutput& output, std::mutex& output_lock, Logger& log)
-        : to_worker_(kBatches + 1),
+         const ShardedOutput& output, std::mutex& output_lock, Logger& log, std::size_t index, StatsPublisher publish)
+        : index_(index),
+          publish_(std::move(publish)),
+          to_worker_(kBatches + 1),
           to_reader_(kBatches),
           output_(output, output_lock),
           detection_(detection_stage_for(detection, output_, behaviour, learned)),
@@ -171,7 +174,9 @@ private:
                 }
             }
             to_reader_.push(batch);
+            if (publish_ && publish_clock_.due()) publish_(index_, stats());
         }
+        if (publish_) publish_(index_, stats());  // the last word: every batch done
     }
 
     void process(const Batch& batch) {
@@ -189,6 +194,9 @@ private:
         }
     }
 
+    std::size_t index_;
+    StatsPublisher publish_;                 // called on the worker thread (replay --metrics)
+    metrics::PublishClock publish_clock_;    // worker thread only
     std::vector<std::unique_ptr<Batch>> batches_;
     SpscRing<Batch*> to_worker_;  // filled batches; nullptr: no more
     SpscRing<Batch*> to_reader_;  // emptied batches, to fill again
@@ -228,11 +236,12 @@ private:
 class ShardedPipeline final : public ReplayPipeline {
 public:
     ShardedPipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
-                    behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output, std::size_t workers, Logger& log)
+                    behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output, std::size_t workers, Logger& log,
+                    const StatsPublisher& publish)
         : clock_(config.housekeeping_interval), log_(log) {
         for (std::size_t i = 0; i < workers; ++i) {
-            lanes_.push_back(
-                std::make_unique<Lane>(pipeline::share_of(config, workers), detection, behaviour, learned, output, output_lock_, log));
+            lanes_.push_back(std::make_unique<Lane>(pipeline::share_of(config, workers), detection, behaviour, learned, output,
+                                                    output_lock_, log, i, publish));
         }
         for (auto& lane : lanes_) lane->start();
     }
@@ -293,8 +302,8 @@ private:
 
 std::unique_ptr<ReplayPipeline> make_sharded_pipeline(const pipeline::PipelineConfig& config, const policy::Detection* detection,
                                                       behaviour::Engine* behaviour, lists::LearnedList* learned, const ShardedOutput& output,
-                                                      std::size_t workers, Logger& log) {
-    return std::make_unique<ShardedPipeline>(config, detection, behaviour, learned, output, workers, log);
+                                                      std::size_t workers, Logger& log, StatsPublisher publish) {
+    return std::make_unique<ShardedPipeline>(config, detection, behaviour, learned, output, workers, log, publish);
 }
 
 }  // namespace scamgate::app

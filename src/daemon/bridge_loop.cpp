@@ -34,12 +34,13 @@ public:
         for (const auto& side : sides_) fds_.push_back(pollfd{side.selectable_fd(), POLLIN, 0});
     }
 
-    BridgeRun run(const std::atomic<bool>& stop, std::optional<Clock::time_point> deadline) {
+    BridgeRun run(const std::atomic<bool>& stop, std::optional<Clock::time_point> deadline, const BridgeRoundHook& on_round) {
         while (!stop.load() && run_.failure.empty()) {
             if (deadline && Clock::now() >= *deadline) break;
             std::size_t moved = 0;
             for (std::size_t side = 0; side < 2; ++side) moved += forward_batch(side);
             if (moved == 0) wait();
+            if (on_round) on_round(run_);
         }
         return std::move(run_);
     }
@@ -135,13 +136,13 @@ private:
 
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, enforce::InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
-                          Logger& log, const ReloadActivity* reloads) {
+                          Logger& log, const ReloadActivity* reloads, const BridgeRoundHook& on_round) {
     if (sides.size() != 2) {
         BridgeRun run;
         run.failure = "bridge mode needs exactly two interfaces";
         return run;
     }
-    return Bridge(sides, worker, gate, log, reloads).run(stop, deadline);
+    return Bridge(sides, worker, gate, log, reloads).run(stop, deadline, on_round);
 }
 
 void merge_bridge_runs(BridgeRun& total, const BridgeRun& other) {

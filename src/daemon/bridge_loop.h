@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,13 +34,17 @@ struct BridgeRun {
     std::string failure;       // why reading failed; empty after a requested stop
 };
 
+// Called on the loop's thread after every round (a batch each way, or a wait of at most 100 ms)
+// with the run so far: where the lane publishes its counters for /metrics.
+using BridgeRoundHook = std::function<void(const BridgeRun&)>;
+
 // Runs until `stop` is set or the deadline passes. `sides` holds exactly two open captures (with
 // several workers, this worker's share of each port: each worker forwards its frames out of its
 // own capture of the other port).
 // `gate` may be null (a plain bridge that only records); `reloads` null when nothing reloads.
 BridgeRun run_bridge_loop(std::vector<capture::LiveCapture>& sides, pipeline::Worker& worker, enforce::InlineGate* gate,
                           const std::atomic<bool>& stop, std::optional<std::chrono::steady_clock::time_point> deadline,
-                          Logger& log, const ReloadActivity* reloads = nullptr);
+                          Logger& log, const ReloadActivity* reloads = nullptr, const BridgeRoundHook& on_round = {});
 
 // Sums `other` (another worker's run) into `total`; the first failure is kept.
 void merge_bridge_runs(BridgeRun& total, const BridgeRun& other);

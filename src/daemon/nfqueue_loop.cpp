@@ -273,7 +273,7 @@ struct NfqueueBinding::Impl {
                  settings.queue_maxlen, socket_buffer / 1024);
     }
 
-    NfqueueRun loop(const std::atomic<bool>& stop) {
+    NfqueueRun loop(const std::atomic<bool>& stop, const NfqueueRoundHook& on_round) {
         std::vector<char> buffer(0x10000 + 4096);
         while (!stop.load()) {
             if (settings.deadline && std::chrono::steady_clock::now() >= *settings.deadline) break;
@@ -282,6 +282,7 @@ struct NfqueueBinding::Impl {
                 run.failure = fmt::format("reading NFQUEUE {}: {}", settings.queue, std::strerror(errno));
                 break;
             }
+            if (on_round) on_round(run);
         }
         if (run.failure.empty()) drain(handle, fd, buffer);
         account_kernel_counters(settings.queue, at_start, run, state.log);
@@ -301,7 +302,7 @@ struct NfqueueBinding::Impl {
 struct NfqueueBinding::Impl {
     Impl(const NfqueueSettings& s, pipeline::Worker&, enforce::InlineGate*, Logger&) : settings(s) {}
     void bind(Logger&) { failure = "this build has no NFQUEUE support (libnetfilter-queue-dev was not found at build time)"; }
-    NfqueueRun loop(const std::atomic<bool>&) {
+    NfqueueRun loop(const std::atomic<bool>&, const NfqueueRoundHook&) {
         NfqueueRun run;
         run.failure = failure;
         return run;
@@ -322,13 +323,13 @@ int NfqueueBinding::queue() const { return impl_->settings.queue; }
 
 const std::string& NfqueueBinding::failure() const { return impl_->failure; }
 
-NfqueueRun NfqueueBinding::run(const std::atomic<bool>& stop) {
+NfqueueRun NfqueueBinding::run(const std::atomic<bool>& stop, const NfqueueRoundHook& on_round) {
     if (!impl_->failure.empty()) {
         NfqueueRun run;
         run.failure = impl_->failure;
         return run;
     }
-    return impl_->loop(stop);
+    return impl_->loop(stop, on_round);
 }
 
 void merge_nfqueue_runs(NfqueueRun& total, const NfqueueRun& other) {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,6 +49,10 @@ struct NfqueueSettings {
     const ReloadActivity* reloads = nullptr;                        // null: no reloads in this run
 };
 
+// Called on the queue's thread after every read (a packet's verdict, or at most 100 ms idle) with
+// the run so far: where the lane publishes its counters for /metrics.
+using NfqueueRoundHook = std::function<void(const NfqueueRun&)>;
+
 // One NFQUEUE bound for one worker: its packets are verdicted by the thread that calls run(), with
 // that worker and gate. With several workers the daemon binds every queue first (on the thread
 // that then drops root), then runs each binding on a thread of its own (daemon/run.cpp).
@@ -66,7 +71,7 @@ public:
     const std::string& failure() const;
     // Reads and verdicts until `stop` is set, the deadline passes or reading fails (the run's
     // failure then says why); the packets already queued get their verdicts before it returns.
-    NfqueueRun run(const std::atomic<bool>& stop);
+    NfqueueRun run(const std::atomic<bool>& stop, const NfqueueRoundHook& on_round = {});
 
 private:
     struct Impl;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <chrono>
 #include <iterator>
 #include <ostream>
 #include <utility>
@@ -39,12 +40,18 @@ ReloadResult Reloader::reload(const std::string& why) {
         log_.error("reload ({}) failed, the previous configuration stays in force: {}", why, result.error);
     }
     activity_.end();
+    last_time_.store(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+    last_result_.store(result.ok ? 1 : 2);
     return result;
 }
 
 void Reloader::append_stats(StatsReport& report) const {
     report.set("reload.successes", successes_.load());
     report.set("reload.failures", failures_.load());
+    if (const int last = last_result_.load(); last != 0) {
+        report.set("reload.last_success", last == 1 ? 1 : 0);
+        report.set("reload.last_time", static_cast<std::uint64_t>(last_time_.load()));
+    }
 }
 
 std::string default_control_path() {

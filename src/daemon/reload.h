@@ -33,7 +33,9 @@ struct ReloadResult {
     std::string error;
 };
 
-// Runs reloads one at a time and counts them (reload.successes, reload.failures).
+// Runs reloads one at a time and counts them (reload.successes, reload.failures); after the
+// first reload also reload.last_success (1 or 0) and reload.last_time (Unix seconds), for
+// the metrics endpoint (docs/metrics.md).
 class Reloader {
 public:
     Reloader(policy::DetectionHolder& holder, DetectionLoader loader, Logger& log)
@@ -52,6 +54,9 @@ private:
     std::mutex mutex_;
     std::atomic<std::uint64_t> successes_{0};
     std::atomic<std::uint64_t> failures_{0};
+    // The last reload: 0 none yet, 1 succeeded, 2 failed; and when it ended (Unix seconds).
+    std::atomic<int> last_result_{0};
+    std::atomic<std::int64_t> last_time_{0};
 };
 
 // The control socket's path when neither --control nor control.socket sets one:

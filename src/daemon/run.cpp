@@ -25,6 +25,9 @@
 #include "daemon/privileges.h"
 #include "capture/live.h"
 #include "net/decoder.h"
+#include "metrics/exposition.h"
+#include "metrics/server.h"
+#include "metrics/stats_board.h"
 #include "output/events.h"
 #include "redis/event_stream.h"
 #include "pipeline/worker.h"
@@ -112,12 +115,16 @@ public:
             const std::size_t read = read_round();
             if (!failure_.empty()) return failure_;
             if (read == 0) wait(deadline ? *deadline - now : Clock::duration(kIdleWait));
+            if (on_round_) on_round_();
         }
         return {};
     }
 
     std::uint64_t packets() const { return packets_; }
     std::uint64_t replies_sent() const { return replies_sent_; }
+    // Called on this loop's thread after every round (a batch read, or a wait of at most 100 ms):
+    // where the worker publishes its counters for /metrics.
+    void on_round(std::function<void()> hook) { on_round_ = std::move(hook); }
 
 private:
     static constexpr std::size_t kBatch = 256;  // packets from one interface before the next one's turn
@@ -162,6 +169,7 @@ private:
     std::uint64_t packets_ = 0;
     std::uint64_t replies_sent_ = 0;
     std::string failure_;
+    std::function<void()> on_round_;
 };
 
 capture::LiveOptions live_options(const CaptureConfig& capture, const std::string& interface,
@@ -367,6 +375,10 @@ public:
         stream_->close();
         stream_->append_stats(stats);
     }
+    // The stream's redis.* counters while it runs (atomics: any thread may read them).
+    void append_stream_stats(StatsReport& stats) const {
+        if (stream_) stream_->append_stats(stats);
+    }
 
 private:
     std::optional<redis::EventStream> stream_;  // before writer_: the writer's tap points to it
@@ -382,6 +394,27 @@ public:
 
 private:
     EventsOutput& output_;
+};
+
+// What a lane publishes for /metrics: its counters, and in the inline modes its loop's run so
+// far, whose latency histograms are merged over the lanes before percentiles are taken (as the
+// final --stats does).
+struct LaneSnapshot {
+    StatsReport stats;
+    std::optional<BridgeRun> bridge;
+    std::optional<NfqueueRun> nfqueue;
+
+    void merge(const LaneSnapshot& other) {
+        stats.merge(other.stats);
+        if (other.bridge) merge_bridge_runs(bridge ? *bridge : bridge.emplace(), *other.bridge);
+        if (other.nfqueue) merge_nfqueue_runs(nfqueue ? *nfqueue : nfqueue.emplace(), *other.nfqueue);
+    }
+    StatsReport report() const {
+        StatsReport out = stats;
+        if (bridge) append_bridge_stats(*bridge, out);
+        if (nfqueue) append_nfqueue_stats(*nfqueue, out);
+        return out;
+    }
 };
 
 // What one worker (one packet thread) owns: its pipeline::Worker, its detection stage (the
@@ -462,6 +495,61 @@ struct Daemon {
 
     bool has_detection() const { return holder.has_value(); }
 
+    // Serves /metrics on `address` (--metrics, metrics.listen). Returns why it cannot, or "".
+    // The endpoint sums the counters the lanes last published (publish_lane) with the process's
+    // own (reloads, behaviour, Redis clients: atomics), so a scrape never touches a worker.
+    std::string start_metrics(const metrics::ListenAddress& address, std::string version) {
+        board.emplace(lanes.size());
+        build.version = std::move(version);
+        std::string error;
+        metrics_server = metrics::MetricsServer::start(address, [this] { return scrape(); }, error);
+        if (metrics_server) log.info("metrics: serving http://{}/metrics", metrics_server->address());
+        return error;
+    }
+
+    // On lane i's own thread: its counters as `--stats` would sum them, for the next scrapes.
+    // `packets`: what the lane's loop has read so far; `captures`: its libpcap handles, whose
+    // received and kernel drop counts add up over the lanes (the interface's own drops, the same
+    // for every lane, are left to the final --stats).
+    void publish_lane(std::size_t i, std::uint64_t packets, const std::vector<capture::LiveCapture>* captures = nullptr,
+                      LaneSnapshot snapshot = {}) {
+        if (!board) return;
+        StatsReport& report = snapshot.stats;
+        report = lanes[i]->stats();
+        if (!snapshot.nfqueue) report.add("capture.packets", packets);  // nfqueue: nfqueue.packets
+        if (captures != nullptr) {
+            for (const auto& c : *captures) {
+                const auto s = c.stats();
+                report.add("capture.received", s.received);
+                report.add("capture.kernel_drops", s.kernel_drops);
+            }
+        }
+        if (lanes.size() > 1) report.set(fmt::format("worker.{}.packets", i), packets);
+        board->publish(i, std::move(snapshot));
+    }
+    // The inline loops' publications: their run so far (a copy: the loop goes on with its own).
+    void publish_bridge(std::size_t i, const BridgeRun& run, const std::vector<capture::LiveCapture>& sides) {
+        LaneSnapshot snapshot;
+        snapshot.bridge = run;
+        publish_lane(i, run.packets, &sides, std::move(snapshot));
+    }
+    void publish_nfqueue(std::size_t i, const NfqueueRun& run) {
+        LaneSnapshot snapshot;
+        snapshot.nfqueue = run;
+        publish_lane(i, run.packets, nullptr, std::move(snapshot));
+    }
+    bool publishes() const { return board.has_value(); }
+
+    std::string scrape() const {
+        StatsReport stats = board->sum().report();
+        if (lanes.size() > 1) stats.set("workers", lanes.size());
+        if (reloader) reloader->append_stats(stats);
+        if (behaviour) behaviour->append_stats(stats);
+        if (learned_sync) learned_sync->append_stats(stats);
+        events.append_stream_stats(stats);
+        return metrics::render(stats, build);
+    }
+
     // Tells the detection stages where the traffic comes from: inline, events read what their
     // lane's gate actually applied (its ledger); passive, nothing is carried out on the wire.
     void wire(policy::WireContext context) {
@@ -514,6 +602,11 @@ struct Daemon {
     std::optional<Reloader> reloader;
     std::optional<LearnedControl> learned;  // before `control`, whose thread uses it
     std::optional<ControlServer> control;
+    // /metrics: the lanes' published counters and the server (last: its threads start after the
+    // signal mask is set, and end first).
+    std::optional<metrics::SnapshotBoard<LaneSnapshot>> board;
+    metrics::BuildInfo build;
+    std::unique_ptr<metrics::MetricsServer> metrics_server;
 };
 
 // Runs body(i) for every lane: lane 0 on the calling thread, the others on threads of their own.
@@ -603,7 +696,15 @@ int run_nfqueue(Daemon& d, const RunSettings& config, const CaptureConfig& captu
     std::vector<NfqueueRun> runs(failure.empty() ? workers : 0);
     if (failure.empty()) {
         run_lanes(workers, d.stop, [&](std::size_t i) {
-            runs[i] = bindings[i]->run(d.stop);
+            metrics::PublishClock publish_clock;
+            NfqueueRoundHook on_round;
+            if (d.publishes()) {
+                on_round = [&](const NfqueueRun& so_far) {
+                    if (publish_clock.due()) d.publish_nfqueue(i, so_far);
+                };
+            }
+            runs[i] = bindings[i]->run(d.stop, on_round);
+            d.publish_nfqueue(i, runs[i]);
             d.lanes[i]->packets = runs[i].packets;
             if (!runs[i].failure.empty()) d.stop = true;  // one queue failing stops them all
         });
@@ -641,7 +742,15 @@ int run_bridge(Daemon& d, LaneCaptures& sides, const CaptureConfig& capture, con
     std::vector<BridgeRun> runs(d.lanes.size());
     run_lanes(d.lanes.size(), d.stop, [&](std::size_t i) {
         Lane& lane = *d.lanes[i];
-        runs[i] = run_bridge_loop(sides[i], *lane.worker, lane.inline_gate(), d.stop, deadline, d.log, reloads);
+        metrics::PublishClock publish_clock;
+        BridgeRoundHook on_round;
+        if (d.publishes()) {
+            on_round = [&](const BridgeRun& so_far) {
+                if (publish_clock.due()) d.publish_bridge(i, so_far, sides[i]);
+            };
+        }
+        runs[i] = run_bridge_loop(sides[i], *lane.worker, lane.inline_gate(), d.stop, deadline, d.log, reloads, on_round);
+        d.publish_bridge(i, runs[i], sides[i]);
         lane.packets = runs[i].packets;
         if (!runs[i].failure.empty()) d.stop = true;
     });
@@ -674,7 +783,14 @@ int run_passive(Daemon& d, LaneCaptures& captures, const CaptureConfig& capture,
     run_lanes(d.lanes.size(), d.stop, [&](std::size_t i) {
         Lane& lane = *d.lanes[i];
         CaptureLoop loop(captures[i], *lane.worker, replies ? lane.inline_gate() : nullptr, d.log);
+        metrics::PublishClock publish_clock;
+        if (d.publishes()) {
+            loop.on_round([&] {
+                if (publish_clock.due()) d.publish_lane(i, loop.packets(), &captures[i]);
+            });
+        }
         failures[i] = loop.run(d.stop, deadline);
+        d.publish_lane(i, loop.packets(), &captures[i]);
         if (!failures[i].empty()) d.stop = true;
         lane.packets = loop.packets();
         const std::lock_guard hold(totals_lock);
@@ -700,6 +816,13 @@ int run_live(const RunSettings& config, const RunOptions& options, std::ostream&
     const CaptureConfig capture = effective_capture(config.capture, options);
     const std::size_t workers = config.workers;
     Daemon daemon(config, options, workers, out, log);
+    if (options.metrics) {
+        // Before the switch to daemon.user: a port below 1024 can still be bound.
+        if (const std::string error = daemon.start_metrics(*options.metrics, options.version); !error.empty()) {
+            log.error("metrics: {}", error);
+            return 1;
+        }
+    }
     if (capture.mode == "nfqueue") return run_nfqueue(daemon, config, capture, options, out);
     LaneCaptures captures;
     try {

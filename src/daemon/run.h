@@ -18,6 +18,7 @@
 #include "daemon/reload.h"  // DetectionLoader
 #include "daemon/settings.h"
 #include "lists/learned_sync.h"
+#include "metrics/listen_address.h"
 #include "policy/detection_set.h"
 
 namespace scamgate::daemon {
@@ -43,6 +44,8 @@ struct RunOptions {
     lists::LearnedSync* learned_sync = nullptr;  // behaviour.redis: the list shared; closed at the end, before the write
     DetectionLoader reload;                // loads a new policy::Detection on SIGHUP / `scamgate reload`; empty: none
     std::string control_path;              // --control (control.socket); empty: default_control_path()
+    std::optional<metrics::ListenAddress> metrics;  // --metrics (metrics.listen): serve /metrics there; none: off
+    std::string version;                   // scamgate_build_info{version} on /metrics
 };
 
 // The capture settings in force: the config's, with the command line's on top.

@@ -225,6 +225,7 @@ void DetectionStage::on_contact(const record::Contact& contact) {
     ++actions_[decided.verdict->action];
     enforced_ += decided.verdict->policy_enforces;
     applied_count_ += decided.verdict->enforced;
+    if (decided.verdict->enforced) ++actions_applied_[decided.verdict->action];
     if (const auto& reason = decided.verdict->not_enforced_reason) {
         ++not_enforced_[std::string(record::not_enforced_reason_name(*reason))];
     }
@@ -238,6 +239,7 @@ void DetectionStage::append_stats(StatsReport& report) const {
     for (const auto& [name, count] : actions_) report.add("policy.action." + name, count);
     report.add("policy.enforced", enforced_);
     report.add("policy.applied", applied_count_);
+    for (const auto& [name, count] : actions_applied_) report.add("policy.enforced_action." + name, count);
     for (const auto& [reason, count] : not_enforced_) report.add("policy.not_enforced." + reason, count);
     if (learned_ != nullptr) {
         report.add("lists.learned.hits", learned_hits_);

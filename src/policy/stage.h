@@ -146,6 +146,7 @@ private:
     std::map<std::string, std::uint64_t> not_enforced_;
     std::map<std::string, std::uint64_t> checks_;
     std::map<std::string, std::uint64_t> actions_;
+    std::map<std::string, std::uint64_t> actions_applied_;  // policy.enforced_action.<action>: carried out on the wire
 };
 
 }  // namespace scamgate::policy

@@ -108,6 +108,16 @@ TEST_CASE("a valid override is applied and the rest stays default") {
     CHECK(config.pipeline.calls.linger == pipeline::CallTrackerLimits{}.linger);
 }
 
+TEST_CASE("metrics.listen: off by default, a bare port is loopback, an explicit address is kept, empty is off") {
+    CHECK_FALSE(AppConfig{}.metrics_listen.has_value());
+    const test_support::TempFile file("config", ".yaml");
+    CHECK(load_config(file.write("metrics:\n  listen: 9105\n")).metrics_listen->to_string() == "127.0.0.1:9105");
+    CHECK(load_config(file.write("metrics:\n  listen: \":9105\"\n")).metrics_listen->to_string() == "127.0.0.1:9105");
+    CHECK(load_config(file.write("metrics:\n  listen: \"0.0.0.0:9105\"\n")).metrics_listen->to_string() == "0.0.0.0:9105");
+    CHECK(load_config(file.write("metrics:\n  listen: \"[::1]:9105\"\n")).metrics_listen->to_string() == "[::1]:9105");
+    CHECK_FALSE(load_config(file.write("metrics:\n  listen: \"\"\n")).metrics_listen.has_value());
+}
+
 TEST_CASE("bad configurations are refused with file:line and the exact message") {
     const std::string dir = kSource + "/tests/configs/bad/";
     std::istringstream expected(read_file(dir + "expected-errors.txt"));
@@ -127,7 +137,7 @@ TEST_CASE("bad configurations are refused with file:line and the exact message")
         CHECK(got == dir + message);
         ++cases;
     }
-    CHECK(cases == 10);
+    CHECK(cases == 12);
 }
 
 TEST_CASE("a missing file says so and names the path") {
