@@ -22,20 +22,10 @@ namespace {
 
 using namespace test;
 using namespace std::chrono_literals;
+using test_support::eventually;
 
 std::span<const std::uint8_t> bytes_of(const std::string& blob) {
     return {reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()};
-}
-
-// Waits up to `limit` for `condition` (never a fixed sleep: the sync thread runs at its own pace).
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() >= until) return condition();
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
 }
 
 std::string sender_number(int i) { return std::to_string(84'980'000'000ULL + static_cast<std::uint64_t>(i) * 13); }

@@ -19,6 +19,7 @@ using namespace scamgate::lists;
 using scamgate::redis::Command;
 using scamgate::redis::Reply;
 using scamgate::redis::ReplyType;
+using scamgate::test_support::eventually;
 using scamgate::test_support::redis_server_installed;
 using scamgate::test_support::RedisServer;
 
@@ -48,17 +49,6 @@ struct Recorder : LearnedObserver {
 };
 
 std::vector<std::string> args_of(const Command& c) { return c.args; }
-
-// Polls `condition` for up to `limit` (the pull interval in these tests is 50 ms).
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(3)) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (std::chrono::steady_clock::now() < until) {
-        if (condition()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return condition();
-}
 
 LearnedSyncOptions fast(const RedisServer& server) {
     LearnedSyncOptions options;

@@ -33,6 +33,19 @@ inline std::string redis_server_path() {
 
 inline bool redis_server_installed() { return !redis_server_path().empty(); }
 
+// Polls `condition` every 5 ms for up to `limit` and returns its last value: what a background
+// thread (a client, a sync thread) does reaches Redis or the other side at its own pace, so a test
+// waits for it instead of sleeping a time that assumes a speed.
+template <typename Condition>
+bool eventually(Condition condition, std::chrono::milliseconds limit = std::chrono::seconds(5)) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!condition()) {
+        if (std::chrono::steady_clock::now() >= until) return condition();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return true;
+}
+
 struct RedisContextFree {
     void operator()(redisContext* c) const { redisFree(c); }
 };

@@ -14,6 +14,7 @@
 using namespace scamgate;
 using namespace std::chrono_literals;
 using scamgate::test_support::RedisServer;
+using scamgate::test_support::eventually;
 using scamgate::test_support::redis_server_installed;
 
 namespace {
@@ -28,17 +29,6 @@ redis::ClientOptions test_options(const std::string& url) {
     options.command_timeout = 500ms;
     options.shutdown_flush = 2000ms;
     return options;
-}
-
-// Waits up to `limit` for `condition`; its last value.
-template <typename Condition>
-bool eventually(Condition condition, std::chrono::milliseconds limit = 5000ms) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (!condition()) {
-        if (std::chrono::steady_clock::now() >= until) return condition();
-        std::this_thread::sleep_for(5ms);
-    }
-    return true;
 }
 
 redis::Command rpush(const std::string& key, std::size_t i) { return redis::Command{{"RPUSH", key, std::to_string(i)}}; }
