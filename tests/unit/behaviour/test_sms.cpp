@@ -219,6 +219,49 @@ TEST_CASE("sms_campaign: one template from 10 senders fires at the 10th and flag
     CHECK(stats.at("behaviour.findings.sms_campaign") == 3);
 }
 
+TEST_CASE("second sighting: a text seen once takes no campaign slot; the second makes the campaign with both") {
+    Settings s = quiet_settings();
+    s.sms_campaign.min_senders = 2;
+    s.sms_campaign.min_recipients = 2;
+    {
+        Engine engine(Capacity{});
+        CHECK(engine.observe(sms(sender_number(0), recipient_number(0), at_s(0), member_text(0)), s).empty());
+        StatsReport stats;
+        engine.append_stats(stats);
+        CHECK(stats.at("behaviour.campaigns") == 0);
+        CHECK(stats.at("behaviour.campaign_sightings") == 1);
+        // 30 minutes later (inside the hour): the first member's sender and recipient count, at
+        // its own time, beside the second's.
+        const auto second = engine.observe(sms(sender_number(1), recipient_number(1), at_s(1800), member_text(1)), s);
+        REQUIRE(has(second, "behaviour.sms_campaign"));
+        CHECK(evidence_of(second, "behaviour.sms_campaign").find(": 2 distinct senders, 2 distinct recipients in 3600 s") !=
+              std::string::npos);
+        StatsReport after;
+        engine.append_stats(after);
+        CHECK(after.at("behaviour.campaigns") == 1);
+        CHECK(after.at("behaviour.campaign_sightings") == 1);
+    }
+    {
+        // Two hours later the first member is outside the window: the second alone does not fire,
+        // as with a campaign claimed at the first member.
+        Engine engine(Capacity{});
+        CHECK(engine.observe(sms(sender_number(0), recipient_number(0), at_s(0), member_text(0)), s).empty());
+        CHECK(engine.observe(sms(sender_number(1), recipient_number(1), at_s(7200), member_text(1)), s).empty());
+    }
+    {
+        // A member that fires on its own (min_senders 1) takes a campaign at once.
+        Settings one = s;
+        one.sms_campaign.min_senders = 1;
+        Engine engine(Capacity{});
+        CHECK(has(engine.observe(sms(sender_number(0), recipient_number(0), at_s(0), member_text(0)), one),
+                  "behaviour.sms_campaign"));
+        StatsReport stats;
+        engine.append_stats(stats);
+        CHECK(stats.at("behaviour.campaigns") == 1);
+        CHECK(stats.at("behaviour.campaign_sightings") == 0);
+    }
+}
+
 TEST_CASE("sms_campaign: a recognised campaign flags its later members for a window, even as counts fade") {
     Engine engine(Capacity{});
     Settings s = quiet_settings();
