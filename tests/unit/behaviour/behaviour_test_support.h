@@ -81,4 +81,16 @@ inline std::string evidence_of(const std::vector<record::CheckFinding>& findings
 // "84900000000" + n, as a callee number string of 11 digits.
 inline std::string number(std::uint64_t base, std::uint64_t n) { return std::to_string(base + n); }
 
+// A campaign's senders and recipients, and its members' texts: one template, each member with its
+// own numbers, amounts and URLs (which the fingerprint masks, so every member has the same one).
+inline std::string sender_number(int i) { return std::to_string(84'980'000'000ULL + static_cast<std::uint64_t>(i) * 13); }
+inline std::string recipient_number(int i) {
+    return std::to_string(84'900'000'000ULL + static_cast<std::uint64_t>(i) * 17);
+}
+inline std::string member_text(int i) {
+    return "your parcel " + std::to_string(100000 + i * 37) + " is held at customs, pay " + std::to_string(i + 1) +
+           ".500.000d at https://post-vn" + std::to_string(i) + ".top/pay today or call 09" + std::to_string(i) +
+           "12345";
+}
+
 }  // namespace scamgate::behaviour::test

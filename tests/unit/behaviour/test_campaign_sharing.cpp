@@ -28,16 +28,6 @@ std::span<const std::uint8_t> bytes_of(const std::string& blob) {
     return {reinterpret_cast<const std::uint8_t*>(blob.data()), blob.size()};
 }
 
-std::string sender_number(int i) { return std::to_string(84'980'000'000ULL + static_cast<std::uint64_t>(i) * 13); }
-std::string recipient_number(int i) { return std::to_string(84'900'000'000ULL + static_cast<std::uint64_t>(i) * 17); }
-
-// One template; members differ only in what the fingerprint masks (numbers, amounts, URLs), so
-// every member has the same fingerprint whatever the fingerprint's details.
-std::string member_text(int i) {
-    return "your parcel " + std::to_string(100000 + i * 37) + " is held at customs, pay " + std::to_string(i + 1) +
-           ".500.000d at https://post-vn" + std::to_string(i) + ".top/pay today or call 09" + std::to_string(i) +
-           "12345";
-}
 
 CampaignShare share_of_senders(std::uint64_t fingerprint, int first, int count, Timestamp window) {
     CampaignShare c;

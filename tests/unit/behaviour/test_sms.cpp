@@ -173,15 +173,6 @@ TEST_CASE("texts one word apart: distance of their fingerprints") {
 
 // ---- campaigns ----
 
-std::string sender_number(int i) { return std::to_string(84'980'000'000ULL + static_cast<std::uint64_t>(i) * 13); }
-std::string recipient_number(int i) { return std::to_string(84'900'000'000ULL + static_cast<std::uint64_t>(i) * 17); }
-
-// The same template with the numbers, amounts and URLs of each sender.
-std::string member_text(int i) {
-    return "your parcel " + std::to_string(100000 + i * 37) + " is held at customs, pay " + std::to_string(i + 1) +
-           ".500.000d at https://post-vn" + std::to_string(i) + ".top/pay today or call 09" + std::to_string(i) +
-           "12345";
-}
 
 TEST_CASE("sms_campaign: one template from 10 senders fires at the 10th and flags the 11th") {
     Engine engine(Capacity{});
