@@ -210,7 +210,7 @@ TEST_CASE("sms_campaign: one template from 10 senders fires at the 10th and flag
     CHECK(stats.at("behaviour.findings.sms_campaign") == 3);
 }
 
-TEST_CASE("second sighting: a text seen once takes no campaign slot; the second makes the campaign with both") {
+TEST_CASE("second sighting: a text seen once takes no campaign slot, the second makes the campaign with both") {
     Settings s = quiet_settings();
     s.sms_campaign.min_senders = 2;
     s.sms_campaign.min_recipients = 2;
