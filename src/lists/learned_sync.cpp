@@ -24,7 +24,6 @@ constexpr std::size_t kMaxStaleMetaPerPull = 1024;  // HDELs per full read: clea
 constexpr std::string_view kNumberPrefix = "n:";
 constexpr std::string_view kDomainPrefix = "d:";
 constexpr auto kAnomalyWarnInterval = std::chrono::minutes(1);
-constexpr std::size_t kBatchEntries = 256;  // entries per ZADD/HSET pair (push_commands' default)
 constexpr std::size_t kMaxPendingChanges = 1 << 20;  // changes waiting for the poll thread; beyond: dropped, counted
 
 redis::Command command(std::initializer_list<std::string> args) { return redis::Command{std::vector<std::string>(args)}; }
@@ -295,7 +294,7 @@ void LearnedSync::queue_change(PendingChange change) {
             changes_dropped_.fetch_add(1, std::memory_order_relaxed);
             return;
         }
-        wake = pending_.empty() || pending_.size() + 1 == kBatchEntries;  // the first, or a full batch
+        wake = pending_.empty() || pending_.size() + 1 == kLearnedBatch;  // the first, or a full batch
         pending_.push_back(std::move(change));
     }
     if (wake) wake_poller_.notify_one();
@@ -315,7 +314,7 @@ void LearnedSync::poll_loop() {
         // eight commands for every entry or two that arrived while the last batch was sent.
         if (!pending_.empty()) {
             const auto linger_until = Clock::now() + options_.linger;
-            wake_poller_.wait_until(hold, linger_until, [&] { return stopping_ || pending_.size() >= kBatchEntries; });
+            wake_poller_.wait_until(hold, linger_until, [&] { return stopping_ || pending_.size() >= kLearnedBatch; });
         }
         std::vector<PendingChange> changes;
         changes.swap(pending_);

@@ -95,10 +95,14 @@ struct MergeCounts {
 // observer is not told: nothing read from Redis is written back.
 MergeCounts apply_snapshot(LearnedList& list, const LearnedSnapshot& snapshot);
 
+// Entries per ZADD/HSET pair; the poll thread also lingers until this many changes wait.
+inline constexpr std::size_t kLearnedBatch = 256;
+
 // The commands that put `entries` into Redis (ZADD GT, HSET, EXPIREAT NX and GT, INCR version),
 // `batch` entries per ZADD/HSET. Entries whose expiry is not after `now` are left out.
 std::vector<redis::Command> push_commands(const LearnedRedisKeys& keys, const std::vector<LearnedEntry>& entries,
-                                          std::int64_t now, std::int64_t tombstone_ttl, std::size_t batch = 256);
+                                          std::int64_t now, std::int64_t tombstone_ttl,
+                                          std::size_t batch = kLearnedBatch);
 // The commands of a removal: ZREM, HDEL, the tombstone (ZADD removed NOW), INCR version.
 std::vector<redis::Command> remove_commands(const LearnedRedisKeys& keys, const LearnedKey& key, std::int64_t now,
                                             std::int64_t tombstone_ttl);
